@@ -1,0 +1,57 @@
+# Sangam — the two contract commands are `make demo` and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install install-dev demo serve test lint migrate bench worker beat clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+
+install-dev: $(VENV)/.installed-dev
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+
+## The main job: a working hub on the embedded defaults (SQLite, eager tasks), connected to the sandbox.
+demo: migrate
+	$(BIN)/python manage.py demo
+	@echo "Serving the dashboard at http://$(HOST):$(PORT)  (login: demo / demo)"
+	$(BIN)/python manage.py runserver $(HOST):$(PORT) --noreload
+
+serve: migrate
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+## Lint and run the whole test suite.
+test: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+
+lint: install-dev
+	$(BIN)/ruff check .
+
+worker: install
+	$(BIN)/celery -A config worker --loglevel=INFO
+
+beat: install
+	$(BIN)/celery -A config beat --loglevel=INFO
+
+bench: install-dev
+	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/webhooks.py
+
+clean:
+	rm -rf $(VENV) var/*.sqlite3* var/sandbox

@@ -1,0 +1,200 @@
+"""Webhook receiver under gunicorn (2 workers): accept latency at a fixed rate and the maximum
+sustained rate. Each request is a distinct, correctly signed Shopify ``orders/create``
+delivery; the receiver verifies it, stores the event and queues processing on the broker.
+
+Run on PostgreSQL with a Redis broker (as production would):
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/sangam_bench \\
+    CELERY_BROKER_URL=redis://127.0.0.1:6379/13 .venv/bin/python bench/webhooks.py
+
+Prints p50/p90/p99 latency at ``--rate`` req/s for ``--seconds``, then the throughput of
+``--clients`` concurrent closed-loop clients.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from cryptography.fernet import Fernet
+
+os.environ.setdefault("CREDENTIALS_ENCRYPTION_KEYS", Fernet.generate_key().decode())
+os.environ.setdefault("SECRET_KEY", "bench-webhooks-secret-key")
+
+from _setup import ROOT, django_setup  # noqa: E402
+
+django_setup()
+
+import requests  # noqa: E402
+from django.conf import settings  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+
+from accounts.models import Merchant  # noqa: E402
+from integrations.connectors.shopify.signatures import webhook_hmac  # noqa: E402
+from integrations.models import ChannelAccount, WebhookEvent  # noqa: E402
+
+SHOP = "bench-webhooks.myshopify.com"
+SECRET = "bench-webhook-secret"  # noqa: S105 - a throwaway bench secret
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Deliveries:
+    """Thread-safe supply of distinct signed deliveries."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.n = 0
+
+    def next(self) -> tuple[bytes, dict[str, str]]:
+        with self.lock:
+            self.n += 1
+            n = self.n
+        body = json.dumps({
+            "id": 6_000_000_000_000_000_000 + n, "name": f"#B{n}",
+            "created_at": "2026-11-20T10:00:00+05:30", "updated_at": "2026-11-20T10:00:00+05:30",
+            "currency": "INR", "financial_status": "paid", "total_price": "999.00",
+            "payment_gateway_names": ["razorpay"],
+            "line_items": [{"id": 7_000_000_000_000_000_000 + n, "sku": "BENCH-1",
+                            "quantity": 1, "price": "999.00"}],
+        }).encode()
+        headers = {
+            "Content-Type": "application/json",
+            "X-Shopify-Topic": "orders/create",
+            "X-Shopify-Shop-Domain": SHOP,
+            "X-Shopify-Hmac-Sha256": webhook_hmac(body, SECRET),
+            "X-Shopify-Webhook-Id": f"bench-wh-{n}",
+            "X-Shopify-Event-Id": f"bench-ev-{n}",
+            "X-Shopify-API-Version": "2025-01",
+        }
+        return body, headers
+
+
+def post(session: requests.Session, url: str, supply: Deliveries) -> float:
+    body, headers = supply.next()
+    started = time.perf_counter()
+    response = session.post(url, data=body, headers=headers, timeout=10)
+    elapsed = time.perf_counter() - started
+    if response.status_code != 200:
+        raise RuntimeError(f"HTTP {response.status_code}: {response.text[:200]}")
+    return elapsed
+
+
+def fixed_rate(url: str, supply: Deliveries, rate: int, seconds: int) -> list[float]:
+    """Open-loop: start a request every 1/rate s regardless of answers; returns latencies."""
+    latencies: list[float] = []
+    local = threading.local()
+
+    def one() -> None:
+        if not hasattr(local, "session"):
+            local.session = requests.Session()
+        latencies.append(post(local.session, url, supply))
+
+    total = rate * seconds
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=32) as pool:
+        futures = []
+        for i in range(total):
+            delay = started + i / rate - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+            futures.append(pool.submit(one))
+        for future in futures:
+            future.result()
+    return latencies
+
+
+def closed_loop(url: str, supply: Deliveries, clients: int, seconds: int) -> float:
+    """``clients`` threads posting back to back for ``seconds``; returns requests/s."""
+    stop = time.perf_counter() + seconds
+    counts = [0] * clients
+
+    def run(i: int) -> None:
+        session = requests.Session()
+        while time.perf_counter() < stop:
+            post(session, url, supply)
+            counts[i] += 1
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return sum(counts) / (time.perf_counter() - started)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rate", type=int, default=100)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    if connection.vendor != "postgresql" or not settings.CELERY_BROKER_URL:
+        print("note: the target is measured on PostgreSQL with a Redis broker; this run uses "
+              f"{connection.vendor} and broker={settings.CELERY_BROKER_URL or 'none (eager!)'}")
+    call_command("migrate", verbosity=0)
+    Merchant.objects.filter(slug="bench-webhooks").delete()
+    merchant = Merchant.objects.create(name="Bench webhooks", slug="bench-webhooks")
+    account = ChannelAccount.objects.create(merchant=merchant, provider="shopify",
+                                            external_id=SHOP)
+    account.set_credentials({"access_token": "shpat_bench", "api_secret_key": SECRET})
+    account.save()
+    connection.close()
+    port = free_port()
+    env = {**os.environ, "DEBUG": "False", "ALLOWED_HOSTS": "127.0.0.1",
+           "SANDBOX_ENABLED": "False", "LOG_LEVEL": "WARNING"}
+    server = subprocess.Popen(  # noqa: S603 - fixed argv
+        [sys.executable, "-m", "gunicorn", "config.wsgi", "--workers", str(args.workers),
+         "--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
+        cwd=ROOT, env=env,
+    )
+    url = f"http://127.0.0.1:{port}/api/webhooks/shopify"
+    supply = Deliveries()
+    try:
+        for _ in range(100):
+            try:
+                requests.get(f"http://127.0.0.1:{port}/accounts/login/", timeout=1)
+                break
+            except requests.RequestException:
+                time.sleep(0.2)
+        warm = requests.Session()
+        for _ in range(50):
+            post(warm, url, supply)
+        latencies = sorted(fixed_rate(url, supply, args.rate, args.seconds))
+        q = statistics.quantiles(latencies, n=100)
+        sustained = closed_loop(url, supply, args.clients, args.seconds)
+        stored = WebhookEvent.objects.filter(shop_domain=SHOP).count()
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+        WebhookEvent.objects.filter(shop_domain=SHOP).delete()
+        Merchant.objects.filter(slug="bench-webhooks").delete()
+        if settings.CELERY_BROKER_URL:
+            from config.celery import app
+
+            app.control.purge()
+    print(f"database: {connection.vendor}; broker: {settings.CELERY_BROKER_URL or 'none'}; "
+          f"gunicorn workers: {args.workers}")
+    print(f"at {args.rate} req/s for {args.seconds} s: p50 {q[49] * 1000:.1f} ms, "
+          f"p90 {q[89] * 1000:.1f} ms, p99 {q[98] * 1000:.1f} ms (n={len(latencies)})")
+    print(f"sustained with {args.clients} concurrent clients: {sustained:.0f} req/s")
+    print(f"events stored: {stored} (every request distinct, signed, verified)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,24 @@
+"""Dashboard pages (namespace ``dashboard``)."""
+
+from django.urls import path
+
+from integrations import views as integration_views
+from inventory import views as inventory_views
+from orders import views as order_views
+
+urlpatterns = [
+    path("", integration_views.hub, name="home"),
+    path(
+        "hub/accounts/<int:account_id>/status/",
+        integration_views.account_status,
+        name="account_status",
+    ),
+    path(
+        "hub/accounts/<int:account_id>/sync/",
+        integration_views.account_sync,
+        name="account_sync",
+    ),
+    path("orders/", order_views.order_list_page, name="orders"),
+    path("orders/<int:order_id>/", order_views.order_detail_page, name="order_detail"),
+    path("stock/", inventory_views.stock_page, name="stock"),
+]

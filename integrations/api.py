@@ -1,0 +1,307 @@
+"""Integration API (DRF): catalog, provider status/connect/disconnect/sync, Shopify endpoints,
+webhook subscriptions. Thin views: validation and services live elsewhere. Every query is
+scoped to the request's merchant; credentials never appear in a response."""
+
+from __future__ import annotations
+
+from django.http import Http404
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.permissions import bind_merchant
+from integrations.catalog import integration_catalog
+from integrations.http import ConnectorError
+from integrations.models import ChannelAccount, SyncRun, WebhookSubscription
+from integrations.registry import CONNECTORS, UnknownProvider, get_connector_class
+from integrations.serializers import (
+    ChannelAccountSerializer,
+    SyncRunSerializer,
+    WebhookSubscriptionSerializer,
+)
+from integrations.services.accounts import (
+    ConnectValidationError,
+    account_disconnect,
+    build_connector,
+    connect_with_credentials,
+)
+from integrations.services.shopify_app import shopify_register_webhooks
+from integrations.services.sync import FULL_SYNC, UnknownStream, request_sync, streams_for
+
+
+def _provider_or_404(provider: str):
+    try:
+        return get_connector_class(provider)
+    except UnknownProvider:
+        raise Http404(f"Unknown provider '{provider}'.") from None
+
+
+def _accounts(request: Request, provider: str):
+    return ChannelAccount.objects.for_merchant(request.merchant).filter(provider=provider)
+
+
+def _pick_account(request: Request, provider: str) -> ChannelAccount:
+    """``account_id`` from the body/query, else the merchant's only (or newest) account."""
+    accounts = _accounts(request, provider)
+    account_id = request.data.get("account_id") if request.method == "POST" else None
+    account_id = account_id or request.query_params.get("account_id")
+    if account_id:
+        account = accounts.filter(pk=account_id).first()
+    else:
+        account = accounts.exclude(status="disconnected").order_by("-pk").first()
+    if account is None:
+        raise Http404(f"No {provider} account is connected.")
+    return account
+
+
+def _status_payload(request: Request, provider: str) -> dict:
+    accounts = list(_accounts(request, provider).order_by("pk"))
+    runs = {
+        a.pk: SyncRunSerializer(SyncRun.objects.filter(account=a)[:5], many=True).data
+        for a in accounts
+    }
+    return {
+        "provider": provider,
+        "connected": any(a.status == "connected" for a in accounts),
+        "accounts": [
+            {**ChannelAccountSerializer(a).data, "recentSyncRuns": runs[a.pk]} for a in accounts
+        ],
+    }
+
+
+class CatalogView(APIView):
+    """``GET /api/integrations/catalog``: sections → providers, from the registry."""
+
+    permission_classes = (IsAuthenticated,)
+
+    def get(self, request: Request) -> Response:
+        return Response(integration_catalog())
+
+
+class ConnectedSummaryView(APIView):
+    """``GET /api/integrations/connected-summary``: what the merchant has connected."""
+
+    def get(self, request: Request) -> Response:
+        accounts = ChannelAccount.objects.for_merchant(request.merchant)
+        providers = []
+        for provider_id, cls in CONNECTORS.items():
+            mine = [a for a in accounts if a.provider == provider_id]
+            providers.append(
+                {
+                    "id": provider_id,
+                    "name": cls.label,
+                    "kind": str(cls.kind),
+                    "connected": sum(a.status == "connected" for a in mine),
+                    "errors": sum(a.status == "error" for a in mine),
+                    "accounts": ChannelAccountSerializer(mine, many=True).data,
+                }
+            )
+        return Response(
+            {
+                "merchant": request.merchant.name,
+                "connectedCount": sum(p["connected"] for p in providers),
+                "providers": providers,
+            }
+        )
+
+
+class ProviderStatusView(APIView):
+    """``GET /api/integrations/providers/{id}/status``."""
+
+    def get(self, request: Request, provider: str) -> Response:
+        _provider_or_404(provider)
+        return Response(_status_payload(request, provider))
+
+
+class ProviderConnectView(APIView):
+    """``POST /api/integrations/providers/{id}/connect``: the provider's ``setupFormFields``
+    (+ ``use_sandbox``); verified with the provider before anything is stored."""
+
+    def post(self, request: Request, provider: str) -> Response:
+        _provider_or_404(provider)
+        data = {k: v for k, v in request.data.items() if k != "use_sandbox"}
+        use_sandbox = str(request.data.get("use_sandbox", "")).lower() in ("1", "true", "yes")
+        try:
+            account = connect_with_credentials(
+                merchant=request.merchant, provider=provider, data=data, use_sandbox=use_sandbox
+            )
+        except ConnectValidationError as exc:
+            return Response({"error": str(exc), "field": exc.field}, status=400)
+        except ConnectorError as exc:
+            return Response({"error": f"The provider refused these credentials: {exc}"}, status=400)
+        return Response(ChannelAccountSerializer(account).data, status=201)
+
+
+class ProviderDisconnectView(APIView):
+    """``POST /api/integrations/providers/{id}/disconnect`` (``account_id`` optional)."""
+
+    def post(self, request: Request, provider: str) -> Response:
+        _provider_or_404(provider)
+        account = account_disconnect(
+            account=_pick_account(request, provider), reason="Disconnected by the merchant."
+        )
+        return Response(ChannelAccountSerializer(account).data)
+
+
+class SyncRequest(serializers.Serializer):
+    account_id = serializers.IntegerField(required=False)
+    streams = serializers.ListField(child=serializers.CharField(), required=False)
+    since = serializers.DateTimeField(required=False)
+
+
+class ProviderSyncView(APIView):
+    """``POST /api/integrations/providers/{id}/sync``: queue a sync; returns the run ids
+    (``sync_run_id`` is the first). ``streams`` defaults to catalog, inventory and orders;
+    ``since`` (with ``streams: ["backfill"]``) re-reads history from that time."""
+
+    default_streams: tuple[str, ...] | None = None
+
+    @extend_schema(request=SyncRequest, responses=SyncRunSerializer(many=True))
+    def post(self, request: Request, provider: str = "shopify") -> Response:
+        _provider_or_404(provider)
+        body = SyncRequest(data=request.data)
+        body.is_valid(raise_exception=True)
+        account = _pick_account(request, provider)
+        streams = body.validated_data.get("streams") or self.default_streams or streams_for(account)
+        options = {}
+        if body.validated_data.get("since"):
+            options["since"] = body.validated_data["since"].strftime("%Y-%m-%dT%H:%M:%SZ")
+        try:
+            runs = request_sync(account=account, streams=streams, options=options)
+        except UnknownStream as exc:
+            return Response({"error": str(exc), "field": "streams"}, status=400)
+        return Response(
+            {"sync_run_id": runs[0].pk, "runs": SyncRunSerializer(runs, many=True).data},
+            status=status.HTTP_202_ACCEPTED,
+        )
+
+
+class SyncRunView(APIView):
+    """``GET /api/integrations/sync-runs/{id}``: progress of one run (for live status)."""
+
+    def get(self, request: Request, run_id: int) -> Response:
+        run = SyncRun.objects.for_merchant(request.merchant).filter(pk=run_id).first()
+        if run is None:
+            raise Http404("No such sync run.")
+        return Response(SyncRunSerializer(run).data)
+
+
+# --- Shopify-specific endpoints (SPEC) -----------------------------------------------------------
+class ShopifyStatusView(APIView):
+    """``GET /api/integrations/shopify/status``."""
+
+    def get(self, request: Request) -> Response:
+        return Response(_status_payload(request, "shopify"))
+
+
+class ShopifySyncView(ProviderSyncView):
+    """``POST /api/integrations/shopify/sync``: orders + catalog + stock."""
+
+    default_streams = FULL_SYNC
+
+
+class ShopifySyncOrdersView(ProviderSyncView):
+    """``POST /api/integrations/shopify/sync/orders``."""
+
+    default_streams = ("orders",)
+
+
+class ShopifyInventoryView(APIView):
+    """``GET /api/integrations/shopify/inventory?refresh=false|true``: per-SKU stock as Sangam
+    holds it next to what Shopify reports per location. ``refresh=true`` first re-reads levels
+    from Shopify (synchronously, one inventory sync run)."""
+
+    def get(self, request: Request) -> Response:
+        from inventory.selectors import channel_levels
+
+        account = _pick_account(request, "shopify")
+        refreshed_run = None
+        if request.query_params.get("refresh", "false").lower() in ("1", "true", "yes"):
+            if not request.membership.can_manage:
+                return Response({"error": "Only owners and managers can refresh."}, status=403)
+            from integrations.services.sync import run_sync_runs
+
+            runs = request_sync(account=account, streams=["inventory"])
+            done = run_sync_runs([r.pk for r in runs])
+            refreshed_run = SyncRunSerializer(done[0] if done else runs[0]).data
+        rows = []
+        for level in channel_levels(account=account):
+            variant = level.listing.variant if level.listing else None
+            stock = (
+                variant.stock_levels.filter(warehouse__is_default=True).first() if variant else None
+            )
+            rows.append(
+                {
+                    "sku": level.listing.channel_sku if level.listing else "",
+                    "inventory_item_id": level.external_inventory_item_id,
+                    "location_id": level.external_location_id,
+                    "shopify": {
+                        "available": level.available,
+                        "on_hand": level.on_hand,
+                        "committed": level.committed,
+                    },
+                    "sangam": None
+                    if stock is None
+                    else {
+                        "on_hand": stock.on_hand,
+                        "reserved": stock.reserved,
+                        "available": stock.available,
+                    },
+                    "updated_at": level.source_updated_at,
+                }
+            )
+        return Response({"account": account.pk, "refreshed": refreshed_run, "levels": rows})
+
+
+class ShopifyRegisterWebhooksView(APIView):
+    """``POST /api/integrations/shopify/register-webhooks``."""
+
+    def post(self, request: Request) -> Response:
+        return _register(_pick_account(request, "shopify"))
+
+
+class RegisterWebhooksForAccountView(APIView):
+    """``POST /api/webhooks/register/{account_id}``."""
+
+    def post(self, request: Request, account_id: int) -> Response:
+        bind_merchant(request)
+        account = (
+            ChannelAccount.objects.for_merchant(request.merchant).filter(pk=account_id).first()
+        )
+        if account is None:
+            raise Http404("No such account.")
+        return _register(account)
+
+
+def _register(account: ChannelAccount) -> Response:
+    if account.provider != "shopify":
+        return Response({"error": "This provider has no webhook registration."}, status=400)
+    try:
+        subs = shopify_register_webhooks(account=account)
+    except ConnectorError as exc:
+        return Response({"error": str(exc)}, status=502)
+    return Response({"subscriptions": WebhookSubscriptionSerializer(subs, many=True).data})
+
+
+class WebhookSubscriptionsView(APIView):
+    """``GET /api/webhooks/subscriptions``: the merchant's subscriptions (as last registered)."""
+
+    def get(self, request: Request) -> Response:
+        subs = WebhookSubscription.objects.for_merchant(request.merchant).select_related("account")
+        return Response({"subscriptions": WebhookSubscriptionSerializer(subs, many=True).data})
+
+
+class TestConnectionView(APIView):
+    """``POST /api/integrations/providers/{id}/test``: the cheapest authenticated call."""
+
+    def post(self, request: Request, provider: str) -> Response:
+        _provider_or_404(provider)
+        account = _pick_account(request, provider)
+        try:
+            facts = build_connector(account).check_credentials()
+        except ConnectorError as exc:
+            return Response({"ok": False, "error": str(exc)}, status=200)
+        return Response({"ok": True, "account": facts})

@@ -1,0 +1,75 @@
+"""The integration catalog, generated from the registry (the UI is driven by it)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+
+from integrations.connectors.base import Connector, ConnectType, ProviderKind
+from integrations.registry import CONNECTORS
+
+SECTION_TITLES = {
+    ProviderKind.COMMERCE: "Sales channels",
+    ProviderKind.LOGISTICS: "Shipping",
+    ProviderKind.MARKETING: "Marketing",
+}
+
+
+def provider_entry(cls: type[Connector]) -> dict[str, Any]:
+    """One provider in the catalog shape the frontend consumes."""
+    entry: dict[str, Any] = {
+        "id": cls.id,
+        "name": cls.label,
+        "icon": cls.icon or cls.id,
+        "color": cls.color,
+        "kind": str(cls.kind),
+        "connectType": str(cls.connect_type),
+        "capabilities": sorted(str(c) for c in cls.capabilities),
+        "statusEndpoint": reverse("api-provider-status", args=[cls.id]),
+        "connectEndpoint": reverse("api-provider-connect", args=[cls.id]),
+        "setupFormFields": [
+            {
+                "name": f.name,
+                "label": f.label,
+                "type": f.field_type if not f.secret else "password",
+                "secret": f.secret,
+                "required": f.required,
+                "helpText": f.help_text,
+                "placeholder": f.placeholder,
+            }
+            for f in cls.credential_fields
+        ],
+        "setupSteps": list(cls.setup_steps),
+        "actions": [
+            {
+                "id": "sync",
+                "label": "Sync now",
+                "method": "POST",
+                "endpoint": reverse("api-provider-sync", args=[cls.id]),
+            },
+            {
+                "id": "disconnect",
+                "label": "Disconnect",
+                "method": "POST",
+                "endpoint": reverse("api-provider-disconnect", args=[cls.id]),
+            },
+        ],
+    }
+    if cls.connect_type == ConnectType.OAUTH:
+        entry["oauthInstallEndpoint"] = reverse(f"{cls.id}-oauth-install")
+        entry["oauthInstallQueryKey"] = "shop"
+    return entry
+
+
+def integration_catalog() -> dict[str, Any]:
+    """``{"sections": [{"id", "title", "providers": [...]}, ...]}`` in kind order; a kind with
+    no registered provider is left out rather than shown empty."""
+    sections = []
+    for kind in ProviderKind:
+        providers = [provider_entry(cls) for cls in CONNECTORS.values() if cls.kind == kind]
+        if providers:
+            sections.append(
+                {"id": str(kind), "title": SECTION_TITLES[kind], "providers": providers}
+            )
+    return {"sections": sections}

@@ -1,0 +1,427 @@
+"""The Shopify connector (Admin GraphQL API; REST is legacy and not used).
+
+Orders: incremental by ``updated_at`` (``query: "updated_at:>='…'"``, ``sortKey: UPDATED_AT``,
+cursor pagination, ``first`` up to 250 and shrunk to fit the single-query cost limit), and bulk
+operations (JSONL streamed line by line) for history. Catalog: products + variants, inventory
+items with per-location levels. Webhooks: ``webhookSubscriptionCreate``.
+Docs: https://shopify.dev/docs/api/admin-graphql/2025-01 ; wire details in channel-apis.md §1.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from django.conf import settings
+
+from integrations.connectors.base import (
+    Capability,
+    Connector,
+    ConnectType,
+    CredentialField,
+    ProviderKind,
+)
+from integrations.connectors.shopify import mapping, queries
+from integrations.connectors.shopify.client import (
+    QueryCostExceeded,
+    ShopifyGraphQLClient,
+    ShopifyUserError,
+    raise_for_user_errors,
+)
+from integrations.dto import (
+    AccountHandle,
+    InventoryLevelDTO,
+    OrderDTO,
+    Page,
+    ProductDTO,
+    RecordFailure,
+    WebhookRegistration,
+)
+from integrations.http import ConnectorError, HttpClient
+
+logger = logging.getLogger(__name__)
+
+MAX_PAGE_SIZE = 250  # Shopify's maximum ``first`` (channel-apis.md §1.2)
+BULK_FINISHED = frozenset({"COMPLETED", "FAILED", "CANCELED", "EXPIRED"})
+
+
+def iso_utc(moment: datetime) -> str:
+    """``2024-05-01T10:15:00Z`` — the form Shopify search syntax accepts."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class ShopifyConnector(Connector):
+    """Shopify store: OAuth app install or a custom app's Admin API access token.
+
+    Credentials: ``access_token`` (offline Admin API token) and, for custom apps,
+    ``api_secret_key`` (verifies webhook signatures). The account's ``external_id`` is the
+    ``*.myshopify.com`` domain; the API root is ``https://{shop}`` unless the account points at
+    the sandbox.
+    """
+
+    id: ClassVar[str] = "shopify"
+    label: ClassVar[str] = "Shopify"
+    kind = ProviderKind.COMMERCE
+    connect_type = ConnectType.OAUTH
+    icon = "shopify"
+    color = "#95BF47"
+    credential_fields = (
+        CredentialField(
+            "shop_domain", "Shop domain", placeholder="your-store.myshopify.com", secret=False
+        ),
+        CredentialField(
+            "access_token",
+            "Admin API access token",
+            secret=True,
+            help_text="Custom app → API credentials → Admin API access token (shpat_…).",
+            field_type="password",
+        ),
+        CredentialField(
+            "api_secret_key",
+            "API secret key",
+            secret=True,
+            help_text="Used to verify webhook signatures from this store.",
+            field_type="password",
+        ),
+    )
+    capabilities = frozenset({Capability.ORDERS, Capability.CATALOG, Capability.WEBHOOKS})
+    setup_steps = (
+        "Install the Sangam app from your Shopify admin, or enter your store domain and click "
+        "Connect to approve it (OAuth).",
+        "For a custom app: Settings → Apps → Develop apps → create an app with read_orders, "
+        "read_products, read_inventory and write_inventory scopes, install it, and paste the "
+        "Admin API access token and API secret key here.",
+        "Sangam registers order, product, inventory and uninstall webhooks and imports your "
+        "catalog, stock and order history.",
+    )
+    webhook_topics: ClassVar[tuple[str, ...]] = (
+        "ORDERS_CREATE",
+        "ORDERS_UPDATED",
+        "ORDERS_CANCELLED",
+        "PRODUCTS_UPDATE",
+        "INVENTORY_LEVELS_UPDATE",
+        "APP_UNINSTALLED",
+    )
+    supports_bulk: ClassVar[bool] = True
+
+    def __init__(
+        self,
+        account: AccountHandle,
+        http: HttpClient,
+        *,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] | None = None,
+    ) -> None:
+        super().__init__(account, http)
+        self.sleep = sleep or http.sleep
+        self.api_version = account.settings.get("api_version") or settings.SHOPIFY_API_VERSION
+        self.base_url = (account.base_url or f"https://{account.external_id}").rstrip("/")
+        self.gql = ShopifyGraphQLClient(
+            http=http,
+            base_url=self.base_url,
+            access_token=account.credentials.get("access_token", ""),
+            api_version=self.api_version,
+            bucket_key=str(account.id or account.external_id),
+            clock=clock,
+            sleep=self.sleep,
+        )
+        self.page_sizes: dict[str, int] = {}
+
+    # --- helpers -------------------------------------------------------------------------------
+    def _paged(self, key: str, document: str, variables: dict[str, Any], start: int) -> dict:
+        """Execute a paged query, shrinking ``first`` when Shopify says the cost is too high."""
+        first = min(self.page_sizes.get(key, start), MAX_PAGE_SIZE)
+        while True:
+            try:
+                data = self.gql.execute(document, {**variables, "first": first})
+            except QueryCostExceeded as exc:
+                smaller = max(1, int(first * exc.max_cost / max(exc.cost, 1) * 0.95))
+                if smaller >= first:
+                    smaller = first - 1
+                if smaller < 1:
+                    raise
+                logger.info(
+                    "shopify %s: cost %.0f > %.0f, page %d→%d",
+                    key,
+                    exc.cost,
+                    exc.max_cost,
+                    first,
+                    smaller,
+                )
+                first = smaller
+                continue
+            self.page_sizes[key] = first
+            return data
+
+    @staticmethod
+    def orders_search(since: datetime | None) -> str | None:
+        return f"updated_at:>='{iso_utc(since)}'" if since else None
+
+    # --- Connector API -------------------------------------------------------------------------
+    def check_credentials(self) -> dict[str, Any]:
+        """``shop { name }``: the cheapest authenticated query. Returns name, domain, currency."""
+        shop = self.gql.execute(queries.SHOP_QUERY).get("shop") or {}
+        return {
+            "name": shop.get("name") or "",
+            "domain": shop.get("myshopifyDomain") or self.account.external_id,
+            "currency": shop.get("currencyCode") or "",
+            "timezone": shop.get("ianaTimezone") or "",
+        }
+
+    def count_orders(self, *, since: datetime | None) -> int | None:
+        """Orders updated since ``since`` (``ordersCount``), for progress estimates."""
+        data = self.gql.execute(queries.ORDERS_COUNT_QUERY, {"query": self.orders_search(since)})
+        return ((data.get("ordersCount") or {}).get("count")) or 0
+
+    def count_products(self) -> int | None:
+        data = self.gql.execute(queries.PRODUCTS_COUNT_QUERY, {"query": None})
+        return ((data.get("productsCount") or {}).get("count")) or 0
+
+    def fetch_orders(
+        self, *, since: datetime | None, cursor: str | None, page_size: int | None = None
+    ) -> Page[OrderDTO]:
+        """One page of orders updated at or after ``since`` (oldest update first). The page
+        size starts at ``page_size``, the account setting ``orders_page_size`` or 250, and
+        shrinks until the query's cost fits."""
+        data = self._paged(
+            "orders",
+            queries.ORDERS_QUERY,
+            {"after": cursor, "query": self.orders_search(since)},
+            page_size or int(self.account.settings.get("orders_page_size") or MAX_PAGE_SIZE),
+        )
+        connection = data.get("orders") or {}
+        items: list[OrderDTO] = []
+        failures: list[RecordFailure] = []
+        high_water: str | None = None
+        for node in connection.get("nodes") or []:
+            line_items = list((node.get("lineItems") or {}).get("nodes") or [])
+            page_info = (node.get("lineItems") or {}).get("pageInfo") or {}
+            if page_info.get("hasNextPage"):
+                line_items.extend(self._remaining_line_items(node["id"], page_info["endCursor"]))
+            result = self.parse_record("orders", {**node, "lineItems": line_items})
+            if isinstance(result, RecordFailure):
+                failures.append(result)
+            else:
+                items.append(result)
+            high_water = max(high_water or "", _utc_text(node.get("updatedAt")))
+        info = connection.get("pageInfo") or {}
+        return Page(
+            items=items,
+            next_cursor=info.get("endCursor") if info.get("hasNextPage") else None,
+            high_water=high_water or None,
+            failures=failures,
+        )
+
+    def _remaining_line_items(self, order_gid: str, after: str) -> list[dict[str, Any]]:
+        nodes: list[dict[str, Any]] = []
+        cursor: str | None = after
+        while cursor:
+            data = self.gql.execute(
+                queries.ORDER_LINE_ITEMS_QUERY, {"id": order_gid, "after": cursor}
+            )
+            connection = ((data.get("order") or {}).get("lineItems")) or {}
+            nodes.extend(connection.get("nodes") or [])
+            info = connection.get("pageInfo") or {}
+            cursor = info.get("endCursor") if info.get("hasNextPage") else None
+        return nodes
+
+    def fetch_products(self, *, cursor: str | None) -> Page[ProductDTO]:
+        """One page of products with their variants."""
+        data = self._paged("products", queries.PRODUCTS_QUERY, {"after": cursor, "query": None}, 50)
+        connection = data.get("products") or {}
+        items: list[ProductDTO] = []
+        failures: list[RecordFailure] = []
+        for node in connection.get("nodes") or []:
+            variants = list((node.get("variants") or {}).get("nodes") or [])
+            result = self.parse_record("catalog", {**node, "variants": variants})
+            if isinstance(result, RecordFailure):
+                failures.append(result)
+            else:
+                items.append(result)
+        info = connection.get("pageInfo") or {}
+        return Page(
+            items=items,
+            next_cursor=info.get("endCursor") if info.get("hasNextPage") else None,
+            failures=failures,
+        )
+
+    def fetch_inventory_levels(self, *, cursor: str | None) -> Page[InventoryLevelDTO]:
+        """One page of inventory items with available/on_hand/committed per location."""
+        data = self._paged(
+            "inventory", queries.INVENTORY_ITEMS_QUERY, {"after": cursor}, MAX_PAGE_SIZE
+        )
+        connection = data.get("inventoryItems") or {}
+        levels: list[InventoryLevelDTO] = []
+        failures: list[RecordFailure] = []
+        for item in connection.get("nodes") or []:
+            try:
+                levels.extend(mapping.inventory_levels_from_graphql(item))
+            except mapping.MappingError as exc:
+                failures.append(RecordFailure(mapping.gid_to_id(item.get("id")), str(exc), item))
+        info = connection.get("pageInfo") or {}
+        return Page(
+            items=levels,
+            next_cursor=info.get("endCursor") if info.get("hasNextPage") else None,
+            failures=failures,
+        )
+
+    @classmethod
+    def parse_record(cls, stream: str, payload: dict[str, Any]) -> Any:
+        """Payload (GraphQL node or REST webhook body) → DTO, or ``RecordFailure``.
+
+        Used by pages, bulk files and the reprocessing of quarantined records."""
+        try:
+            if stream in ("orders", "backfill"):
+                if "line_items" in payload:
+                    return mapping.order_from_webhook(payload)
+                return mapping.order_from_graphql(payload, list(payload.get("lineItems") or []))
+            if stream == "catalog":
+                if (
+                    "variants" in payload
+                    and isinstance(payload["variants"], list)
+                    and (payload["variants"] and "inventory_item_id" in payload["variants"][0])
+                ):
+                    return mapping.product_from_webhook(payload)
+                return mapping.product_from_graphql(payload, list(payload.get("variants") or []))
+            if stream == "inventory":
+                return mapping.inventory_level_from_webhook(payload)
+        except mapping.MappingError as exc:
+            return RecordFailure(mapping.gid_to_id(payload.get("id")), str(exc), payload)
+        raise ValueError(f"unknown stream {stream!r}")
+
+    # --- bulk operations -----------------------------------------------------------------------
+    def start_bulk_orders(self, *, since: datetime | None) -> str:
+        """Start a ``bulkOperationRunQuery`` over orders updated since ``since``; returns
+        the operation GID."""
+        return self._start_bulk(queries.bulk_orders_query(self.orders_search(since)))
+
+    def _start_bulk(self, inner: str) -> str:
+        data = self.gql.execute(queries.BULK_OPERATION_RUN_QUERY, {"query": inner})
+        payload = data.get("bulkOperationRunQuery") or {}
+        raise_for_user_errors(payload, "the bulk operation")
+        operation = payload.get("bulkOperation") or {}
+        if not operation.get("id"):
+            raise ConnectorError("shopify: bulkOperationRunQuery returned no operation")
+        return operation["id"]
+
+    def bulk_status(self, operation_id: str) -> dict[str, Any]:
+        """The bulk operation's ``status``, ``objectCount``, ``url``… (``node(id:)``)."""
+        data = self.gql.execute(queries.BULK_OPERATION_QUERY, {"id": operation_id})
+        return data.get("node") or {}
+
+    def wait_for_bulk(
+        self,
+        operation_id: str,
+        *,
+        poll_seconds: float = 1.0,
+        timeout_seconds: float = 3600,
+        on_poll: Callable[[dict[str, Any]], None] | None = None,
+    ) -> dict[str, Any]:
+        """Poll until the operation finishes; raises ``ConnectorError`` if it did not complete."""
+        waited = 0.0
+        while True:
+            status = self.bulk_status(operation_id)
+            if on_poll:
+                on_poll(status)
+            if status.get("status") in BULK_FINISHED:
+                break
+            if waited >= timeout_seconds:
+                raise ConnectorError(f"shopify: bulk operation {operation_id} still running")
+            self.sleep(poll_seconds)
+            waited += poll_seconds
+        if status.get("status") != "COMPLETED":
+            raise ConnectorError(
+                f"shopify: bulk operation {operation_id} ended {status.get('status')} "
+                f"({status.get('errorCode') or 'no error code'})"
+            )
+        return status
+
+    def iter_bulk_orders(self, url: str | None) -> Iterator[OrderDTO | RecordFailure]:
+        """Stream a bulk orders JSONL file: yields one DTO (or failure) per order, line by line,
+        never holding the file in memory. Line items are child rows carrying ``__parentId``
+        and follow their order (shopify.dev "Perform bulk operations")."""
+        if not url:
+            return
+        response = self.http.request("GET", url, stream=True, idempotent=True)
+        current: dict[str, Any] | None = None
+        children: list[dict[str, Any]] = []
+        try:
+            for raw_line in response.iter_lines():
+                if not raw_line:
+                    continue
+                row = json.loads(raw_line)
+                parent = row.pop("__parentId", None)
+                if parent is None:
+                    if current is not None:
+                        yield self.parse_record("orders", {**current, "lineItems": children})
+                    current, children = row, []
+                elif current is not None and parent == current.get("id"):
+                    children.append(row)
+                else:
+                    yield RecordFailure(
+                        mapping.gid_to_id(parent), "bulk row for an order out of sequence", row
+                    )
+            if current is not None:
+                yield self.parse_record("orders", {**current, "lineItems": children})
+        finally:
+            response.close()
+
+    # --- webhooks ------------------------------------------------------------------------------
+    def register_webhooks(self, *, callback_url: str) -> list[WebhookRegistration]:
+        """Subscribe every topic in ``webhook_topics`` to ``callback_url`` (JSON); a topic that
+        is already subscribed to this address is reused."""
+        existing = {(w.topic, w.callback_url): w for w in self.list_webhooks()}
+        registered: list[WebhookRegistration] = []
+        for topic in self.webhook_topics:
+            if (topic, callback_url) in existing:
+                registered.append(existing[(topic, callback_url)])
+                continue
+            data = self.gql.execute(
+                queries.WEBHOOK_SUBSCRIPTION_CREATE,
+                {
+                    "topic": topic,
+                    "webhookSubscription": {"callbackUrl": callback_url, "format": "JSON"},
+                },
+            )
+            payload = data.get("webhookSubscriptionCreate") or {}
+            try:
+                raise_for_user_errors(payload, f"webhook {topic}")
+            except ShopifyUserError:
+                if "taken" in json.dumps(payload.get("userErrors")).lower():
+                    continue
+                raise
+            registered.append(_registration(payload.get("webhookSubscription") or {}))
+        return registered
+
+    def list_webhooks(self) -> list[WebhookRegistration]:
+        """Every webhook subscription of this app on the shop."""
+        found: list[WebhookRegistration] = []
+        cursor: str | None = None
+        while True:
+            data = self.gql.execute(
+                queries.WEBHOOK_SUBSCRIPTIONS_QUERY, {"first": 100, "after": cursor}
+            )
+            connection = data.get("webhookSubscriptions") or {}
+            found.extend(_registration(n) for n in connection.get("nodes") or [])
+            info = connection.get("pageInfo") or {}
+            if not info.get("hasNextPage"):
+                return found
+            cursor = info.get("endCursor")
+
+
+def _registration(node: dict[str, Any]) -> WebhookRegistration:
+    return WebhookRegistration(
+        topic=node.get("topic") or "",
+        remote_id=node.get("id") or "",
+        callback_url=node.get("callbackUrl") or "",
+        api_version=((node.get("apiVersion") or {}).get("handle")) or "",
+    )
+
+
+def _utc_text(value: Any) -> str:
+    parsed = mapping.parse_time(value) if value else None
+    return parsed.strftime("%Y-%m-%dT%H:%M:%SZ") if parsed else ""

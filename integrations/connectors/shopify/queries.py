@@ -1,0 +1,280 @@
+"""Every GraphQL document Sangam sends to the Shopify Admin API (2025-01 schema).
+
+Each is validated against ``shared/reference/shopify/admin_schema_2025-01.json.gz`` by
+``tests/integrations/test_shopify_graphql_documents.py``; ``ALL_DOCUMENTS`` is that list.
+Source: https://shopify.dev/docs/api/admin-graphql/2025-01 .
+
+Bulk queries (``bulkOperationRunQuery``) take a query string with no ``first``/``after`` and use
+``edges { node }``; their result is JSONL where nested connection rows carry ``__parentId``.
+Because fragments are written out (bulk queries do not accept them), the selections are kept as
+string constants and composed.
+"""
+
+from __future__ import annotations
+
+_MONEY = "shopMoney { amount currencyCode }"
+
+ORDER_SCALARS = f"""
+    id
+    legacyResourceId
+    name
+    createdAt
+    updatedAt
+    processedAt
+    cancelledAt
+    cancelReason
+    closedAt
+    displayFinancialStatus
+    displayFulfillmentStatus
+    currencyCode
+    paymentGatewayNames
+    email
+    phone
+    tags
+    test
+    sourceName
+    subtotalPriceSet {{ {_MONEY} }}
+    totalDiscountsSet {{ {_MONEY} }}
+    totalShippingPriceSet {{ {_MONEY} }}
+    totalTaxSet {{ {_MONEY} }}
+    totalPriceSet {{ {_MONEY} }}
+    customer {{ id displayName }}
+    shippingAddress {{ name city province provinceCode zip countryCodeV2 }}
+"""
+
+LINE_ITEM_FIELDS = f"""
+    id
+    sku
+    name
+    quantity
+    currentQuantity
+    variant {{ id }}
+    originalUnitPriceSet {{ {_MONEY} }}
+    totalDiscountSet {{ {_MONEY} }}
+    taxLines {{ rate priceSet {{ {_MONEY} }} }}
+"""
+
+# Line items fetched inline with each order; orders with more are completed by ORDER_LINE_ITEMS.
+ORDER_LINE_ITEMS_PAGE = 5
+
+SHOP_QUERY = """
+query SangamShop {
+  shop { name myshopifyDomain currencyCode ianaTimezone }
+}
+"""
+
+ORDERS_QUERY = f"""
+query SangamOrders($first: Int!, $after: String, $query: String) {{
+  orders(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {{
+    pageInfo {{ hasNextPage endCursor }}
+    nodes {{
+      {ORDER_SCALARS}
+      lineItems(first: {ORDER_LINE_ITEMS_PAGE}) {{
+        pageInfo {{ hasNextPage endCursor }}
+        nodes {{ {LINE_ITEM_FIELDS} }}
+      }}
+    }}
+  }}
+}}
+"""
+
+ORDERS_COUNT_QUERY = """
+query SangamOrdersCount($query: String) {
+  ordersCount(query: $query, limit: null) { count precision }
+}
+"""
+
+ORDER_LINE_ITEMS_QUERY = f"""
+query SangamOrderLineItems($id: ID!, $after: String) {{
+  order(id: $id) {{
+    id
+    lineItems(first: 100, after: $after) {{
+      pageInfo {{ hasNextPage endCursor }}
+      nodes {{ {LINE_ITEM_FIELDS} }}
+    }}
+  }}
+}}
+"""
+
+PRODUCT_FIELDS = """
+    id
+    title
+    handle
+    vendor
+    productType
+    status
+    updatedAt
+"""
+
+VARIANT_FIELDS = """
+    id
+    title
+    sku
+    barcode
+    price
+    compareAtPrice
+    updatedAt
+    selectedOptions { name value }
+    inventoryItem { id }
+"""
+
+PRODUCTS_QUERY = f"""
+query SangamProducts($first: Int!, $after: String, $query: String) {{
+  products(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {{
+    pageInfo {{ hasNextPage endCursor }}
+    nodes {{
+      {PRODUCT_FIELDS}
+      variants(first: 100) {{
+        pageInfo {{ hasNextPage endCursor }}
+        nodes {{ {VARIANT_FIELDS} }}
+      }}
+    }}
+  }}
+}}
+"""
+
+PRODUCTS_COUNT_QUERY = """
+query SangamProductsCount($query: String) {
+  productsCount(query: $query, limit: null) { count precision }
+}
+"""
+
+INVENTORY_LEVEL_NAMES = ("available", "on_hand", "committed")
+
+INVENTORY_ITEMS_QUERY = """
+query SangamInventoryItems($first: Int!, $after: String) {
+  inventoryItems(first: $first, after: $after) {
+    pageInfo { hasNextPage endCursor }
+    nodes {
+      id
+      sku
+      variant { id }
+      inventoryLevels(first: 10) {
+        nodes {
+          id
+          updatedAt
+          location { id }
+          quantities(names: ["available", "on_hand", "committed"]) { name quantity }
+        }
+      }
+    }
+  }
+}
+"""
+
+WEBHOOK_SUBSCRIPTION_CREATE = """
+mutation SangamWebhookSubscriptionCreate(
+  $topic: WebhookSubscriptionTopic!, $webhookSubscription: WebhookSubscriptionInput!
+) {
+  webhookSubscriptionCreate(topic: $topic, webhookSubscription: $webhookSubscription) {
+    webhookSubscription { id topic callbackUrl format apiVersion { handle } createdAt }
+    userErrors { field message }
+  }
+}
+"""
+
+WEBHOOK_SUBSCRIPTIONS_QUERY = """
+query SangamWebhookSubscriptions($first: Int!, $after: String) {
+  webhookSubscriptions(first: $first, after: $after) {
+    pageInfo { hasNextPage endCursor }
+    nodes { id topic callbackUrl format apiVersion { handle } createdAt }
+  }
+}
+"""
+
+WEBHOOK_SUBSCRIPTION_DELETE = """
+mutation SangamWebhookSubscriptionDelete($id: ID!) {
+  webhookSubscriptionDelete(id: $id) {
+    deletedWebhookSubscriptionId
+    userErrors { field message }
+  }
+}
+"""
+
+BULK_OPERATION_RUN_QUERY = """
+mutation SangamBulkOperationRunQuery($query: String!) {
+  bulkOperationRunQuery(query: $query) {
+    bulkOperation { id status createdAt }
+    userErrors { field message code }
+  }
+}
+"""
+
+BULK_OPERATION_QUERY = """
+query SangamBulkOperation($id: ID!) {
+  node(id: $id) {
+    ... on BulkOperation {
+      id
+      status
+      errorCode
+      createdAt
+      completedAt
+      objectCount
+      rootObjectCount
+      fileSize
+      url
+      partialDataUrl
+    }
+  }
+}
+"""
+
+
+def bulk_orders_query(search: str | None) -> str:
+    """The inner query of an orders backfill bulk operation (line items as child rows).
+
+    ``search`` is a Shopify search string such as ``updated_at:>='2024-01-01T00:00:00Z'``."""
+    args = "sortKey: UPDATED_AT"
+    if search:
+        escaped = search.replace("\\", "\\\\").replace('"', '\\"')
+        args = f'query: "{escaped}", {args}'
+    return f"""
+{{
+  orders({args}) {{
+    edges {{
+      node {{
+        {ORDER_SCALARS}
+        lineItems {{ edges {{ node {{ {LINE_ITEM_FIELDS} }} }} }}
+      }}
+    }}
+  }}
+}}
+"""
+
+
+def bulk_products_query() -> str:
+    """The inner query of a catalog bulk operation (variants as child rows)."""
+    return f"""
+{{
+  products {{
+    edges {{
+      node {{
+        {PRODUCT_FIELDS}
+        variants {{ edges {{ node {{ {VARIANT_FIELDS} }} }} }}
+      }}
+    }}
+  }}
+}}
+"""
+
+
+OPERATIONS = {
+    "shop": SHOP_QUERY,
+    "orders": ORDERS_QUERY,
+    "orders_count": ORDERS_COUNT_QUERY,
+    "order_line_items": ORDER_LINE_ITEMS_QUERY,
+    "products": PRODUCTS_QUERY,
+    "products_count": PRODUCTS_COUNT_QUERY,
+    "inventory_items": INVENTORY_ITEMS_QUERY,
+    "webhook_subscription_create": WEBHOOK_SUBSCRIPTION_CREATE,
+    "webhook_subscriptions": WEBHOOK_SUBSCRIPTIONS_QUERY,
+    "webhook_subscription_delete": WEBHOOK_SUBSCRIPTION_DELETE,
+    "bulk_operation_run_query": BULK_OPERATION_RUN_QUERY,
+    "bulk_operation": BULK_OPERATION_QUERY,
+}
+
+ALL_DOCUMENTS: dict[str, str] = {
+    **OPERATIONS,
+    "bulk_orders_inner": bulk_orders_query("updated_at:>='2024-01-01T00:00:00Z'"),
+    "bulk_products_inner": bulk_products_query(),
+}

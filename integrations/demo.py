@@ -1,0 +1,228 @@
+"""The demo: a working hub connected to the sandbox through the real OAuth flow over HTTP.
+
+Used by ``manage.py demo``. The hub is served by an in-process threaded WSGI server at
+``PUBLIC_BASE_URL`` (unless a server already answers there); a ``requests`` session plays the
+merchant's browser: log in, start the Shopify install, approve it on the sandbox's authorize
+page, follow the signed callback. The callback stores the token, registers webhooks and queues
+the initial sync, whose progress is read from the ``SyncRun`` rows (the same data the dashboard
+shows) and drawn as progress bars.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from urllib.parse import urljoin, urlsplit
+
+import requests
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.staticfiles.handlers import StaticFilesHandler
+from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
+from django.core.wsgi import get_wsgi_application
+from django.db import transaction
+
+from accounts.models import Membership, Merchant, Role
+from integrations.models import ChannelAccount, SyncRun, SyncStatus, WebhookEvent, WebhookStatus
+
+logger = logging.getLogger(__name__)
+
+DEMO_MERCHANT = "demo"
+DEMO_USER = "demo"
+DEMO_PASSWORD = "demo"  # noqa: S105 - the documented demo login
+DEMO_SHOP = "sangam-demo.myshopify.com"
+
+
+class DemoError(RuntimeError):
+    """A demo step failed; the message says which and why."""
+
+
+@dataclass
+class FormSpec:
+    action: str = ""
+    method: str = "get"
+    fields: dict[str, str] = field(default_factory=dict)
+
+
+class _FormParser(HTMLParser):
+    """Collects the forms of a page with their input values (for the sandbox approve page)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.forms: list[FormSpec] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {k: v or "" for k, v in attrs}
+        if tag == "form":
+            self.forms.append(
+                FormSpec(values.get("action", ""), values.get("method", "get").lower())
+            )
+        elif (
+            tag in ("input", "button")
+            and self.forms
+            and values.get("name")
+            and (values.get("type", "text") not in ("checkbox", "radio") or "checked" in values)
+        ):
+            self.forms[-1].fields[values["name"]] = values.get("value", "")
+
+
+def parse_forms(html: str) -> list[FormSpec]:
+    parser = _FormParser()
+    parser.feed(html)
+    return parser.forms
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args) -> None:  # noqa: A002 - stdlib signature
+        logger.debug(format, *args)
+
+
+class InProcessServer:
+    """The hub (and sandbox) served on ``host:port`` from a background thread."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.httpd = ThreadedWSGIServer((host, port), _QuietHandler, allow_reuse_address=True)
+        self.httpd.daemon_threads = True
+        self.httpd.set_app(StaticFilesHandler(get_wsgi_application()))
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def __enter__(self) -> InProcessServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def server_answers(base_url: str) -> bool:
+    try:
+        return requests.get(f"{base_url}/accounts/login/", timeout=2).status_code == 200
+    except requests.RequestException:
+        return False
+
+
+def ensure_demo_tenant(*, reset: bool) -> tuple[Merchant, object]:
+    """The demo merchant and its owner ``demo``/``demo`` (staff, so the admin works too)."""
+    user_model = get_user_model()
+    with transaction.atomic():
+        if reset:
+            Merchant.objects.filter(slug=DEMO_MERCHANT).delete()
+        merchant, _ = Merchant.objects.get_or_create(
+            slug=DEMO_MERCHANT, defaults={"name": "Demo Brand (Sandbox)"}
+        )
+        user, _ = user_model.objects.get_or_create(username=DEMO_USER)
+        user.is_staff = user.is_superuser = True
+        user.set_password(DEMO_PASSWORD)
+        user.save()
+        Membership.objects.get_or_create(
+            user=user, merchant=merchant, defaults={"role": Role.OWNER}
+        )
+    return merchant, user
+
+
+def browser_login(
+    base_url: str, username: str = DEMO_USER, password: str = DEMO_PASSWORD
+) -> requests.Session:
+    """A browser-like session logged in through the login form (CSRF included)."""
+    browser = requests.Session()
+    page = browser.get(f"{base_url}/accounts/login/", timeout=30)
+    token = browser.cookies.get("csrftoken", "")
+    response = browser.post(
+        f"{base_url}/accounts/login/",
+        data={"username": username, "password": password, "csrfmiddlewaretoken": token},
+        headers={"Referer": page.url},
+        allow_redirects=False,
+        timeout=30,
+    )
+    if response.status_code != 302:
+        raise DemoError(f"Login as {username} failed (HTTP {response.status_code}).")
+    return browser
+
+
+def oauth_install(browser: requests.Session, base_url: str, shop: str) -> str:
+    """Start the install, approve it on the sandbox, and return the callback URL to follow."""
+    start = browser.get(
+        f"{base_url}/channels/shopify/oauth/install",
+        params={"shop": shop, "sandbox": "1"},
+        allow_redirects=False,
+        timeout=30,
+    )
+    if start.status_code != 302:
+        raise DemoError(f"Install refused (HTTP {start.status_code}): {start.text[:200]}")
+    authorize_url = start.headers["Location"]
+    page = browser.get(authorize_url, timeout=30)
+    forms = [f for f in parse_forms(page.text) if f.method == "post"]
+    if page.status_code != 200 or not forms:
+        raise DemoError(f"The sandbox approve page did not load (HTTP {page.status_code}).")
+    form = forms[0]
+    approve = browser.post(
+        urljoin(page.url, form.action or page.url),
+        data=form.fields,
+        allow_redirects=False,
+        timeout=30,
+    )
+    if approve.status_code != 302:
+        raise DemoError(f"The sandbox did not redirect back (HTTP {approve.status_code}).")
+    return approve.headers["Location"]
+
+
+def follow_callback(browser: requests.Session, callback_url: str, result: dict) -> None:
+    """GET the signed callback (runs in a thread: with eager tasks it carries the first sync)."""
+    try:
+        response = browser.get(callback_url, allow_redirects=False, timeout=1800)
+        result["status"] = response.status_code
+        result["body"] = response.text[:300]
+    except requests.RequestException as exc:
+        result["status"] = 0
+        result["body"] = str(exc)
+
+
+def watch_runs(
+    account_id_getter: Callable[[], int | None],
+    done: Callable[[], bool],
+    on_progress: Callable[[list[SyncRun]], None],
+    *,
+    timeout: float = 900,
+) -> list[SyncRun]:
+    """Poll the account's sync runs until ``done()`` and none is active; report each poll."""
+    started = time.monotonic()
+    runs: list[SyncRun] = []
+    while time.monotonic() - started < timeout:
+        account_id = account_id_getter()
+        if account_id:
+            runs = list(SyncRun.objects.filter(account_id=account_id).order_by("pk"))
+            on_progress(runs)
+            active = any(r.status in (SyncStatus.QUEUED, SyncStatus.RUNNING) for r in runs)
+            if done() and runs and not active:
+                return runs
+        time.sleep(0.5)
+    raise DemoError("The sync did not finish in time.")
+
+
+def wait_for_webhooks(since_pk: int, expected: int, timeout: float = 120) -> list[WebhookEvent]:
+    """Wait until ``expected`` events newer than ``since_pk`` are processed (or failed)."""
+    started = time.monotonic()
+    events: list[WebhookEvent] = []
+    while time.monotonic() - started < timeout:
+        events = list(WebhookEvent.objects.filter(pk__gt=since_pk))
+        settled = [e for e in events if e.status != WebhookStatus.RECEIVED]
+        if len(settled) >= expected:
+            return events
+        time.sleep(0.3)
+    return events
+
+
+def demo_account(merchant: Merchant) -> ChannelAccount | None:
+    return ChannelAccount.objects.filter(
+        merchant=merchant, provider="shopify", external_id=DEMO_SHOP
+    ).first()
+
+
+def base_host_port() -> tuple[str, int]:
+    parts = urlsplit(settings.PUBLIC_BASE_URL)
+    return parts.hostname or "127.0.0.1", parts.port or (443 if parts.scheme == "https" else 80)

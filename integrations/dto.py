@@ -1,0 +1,208 @@
+"""Frozen data transfer objects: what connectors return (provider payload → DTO) and accept.
+
+Money is ``Decimal`` in the currency named next to it (rupees for INR, never paise). Times are
+timezone-aware ``datetime`` in UTC. External ids are strings (Shopify ids exceed 2^53).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Generic, TypeVar
+
+T = TypeVar("T")
+
+
+class OrderStatus:
+    """Normalized order statuses shared by every channel."""
+
+    PENDING = "pending"  # placed, payment not confirmed (prepaid awaiting capture)
+    CONFIRMED = "confirmed"  # accepted, not yet shipped (prepaid paid or COD)
+    PARTIALLY_SHIPPED = "partially_shipped"
+    SHIPPED = "shipped"
+    DELIVERED = "delivered"
+    CANCELLED = "cancelled"
+    RETURNED = "returned"
+    REFUNDED = "refunded"
+
+    CHOICES = (
+        (PENDING, "Pending"),
+        (CONFIRMED, "Confirmed"),
+        (PARTIALLY_SHIPPED, "Partially shipped"),
+        (SHIPPED, "Shipped"),
+        (DELIVERED, "Delivered"),
+        (CANCELLED, "Cancelled"),
+        (RETURNED, "Returned"),
+        (REFUNDED, "Refunded"),
+    )
+    # Statuses in which the order still holds reserved stock in the warehouse.
+    OPEN = frozenset({PENDING, CONFIRMED, PARTIALLY_SHIPPED})
+
+
+class PaymentMethod:
+    PREPAID = "prepaid"
+    COD = "cod"
+    CHOICES = ((PREPAID, "Prepaid"), (COD, "Cash on delivery"))
+
+
+@dataclass(frozen=True, slots=True)
+class OrderItemDTO:
+    """One order line. ``unit_price`` is the pre-discount price per unit (tax-inclusive where
+    the channel prices tax-inclusive, as Indian stores do); ``discount`` and ``tax`` are line
+    totals."""
+
+    external_id: str
+    sku: str
+    title: str
+    quantity: int
+    unit_price: Decimal
+    discount: Decimal = Decimal("0")
+    tax: Decimal = Decimal("0")
+    variant_external_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AddressDTO:
+    name: str = ""
+    city: str = ""
+    state: str = ""
+    state_code: str = ""
+    pincode: str = ""
+    country_code: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class OrderDTO:
+    """An order in the normalized shape. ``updated_at`` is the channel's last-modified time and
+    orders the deliveries: an older update never overwrites a newer one."""
+
+    external_id: str
+    order_number: str
+    placed_at: datetime
+    updated_at: datetime
+    status: str
+    payment_method: str
+    currency: str
+    subtotal: Decimal
+    discount_total: Decimal
+    shipping_total: Decimal
+    tax_total: Decimal
+    total: Decimal
+    items: tuple[OrderItemDTO, ...]
+    financial_status: str = ""
+    fulfillment_status: str = ""
+    cancelled_at: datetime | None = None
+    payment_gateways: tuple[str, ...] = ()
+    customer_name: str = ""
+    customer_email: str = ""
+    customer_phone: str = ""
+    customer_external_id: str = ""
+    ship_to: AddressDTO = field(default_factory=AddressDTO)
+    tags: tuple[str, ...] = ()
+    is_test: bool = False
+    raw: dict[str, Any] = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class VariantDTO:
+    """A sellable variant. ``price`` in the shop currency; ``inventory_item_id`` is the
+    channel's stock handle (Shopify InventoryItem id)."""
+
+    external_id: str
+    sku: str
+    title: str
+    price: Decimal
+    barcode: str = ""
+    compare_at_price: Decimal | None = None
+    inventory_item_id: str = ""
+    options: tuple[tuple[str, str], ...] = ()
+    updated_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ProductDTO:
+    external_id: str
+    title: str
+    variants: tuple[VariantDTO, ...]
+    handle: str = ""
+    vendor: str = ""
+    product_type: str = ""
+    status: str = ""
+    updated_at: datetime | None = None
+    raw: dict[str, Any] = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class InventoryLevelDTO:
+    """Stock of one channel inventory item at one channel location (units)."""
+
+    inventory_item_id: str
+    location_id: str
+    available: int | None
+    on_hand: int | None = None
+    committed: int | None = None
+    updated_at: datetime | None = None
+    variant_external_id: str = ""
+    sku: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RecordFailure:
+    """A record the connector could not translate: quarantined with its payload."""
+
+    external_id: str
+    error: str
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    """One page of a stream. ``next_cursor`` None = last page. ``high_water`` is the greatest
+    ``updated_at`` (ISO-8601 UTC) seen, the next incremental cursor."""
+
+    items: Sequence[T]
+    next_cursor: str | None = None
+    high_water: str | None = None
+    failures: Sequence[RecordFailure] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookRegistration:
+    topic: str
+    remote_id: str
+    callback_url: str
+    api_version: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AccountHandle:
+    """What a connector knows of an account: no ORM object, so connectors stay ORM-free.
+
+    ``base_url`` is the API root (e.g. ``https://shop.myshopify.com`` or the sandbox URL);
+    ``credentials`` the decrypted secrets (never logged)."""
+
+    id: int | None
+    merchant_id: int | None
+    provider: str
+    external_id: str
+    base_url: str
+    credentials: dict[str, Any] = field(default_factory=dict, repr=False)
+    settings: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class ImportResult:
+    """What a domain importer did with a batch: counts and the records it quarantined."""
+
+    created: int = 0
+    updated: int = 0
+    skipped: int = 0
+    failures: list[RecordFailure] = field(default_factory=list)
+
+    def add(self, other: ImportResult) -> None:
+        self.created += other.created
+        self.updated += other.updated
+        self.skipped += other.skipped
+        self.failures.extend(other.failures)

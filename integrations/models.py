@@ -1,0 +1,323 @@
+"""Connections to providers, sync runs, quarantined records and the webhook inbox."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+from django.db.models import Q
+
+from accounts.models import Merchant, MerchantScopedQuerySet
+from integrations import crypto
+
+
+class Provider(models.TextChoices):
+    """Provider ids: URL segment, ``ChannelAccount.provider`` and registry key."""
+
+    SHOPIFY = "shopify", "Shopify"
+
+
+class AccountStatus(models.TextChoices):
+    CONNECTED = "connected", "Connected"
+    ERROR = "error", "Error"
+    DISABLED = "disabled", "Disabled"
+    DISCONNECTED = "disconnected", "Disconnected"
+
+
+class EncryptedCredentialsMixin(models.Model):
+    """``credentials_encrypted`` holds a Fernet token of a JSON dict of secrets; never plaintext.
+
+    Use :meth:`get_credentials` / :meth:`set_credentials`; the raw column is never shown."""
+
+    credentials_encrypted = models.TextField(blank=True, default="", editable=False)
+
+    class Meta:
+        abstract = True
+
+    def get_credentials(self) -> dict[str, Any]:
+        """Decrypted secrets dict. Raises ``crypto.CredentialDecryptError`` if keys are wrong."""
+        return crypto.decrypt_json(self.credentials_encrypted)
+
+    def set_credentials(self, values: dict[str, Any]) -> None:
+        """Replace the stored secrets (encrypted with the newest key); caller saves."""
+        self.credentials_encrypted = crypto.encrypt_json(values) if values else ""
+
+    def update_credentials(self, **values: Any) -> None:
+        """Merge ``values`` into the stored secrets; caller saves."""
+        merged = self.get_credentials()
+        merged.update({k: v for k, v in values.items() if v not in (None, "")})
+        self.set_credentials(merged)
+
+
+class ChannelAccount(EncryptedCredentialsMixin):
+    """One merchant's connection to one provider (a Shopify shop, a seller id, an ad account).
+
+    ``external_id`` is the provider's account key (for Shopify the ``*.myshopify.com`` domain).
+    ``api_base_url`` blank means the provider's real API; only staff may set another URL, and
+    merchants can only choose the built-in sandbox, so nobody can make the server send a token to
+    an address of their choosing.
+    """
+
+    merchant = models.ForeignKey(
+        Merchant, on_delete=models.CASCADE, related_name="channel_accounts"
+    )
+    provider = models.CharField(max_length=40, choices=Provider.choices)
+    display_name = models.CharField(max_length=200, blank=True)
+    external_id = models.CharField(max_length=255)
+    status = models.CharField(
+        max_length=20, choices=AccountStatus.choices, default=AccountStatus.CONNECTED
+    )
+    scopes = models.CharField(max_length=1000, blank=True)
+    token_expires_at = models.DateTimeField(null=True, blank=True)
+    last_synced_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    api_base_url = models.URLField(
+        blank=True,
+        help_text="Blank: the provider's real API. Staff only: e.g. the sandbox URL.",
+    )
+    settings = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = MerchantScopedQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["merchant", "provider", "external_id"], name="uniq_account_per_merchant"
+            )
+        ]
+        indexes = [models.Index(fields=["provider", "external_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_provider_display()}: {self.display_name or self.external_id}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in (AccountStatus.CONNECTED, AccountStatus.ERROR)
+
+
+class ProviderAppCredential(EncryptedCredentialsMixin):
+    """A provider *app* (not a store) credential, e.g. a Shopify app's API key + secret used for
+    OAuth and webhook signatures. ``merchant`` null = platform-wide (settings take precedence)."""
+
+    merchant = models.ForeignKey(
+        Merchant, on_delete=models.CASCADE, null=True, blank=True, related_name="app_credentials"
+    )
+    provider = models.CharField(max_length=40, choices=Provider.choices)
+    api_key = models.CharField(max_length=255, help_text="Public client id / API key.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = MerchantScopedQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["merchant", "provider"], name="uniq_app_credential")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_provider_display()} app {self.api_key}"
+
+
+class SyncStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+    INTERRUPTED = "interrupted", "Interrupted"
+
+
+ACTIVE_SYNC_STATUSES = (SyncStatus.QUEUED, SyncStatus.RUNNING)
+
+
+class SyncRunQuerySet(MerchantScopedQuerySet):
+    merchant_lookup = "account__merchant"
+
+
+class SyncRun(models.Model):
+    """One sync of one stream ("orders", "catalog", "inventory", "backfill") of one account.
+
+    At most one queued/running run per (account, stream) — a partial unique constraint, so two
+    workers cannot both claim it. ``checkpoint`` is written after every page: a crashed run is
+    resumed from it by the next run. Cursors are ISO-8601 UTC high-water marks of ``updated_at``.
+    """
+
+    account = models.ForeignKey(ChannelAccount, on_delete=models.CASCADE, related_name="sync_runs")
+    stream = models.CharField(max_length=40)
+    status = models.CharField(max_length=20, choices=SyncStatus.choices, default=SyncStatus.QUEUED)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    total_estimate = models.PositiveIntegerField(null=True, blank=True)
+    pages = models.PositiveIntegerField(default=0)
+    cursor_before = models.CharField(max_length=255, blank=True)
+    cursor_after = models.CharField(max_length=255, blank=True)
+    checkpoint = models.JSONField(default=dict, blank=True)
+    resumed_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    error = models.TextField(blank=True)
+    queued_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+
+    objects = SyncRunQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-queued_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "stream"],
+                condition=Q(status__in=["queued", "running"]),
+                name="one_active_sync_per_stream",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account} {self.stream} #{self.pk} ({self.status})"
+
+    @property
+    def processed(self) -> int:
+        return self.created + self.updated + self.skipped + self.failed
+
+    @property
+    def progress_percent(self) -> int | None:
+        if not self.total_estimate:
+            return None
+        return min(100, round(100 * self.processed / self.total_estimate))
+
+
+class SyncLogStatus(models.TextChoices):
+    QUARANTINED = "quarantined", "Quarantined"
+    REPROCESSED = "reprocessed", "Reprocessed"
+
+
+class SyncLog(models.Model):
+    """A record that failed to import: kept with its payload so it can be reprocessed."""
+
+    run = models.ForeignKey(
+        SyncRun, on_delete=models.CASCADE, related_name="logs", null=True, blank=True
+    )
+    account = models.ForeignKey(ChannelAccount, on_delete=models.CASCADE, related_name="sync_logs")
+    stream = models.CharField(max_length=40)
+    external_id = models.CharField(max_length=255, blank=True)
+    error = models.TextField()
+    payload = models.JSONField(default=dict, blank=True)
+    status = models.CharField(
+        max_length=20, choices=SyncLogStatus.choices, default=SyncLogStatus.QUARANTINED
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = SyncRunQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.stream} {self.external_id}: {self.error[:60]}"
+
+
+class WebhookStatus(models.TextChoices):
+    RECEIVED = "received", "Received"
+    PROCESSED = "processed", "Processed"
+    FAILED = "failed", "Failed"
+    IGNORED = "ignored", "Ignored"
+
+
+class WebhookEventQuerySet(MerchantScopedQuerySet):
+    merchant_lookup = "account__merchant"
+
+
+class WebhookEvent(models.Model):
+    """One verified webhook delivery, stored before it is processed (the inbox).
+
+    ``dedup_key`` is the provider's event id (Shopify ``X-Shopify-Event-Id``, falling back to
+    ``X-Shopify-Webhook-Id``); a unique constraint makes duplicate deliveries a no-op. ``headers``
+    never contain the signature or any secret. ``body`` is the raw request body as received.
+    """
+
+    provider = models.CharField(max_length=40, choices=Provider.choices)
+    account = models.ForeignKey(
+        ChannelAccount, null=True, blank=True, on_delete=models.SET_NULL, related_name="webhooks"
+    )
+    topic = models.CharField(max_length=100)
+    shop_domain = models.CharField(max_length=255, blank=True)
+    delivery_id = models.CharField(max_length=255, blank=True)
+    event_id = models.CharField(max_length=255, blank=True)
+    dedup_key = models.CharField(max_length=255)
+    triggered_at = models.DateTimeField(null=True, blank=True)
+    api_version = models.CharField(max_length=20, blank=True)
+    headers = models.JSONField(default=dict, blank=True)
+    body = models.TextField(blank=True)
+    status = models.CharField(
+        max_length=20, choices=WebhookStatus.choices, default=WebhookStatus.RECEIVED
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = WebhookEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-received_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "dedup_key"], name="uniq_webhook_event")
+        ]
+        indexes = [models.Index(fields=["status", "received_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.topic} {self.dedup_key} ({self.status})"
+
+
+class WebhookSubscriptionQuerySet(MerchantScopedQuerySet):
+    merchant_lookup = "account__merchant"
+
+
+class WebhookSubscription(models.Model):
+    """A webhook subscription registered at the provider for one account."""
+
+    account = models.ForeignKey(
+        ChannelAccount, on_delete=models.CASCADE, related_name="webhook_subscriptions"
+    )
+    topic = models.CharField(max_length=100)
+    remote_id = models.CharField(max_length=255)
+    callback_url = models.URLField(max_length=500)
+    api_version = models.CharField(max_length=20, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = WebhookSubscriptionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["topic"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "topic"], name="uniq_subscription_topic")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account} {self.topic}"
+
+
+class ComplianceRequest(models.Model):
+    """A Shopify mandatory compliance request (``customers/data_request``, ``customers/redact``,
+    ``shop/redact``) and what Sangam did about it."""
+
+    account = models.ForeignKey(
+        ChannelAccount, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    provider = models.CharField(max_length=40, choices=Provider.choices)
+    shop_domain = models.CharField(max_length=255)
+    topic = models.CharField(max_length=100)
+    customer_id = models.CharField(max_length=64, blank=True)
+    order_ids = models.JSONField(default=list, blank=True)
+    outcome = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.topic} {self.shop_domain}"

@@ -1,0 +1,25 @@
+"""The connector registry: one explicit, greppable dict of every provider Sangam speaks.
+
+The catalog API, admin, dashboard and sync engine all read it. ``tests/integrations/
+test_registry.py`` proves ids are unique, match ``Provider`` choices, and that every declared
+capability's methods are implemented.
+"""
+
+from __future__ import annotations
+
+from integrations.connectors.base import Connector
+from integrations.connectors.shopify.connector import ShopifyConnector
+
+CONNECTORS: dict[str, type[Connector]] = {cls.id: cls for cls in (ShopifyConnector,)}
+
+
+class UnknownProvider(LookupError):
+    """No connector is registered under that provider id."""
+
+
+def get_connector_class(provider: str) -> type[Connector]:
+    """The connector class for ``provider``; raises ``UnknownProvider``."""
+    try:
+        return CONNECTORS[provider]
+    except KeyError:
+        raise UnknownProvider(provider) from None

@@ -1,0 +1,241 @@
+"""``Mutation`` resolvers: webhook subscriptions, bulk operations, inventory quantities
+(shopify.dev/docs/api/admin-graphql/2025-01/mutations/…). Failures are ``userErrors`` in the
+payload, as the Admin API reports them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from graphql import GraphQLResolveInfo
+
+from integrations.sandbox import bulk, clock, inventory
+from integrations.sandbox.graphql.context import ctx, require_scope
+from integrations.sandbox.ids import allocate_id, gid, parse_gid_of
+from integrations.sandbox.models import (
+    SandboxApp,
+    SandboxBulkOperation,
+    SandboxWebhookSubscription,
+)
+from integrations.sandbox.webhooks.delivery import emit
+from integrations.sandbox.webhooks.payloads import inventory_level_payload
+
+Resolver = Callable[..., Any]
+
+
+def _webhook_subscription_create(
+    root: Any,
+    info: GraphQLResolveInfo,
+    topic: str,
+    webhookSubscription: dict[str, Any],
+) -> dict[str, Any]:
+    context = ctx(info)
+    data = webhookSubscription
+    url = data.get("callbackUrl") or ""
+    errors: list[dict[str, Any]] = []
+    if not url:
+        errors.append(
+            {"field": ["webhookSubscription", "callbackUrl"], "message": "Address can't be blank"}
+        )
+    elif not url.startswith(("https://", "http://")):
+        errors.append(
+            {
+                "field": ["webhookSubscription", "callbackUrl"],
+                "message": f"Address protocol {url.split(':', 1)[0]}:// is not supported",
+            }
+        )
+    if data.get("format", "JSON") != "JSON":
+        errors.append(
+            {
+                "field": ["webhookSubscription", "format"],
+                "message": "The Sangam sandbox only delivers JSON webhooks.",
+            }
+        )
+    if errors:
+        return {"webhookSubscription": None, "userErrors": errors}
+    now = clock.now()
+    try:
+        with transaction.atomic():
+            subscription = SandboxWebhookSubscription.objects.create(
+                id=allocate_id("WebhookSubscription"),
+                shop=context.shop,
+                app=context.app,
+                topic=topic,
+                callback_url=url,
+                format="JSON",
+                api_version=context.api_version,
+                include_fields=list(data.get("includeFields") or []),
+                filter=data.get("filter") or "",
+                metafield_namespaces=list(data.get("metafieldNamespaces") or []),
+                created_at=now,
+                updated_at=now,
+            )
+    except IntegrityError:
+        return {
+            "webhookSubscription": None,
+            "userErrors": [
+                {
+                    "field": ["webhookSubscription", "callbackUrl"],
+                    "message": "Address for this topic has already been taken",
+                }
+            ],
+        }
+    return {"webhookSubscription": subscription, "userErrors": []}
+
+
+def _webhook_subscription_delete(
+    root: Any,
+    info: GraphQLResolveInfo,
+    id: str,
+) -> dict[str, Any]:
+    context = ctx(info)
+    number = parse_gid_of(id, "WebhookSubscription")
+    deleted, _ = SandboxWebhookSubscription.objects.filter(
+        shop=context.shop, app=context.app, pk=number or 0
+    ).delete()
+    if not deleted:
+        return {
+            "deletedWebhookSubscriptionId": None,
+            "userErrors": [{"field": ["id"], "message": "Webhook subscription does not exist"}],
+        }
+    return {"deletedWebhookSubscriptionId": id, "userErrors": []}
+
+
+def _bulk_operation_run_query(root: Any, info: GraphQLResolveInfo, query: str) -> dict[str, Any]:
+    op, errors = bulk.start(ctx(info), query)
+    return {"bulkOperation": op, "userErrors": errors}
+
+
+def _bulk_operation_cancel(
+    root: Any,
+    info: GraphQLResolveInfo,
+    id: str,
+) -> dict[str, Any]:
+    context = ctx(info)
+    op = (
+        SandboxBulkOperation.objects.filter(
+            shop=context.shop, app=context.app, pk=parse_gid_of(id, "BulkOperation") or 0
+        )
+        .select_related("shop")
+        .first()
+    )
+    if op is None:
+        return {
+            "bulkOperation": None,
+            "userErrors": [{"field": ["id"], "message": "Bulk operation does not exist"}],
+        }
+    cancelled = SandboxBulkOperation.objects.filter(pk=op.pk, status="CREATED").update(
+        status="CANCELED", completed_at=clock.now()
+    )
+    op.refresh_from_db()
+    if not cancelled:
+        return {
+            "bulkOperation": op,
+            "userErrors": [
+                {
+                    "field": None,
+                    "message": "A bulk operation cannot be canceled when it is "
+                    + op.status.lower(),
+                }
+            ],
+        }
+    return {"bulkOperation": op, "userErrors": []}
+
+
+def _app(app: SandboxApp) -> dict[str, Any]:
+    return {
+        "id": gid("App", app.id),
+        "title": app.title,
+        "apiKey": app.api_key,
+        "handle": app.title.lower().replace(" ", "-"),
+        "developerName": app.title,
+        "embedded": False,
+    }
+
+
+def _adjustment_group(
+    info: GraphQLResolveInfo, changes: list[inventory.Change], data: dict[str, Any]
+) -> dict[str, Any] | None:
+    if not changes:
+        return None
+
+    def resolve_changes(
+        info: GraphQLResolveInfo,
+        inventoryItemIds: list[str] | None = None,
+        locationIds: list[str] | None = None,
+        quantityNames: list[str] | None = None,
+    ) -> list[dict[str, Any]]:
+        selected = []
+        for change in changes:
+            if (
+                inventoryItemIds
+                and gid("InventoryItem", change.level.item_id) not in inventoryItemIds
+            ):
+                continue
+            if locationIds and gid("Location", change.level.location_id) not in locationIds:
+                continue
+            if quantityNames and change.name not in quantityNames:
+                continue
+            selected.append(
+                {
+                    "name": change.name,
+                    "delta": change.delta,
+                    "quantityAfterChange": change.quantity_after,
+                    "item": change.level.item,
+                    "location": change.level.location,
+                    "ledgerDocumentUri": None,
+                }
+            )
+        return selected
+
+    return {
+        "id": gid("InventoryAdjustmentGroup", allocate_id("InventoryAdjustmentGroup")),
+        "createdAt": changes[0].level.updated_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "reason": data["reason"],
+        "referenceDocumentUri": data.get("referenceDocumentUri"),
+        "app": _app(ctx(info).app),
+        "staffMember": None,
+        "changes": resolve_changes,
+    }
+
+
+def _emit_available(info: GraphQLResolveInfo, changes: list[inventory.Change]) -> None:
+    shop = ctx(info).shop
+    levels = {c.level.pk: c.level for c in changes if c.name == "available" and c.delta}
+    for level in levels.values():
+        emit(shop, "INVENTORY_LEVELS_UPDATE", inventory_level_payload(level, shop))
+
+
+def _inventory_set_quantities(root: Any, info: GraphQLResolveInfo, input: dict[str, Any]) -> dict:
+    require_scope(info, "write_inventory")
+    changes, errors = inventory.set_quantities(shop=ctx(info).shop, data=input)
+    _emit_available(info, changes)
+    return {
+        "inventoryAdjustmentGroup": _adjustment_group(info, changes, input),
+        "userErrors": errors,
+    }
+
+
+def _inventory_adjust_quantities(
+    root: Any, info: GraphQLResolveInfo, input: dict[str, Any]
+) -> dict:
+    require_scope(info, "write_inventory")
+    changes, errors = inventory.adjust_quantities(shop=ctx(info).shop, data=input)
+    _emit_available(info, changes)
+    return {
+        "inventoryAdjustmentGroup": _adjustment_group(info, changes, input),
+        "userErrors": errors,
+    }
+
+
+MUTATION: dict[str, Resolver] = {
+    "webhookSubscriptionCreate": _webhook_subscription_create,
+    "webhookSubscriptionDelete": _webhook_subscription_delete,
+    "bulkOperationRunQuery": _bulk_operation_run_query,
+    "bulkOperationCancel": _bulk_operation_cancel,
+    "inventorySetQuantities": _inventory_set_quantities,
+    "inventoryAdjustQuantities": _inventory_adjust_quantities,
+}
+
+RESOLVERS: dict[str, dict[str, Resolver]] = {"Mutation": MUTATION}

@@ -1,0 +1,426 @@
+"""Public Python API of the Shopify sandbox, for the demo, management commands and tests.
+
+Shops are addressed by their ``*.myshopify.com`` domain. Every change to sandbox data bumps
+``updated_at`` and emits the webhooks Shopify would (channel-apis.md §1.3), delivered right
+after the transaction commits; failed deliveries are retried by :func:`deliver_due_webhooks`.
+Money is ``Decimal`` rupees (GST-inclusive), ids are Shopify-sized integers (> 2^53).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import requests
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+
+from integrations.sandbox import clock, inventory, oauth, throttle
+from integrations.sandbox.constants import COMPLIANCE_TOPICS
+from integrations.sandbox.ids import allocate_id, allocate_ids
+from integrations.sandbox.loading import with_line_items, with_variants
+from integrations.sandbox.models import (
+    SandboxAccessToken,
+    SandboxApp,
+    SandboxBucket,
+    SandboxCustomer,
+    SandboxInventoryLevel,
+    SandboxLineItem,
+    SandboxLocation,
+    SandboxOrder,
+    SandboxProduct,
+    SandboxShop,
+    SandboxVariant,
+    SandboxWebhookDelivery,
+    SandboxWebhookSubscription,
+)
+from integrations.sandbox.seed import data
+from integrations.sandbox.seed.generate import seed as _seed
+from integrations.sandbox.seed.orders import Pick, compose_order, make_customer
+from integrations.sandbox.webhooks import delivery as webhooks
+from integrations.sandbox.webhooks.payloads import (
+    inventory_level_payload,
+    order_payload,
+    product_payload,
+    shop_payload,
+)
+
+ORDER_FIELDS = frozenset(
+    {"note", "tags", "email", "phone", "shipping_address", "financial_status", "source_name"}
+)
+CANCEL_REASONS = ("customer", "declined", "fraud", "inventory", "staff", "other")
+
+
+def get_shop(shop: str) -> SandboxShop:
+    """The sandbox shop with domain ``shop``; raises ``LookupError`` if it was never seeded."""
+    found = SandboxShop.objects.filter(domain=shop).first()
+    if found is None:
+        raise LookupError(f"No sandbox shop {shop!r}; run sandbox_seed --shop {shop} first.")
+    return found
+
+
+def register_app(*, api_key: str, api_secret: str) -> SandboxApp:
+    """Create the app ``api_key`` or update its secret (idempotent)."""
+    app = SandboxApp.objects.filter(api_key=api_key).first()
+    if app is None:
+        return SandboxApp.objects.create(
+            id=allocate_id("App"), api_key=api_key, api_secret=api_secret, created_at=clock.now()
+        )
+    if app.api_secret != api_secret:
+        app.api_secret = api_secret
+        app.save(update_fields=["api_secret"])
+    return app
+
+
+def seed_shop(
+    *,
+    shop: str,
+    products: int = 60,
+    variants: int = 300,
+    orders: int = 3000,
+    days: int = 90,
+    seed: int = 42,
+    bucket_size: int = 1000,
+    restore_rate: int = 50,
+    reset: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> SandboxShop:
+    """Seed a deterministic Indian D2C store (see :mod:`integrations.sandbox.seed`) and register
+    the app from ``settings.SHOPIFY_API_KEY``/``SHOPIFY_API_SECRET``. ``progress(done,
+    total)`` is called as products, variants and orders are built. An already seeded shop is
+    returned unchanged unless ``reset``."""
+    if not oauth.SHOP_DOMAIN_RE.match(shop):
+        raise ValueError(f"{shop!r} is not a *.myshopify.com domain")
+    register_app(api_key=settings.SHOPIFY_API_KEY, api_secret=settings.SHOPIFY_API_SECRET)
+    return _seed(
+        domain=shop,
+        products=products,
+        variants=variants,
+        orders=orders,
+        days=days,
+        seed=seed,
+        bucket_size=bucket_size,
+        restore_rate=restore_rate,
+        reset=reset,
+        progress=progress,
+    )
+
+
+def issue_access_token(*, shop: str, api_key: str, scope: str | None = None) -> str:
+    """An Admin API token for ``api_key`` on ``shop`` without the OAuth dance (a custom app's
+    token); ``scope`` defaults to ``settings.SHOPIFY_SCOPES``."""
+    app = SandboxApp.objects.get(api_key=api_key)
+    return oauth.issue_token(
+        shop=get_shop(shop), app=app, scope=scope if scope is not None else settings.SHOPIFY_SCOPES
+    )
+
+
+def set_bucket(*, shop: str, size: int, restore_rate: int, available: int | None = None) -> None:
+    """Change the GraphQL cost bucket: ``size`` points, refilling ``restore_rate`` points/s;
+    ``available`` sets the current level of every app's bucket on the shop."""
+    store = get_shop(shop)
+    store.bucket_size, store.restore_rate = size, restore_rate
+    store.save(update_fields=["bucket_size", "restore_rate"])
+    if available is not None:
+        now = clock.time()
+        for app_id in (
+            SandboxAccessToken.objects.filter(shop=store)
+            .values_list("app_id", flat=True)
+            .distinct()
+        ):
+            SandboxBucket.objects.get_or_create(
+                shop=store, app_id=app_id, defaults={"available": available, "refilled_at": now}
+            )
+    throttle.reset_buckets(store, available)
+
+
+def inject_faults(*, shop: str, graphql_5xx: int = 0, graphql_429: int = 0) -> None:
+    """Make the next ``graphql_5xx`` GraphQL requests answer 503, then the next
+    ``graphql_429`` answer 429 with ``Retry-After: 1`` (replaces pending faults)."""
+    SandboxShop.objects.filter(pk=get_shop(shop).pk).update(
+        faults_5xx=graphql_5xx, faults_429=graphql_429
+    )
+
+
+def _emit_order(shop: SandboxShop, order_ids: list[int], topics: list[str], deliver: bool) -> None:
+    for order in with_line_items(SandboxOrder.objects.filter(pk__in=order_ids)).order_by("id"):
+        payload = order_payload(order, shop)
+        for topic in topics:
+            if topic == "ORDERS_PAID" and order.financial_status != "PAID":
+                continue
+            webhooks.emit(shop, topic, payload, deliver=deliver)
+
+
+def _emit_levels(shop: SandboxShop, levels: list[SandboxInventoryLevel], deliver: bool) -> None:
+    for level in levels:
+        webhooks.emit(
+            shop, "INVENTORY_LEVELS_UPDATE", inventory_level_payload(level, shop), deliver=deliver
+        )
+
+
+def _emit_products(shop: SandboxShop, product_ids: set[int], deliver: bool) -> None:
+    for product in with_variants(SandboxProduct.objects.filter(pk__in=product_ids)):
+        webhooks.emit(shop, "PRODUCTS_UPDATE", product_payload(product, shop), deliver=deliver)
+
+
+def _primary(shop: SandboxShop) -> SandboxLocation:
+    return SandboxLocation.objects.get(shop=shop, is_primary=True)
+
+
+def simulate_orders(
+    *, shop: str, count: int, seed: int | None = None, deliver: bool = True
+) -> list[SandboxOrder]:
+    """Place ``count`` orders now from random (new or returning) customers for in-stock
+    variants at the primary location; commits stock (available −q, committed +q) and emits
+    ``orders/create`` (+ ``orders/paid`` for prepaid), ``inventory_levels/update`` and
+    ``products/update``. Returns the orders placed (fewer if stock runs out), line items loaded.
+    """
+    rng = random.Random(seed)  # noqa: S311 - reproducible fake data, not secrets
+    now = clock.now()
+    created: list[int] = []
+    with transaction.atomic():
+        store = SandboxShop.objects.select_for_update().get(pk=get_shop(shop).pk)
+        primary = _primary(store)
+        levels = inventory.lock_levels(
+            store,
+            SandboxInventoryLevel.objects.filter(location=primary, available__gt=0).values_list(
+                "item_id", "location_id"
+            ),
+        )
+        remaining = {lv.item.variant_id: lv.available for lv in levels.values()}
+        item_of = {lv.item.variant_id: lv.item_id for lv in levels.values()}
+        variants = list(SandboxVariant.objects.filter(id__in=remaining).select_related("product"))
+        flat = {t.product_type: t.flat_gst for t in data.TEMPLATES}
+        returning = list(SandboxCustomer.objects.filter(shop=store).order_by("-updated_at")[:200])
+        moves: list[tuple[int, int, int, int]] = []
+        for _ in range(count):
+            in_stock = [v for v in variants if remaining[v.id] > 0]
+            if not in_stock:
+                break
+            size = min(rng.choices((1, 2, 3), (70, 22, 8))[0], len(in_stock))
+            picks = [
+                Pick(
+                    v,
+                    min(rng.choices((1, 2), (88, 12))[0], remaining[v.id]),
+                    flat.get(v.product.product_type),
+                )
+                for v in rng.sample(in_stock, size)
+            ]
+            customer = rng.choice(returning) if returning and rng.random() < 0.4 else None
+            if customer is None:
+                customer = make_customer(
+                    rng, store, allocate_id("Customer"), allocate_id("MailingAddress"), now
+                )
+                customer.save()
+            order, items = compose_order(
+                rng,
+                shop=store,
+                order_id=allocate_id("Order"),
+                number=store.next_order_number,
+                customer=customer,
+                picks=picks,
+                line_ids=list(allocate_ids("LineItem", len(picks))),
+                shipping_line_id=allocate_id("ShippingLine"),
+                created_at=now,
+                repeat=customer.created_at < now,
+            )
+            order.save()
+            SandboxLineItem.objects.bulk_create(items)
+            store.next_order_number += 1
+            for pick in picks:
+                remaining[pick.variant.id] -= pick.quantity
+                moves.append((item_of[pick.variant.id], primary.id, -pick.quantity, pick.quantity))
+            created.append(order.id)
+        store.save(update_fields=["next_order_number"])
+        touched = inventory.move(levels, moves)
+        product_of = {v.id: v.product_id for v in variants}
+        product_ids = {product_of[lv.item.variant_id] for lv in touched}
+        SandboxProduct.objects.filter(pk__in=product_ids).update(updated_at=now)
+        _emit_order(store, created, ["ORDERS_CREATE", "ORDERS_PAID"], deliver)
+        _emit_levels(store, touched, deliver)
+        _emit_products(store, product_ids, deliver)
+    return list(with_line_items(SandboxOrder.objects.filter(pk__in=created)).order_by("number"))
+
+
+def _locked_order(order: SandboxOrder) -> SandboxOrder:
+    return SandboxOrder.objects.select_for_update().select_related("shop").get(pk=order.pk)
+
+
+def update_order(order: SandboxOrder, **changes: Any) -> SandboxOrder:
+    """Change merchant-editable fields (``note``, ``tags`` list, ``email``, ``phone``,
+    ``shipping_address`` dict merge, ``financial_status`` e.g. ``"PAID"`` when COD is
+    collected, ``source_name``); emits ``orders/updated`` (and ``orders/paid`` when it becomes
+    paid). Raises ``TypeError`` for other fields."""
+    unknown = set(changes) - ORDER_FIELDS
+    if unknown:
+        raise TypeError(f"update_order() cannot change {sorted(unknown)}")
+    with transaction.atomic():
+        locked = _locked_order(order)
+        became_paid = (
+            changes.get("financial_status") == "PAID" and locked.financial_status != "PAID"
+        )
+        for name, value in changes.items():
+            if name == "shipping_address":
+                value = {**locked.shipping_address, **value}
+            setattr(locked, name, value)
+        locked.updated_at = clock.now()
+        if became_paid and locked.fulfillment_status == "FULFILLED":
+            locked.closed_at = locked.updated_at
+        locked.save()
+        topics = ["ORDERS_UPDATED"] + (["ORDERS_PAID"] if became_paid else [])
+        _emit_order(locked.shop, [locked.pk], topics, deliver=True)
+    return locked
+
+
+def cancel_order(order: SandboxOrder, reason: str = "customer") -> SandboxOrder:
+    """Cancel like the Shopify admin with restock and refund: unfulfilled quantities go back to
+    ``available`` (``committed`` −), paid orders are refunded, pending ones voided. Emits
+    ``orders/cancelled``, ``orders/updated`` and ``inventory_levels/update``."""
+    if reason not in CANCEL_REASONS:
+        raise ValueError(f"reason must be one of {CANCEL_REASONS}")
+    with transaction.atomic():
+        locked = _locked_order(order)
+        if locked.cancelled_at is not None:
+            raise ValueError(f"{locked.name} is already cancelled")
+        now = clock.now()
+        items = list(locked.line_items.select_related("variant__inventory_item"))
+        primary = _primary(locked.shop)
+        moves = [
+            (i.variant.inventory_item.id, primary.id, open_qty, -open_qty)
+            for i in items
+            if i.variant and (open_qty := i.current_quantity - i.fulfilled_quantity) > 0
+        ]
+        levels = inventory.lock_levels(locked.shop, [(m[0], m[1]) for m in moves])
+        touched = inventory.move(levels, moves)
+        SandboxLineItem.objects.filter(order=locked).update(current_quantity=0)
+        if locked.financial_status in ("PAID", "PARTIALLY_REFUNDED"):
+            locked.financial_status, locked.total_refunded = "REFUNDED", locked.total_price
+        elif locked.financial_status == "PENDING":
+            locked.financial_status = "VOIDED"
+        locked.cancelled_at = locked.closed_at = locked.updated_at = now
+        locked.cancel_reason = reason.upper()
+        locked.save()
+        _emit_order(locked.shop, [locked.pk], ["ORDERS_CANCELLED", "ORDERS_UPDATED"], True)
+        _emit_levels(locked.shop, touched, True)
+    return locked
+
+
+def fulfill_order(order: SandboxOrder) -> SandboxOrder:
+    """Ship every open quantity: ``committed`` drops (so ``on_hand`` does), the order becomes
+    ``FULFILLED`` (closed if already paid). Emits ``orders/fulfilled`` and ``orders/updated``."""
+    with transaction.atomic():
+        locked = _locked_order(order)
+        if locked.cancelled_at is not None:
+            raise ValueError(f"{locked.name} is cancelled")
+        now = clock.now()
+        items = list(locked.line_items.select_related("variant__inventory_item"))
+        primary = _primary(locked.shop)
+        moves = [
+            (i.variant.inventory_item.id, primary.id, 0, -open_qty)
+            for i in items
+            if i.variant and (open_qty := i.current_quantity - i.fulfilled_quantity) > 0
+        ]
+        inventory.move(inventory.lock_levels(locked.shop, [(m[0], m[1]) for m in moves]), moves)
+        SandboxLineItem.objects.filter(order=locked).update(
+            fulfilled_quantity=F("current_quantity")
+        )
+        locked.fulfillment_status = "FULFILLED"
+        locked.fulfilled_at = locked.updated_at = now
+        if locked.financial_status == "PAID":
+            locked.closed_at = now
+        locked.save()
+        _emit_order(locked.shop, [locked.pk], ["ORDERS_FULFILLED", "ORDERS_UPDATED"], True)
+    return locked
+
+
+def set_available(
+    *, shop: str, sku: str, available: int, location: str | None = None
+) -> SandboxInventoryLevel:
+    """Set ``available`` of ``sku`` at ``location`` (a location name; default the primary),
+    stocking it there if needed; emits ``inventory_levels/update``."""
+    store = get_shop(shop)
+    with transaction.atomic():
+        variant = SandboxVariant.objects.select_related("inventory_item").get(shop=store, sku=sku)
+        place = (
+            SandboxLocation.objects.get(shop=store, name=location) if location else _primary(store)
+        )
+        now = clock.now()
+        level, _ = SandboxInventoryLevel.objects.select_for_update().get_or_create(
+            item=variant.inventory_item,
+            location=place,
+            defaults={"created_at": now, "updated_at": now},
+        )
+        level.available, level.updated_at = available, now
+        level.save(update_fields=["available", "updated_at"])
+        _emit_levels(store, [level], True)
+    return level
+
+
+def deliver_due_webhooks(now: datetime | None = None) -> int:
+    """Retry every webhook delivery whose backoff has elapsed; returns how many were tried."""
+    return webhooks.deliver_due(now)
+
+
+def redeliver(delivery: SandboxWebhookDelivery) -> SandboxWebhookDelivery:
+    """Send ``delivery``'s event again (same ``X-Shopify-Event-Id``, new
+    ``X-Shopify-Webhook-Id``), as Shopify's duplicate deliveries do."""
+    return webhooks.redeliver(delivery)
+
+
+def _compliance_payload(store: SandboxShop, topic: str) -> dict[str, Any]:
+    payload: dict[str, Any] = {"shop_id": store.id, "shop_domain": store.domain}
+    if topic == "shop/redact":
+        return payload
+    customer = SandboxCustomer.objects.filter(shop=store).order_by("id").first()
+    if customer is None:
+        raise LookupError(f"{store.domain} has no customers")
+    order_ids = list(customer.orders.order_by("id").values_list("id", flat=True))
+    payload["customer"] = {"id": customer.id, "email": customer.email, "phone": customer.phone}
+    if topic == "customers/redact":
+        payload["orders_to_redact"] = order_ids
+    else:
+        payload["orders_requested"] = order_ids
+        payload["data_request"] = {"id": allocate_id("Customer") % 10**7}
+    return payload
+
+
+def send_compliance_webhook(
+    *, shop: str, topic: str, url: str, api_key: str, payload: dict[str, Any] | None = None
+) -> requests.Response:
+    """POST a mandatory compliance webhook (``customers/data_request``, ``customers/redact``,
+    ``shop/redact``) to ``url`` signed with ``api_key``'s secret; the default payload has the
+    shapes of channel-apis.md §1.3 for the shop's first customer. Raises
+    ``requests.ConnectionError`` when ``url`` cannot be reached (the attempt is recorded and
+    retried like any delivery)."""
+    if topic not in COMPLIANCE_TOPICS:
+        raise ValueError(f"topic must be one of {COMPLIANCE_TOPICS}")
+    store = get_shop(shop)
+    app = SandboxApp.objects.get(api_key=api_key)
+    sent, response = webhooks.send_direct(
+        shop=store,
+        app=app,
+        topic=topic,
+        url=url,
+        payload=payload if payload is not None else _compliance_payload(store, topic),
+        api_version=settings.SHOPIFY_API_VERSION,
+    )
+    if response is None:
+        raise requests.ConnectionError(sent.last_error)
+    return response
+
+
+def uninstall_app(*, shop: str, api_key: str) -> None:
+    """Uninstall ``api_key`` from ``shop``: revoke its tokens, send it ``app/uninstalled`` and
+    drop its webhook subscriptions and cost bucket, as Shopify does."""
+    store = get_shop(shop)
+    app = SandboxApp.objects.get(api_key=api_key)
+    with transaction.atomic():
+        SandboxAccessToken.objects.filter(shop=store, app=app, revoked_at__isnull=True).update(
+            revoked_at=clock.now()
+        )
+        webhooks.emit(store, "APP_UNINSTALLED", shop_payload(store), app=app)
+        SandboxWebhookSubscription.objects.filter(shop=store, app=app).delete()
+        SandboxBucket.objects.filter(shop=store, app=app).delete()

@@ -1,0 +1,1 @@
+"""Webhooks of the Shopify sandbox: REST-shaped payloads and signed, retried delivery."""

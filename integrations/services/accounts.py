@@ -1,0 +1,155 @@
+"""Channel account services: build connectors, connect with credentials, disconnect."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+
+from accounts.models import Merchant
+from integrations.connectors.base import Connector
+from integrations.dto import AccountHandle
+from integrations.http import ConnectorError, HttpClient
+from integrations.models import AccountStatus, ChannelAccount, ProviderAppCredential
+from integrations.registry import get_connector_class
+
+logger = logging.getLogger(__name__)
+
+
+class ConnectValidationError(Exception):
+    """Bad connect input; ``field`` names the offending field (→ HTTP 400)."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def sandbox_base_url(provider: str, external_id: str) -> str:
+    """The built-in sandbox's API root for an account, e.g.
+    ``{PUBLIC_BASE_URL}/sandbox/shopify/demo.myshopify.com``. Raises if the sandbox is off."""
+    if not settings.SANDBOX_ENABLED:
+        raise ConnectValidationError("The sandbox is not enabled on this server.", field="sandbox")
+    return f"{settings.PUBLIC_BASE_URL}/sandbox/{provider}/{external_id}"
+
+
+def account_handle(account: ChannelAccount) -> AccountHandle:
+    """The ORM-free view of an account a connector receives (credentials decrypted)."""
+    return AccountHandle(
+        id=account.pk,
+        merchant_id=account.merchant_id,
+        provider=account.provider,
+        external_id=account.external_id,
+        base_url=account.api_base_url,
+        credentials=account.get_credentials(),
+        settings=dict(account.settings or {}),
+    )
+
+
+def build_connector(
+    account: ChannelAccount, *, sleep: Callable[[float], None] | None = None, **kwargs: Any
+) -> Connector:
+    """A ready connector for ``account`` with its own ``HttpClient``."""
+    cls = get_connector_class(account.provider)
+    http_kwargs = {"sleep": sleep} if sleep else {}
+    http = HttpClient(provider=account.provider, account_key=str(account.pk), **http_kwargs)
+    return cls(account_handle(account), http, **kwargs)
+
+
+def app_secrets(provider: str, merchant: Merchant | int | None = None) -> list[str]:
+    """Candidate app secrets for signature checks: the merchant's app credential (if any), the
+    platform-wide app credential, then the one from settings."""
+    secrets: list[str] = []
+    creds = ProviderAppCredential.objects.filter(provider=provider)
+    if merchant is not None:
+        creds = creds.filter(merchant=merchant) | creds.filter(merchant__isnull=True)
+    else:
+        creds = creds.filter(merchant__isnull=True)
+    for cred in creds:
+        secret = cred.get_credentials().get("api_secret")
+        if secret:
+            secrets.append(secret)
+    if provider == "shopify" and settings.SHOPIFY_API_SECRET:
+        secrets.append(settings.SHOPIFY_API_SECRET)
+    return secrets
+
+
+def connect_with_credentials(
+    *,
+    merchant: Merchant,
+    provider: str,
+    data: dict[str, Any],
+    use_sandbox: bool = False,
+    api_base_url: str = "",
+) -> ChannelAccount:
+    """Validate the provider's required fields, verify them against the provider, then store
+    them encrypted and ensure the ``ChannelAccount`` (status connected).
+
+    ``api_base_url`` is for staff tools only; merchants can only ask for the sandbox.
+    Raises ``ConnectValidationError`` (missing/invalid field) or ``ConnectorError`` (the
+    provider refused the credentials); nothing is stored in either case.
+    """
+    cls = get_connector_class(provider)
+    for field in cls.required_fields():
+        value = data.get(field.name)
+        if value is None or str(value).strip() == "":
+            raise ConnectValidationError(f"'{field.name}' is required.", field=field.name)
+    external_id = _external_id(provider, data)
+    base_url = api_base_url or (sandbox_base_url(provider, external_id) if use_sandbox else "")
+    secrets = {
+        f.name: str(data[f.name]).strip()
+        for f in cls.credential_fields
+        if f.secret and data.get(f.name)
+    }
+    handle = AccountHandle(
+        id=None,
+        merchant_id=merchant.pk,
+        provider=provider,
+        external_id=external_id,
+        base_url=base_url,
+        credentials=secrets,
+    )
+    facts = cls(handle, HttpClient(provider=provider, account_key=external_id)).check_credentials()
+    with transaction.atomic():
+        account, _ = ChannelAccount.objects.select_for_update().get_or_create(
+            merchant=merchant, provider=provider, external_id=external_id
+        )
+        account.display_name = facts.get("name") or external_id
+        account.api_base_url = base_url
+        account.status = AccountStatus.CONNECTED
+        account.last_error = ""
+        account.set_credentials(secrets)
+        account.save()
+    logger.info("connected %s account %s for merchant %s", provider, account.pk, merchant.pk)
+    return account
+
+
+def _external_id(provider: str, data: dict[str, Any]) -> str:
+    if provider == "shopify":
+        from integrations.connectors.shopify.signatures import is_valid_shop_domain
+
+        shop = str(data.get("shop_domain") or "").strip().lower()
+        if not is_valid_shop_domain(shop):
+            raise ConnectValidationError(
+                "shop_domain must look like your-store.myshopify.com.", field="shop_domain"
+            )
+        return shop
+    raise ConnectValidationError(f"Provider {provider} has no account key rule.", field="provider")
+
+
+def account_disconnect(*, account: ChannelAccount, reason: str = "") -> ChannelAccount:
+    """Mark the account disconnected and forget its credentials (webhooks stop verifying)."""
+    account.status = AccountStatus.DISCONNECTED
+    account.set_credentials({})
+    account.last_error = reason
+    account.save(update_fields=["status", "credentials_encrypted", "last_error", "updated_at"])
+    return account
+
+
+def account_mark_error(*, account: ChannelAccount, error: ConnectorError | str) -> None:
+    """Record a permanent failure on the account (status ``error``) with its reason."""
+    account.status = AccountStatus.ERROR
+    account.last_error = str(error)[:2000]
+    account.save(update_fields=["status", "last_error", "updated_at"])

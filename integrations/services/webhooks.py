@@ -1,0 +1,316 @@
+"""The webhook inbox: verify, persist, deduplicate, then process after commit.
+
+Receiving (``webhook_receive``) does only what must happen before answering: check the
+signature over the raw body in constant time (wrong or missing → 401, nothing stored), store a
+``WebhookEvent`` deduplicated on the provider's event id (a duplicate answers 200 and creates
+nothing), and queue processing after the transaction commits. Processing (``webhook_process``)
+hands the body to the owning domain service; failures stay visible and are retried.
+
+Shopify specifics (channel-apis.md §1.3): ``X-Shopify-Hmac-Sha256`` = base64 HMAC-SHA256 of
+the raw body with the app secret; ``X-Shopify-Event-Id`` is the same on every delivery of one
+event (fallback ``X-Shopify-Webhook-Id``); ``X-Shopify-Triggered-At`` is the original trigger
+time; ``X-Shopify-Shop-Domain`` is trusted only to choose candidate secrets. The Ruby library
+also accepts the prefix-less header names, and so do we.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from integrations.connectors.shopify import mapping
+from integrations.connectors.shopify.signatures import is_valid_shop_domain, verify_webhook_hmac
+from integrations.models import (
+    AccountStatus,
+    ChannelAccount,
+    ComplianceRequest,
+    SyncLog,
+    WebhookEvent,
+    WebhookStatus,
+)
+from integrations.services.accounts import account_disconnect, app_secrets
+
+logger = logging.getLogger(__name__)
+
+MALFORMED = "Malformed payload"
+MAX_ATTEMPTS = 8
+STORED_HEADERS = (
+    "topic",
+    "shop-domain",
+    "api-version",
+    "webhook-id",
+    "event-id",
+    "triggered-at",
+    "sub-topic",
+    "name",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiveOutcome:
+    """HTTP status to answer, the event (None when nothing was stored) and why."""
+
+    status: int
+    event: WebhookEvent | None
+    reason: str
+    duplicate: bool = False
+
+
+def _shopify_header(headers: Mapping[str, str], name: str) -> str:
+    """``X-Shopify-<name>`` or the prefix-less ``shopify-<name>`` (case-insensitive)."""
+    lowered = {k.lower(): v for k, v in headers.items()}
+    return (lowered.get(f"x-shopify-{name}") or lowered.get(f"shopify-{name}") or "").strip()
+
+
+def shopify_candidate_secrets(shop: str) -> tuple[list[str], list[ChannelAccount]]:
+    """Secrets that may have signed a delivery from ``shop``: each account's custom-app
+    ``api_secret_key``, the merchant's and platform's Shopify app secret, and
+    ``SHOPIFY_API_SECRET``. Returns (secrets, accounts for that shop)."""
+    accounts = (
+        list(ChannelAccount.objects.filter(provider="shopify", external_id=shop).order_by("pk"))
+        if is_valid_shop_domain(shop)
+        else []
+    )
+    secrets: list[str] = []
+    for account in accounts:
+        try:
+            secret = account.get_credentials().get("api_secret_key")
+        except Exception:  # noqa: BLE001 - an undecryptable row must not break verification
+            logger.warning("credentials of account %s cannot be decrypted", account.pk)
+            continue
+        if secret:
+            secrets.append(secret)
+        secrets.extend(app_secrets("shopify", account.merchant_id))
+    if not accounts:
+        secrets.extend(app_secrets("shopify"))
+    return list(dict.fromkeys(secrets)), accounts
+
+
+def webhook_receive(*, provider: str, headers: Mapping[str, str], body: bytes) -> ReceiveOutcome:
+    """Verify and store one delivery. See the module docstring for the rules."""
+    if provider != "shopify":
+        return ReceiveOutcome(404, None, f"No webhook receiver for {provider}.")
+    shop = _shopify_header(headers, "shop-domain").lower()
+    signature = _shopify_header(headers, "hmac-sha256")
+    secrets, accounts = shopify_candidate_secrets(shop)
+    if not verify_webhook_hmac(body, signature, secrets):
+        return ReceiveOutcome(401, None, "Invalid or missing webhook signature.")
+    topic = _shopify_header(headers, "topic")
+    event_id = _shopify_header(headers, "event-id")
+    delivery_id = _shopify_header(headers, "webhook-id")
+    dedup_key = event_id or delivery_id or hashlib.sha256(topic.encode() + b"\0" + body).hexdigest()
+    triggered = _shopify_header(headers, "triggered-at")
+    try:
+        triggered_at = mapping.parse_time(triggered) if triggered else None
+    except mapping.MappingError:
+        triggered_at = None
+    account = next((a for a in accounts if a.status != AccountStatus.DISCONNECTED), None) or (
+        accounts[0] if accounts else None
+    )
+    text = body.decode("utf-8", errors="replace")
+    error = ""
+    status = WebhookStatus.RECEIVED
+    try:
+        parsed = json.loads(text)
+        if not isinstance(parsed, dict):
+            raise ValueError("the body is not a JSON object")
+    except ValueError as exc:
+        status, error = WebhookStatus.FAILED, f"{MALFORMED}: {exc}"
+    if not topic and not error:
+        status, error = WebhookStatus.FAILED, f"{MALFORMED}: missing X-Shopify-Topic header"
+    stored_headers = {
+        f"X-Shopify-{name.title()}": value
+        for name in STORED_HEADERS
+        if (value := _shopify_header(headers, name))
+    }
+    try:
+        with transaction.atomic():
+            event = WebhookEvent.objects.create(
+                provider=provider,
+                account=account,
+                topic=topic[:100],
+                shop_domain=shop[:255],
+                delivery_id=delivery_id[:255],
+                event_id=event_id[:255],
+                dedup_key=dedup_key[:255],
+                triggered_at=triggered_at,
+                api_version=_shopify_header(headers, "api-version")[:20],
+                headers=stored_headers,
+                body=text,
+                status=status,
+                error=error,
+            )
+    except IntegrityError:
+        return ReceiveOutcome(200, None, "Duplicate delivery ignored.", duplicate=True)
+    if status == WebhookStatus.RECEIVED:
+        from integrations.tasks import process_webhook_event_task
+
+        transaction.on_commit(lambda: process_webhook_event_task.delay(event.pk))
+    return ReceiveOutcome(200, event, error or "Accepted.")
+
+
+# --- processing ---------------------------------------------------------------------------------
+def webhook_process(*, event_id: int) -> WebhookEvent:
+    """Process one stored event exactly once (row-locked); failures are recorded, not raised."""
+    with transaction.atomic():
+        event = WebhookEvent.objects.select_for_update().select_related("account").get(pk=event_id)
+        if event.status in (WebhookStatus.PROCESSED, WebhookStatus.IGNORED):
+            return event
+        if event.error.startswith(MALFORMED):
+            return event
+        event.attempts += 1
+        try:
+            with transaction.atomic():
+                outcome = _dispatch(event, json.loads(event.body))
+        except Exception as exc:  # noqa: BLE001 - the failure is stored and retried
+            logger.exception("webhook %s (%s) failed", event.pk, event.topic)
+            event.status = WebhookStatus.FAILED
+            event.error = f"{type(exc).__name__}: {exc}"[:4000]
+        else:
+            event.status = outcome
+            event.error = ""
+            event.processed_at = timezone.now()
+        event.save(update_fields=["status", "error", "attempts", "processed_at"])
+    return event
+
+
+def webhook_reprocess(*, event: WebhookEvent) -> WebhookEvent:
+    """Reset a failed/ignored event and process it again (admin action)."""
+    WebhookEvent.objects.filter(pk=event.pk).exclude(status=WebhookStatus.PROCESSED).update(
+        status=WebhookStatus.RECEIVED
+    )
+    return webhook_process(event_id=event.pk)
+
+
+def retry_failed_webhooks(limit: int = 200) -> int:
+    """Reprocess failed events (not malformed ones) that have attempts left."""
+    ids = list(
+        WebhookEvent.objects.filter(status=WebhookStatus.FAILED, attempts__lt=MAX_ATTEMPTS)
+        .exclude(error__startswith=MALFORMED)
+        .order_by("received_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for pk in ids:
+        webhook_process(event_id=pk)
+    return len(ids)
+
+
+def _dispatch(event: WebhookEvent, body: dict[str, Any]) -> str:
+    """Route a Shopify topic to its domain service; returns the final status."""
+    topic = event.topic
+    if topic in ("customers/data_request", "customers/redact", "shop/redact"):
+        _compliance(event, body)
+        return WebhookStatus.PROCESSED
+    account = event.account
+    if account is None or account.status == AccountStatus.DISCONNECTED:
+        return WebhookStatus.IGNORED
+    if topic == "app/uninstalled":
+        account_disconnect(account=account, reason="The app was uninstalled from the store.")
+        return WebhookStatus.PROCESSED
+    if topic.startswith("orders/"):
+        dto = mapping.order_from_webhook(body)
+        result = import_string("orders.services.order_import")(
+            account=account, order=dto, source="webhook"
+        )
+    elif topic in ("products/update", "products/create"):
+        dto = mapping.product_from_webhook(body)
+        result = import_string("inventory.services.products_import")(
+            account=account, products=[dto], source="webhook"
+        )
+        if result.failures:
+            # Variants without a SKU are refused for good, while the rest of the product has
+            # been imported: quarantine them (as a sync would) instead of failing and
+            # rolling back the whole product on every retry.
+            SyncLog.objects.bulk_create(
+                SyncLog(
+                    account=account,
+                    stream="catalog",
+                    external_id=f.external_id,
+                    error=f.error[:4000],
+                    payload=body,
+                )
+                for f in result.failures
+            )
+            return WebhookStatus.PROCESSED
+    elif topic == "inventory_levels/update":
+        dto = mapping.inventory_level_from_webhook(body)
+        result = import_string("inventory.services.inventory_levels_import")(
+            account=account, levels=[dto], source="webhook"
+        )
+    else:
+        return WebhookStatus.IGNORED
+    if result.failures:
+        raise ValueError(result.failures[0].error)
+    return WebhookStatus.PROCESSED
+
+
+def _compliance(event: WebhookEvent, body: dict[str, Any]) -> None:
+    """Shopify's mandatory compliance topics (shopify.dev "Privacy law compliance")."""
+    shop = str(body.get("shop_domain") or event.shop_domain)
+    customer = body.get("customer") or {}
+    customer_id = mapping.gid_to_id(customer.get("id"))
+    accounts = list(ChannelAccount.objects.filter(provider="shopify", external_id=shop))
+    record = ComplianceRequest(
+        account=accounts[0] if accounts else None,
+        provider="shopify",
+        shop_domain=shop,
+        topic=event.topic,
+        customer_id=customer_id,
+    )
+    if event.topic == "customers/data_request":
+        record.order_ids = [str(i) for i in body.get("orders_requested") or []]
+        record.outcome = (
+            f"Recorded data request {((body.get('data_request') or {}).get('id'))}; "
+            f"{len(record.order_ids)} orders named."
+        )
+    elif event.topic == "customers/redact":
+        order_ids = [str(i) for i in body.get("orders_to_redact") or []]
+        record.order_ids = order_ids
+        redact = import_string("orders.services.order_redact_customer")
+        redacted = sum(
+            redact(account=a, customer_external_id=customer_id, order_external_ids=order_ids)
+            for a in accounts
+        )
+        scrubbed = _scrub_webhook_bodies(shop, customer_id, order_ids, exclude=event.pk)
+        record.outcome = f"Redacted {redacted} orders and {scrubbed} stored webhook bodies."
+        event.body = json.dumps({"shop_domain": shop, "redacted": True})
+        event.save(update_fields=["body"])
+    else:  # shop/redact
+        count = len(accounts)
+        scrubbed = (
+            WebhookEvent.objects.filter(shop_domain=shop)
+            .exclude(pk=event.pk)
+            .update(body=json.dumps({"redacted": True}), headers={})
+        )
+        for account in accounts:
+            account.delete()  # cascades to orders, listings, levels, sync runs, subscriptions
+        record.account = None
+        record.outcome = f"Deleted {count} accounts and their data; scrubbed {scrubbed} events."
+    record.save()
+
+
+def _scrub_webhook_bodies(shop: str, customer_id: str, order_ids: list[str], exclude: int) -> int:
+    patterns = Q()
+    for order_id in order_ids:
+        patterns |= Q(body__contains=f'"id": {order_id},') | Q(body__contains=f'"id":{order_id},')
+    if customer_id:
+        patterns |= Q(body__contains=f'"id": {customer_id},') | Q(
+            body__contains=f'"id":{customer_id},'
+        )
+    if not patterns:
+        return 0
+    return (
+        WebhookEvent.objects.filter(shop_domain=shop, topic__startswith="orders/")
+        .filter(patterns)
+        .exclude(pk=exclude)
+        .update(body=json.dumps({"redacted": True}))
+    )

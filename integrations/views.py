@@ -1,0 +1,229 @@
+"""Dashboard: the connector hub, one account's live sync status, and "Sync now".
+
+The hub is generated from the connector registry (``integrations.registry.CONNECTORS``), one
+section per provider kind, never from a hard-coded list. Every query starts from
+``ChannelAccount.objects.for_merchant(request.merchant)``: another merchant's account is a 404.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Max
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from integrations.catalog import SECTION_TITLES
+from integrations.connectors.base import Connector, ConnectType, CredentialField, ProviderKind
+from integrations.models import ACTIVE_SYNC_STATUSES, ChannelAccount, SyncRun
+from integrations.registry import CONNECTORS
+from integrations.services.sync import request_sync, streams_for
+
+STATUS_TEMPLATE = "integrations/_account_status.html"
+HEX_COLOR = re.compile(r"#([0-9a-fA-F]{2})([0-9a-fA-F]{2})([0-9a-fA-F]{2})")
+
+
+def merchant_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Login required; a signed-in user with no membership gets the friendly "no merchant"
+    page (HTTP 403) instead of an empty dashboard."""
+
+    @login_required
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if getattr(request, "merchant", None) is None:
+            return render(request, "dashboard/no_merchant.html", status=403)
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+@dataclass
+class AccountCard:
+    """One connected account and the latest run of each of its streams."""
+
+    account: ChannelAccount
+    runs: list[SyncRun] = field(default_factory=list)
+
+    @property
+    def is_syncing(self) -> bool:
+        return any(run.status in ACTIVE_SYNC_STATUSES for run in self.runs)
+
+
+@dataclass
+class ProviderCard:
+    """One provider of the registry with the merchant's accounts of it.
+
+    Templates read the connector's metadata through these attributes: a template would call
+    the connector class itself (it is callable) instead of reading its class attributes."""
+
+    connector: type[Connector]
+    accounts: list[AccountCard]
+    install_url: str = ""
+
+    @property
+    def id(self) -> str:
+        return self.connector.id
+
+    @property
+    def label(self) -> str:
+        return self.connector.label
+
+    @property
+    def color(self) -> str:
+        return self.connector.color
+
+    @property
+    def setup_steps(self) -> tuple[str, ...]:
+        return tuple(self.connector.setup_steps)
+
+    @property
+    def initials(self) -> str:
+        """ "Shopify" → "S", "Meta Ads" → "MA": the badge text (no external images)."""
+        words = self.connector.label.replace("_", " ").split()
+        return "".join(w[0] for w in words[:2]).upper() or self.connector.id[:2].upper()
+
+    @property
+    def capability_labels(self) -> list[str]:
+        """``inventory_push`` → "Inventory push", sorted."""
+        return sorted(str(c).replace("_", " ").capitalize() for c in self.connector.capabilities)
+
+    @property
+    def connect_field(self) -> CredentialField | None:
+        """The account-key field of the connect form (e.g. Shopify's shop domain)."""
+        return next((f for f in self.connector.credential_fields if not f.secret), None)
+
+    @property
+    def badge_text_color(self) -> str:
+        """Dark or white text, whichever reads better on the provider's colour (WCAG
+        relative luminance of ``#rrggbb``)."""
+        match = HEX_COLOR.fullmatch(self.connector.color or "")
+        if not match:
+            return "#ffffff"
+        channels = [int(match.group(i), 16) / 255 for i in (1, 2, 3)]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+        return "#111827" if luminance > 0.4 else "#ffffff"
+
+
+def latest_runs(accounts: Iterable[ChannelAccount]) -> dict[int, list[SyncRun]]:
+    """The newest run of each (account, stream), by account id, streams in name order — two
+    queries however many runs the accounts have accumulated."""
+    account_ids = [a.pk for a in accounts]
+    if not account_ids:
+        return {}
+    newest = (
+        SyncRun.objects.filter(account_id__in=account_ids)
+        .values("account_id", "stream")
+        .annotate(last_pk=Max("pk"))
+        .values("last_pk")
+    )
+    by_account: dict[int, list[SyncRun]] = defaultdict(list)
+    for run in SyncRun.objects.filter(pk__in=newest).order_by("stream"):
+        by_account[run.account_id].append(run)
+    return by_account
+
+
+def oauth_install_url(connector: type[Connector]) -> str:
+    """Where the "Connect" form of an OAuth provider GETs to (``<id>-oauth-install``)."""
+    try:
+        return reverse(f"{connector.id}-oauth-install")
+    except NoReverseMatch:
+        return f"/channels/{connector.id}/oauth/install"
+
+
+def hub_sections(merchant) -> list[dict[str, Any]]:
+    """Sections (commerce, logistics, marketing) of provider cards; a kind with no registered
+    provider is left out."""
+    accounts = list(ChannelAccount.objects.for_merchant(merchant).order_by("provider", "pk"))
+    runs = latest_runs(accounts)
+    by_provider: dict[str, list[AccountCard]] = defaultdict(list)
+    for account in accounts:
+        by_provider[account.provider].append(AccountCard(account, runs.get(account.pk, [])))
+    sections = []
+    for kind in ProviderKind:
+        cards = [
+            ProviderCard(
+                connector=cls,
+                accounts=by_provider.get(cls.id, []),
+                install_url=oauth_install_url(cls) if cls.connect_type == ConnectType.OAUTH else "",
+            )
+            for cls in CONNECTORS.values()
+            if cls.kind == kind
+        ]
+        if cards:
+            sections.append({"id": str(kind), "title": SECTION_TITLES[kind], "cards": cards})
+    return sections
+
+
+@require_GET
+@merchant_required
+def hub(request: HttpRequest) -> HttpResponse:
+    """The connector hub: every registered provider, its accounts, their sync state."""
+    return render(
+        request,
+        "integrations/hub.html",
+        {
+            "sections": hub_sections(request.merchant),
+            "can_manage": request.membership.can_manage,
+            "sandbox_enabled": settings.SANDBOX_ENABLED,
+        },
+    )
+
+
+def _merchant_account(request: HttpRequest, account_id: int) -> ChannelAccount:
+    return get_object_or_404(ChannelAccount.objects.for_merchant(request.merchant), pk=account_id)
+
+
+def _status_response(
+    request: HttpRequest, account: ChannelAccount, notice: tuple[str, str] | None = None
+) -> HttpResponse:
+    card = AccountCard(account, latest_runs([account]).get(account.pk, []))
+    return render(
+        request,
+        STATUS_TEMPLATE,
+        {"item": card, "can_manage": request.membership.can_manage, "notice": notice},
+    )
+
+
+@require_GET
+@merchant_required
+def account_status(request: HttpRequest, account_id: int) -> HttpResponse:
+    """One account's status and latest runs (the partial the hub polls while a run is
+    queued or running)."""
+    return _status_response(request, _merchant_account(request, account_id))
+
+
+@require_POST
+@merchant_required
+def account_sync(request: HttpRequest, account_id: int) -> HttpResponse:
+    """Queue every stream the provider supports. Owners and managers only (viewers: 403).
+    Answers the status partial to fetch/htmx callers, otherwise redirects to the hub."""
+    if not request.membership.can_manage:
+        raise PermissionDenied("Only owners and managers can start a sync.")
+    account = _merchant_account(request, account_id)
+    if account.is_active:
+        runs = request_sync(account=account, streams=streams_for(account))
+        account.refresh_from_db()
+        streams = ", ".join(run.stream for run in runs)
+        name = account.display_name or account.external_id
+        notice = ("success", f"Sync requested for {name} ({streams}).")
+    else:
+        status = account.get_status_display().lower()
+        notice = ("error", f"{account} is {status}: connect it again before syncing.")
+    if request.htmx:
+        return _status_response(request, account, notice)
+    messages.add_message(
+        request, messages.SUCCESS if notice[0] == "success" else messages.ERROR, notice[1]
+    )
+    return redirect("dashboard:home")

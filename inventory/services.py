@@ -1,0 +1,384 @@
+"""Writes to the catalog and the stock pool.
+
+Stock writes lock ``StockLevel`` rows in primary-key order (``select_for_update``) so concurrent
+orders cannot oversell or deadlock; every change appends a ``StockMovement``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from accounts.bulk import insert_rows
+from accounts.models import Merchant
+from integrations.dto import ImportResult, InventoryLevelDTO, ProductDTO, RecordFailure
+from inventory.models import (
+    ChannelInventoryLevel,
+    ChannelListing,
+    MovementKind,
+    Product,
+    StockLevel,
+    StockMovement,
+    Variant,
+    Warehouse,
+)
+
+
+def default_warehouse(merchant: Merchant | int) -> Warehouse:
+    """The merchant's default warehouse, created on first use (code ``main``)."""
+    merchant_id = merchant if isinstance(merchant, int) else merchant.pk
+    warehouse = Warehouse.objects.filter(merchant_id=merchant_id, is_default=True).first()
+    if warehouse:
+        return warehouse
+    warehouse, _ = Warehouse.objects.get_or_create(
+        merchant_id=merchant_id,
+        code="main",
+        defaults={"name": "Main warehouse", "is_default": True},
+    )
+    return warehouse
+
+
+@dataclass(frozen=True, slots=True)
+class StockChange:
+    """One ledger entry to apply: deltas in units for one variant."""
+
+    variant_id: int
+    kind: str
+    on_hand_delta: int = 0
+    reserved_delta: int = 0
+    reference: str = ""
+
+
+def stock_apply(*, warehouse: Warehouse, changes: Sequence[StockChange]) -> None:
+    """Apply stock changes atomically: lock the affected levels in pk order, add the deltas in
+    one ``UPDATE … FROM (VALUES …)`` statement (reserved never below 0), and append one
+    movement per change. Missing levels are created at 0. Joins the caller's transaction."""
+    if not changes:
+        return
+    totals: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for change in changes:
+        totals[change.variant_id][0] += change.on_hand_delta
+        totals[change.variant_id][1] += change.reserved_delta
+    with transaction.atomic():
+        StockLevel.objects.bulk_create(
+            [StockLevel(warehouse=warehouse, variant_id=v) for v in totals],
+            ignore_conflicts=True,
+        )
+        # Row locks in primary-key order: concurrent imports touching overlapping variants
+        # queue behind each other instead of deadlocking (DESIGN.md "Data rules").
+        list(
+            StockLevel.objects.select_for_update()
+            .filter(warehouse=warehouse, variant_id__in=list(totals))
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        _add_stock_deltas(warehouse.pk, totals)
+        insert_rows(
+            StockMovement,
+            [
+                {
+                    "warehouse_id": warehouse.pk,
+                    "variant_id": c.variant_id,
+                    "kind": c.kind,
+                    "on_hand_delta": c.on_hand_delta,
+                    "reserved_delta": c.reserved_delta,
+                    "reference": c.reference,
+                }
+                for c in changes
+                if c.on_hand_delta or c.reserved_delta
+            ],
+        )
+
+
+def _add_stock_deltas(warehouse_id: int, totals: dict[int, list[int]]) -> None:
+    """One statement for the whole batch (PostgreSQL and SQLite ≥ 3.33 both support
+    ``UPDATE … FROM`` and name VALUES columns ``column1…``)."""
+    table = StockLevel._meta.db_table
+    rows = [(v, d[0], d[1]) for v, d in totals.items() if d[0] or d[1]]
+    if not rows:
+        return
+    values = ", ".join(["(%s, %s, %s)"] * len(rows))
+    sql = (
+        f"UPDATE {table} SET on_hand = {table}.on_hand + d.column2, "  # noqa: S608 - no user input
+        f"reserved = CASE WHEN {table}.reserved + d.column3 < 0 THEN 0 "
+        f"ELSE {table}.reserved + d.column3 END, updated_at = %s "
+        f"FROM (VALUES {values}) AS d WHERE {table}.warehouse_id = %s "
+        f"AND {table}.variant_id = d.column1"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [timezone.now(), *[p for row in rows for p in row], warehouse_id])
+
+
+def variant_ids_for(
+    *, merchant_id: int, account_id: int, skus: Iterable[str], external_variant_ids: Iterable[str]
+) -> tuple[dict[str, int], dict[str, int]]:
+    """Two lookups for matching order lines to the catalog: channel variant id → variant id (from
+    listings) and SKU → variant id. Two queries, whatever the batch size."""
+    by_listing = dict(
+        ChannelListing.objects.filter(
+            account_id=account_id, external_variant_id__in={e for e in external_variant_ids if e}
+        ).values_list("external_variant_id", "variant_id")
+    )
+    by_sku = dict(
+        Variant.objects.filter(merchant_id=merchant_id, sku__in={s for s in skus if s}).values_list(
+            "sku", "id"
+        )
+    )
+    return by_listing, by_sku
+
+
+@transaction.atomic
+def products_import(
+    *, account, products: Sequence[ProductDTO], source: str = "sync"
+) -> ImportResult:
+    """Upsert a page of channel products into the catalog and the channel listing map.
+
+    A channel variant is matched to a Sangam ``Variant`` by its listing, else by SKU, else by
+    barcode; otherwise a variant (and product) is created. Variants without a SKU cannot join
+    the stock pool and are quarantined. A product older than the listing's stored
+    ``source_updated_at`` is skipped (stale delivery).
+    """
+    result = ImportResult()
+    merchant_id = account.merchant_id
+    ext_ids = [v.external_id for p in products for v in p.variants]
+    listings = {
+        lst.external_variant_id: lst
+        for lst in ChannelListing.objects.filter(
+            account=account, external_variant_id__in=ext_ids
+        ).select_related("variant__product")
+    }
+    skus = {v.sku for p in products for v in p.variants if v.sku}
+    variants_by_sku = {
+        v.sku: v for v in Variant.objects.filter(merchant_id=merchant_id, sku__in=skus)
+    }
+    barcodes = {v.barcode for p in products for v in p.variants if v.barcode}
+    variants_by_barcode = {
+        v.barcode: v for v in Variant.objects.filter(merchant_id=merchant_id, barcode__in=barcodes)
+    }
+    handles = {p.handle for p in products if p.handle}
+    products_by_handle = {
+        p.handle: p for p in Product.objects.filter(merchant_id=merchant_id, handle__in=handles)
+    }
+    now = timezone.now()
+    variants_to_update: list[Variant] = []
+    listings_to_save: list[ChannelListing] = []
+    for dto in products:
+        known = [listings[v.external_id] for v in dto.variants if v.external_id in listings]
+        newest = max((k.source_updated_at for k in known if k.source_updated_at), default=None)
+        product = products_by_handle.get(dto.handle) if dto.handle else None
+        if product is None and known:
+            # Already imported (a product without a handle would otherwise be duplicated).
+            product = known[0].variant.product
+        # A stale delivery (older than what its listings last saw) keeps the newer fields.
+        stale = bool(newest and dto.updated_at and dto.updated_at < newest)
+        if product is None:
+            product = Product.objects.create(
+                merchant_id=merchant_id,
+                title=dto.title[:500],
+                handle=dto.handle,
+                vendor=dto.vendor,
+                product_type=dto.product_type,
+                status=dto.status,
+            )
+            if dto.handle:
+                products_by_handle[dto.handle] = product
+        elif not stale:
+            product.title, product.vendor = dto.title[:500], dto.vendor
+            product.product_type, product.status = dto.product_type, dto.status
+            product.save(update_fields=["title", "vendor", "product_type", "status", "updated_at"])
+        for v in dto.variants:
+            listing = listings.get(v.external_id)
+            stamp = v.updated_at or dto.updated_at
+            if (
+                listing
+                and listing.source_updated_at
+                and stamp
+                and stamp < listing.source_updated_at
+            ):
+                result.skipped += 1
+                continue
+            if not v.sku:
+                result.failures.append(
+                    RecordFailure(
+                        v.external_id,
+                        "variant has no SKU; cannot join the stock pool",
+                        {"product": dto.external_id, "variant": v.external_id},
+                    )
+                )
+                continue
+            variant = (
+                (listing.variant if listing else None)
+                or variants_by_sku.get(v.sku)
+                or (variants_by_barcode.get(v.barcode) if v.barcode else None)
+            )
+            fields = {
+                "title": v.title[:255],
+                "barcode": v.barcode,
+                "price": v.price,
+                "compare_at_price": v.compare_at_price,
+                "options": dict(v.options),
+            }
+            if variant is None:
+                variant = Variant.objects.create(
+                    merchant_id=merchant_id, product=product, sku=v.sku, **fields
+                )
+                variants_by_sku[v.sku] = variant
+                result.created += 1
+            else:
+                for key, value in fields.items():
+                    setattr(variant, key, value)
+                variant.updated_at = now
+                variants_to_update.append(variant)
+                result.updated += 1
+            if listing is None:
+                listing = ChannelListing(account=account, external_variant_id=v.external_id)
+                listings[v.external_id] = listing
+            listing.variant = variant
+            listing.external_product_id = dto.external_id
+            listing.external_inventory_item_id = v.inventory_item_id
+            listing.channel_sku = v.sku
+            listing.source_updated_at = stamp
+            listing.updated_at = now
+            listings_to_save.append(listing)
+    Variant.objects.bulk_update(
+        variants_to_update,
+        ["title", "barcode", "price", "compare_at_price", "options", "updated_at"],
+    )
+    ChannelListing.objects.bulk_create(
+        listings_to_save,
+        update_conflicts=True,
+        unique_fields=["account", "external_variant_id"],
+        update_fields=[
+            "variant",
+            "external_product_id",
+            "external_inventory_item_id",
+            "channel_sku",
+            "source_updated_at",
+            "updated_at",
+        ],
+    )
+    return result
+
+
+@transaction.atomic
+def inventory_levels_import(
+    *, account, levels: Sequence[InventoryLevelDTO], source: str = "sync"
+) -> ImportResult:
+    """Record what the channel reports per inventory item and location.
+
+    ``ChannelInventoryLevel`` rows are upserted unless the stored level is newer (a stale
+    ``inventory_levels/update`` never overwrites newer data). The first time a variant's stock is
+    seen, its on-hand (sum over locations of ``on_hand``, else ``available + committed``) seeds
+    the default warehouse's ``StockLevel`` with an ``import`` movement; afterwards Sangam's pool is
+    the source of truth and channel levels are only recorded (drift is checked elsewhere).
+    """
+    result = ImportResult()
+    if not levels:
+        return result
+    item_ids = {lv.inventory_item_id for lv in levels}
+    existing = {
+        (row.external_inventory_item_id, row.external_location_id): row
+        for row in ChannelInventoryLevel.objects.filter(
+            account=account, external_inventory_item_id__in=item_ids
+        )
+    }
+    listings = {
+        lst.external_inventory_item_id: lst
+        for lst in ChannelListing.objects.filter(
+            account=account, external_inventory_item_id__in=item_ids
+        )
+    }
+    to_save: list[ChannelInventoryLevel] = []
+    now = timezone.now()
+    for dto in levels:
+        row = existing.get((dto.inventory_item_id, dto.location_id))
+        if (
+            row
+            and row.source_updated_at
+            and dto.updated_at
+            and dto.updated_at < row.source_updated_at
+        ):
+            result.skipped += 1
+            continue
+        if row is None:
+            row = ChannelInventoryLevel(
+                account=account,
+                external_inventory_item_id=dto.inventory_item_id,
+                external_location_id=dto.location_id,
+            )
+            result.created += 1
+        else:
+            result.updated += 1
+        row.listing = listings.get(dto.inventory_item_id)
+        row.available = dto.available
+        if dto.on_hand is not None:
+            row.on_hand = dto.on_hand
+        if dto.committed is not None:
+            row.committed = dto.committed
+        row.source_updated_at = dto.updated_at or now
+        row.updated_at = now
+        to_save.append(row)
+    ChannelInventoryLevel.objects.bulk_create(
+        to_save,
+        update_conflicts=True,
+        unique_fields=["account", "external_inventory_item_id", "external_location_id"],
+        update_fields=[
+            "listing",
+            "available",
+            "on_hand",
+            "committed",
+            "source_updated_at",
+            "updated_at",
+        ],
+    )
+    _seed_stock_from_channel(account=account, levels=levels, listings=listings)
+    return result
+
+
+def _seed_stock_from_channel(*, account, levels, listings) -> None:
+    warehouse = default_warehouse(account.merchant_id)
+    on_hand: dict[int, int] = defaultdict(int)
+    for dto in levels:
+        listing = listings.get(dto.inventory_item_id)
+        if listing is None or dto.on_hand is None and dto.available is None:
+            continue
+        units = (
+            dto.on_hand if dto.on_hand is not None else (dto.available or 0) + (dto.committed or 0)
+        )
+        on_hand[listing.variant_id] += max(0, units)
+    if not on_hand:
+        return
+    already = set(
+        StockMovement.objects.filter(
+            warehouse=warehouse, variant_id__in=list(on_hand), kind=MovementKind.IMPORT
+        ).values_list("variant_id", flat=True)
+    )
+    reference = f"{account.provider}-import:{account.pk}"
+    stock_apply(
+        warehouse=warehouse,
+        changes=[
+            StockChange(
+                variant_id=v, kind=MovementKind.IMPORT, on_hand_delta=units, reference=reference
+            )
+            for v, units in on_hand.items()
+            if v not in already and units
+        ],
+    )
+    # Variants seen with zero stock still count as imported, so a later level is not re-seeded.
+    StockMovement.objects.bulk_create(
+        [
+            StockMovement(
+                warehouse=warehouse,
+                variant_id=v,
+                kind=MovementKind.IMPORT,
+                reference=reference,
+                note="imported with 0 on hand",
+            )
+            for v, units in on_hand.items()
+            if v not in already and not units
+        ]
+    )

@@ -1,0 +1,123 @@
+"""One order book for every channel: ``Order``, ``OrderItem`` and the status history."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from accounts.fields import MoneyField
+from accounts.models import Merchant, MerchantScopedQuerySet
+from integrations.dto import OrderStatus, PaymentMethod
+
+
+class Order(models.Model):
+    """An order from any channel in one normalized shape.
+
+    Unique on (account, external_id): the idempotency key of every import path. Amounts are
+    Decimal in ``currency`` (rupees for INR). ``source_updated_at`` is the channel's last
+    modification time; imports never let an older version overwrite a newer one. ``raw`` keeps
+    the channel payload for audit (personal data in it is erased on a redact request).
+    """
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="orders")
+    account = models.ForeignKey(
+        "integrations.ChannelAccount", on_delete=models.CASCADE, related_name="orders"
+    )
+    channel = models.CharField(max_length=40, db_index=True)
+    external_id = models.CharField(max_length=255)
+    order_number = models.CharField(max_length=100)
+    placed_at = models.DateTimeField(db_index=True)
+    source_updated_at = models.DateTimeField()
+    status = models.CharField(max_length=30, choices=OrderStatus.CHOICES, db_index=True)
+    financial_status = models.CharField(max_length=40, blank=True)
+    fulfillment_status = models.CharField(max_length=40, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    payment_method = models.CharField(max_length=20, choices=PaymentMethod.CHOICES)
+    payment_gateway = models.CharField(max_length=255, blank=True)
+    currency = models.CharField(max_length=3, default="INR")
+    subtotal = MoneyField()
+    discount_total = MoneyField()
+    shipping_total = MoneyField()
+    tax_total = MoneyField()
+    total = MoneyField()
+    customer_external_id = models.CharField(max_length=255, blank=True, db_index=True)
+    customer_name = models.CharField(max_length=255, blank=True)
+    customer_email = models.CharField(max_length=255, blank=True)
+    customer_phone = models.CharField(max_length=50, blank=True)
+    ship_name = models.CharField(max_length=255, blank=True)
+    ship_city = models.CharField(max_length=120, blank=True)
+    ship_state = models.CharField(max_length=120, blank=True)
+    ship_state_code = models.CharField(max_length=10, blank=True)
+    ship_pincode = models.CharField(max_length=12, blank=True)
+    ship_country = models.CharField(max_length=2, blank=True)
+    tags = models.JSONField(default=list, blank=True)
+    is_test = models.BooleanField(default=False)
+    stock_reserved = models.BooleanField(default=False)
+    raw = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = MerchantScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-placed_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "external_id"], name="uniq_order_external")
+        ]
+        indexes = [models.Index(fields=["merchant", "-placed_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.order_number}"
+
+
+class OrderItemQuerySet(MerchantScopedQuerySet):
+    merchant_lookup = "order__merchant"
+
+
+class OrderItem(models.Model):
+    """One line: ``unit_price`` per unit before discount; ``discount`` and ``tax`` are line
+    totals; ``variant`` is matched by SKU when the catalog has it."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items")
+    external_id = models.CharField(max_length=255)
+    sku = models.CharField(max_length=255, blank=True, db_index=True)
+    variant = models.ForeignKey(
+        "inventory.Variant", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    variant_external_id = models.CharField(max_length=255, blank=True)
+    title = models.CharField(max_length=500, blank=True)
+    quantity = models.IntegerField()
+    unit_price = MoneyField()
+    discount = MoneyField()
+    tax = MoneyField()
+
+    objects = OrderItemQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "external_id"], name="uniq_order_item")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sku} × {self.quantity}"
+
+    @property
+    def line_total(self):
+        return self.unit_price * self.quantity - self.discount
+
+
+class OrderStatusEvent(models.Model):
+    """Status history: one row each time an import changes an order's normalized status."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="status_events")
+    status = models.CharField(max_length=30, choices=OrderStatus.CHOICES)
+    previous_status = models.CharField(max_length=30, blank=True)
+    source = models.CharField(max_length=40, blank=True)
+    occurred_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["occurred_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.order}: {self.previous_status or '∅'} → {self.status}"

@@ -1,0 +1,65 @@
+"""Reads of the order book for the API and the dashboard (always merchant-scoped)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Any
+
+from django.db.models import Count, Prefetch, QuerySet, Sum
+from django.utils import timezone
+
+from orders.models import Order, OrderItem, OrderStatusEvent
+
+
+def order_list(*, merchant, filters: dict[str, Any] | None = None) -> QuerySet[Order]:
+    """Orders of ``merchant``, newest first, filtered by any of: ``channel``, ``status``,
+    ``payment_method``, ``account`` (id), ``date_from``/``date_to`` (dates, IST days inclusive),
+    ``sku`` (orders with a line of that SKU), ``q`` (order number or customer name)."""
+    filters = filters or {}
+    qs = Order.objects.for_merchant(merchant).select_related("account")
+    for key in ("channel", "status", "payment_method"):
+        if filters.get(key):
+            qs = qs.filter(**{key: filters[key]})
+    if filters.get("account"):
+        qs = qs.filter(account_id=filters["account"])
+    if filters.get("date_from"):
+        qs = qs.filter(placed_at__gte=_day_start(filters["date_from"]))
+    if filters.get("date_to"):
+        qs = qs.filter(placed_at__lt=_day_start(filters["date_to"]) + timezone.timedelta(days=1))
+    if filters.get("sku"):
+        qs = qs.filter(items__sku=filters["sku"]).distinct()
+    if filters.get("q"):
+        term = filters["q"].strip()
+        qs = qs.filter(order_number__icontains=term) | qs.filter(customer_name__icontains=term)
+    return qs.annotate(item_count=Count("items")).order_by("-placed_at", "-pk")
+
+
+def _day_start(value: date | str) -> datetime:
+    day = date.fromisoformat(value) if isinstance(value, str) else value
+    return timezone.make_aware(datetime.combine(day, time.min), timezone.get_default_timezone())
+
+
+def order_detail(*, merchant, order_id: int) -> Order:
+    """One order with items and status history; raises ``Order.DoesNotExist`` if it is not
+    the merchant's."""
+    return (
+        Order.objects.for_merchant(merchant)
+        .select_related("account")
+        .prefetch_related(
+            Prefetch("items", queryset=OrderItem.objects.select_related("variant")),
+            Prefetch("status_events", queryset=OrderStatusEvent.objects.order_by("occurred_at")),
+        )
+        .get(pk=order_id)
+    )
+
+
+def order_summary(*, merchant) -> dict[str, Any]:
+    """Counts and value per channel and status for the dashboard header."""
+    qs = Order.objects.for_merchant(merchant)
+    return {
+        "total": qs.count(),
+        "by_status": dict(qs.values_list("status").annotate(n=Count("pk")).order_by()),
+        "by_channel": list(
+            qs.values("channel").annotate(n=Count("pk"), value=Sum("total")).order_by("channel")
+        ),
+    }

@@ -1,0 +1,333 @@
+"""``order_import``: the one path by which orders enter the order book (sync pages, bulk
+files, webhooks, later file imports).
+
+Idempotent: orders are keyed on (account, external_id); a version older than or equal to the
+stored one (``updated_at``) changes nothing. Bulk: a page costs a fixed number of queries, not
+one per order. Stock: a new open order reserves its lines in the default warehouse; cancelling or
+refunding releases the reservation; shipping turns it into an on-hand decrease. Every change is
+a ``StockMovement`` referencing ``order:<pk>``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.bulk import insert_new, insert_rows
+from integrations.dto import ImportResult, OrderDTO, OrderStatus, RecordFailure
+from inventory.models import MovementKind
+from inventory.services import StockChange, default_warehouse, stock_apply, variant_ids_for
+from orders.models import Order, OrderItem, OrderStatusEvent
+
+logger = logging.getLogger(__name__)
+
+ORDER_FIELDS = (
+    "order_number",
+    "placed_at",
+    "source_updated_at",
+    "status",
+    "financial_status",
+    "fulfillment_status",
+    "cancelled_at",
+    "payment_method",
+    "payment_gateway",
+    "currency",
+    "subtotal",
+    "discount_total",
+    "shipping_total",
+    "tax_total",
+    "total",
+    "customer_external_id",
+    "customer_name",
+    "customer_email",
+    "customer_phone",
+    "ship_name",
+    "ship_city",
+    "ship_state",
+    "ship_state_code",
+    "ship_pincode",
+    "ship_country",
+    "tags",
+    "is_test",
+    "stock_reserved",
+    "raw",
+    "updated_at",
+)
+
+
+def _order_values(dto: OrderDTO) -> dict:
+    ship = dto.ship_to
+    return {
+        "order_number": dto.order_number[:100],
+        "placed_at": dto.placed_at,
+        "source_updated_at": dto.updated_at,
+        "status": dto.status,
+        "financial_status": dto.financial_status[:40],
+        "fulfillment_status": dto.fulfillment_status[:40],
+        "cancelled_at": dto.cancelled_at,
+        "payment_method": dto.payment_method,
+        "payment_gateway": ", ".join(dto.payment_gateways)[:255],
+        "currency": dto.currency,
+        "subtotal": dto.subtotal,
+        "discount_total": dto.discount_total,
+        "shipping_total": dto.shipping_total,
+        "tax_total": dto.tax_total,
+        "total": dto.total,
+        "customer_external_id": dto.customer_external_id,
+        "customer_name": dto.customer_name[:255],
+        "customer_email": dto.customer_email[:255],
+        "customer_phone": dto.customer_phone[:50],
+        "ship_name": ship.name[:255],
+        "ship_city": ship.city[:120],
+        "ship_state": ship.state[:120],
+        "ship_state_code": ship.state_code[:10],
+        "ship_pincode": ship.pincode[:12],
+        "ship_country": ship.country_code[:2],
+        "tags": list(dto.tags),
+        "is_test": dto.is_test,
+        "raw": dto.raw,
+    }
+
+
+def order_import(*, account, order: OrderDTO, source: str = "sync") -> ImportResult:
+    """Import one order (webhook path). See :func:`orders_import` for the rules."""
+    return orders_import(account=account, orders=[order], source=source)
+
+
+def orders_import(*, account, orders: Sequence[OrderDTO], source: str = "sync") -> ImportResult:
+    """Create or update a batch of orders of one account, with their items and stock.
+
+    Returns counts; a batch that fails as a whole is retried record by record so that one bad
+    record is quarantined (``ImportResult.failures``) and the rest commits.
+    """
+    try:
+        return _import_batch(account=account, orders=orders, source=source)
+    except IntegrityError:
+        # A concurrent import inserted one of these orders first: the retry sees it as existing.
+        logger.info("order batch raced with another import; retrying once")
+        try:
+            return _import_batch(account=account, orders=orders, source=source)
+        except Exception:  # noqa: BLE001 - isolate the bad record below
+            logger.exception("order batch failed twice; importing one by one")
+    except Exception:  # noqa: BLE001 - isolate the bad record below
+        if len(orders) == 1:
+            logger.exception("order %s failed to import", orders[0].external_id)
+    if len(orders) == 1:
+        return _quarantine_single(account=account, order=orders[0], source=source)
+    result = ImportResult()
+    for dto in orders:
+        result.add(orders_import(account=account, orders=[dto], source=source))
+    return result
+
+
+def _quarantine_single(*, account, order: OrderDTO, source: str) -> ImportResult:
+    try:
+        return _import_batch(account=account, orders=[order], source=source)
+    except Exception as exc:  # noqa: BLE001 - the record is quarantined with the reason
+        return ImportResult(
+            failures=[RecordFailure(order.external_id, f"{type(exc).__name__}: {exc}", order.raw)]
+        )
+
+
+@transaction.atomic
+def _import_batch(*, account, orders: Sequence[OrderDTO], source: str) -> ImportResult:
+    result = ImportResult()
+    newest: dict[str, OrderDTO] = {}
+    for dto in orders:
+        kept = newest.get(dto.external_id)
+        if kept is None or dto.updated_at > kept.updated_at:
+            newest[dto.external_id] = dto
+    result.skipped += len(orders) - len(newest)
+    existing = {
+        o.external_id: o
+        for o in Order.objects.select_for_update()
+        .filter(account=account, external_id__in=list(newest))
+        .order_by("pk")
+    }
+    by_listing, by_sku = variant_ids_for(
+        merchant_id=account.merchant_id,
+        account_id=account.pk,
+        skus=(i.sku for d in newest.values() for i in d.items),
+        external_variant_ids=(i.variant_external_id for d in newest.values() for i in d.items),
+    )
+    now = timezone.now()
+    to_create: list[Order] = []
+    to_update: list[tuple[Order, OrderDTO, str, bool]] = []
+    for external_id, dto in newest.items():
+        order = existing.get(external_id)
+        values = _order_values(dto)
+        if order is None:
+            reserve = dto.status in OrderStatus.OPEN
+            to_create.append(
+                Order(
+                    merchant_id=account.merchant_id,
+                    account=account,
+                    channel=account.provider,
+                    external_id=external_id,
+                    stock_reserved=reserve,
+                    **values,
+                )
+            )
+        elif dto.updated_at <= order.source_updated_at:
+            result.skipped += 1
+        else:
+            previous_status, was_reserved = order.status, order.stock_reserved
+            for key, value in values.items():
+                setattr(order, key, value)
+            order.updated_at = now
+            to_update.append((order, dto, previous_status, was_reserved))
+    insert_new(Order, to_create)
+    result.created += len(to_create)
+    result.updated += len(to_update)
+
+    # Items: new orders get theirs; updated orders get theirs replaced (after reading what the
+    # old items had reserved).
+    changed_ids = [o.pk for o, *_ in to_update]
+    old_reserved: dict[int, list[tuple[int, int]]] = {}
+    if changed_ids:
+        for order_id, variant_id, quantity in OrderItem.objects.filter(
+            order_id__in=changed_ids, variant_id__isnull=False
+        ).values_list("order_id", "variant_id", "quantity"):
+            old_reserved.setdefault(order_id, []).append((variant_id, quantity))
+        OrderItem.objects.filter(order_id__in=changed_ids).delete()
+    items: list[dict] = []
+    for order, dto in [(o, newest[o.external_id]) for o in to_create] + [
+        (o, d) for o, d, *_ in to_update
+    ]:
+        for line in dto.items:
+            items.append(
+                {
+                    "order_id": order.pk,
+                    "external_id": line.external_id,
+                    "sku": line.sku[:255],
+                    "variant_id": by_listing.get(line.variant_external_id) or by_sku.get(line.sku),
+                    "variant_external_id": line.variant_external_id,
+                    "title": line.title[:500],
+                    "quantity": line.quantity,
+                    "unit_price": line.unit_price,
+                    "discount": line.discount,
+                    "tax": line.tax,
+                }
+            )
+    insert_rows(OrderItem, items)
+
+    changes, events = _stock_and_history(
+        created=to_create,
+        updated=to_update,
+        items=items,
+        old_reserved=old_reserved,
+        source=source,
+        now=now,
+    )
+    if to_update:
+        Order.objects.bulk_update([o for o, *_ in to_update], list(ORDER_FIELDS))
+    if changes:
+        stock_apply(warehouse=default_warehouse(account.merchant_id), changes=changes)
+    insert_rows(OrderStatusEvent, events)
+    return result
+
+
+def _stock_and_history(
+    *, created, updated, items, old_reserved, source: str, now: datetime
+) -> tuple[list[StockChange], list[dict]]:
+    """Stock changes and status-event rows for a batch (no queries)."""
+    new_lines: dict[int, list[tuple[int, int]]] = {}
+    for item in items:
+        if item["variant_id"]:
+            new_lines.setdefault(item["order_id"], []).append(
+                (item["variant_id"], item["quantity"])
+            )
+    changes: list[StockChange] = []
+    events: list[dict] = []
+    for order in created:
+        events.append(
+            {
+                "order_id": order.pk,
+                "status": order.status,
+                "source": source,
+                "occurred_at": order.placed_at,
+            }
+        )
+        if order.stock_reserved:
+            changes.extend(
+                StockChange(
+                    v, MovementKind.RESERVE, reserved_delta=q, reference=f"order:{order.pk}"
+                )
+                for v, q in new_lines.get(order.pk, [])
+            )
+    for order, dto, previous_status, was_reserved in updated:
+        if order.status != previous_status:
+            events.append(
+                {
+                    "order_id": order.pk,
+                    "status": order.status,
+                    "previous_status": previous_status,
+                    "source": source,
+                    "occurred_at": dto.updated_at,
+                }
+            )
+        ref = f"order:{order.pk}"
+        old = old_reserved.get(order.pk, []) if was_reserved else []
+        lines = new_lines.get(order.pk, [])
+        if order.status in OrderStatus.OPEN:
+            # Still open: hold exactly the current lines (re-reserve if lines were edited).
+            if not was_reserved or sorted(old) != sorted(lines):
+                changes.extend(
+                    StockChange(v, MovementKind.RELEASE, reserved_delta=-q, reference=ref)
+                    for v, q in old
+                )
+                changes.extend(
+                    StockChange(v, MovementKind.RESERVE, reserved_delta=q, reference=ref)
+                    for v, q in lines
+                )
+            order.stock_reserved = True
+        elif was_reserved and order.status in (OrderStatus.SHIPPED, OrderStatus.DELIVERED):
+            changes.extend(
+                StockChange(
+                    v, MovementKind.SHIP, on_hand_delta=-q, reserved_delta=-q, reference=ref
+                )
+                for v, q in old
+            )
+            order.stock_reserved = False
+        elif was_reserved:
+            changes.extend(
+                StockChange(v, MovementKind.RELEASE, reserved_delta=-q, reference=ref)
+                for v, q in old
+            )
+            order.stock_reserved = False
+    return changes, events
+
+
+def order_redact_customer(
+    *, account, customer_external_id: str, order_external_ids: Sequence[str]
+) -> int:
+    """Erase a customer's personal data from stored orders and their raw payloads (Shopify
+    ``customers/redact``). Returns the number of orders redacted; amounts and items stay for
+    accounting."""
+    qs = Order.objects.filter(account=account)
+    targets = (
+        qs.filter(customer_external_id=customer_external_id) if customer_external_id else qs.none()
+    )
+    if order_external_ids:
+        targets = targets | qs.filter(external_id__in=[str(i) for i in order_external_ids])
+    count = 0
+    for order in targets.distinct():
+        order.customer_name = order.customer_email = order.customer_phone = ""
+        order.ship_name = ""
+        order.raw = {"redacted": True, "redacted_at": timezone.now().isoformat()}
+        order.save(
+            update_fields=[
+                "customer_name",
+                "customer_email",
+                "customer_phone",
+                "ship_name",
+                "raw",
+                "updated_at",
+            ]
+        )
+        count += 1
+    return count

@@ -1,0 +1,52 @@
+/* Sangam dashboard: live sync status without a framework.
+ * - An element with data-poll-url (an account's status while a run is queued/running) is
+ *   re-fetched every 2 s and replaced by the fresh partial; polling stops once the partial
+ *   comes back without data-poll-url.
+ * - "Sync now" forms (data-sync-form) POST with fetch (CSRF token in the header) and swap in
+ *   the returned partial; if fetch fails (or the session expired and the answer is a redirect)
+ *   the form is submitted normally (redirect + message).
+ */
+(function () {
+  "use strict";
+  var POLL_MS = 2000;
+  var MAX_FAILURES = 5;
+  var HEADERS = { "HX-Request": "true", "X-Requested-With": "fetch" };
+
+  function swap(el, html) {
+    var tpl = document.createElement("template");
+    tpl.innerHTML = html.trim();
+    var fresh = tpl.content.firstElementChild;
+    if (!fresh) return;
+    el.replaceWith(fresh);
+    watch(fresh);
+  }
+
+  function watch(el, failures) {
+    var url = el.getAttribute("data-poll-url");
+    if (!url) return;
+    window.setTimeout(function () {
+      if (!el.isConnected) return;
+      fetch(url, { headers: HEADERS, credentials: "same-origin", cache: "no-store" })
+        .then(function (r) { if (!r.ok || r.redirected) throw new Error(String(r.status)); return r.text(); })
+        .then(function (html) { swap(el, html); })
+        .catch(function () { if ((failures || 0) + 1 < MAX_FAILURES) watch(el, (failures || 0) + 1); });
+    }, POLL_MS);
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target.closest && event.target.closest("form[data-sync-form]");
+    if (!form || !window.fetch) return;
+    event.preventDefault();
+    var box = form.closest("[data-account-status]");
+    var button = form.querySelector("button");
+    if (button) { button.disabled = true; button.textContent = "Syncing…"; }
+    var token = form.querySelector("input[name=csrfmiddlewaretoken]");
+    var headers = Object.assign({ "X-CSRFToken": token ? token.value : "" }, HEADERS);
+    fetch(form.action, { method: "POST", body: new FormData(form), headers: headers, credentials: "same-origin" })
+      .then(function (r) { if (!r.ok || r.redirected) throw new Error(String(r.status)); return r.text(); })
+      .then(function (html) { if (box) swap(box, html); else window.location.reload(); })
+      .catch(function () { form.submit(); });
+  });
+
+  document.querySelectorAll("[data-poll-url]").forEach(function (el) { watch(el); });
+})();

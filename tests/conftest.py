@@ -1,0 +1,59 @@
+"""Shared fixtures. The network guard (pytest-socket, ``--allow-hosts`` loopback only) is set in
+pyproject's pytest options, so no test can reach a non-loopback address."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from config.celery import app as celery_app
+from integrations import crypto
+from tests.factories import MembershipFactory
+
+
+@pytest.fixture(autouse=True)
+def _eager_tasks_and_clean_cache(request, settings):
+    """Tasks run eagerly unless a test is marked ``celery_worker`` (then the real broker is
+    used); the cache (shared Shopify bucket state) starts empty."""
+    eager = request.node.get_closest_marker("celery_worker") is None
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = eager
+    cache.clear()
+    crypto.reset_key_cache()
+    yield
+    celery_app.conf.task_always_eager = previous
+    crypto.reset_key_cache()
+
+
+@pytest.fixture
+def membership(db):
+    return MembershipFactory()
+
+
+@pytest.fixture
+def merchant(membership):
+    return membership.merchant
+
+
+@pytest.fixture
+def user(membership):
+    return membership.user
+
+
+@pytest.fixture
+def api_client(user):
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+@pytest.fixture
+def other_membership(db):
+    """A member of a different merchant (tenant isolation tests)."""
+    return MembershipFactory()
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "celery_worker: uses a real Celery worker over the broker")
+    config.addinivalue_line("markers", "postgres: needs PostgreSQL (row locks, concurrency)")

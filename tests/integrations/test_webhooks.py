@@ -1,0 +1,485 @@
+"""``POST /api/webhooks/shopify``: verified, stored once, processed after commit, never stale,
+and the mandatory compliance topics — with real signatures (``signatures.webhook_hmac``)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+
+from integrations.connectors.shopify.signatures import webhook_hmac
+from integrations.models import (
+    AccountStatus,
+    ChannelAccount,
+    ComplianceRequest,
+    ProviderAppCredential,
+    SyncLog,
+    WebhookEvent,
+    WebhookStatus,
+)
+from integrations.services.webhooks import retry_failed_webhooks, webhook_reprocess
+from inventory.models import ChannelInventoryLevel, ChannelListing, StockLevel
+from inventory.services import default_warehouse
+from orders.models import Order
+from tests.factories import ChannelAccountFactory, MerchantFactory, VariantFactory
+from tests.fixtures.shopify import open_order_body, webhook_body
+
+URL = "/api/webhooks/shopify"
+SHOP = "demo-store.myshopify.com"
+SHOP_SECRET = "shop-custom-app-secret"
+PLATFORM_SECRET = "platform-app-secret"
+ORDER_ID = 820982911946154508
+CUSTOMER_ID = 115310627314723954
+AUTO = object()  # a fresh id per delivery
+
+
+@pytest.fixture(autouse=True)
+def _platform_secret(settings):
+    settings.SHOPIFY_API_SECRET = PLATFORM_SECRET
+
+
+@pytest.fixture
+def account(merchant):
+    return ChannelAccountFactory(
+        merchant=merchant,
+        external_id=SHOP,
+        credentials={"access_token": "shpat_webhook_test", "api_secret_key": SHOP_SECRET},
+    )
+
+
+@pytest.fixture
+def kurta(merchant):
+    variant = VariantFactory(product__merchant=merchant, merchant=merchant, sku="KURTA-M")
+    StockLevel.objects.create(warehouse=default_warehouse(merchant), variant=variant, on_hand=10)
+    return variant
+
+
+@pytest.fixture
+def web():
+    return Client(enforce_csrf_checks=True)
+
+
+@pytest.fixture
+def deliver(web, django_capture_on_commit_callbacks):
+    """POST a delivery as Shopify does; runs the after-commit processing (eager tasks)."""
+
+    def send(
+        body,
+        *,
+        topic="orders/create",
+        shop=SHOP,
+        secret=SHOP_SECRET,
+        event_id=AUTO,
+        webhook_id=AUTO,
+        signature=None,
+        prefixless=False,
+        extra=None,
+    ):
+        raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+        values = {
+            "Topic": topic,
+            "Hmac-Sha256": webhook_hmac(raw, secret) if signature is None else signature,
+            "Shop-Domain": shop,
+            "API-Version": "2025-01",
+            "Webhook-Id": str(uuid.uuid4()) if webhook_id is AUTO else webhook_id,
+            "Event-Id": str(uuid.uuid4()) if event_id is AUTO else event_id,
+            "Triggered-At": "2026-11-01T04:30:00.000000Z",
+        }
+        prefix = "Shopify-" if prefixless else "X-Shopify-"
+        headers = {prefix + k: v for k, v in values.items() if v}
+        headers.update(extra or {})
+        with django_capture_on_commit_callbacks(execute=True):
+            return web.post(URL, data=raw, content_type="application/json", headers=headers)
+
+    return send
+
+
+def only_event() -> WebhookEvent:
+    (event,) = WebhookEvent.objects.all()
+    return event
+
+
+# --- signatures ---------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        pytest.param({"signature": "bm90IHRoZSByaWdodCBzaWduYXR1cmU="}, id="wrong"),
+        pytest.param({"signature": ""}, id="empty"),
+        pytest.param({"secret": "guessed-secret"}, id="wrong-secret"),
+        pytest.param({"shop": "unknown-shop.myshopify.com"}, id="shop-secret-for-another-domain"),
+        pytest.param({"shop": "not a domain"}, id="bad-domain"),
+    ],
+)
+def test_a_bad_signature_is_refused_with_401_and_nothing_is_stored(deliver, account, kurta, kwargs):
+    response = deliver(open_order_body(skus=(("KURTA-M", 1),)), **kwargs)
+    assert response.status_code == 401
+    assert "signature" in response.json()["error"]
+    assert WebhookEvent.objects.count() == 0
+    assert Order.objects.count() == 0
+
+
+def test_a_missing_signature_header_is_refused(web, account):
+    raw = json.dumps(open_order_body()).encode()
+    response = web.post(
+        URL,
+        data=raw,
+        content_type="application/json",
+        headers={"X-Shopify-Topic": "orders/create", "X-Shopify-Shop-Domain": SHOP},
+    )
+    assert response.status_code == 401
+    assert WebhookEvent.objects.count() == 0
+
+
+def test_a_signature_over_a_different_body_is_refused(deliver, account):
+    body = open_order_body()
+    tampered = json.dumps({**body, "total_price": "1.00"}).encode()
+    response = deliver(tampered, signature=webhook_hmac(json.dumps(body).encode(), SHOP_SECRET))
+    assert response.status_code == 401
+    assert WebhookEvent.objects.count() == 0
+
+
+@pytest.mark.parametrize("source", ["account", "settings", "merchant-app", "platform-app"])
+def test_every_candidate_secret_verifies(deliver, account, merchant, settings, source):
+    secret = {
+        "account": SHOP_SECRET,
+        "settings": PLATFORM_SECRET,
+        "merchant-app": "merchant-app-secret",
+        "platform-app": "platform-record-secret",
+    }[source]
+    if source == "merchant-app":
+        app = ProviderAppCredential(merchant=merchant, provider="shopify", api_key="k1")
+        app.set_credentials({"api_secret": secret})
+        app.save()
+    if source == "platform-app":
+        app = ProviderAppCredential(merchant=None, provider="shopify", api_key="k2")
+        app.set_credentials({"api_secret": secret})
+        app.save()
+    response = deliver(open_order_body(), secret=secret)
+    assert response.status_code == 200
+    assert only_event().account_id == account.pk
+
+
+def test_another_merchants_app_secret_does_not_verify(deliver, account):
+    stranger = MerchantFactory()
+    app = ProviderAppCredential(merchant=stranger, provider="shopify", api_key="k3")
+    app.set_credentials({"api_secret": "stranger-app-secret"})
+    app.save()
+    assert deliver(open_order_body(), secret="stranger-app-secret").status_code == 401
+
+
+def test_a_secret_of_another_shops_account_does_not_verify(deliver, account):
+    ChannelAccountFactory(
+        external_id="other-store.myshopify.com",
+        credentials={"access_token": "x", "api_secret_key": "other-shop-secret"},
+    )
+    response = deliver(open_order_body(), secret="other-shop-secret")
+    assert response.status_code == 401
+    assert WebhookEvent.objects.count() == 0
+
+
+def test_the_settings_secret_is_not_accepted_when_it_is_empty(deliver, account, settings):
+    settings.SHOPIFY_API_SECRET = ""
+    assert deliver(open_order_body(), secret="").status_code == 401
+
+
+# --- receiving and processing -------------------------------------------------------------------
+def test_a_valid_order_delivery_is_stored_processed_and_imported(deliver, account, kurta):
+    response = deliver(open_order_body(skus=(("KURTA-M", 2),)), event_id="evt-1", webhook_id="wh-1")
+    assert response.status_code == 200
+    event = only_event()
+    assert response.json()["event_id"] == event.pk
+    assert event.status == WebhookStatus.PROCESSED
+    assert event.attempts == 1
+    assert (event.topic, event.shop_domain, event.event_id, event.delivery_id) == (
+        "orders/create",
+        SHOP,
+        "evt-1",
+        "wh-1",
+    )
+    assert event.dedup_key == "evt-1"
+    assert event.api_version == "2025-01"
+    assert event.triggered_at is not None
+    assert event.account_id == account.pk
+    order = Order.objects.get(account=account)
+    assert order.external_id == str(ORDER_ID)
+    assert order.total == Decimal("359.97")
+    assert order.payment_method == "cod"
+    assert order.ship_pincode == "411001"
+    assert StockLevel.objects.get(variant=kurta).reserved == 2
+
+
+def test_the_stored_body_is_the_raw_body_as_received(deliver, account):
+    raw = b'{"id": 820982911946154508, "note": "caf\\u00e9",   "updated_at": null}'
+    deliver(raw)
+    assert only_event().body == raw.decode()
+
+
+def test_stored_headers_never_include_the_signature(deliver, account):
+    body = open_order_body()
+    signature = webhook_hmac(json.dumps(body).encode(), SHOP_SECRET)
+    deliver(body, extra={"Authorization": "Bearer leak", "Cookie": "sessionid=leak"})
+    headers = only_event().headers
+    assert headers["X-Shopify-Topic"] == "orders/create"
+    assert not any("hmac" in key.lower() for key in headers)
+    assert signature not in json.dumps(headers)
+    assert "leak" not in json.dumps(headers)
+
+
+def test_a_duplicate_delivery_of_one_event_is_acknowledged_and_ignored(deliver, account, kurta):
+    body = open_order_body(skus=(("KURTA-M", 1),))
+    first = deliver(body, event_id="evt-42", webhook_id="wh-a")
+    second = deliver(body, event_id="evt-42", webhook_id="wh-b")
+    assert (first.status_code, second.status_code) == (200, 200)
+    assert second.json()["status"] == "duplicate"
+    assert WebhookEvent.objects.count() == 1
+    assert Order.objects.count() == 1
+    assert StockLevel.objects.get(variant=kurta).reserved == 1
+
+
+def test_without_an_event_id_the_webhook_id_deduplicates(deliver, account):
+    body = open_order_body()
+    deliver(body, event_id="", webhook_id="wh-same")
+    deliver(body, event_id="", webhook_id="wh-same")
+    assert WebhookEvent.objects.get().dedup_key == "wh-same"
+
+
+def test_a_stale_delivery_does_not_overwrite_newer_data(deliver, account, kurta):
+    newer = open_order_body(updated_at="2026-11-01T12:00:00+05:30", skus=(("KURTA-M", 3),))
+    newer["total_price_set"]["shop_money"]["amount"] = "2997.00"
+    older = open_order_body(updated_at="2026-11-01T11:00:00+05:30", skus=(("KURTA-M", 1),))
+    older["total_price_set"]["shop_money"]["amount"] = "999.00"
+    deliver(newer, topic="orders/updated")
+    deliver(older, topic="orders/updated")
+    order = Order.objects.get()
+    assert order.total == Decimal("2997.00")
+    assert order.items.get().quantity == 3
+    assert StockLevel.objects.get(variant=kurta).reserved == 3
+    assert set(WebhookEvent.objects.values_list("status", flat=True)) == {WebhookStatus.PROCESSED}
+
+
+def test_a_cancellation_webhook_releases_the_reservation(deliver, account, kurta):
+    deliver(open_order_body(skus=(("KURTA-M", 2),)))
+    cancelled = open_order_body(updated_at="2026-11-01T11:00:00+05:30", skus=(("KURTA-M", 2),))
+    cancelled["cancelled_at"] = "2026-11-01T11:00:00+05:30"
+    deliver(cancelled, topic="orders/cancelled")
+    assert Order.objects.get().status == "cancelled"
+    assert StockLevel.objects.get(variant=kurta).reserved == 0
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        (b'{"id": 1, "line_items": [', "Malformed payload"),
+        (b"[1, 2, 3]", "not a JSON object"),
+        (b"\xff\xfe not utf-8", "Malformed payload"),
+    ],
+)
+def test_a_malformed_body_with_a_valid_signature_is_stored_failed(deliver, account, raw, reason):
+    response = deliver(raw)
+    assert response.status_code == 200
+    event = only_event()
+    assert event.status == WebhookStatus.FAILED
+    assert reason in event.error
+    assert event.attempts == 0
+    assert Order.objects.count() == 0
+    # Malformed events are not retried: retrying cannot make them parse.
+    assert retry_failed_webhooks() == 0
+
+
+def test_a_delivery_without_a_topic_is_stored_failed(deliver, account):
+    response = deliver(open_order_body(), topic=None)
+    assert response.status_code == 200
+    assert "X-Shopify-Topic" in only_event().error
+    assert Order.objects.count() == 0
+
+
+def test_a_processing_failure_stays_visible_and_is_retried(deliver, account, monkeypatch):
+    import orders.services
+
+    real = orders.services.order_import
+    calls = {"n": 0}
+
+    def flaky(**kwargs):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise RuntimeError("database hiccup")
+        return real(**kwargs)
+
+    monkeypatch.setattr(orders.services, "order_import", flaky)
+    assert deliver(open_order_body()).status_code == 200
+    event = only_event()
+    assert event.status == WebhookStatus.FAILED
+    assert "database hiccup" in event.error
+    assert Order.objects.count() == 0
+
+    assert retry_failed_webhooks() == 1
+    event.refresh_from_db()
+    assert event.status == WebhookStatus.PROCESSED
+    assert (event.attempts, event.error) == (2, "")
+    assert Order.objects.count() == 1
+    # Processed events are never processed twice.
+    assert webhook_reprocess(event=event).status == WebhookStatus.PROCESSED
+    assert calls["n"] == 2
+
+
+def test_an_order_payload_that_cannot_be_mapped_fails_with_the_reason(deliver, account):
+    deliver({**open_order_body(), "updated_at": None})
+    event = only_event()
+    assert event.status == WebhookStatus.FAILED
+    assert "updated_at" in event.error
+
+
+def test_prefixless_header_names_are_accepted(deliver, account):
+    response = deliver(open_order_body(), prefixless=True, event_id="evt-p", webhook_id="wh-p")
+    assert response.status_code == 200
+    event = only_event()
+    assert (event.topic, event.shop_domain, event.event_id) == ("orders/create", SHOP, "evt-p")
+    assert event.status == WebhookStatus.PROCESSED
+    assert Order.objects.count() == 1
+
+
+def test_a_delivery_for_an_unknown_shop_signed_by_the_app_is_stored_and_ignored(db, deliver):
+    response = deliver(open_order_body(), shop="nobody.myshopify.com", secret=PLATFORM_SECRET)
+    assert response.status_code == 200
+    event = only_event()
+    assert event.account is None
+    assert event.status == WebhookStatus.IGNORED
+    assert Order.objects.count() == 0
+
+
+def test_products_and_inventory_webhooks_reach_the_catalog(deliver, account):
+    product = webhook_body("products_update")
+    for index, variant in enumerate(product["variants"]):
+        variant["sku"] = f"TEE-{variant['title'][0]}"
+        variant["inventory_item_id"] = 271878346596884015 + index
+    deliver(product, topic="products/update")
+    listings = dict(
+        ChannelListing.objects.filter(account=account).values_list(
+            "channel_sku", "external_inventory_item_id"
+        )
+    )
+    assert listings == {"TEE-S": "271878346596884015", "TEE-M": "271878346596884016"}
+    deliver(webhook_body("inventory_levels_update"), topic="inventory_levels/update")
+    level = ChannelInventoryLevel.objects.get(account=account)
+    assert (level.external_location_id, level.available) == ("24826418", 6)
+    assert level.listing.channel_sku == "TEE-S"
+    assert set(WebhookEvent.objects.values_list("status", flat=True)) == {WebhookStatus.PROCESSED}
+
+
+def test_a_product_webhook_imports_its_skued_variants_and_quarantines_the_rest(deliver, account):
+    """The recorded sample's variants have no SKU; one is given a SKU here."""
+    product = webhook_body("products_update")
+    product["variants"][1]["sku"] = "TEE-M"
+    deliver(product, topic="products/update")
+    assert only_event().status == WebhookStatus.PROCESSED
+    assert list(ChannelListing.objects.values_list("channel_sku", flat=True)) == ["TEE-M"]
+    log = SyncLog.objects.get(account=account)
+    assert (log.stream, log.external_id) == ("catalog", "642667041472713922")
+    assert "SKU" in log.error
+    assert log.payload["id"] == 788032119674292922
+
+
+def test_unknown_provider_is_404_and_get_is_not_allowed(web):
+    assert web.post("/api/webhooks/amazon", data=b"{}", content_type="application/json").status_code == 404
+    assert web.get(URL).status_code == 405
+
+
+def test_an_oversized_body_is_refused(web, account):
+    response = web.post(
+        URL, data=b"{}", content_type="application/json", CONTENT_LENGTH=str(6 * 1024 * 1024)
+    )
+    assert response.status_code == 413
+    assert WebhookEvent.objects.count() == 0
+
+
+# --- app lifecycle and compliance -----------------------------------------------------------------
+def test_app_uninstalled_disconnects_the_account(deliver, account):
+    response = deliver({"id": 548380009, "name": "Demo", "domain": SHOP}, topic="app/uninstalled")
+    assert response.status_code == 200
+    account.refresh_from_db()
+    assert account.status == AccountStatus.DISCONNECTED
+    assert account.get_credentials() == {}
+    assert "uninstalled" in account.last_error
+    # Later order deliveries (signed by the app) are kept but not imported.
+    deliver(open_order_body(), secret=PLATFORM_SECRET)
+    assert WebhookEvent.objects.filter(topic="orders/create").get().status == WebhookStatus.IGNORED
+    assert Order.objects.count() == 0
+
+
+def test_customers_data_request_is_recorded(deliver, account):
+    body = {
+        "shop_id": 954889,
+        "shop_domain": SHOP,
+        "orders_requested": [299938, 280263, 220458],
+        "customer": {"id": 191167, "email": "john@example.com", "phone": "555-625-1199"},
+        "data_request": {"id": 9999},
+    }
+    assert deliver(body, topic="customers/data_request").status_code == 200
+    request = ComplianceRequest.objects.get()
+    assert (request.topic, request.shop_domain, request.customer_id) == (
+        "customers/data_request",
+        SHOP,
+        "191167",
+    )
+    assert request.order_ids == ["299938", "280263", "220458"]
+    assert request.account_id == account.pk
+    assert "9999" in request.outcome
+    assert only_event().status == WebhookStatus.PROCESSED
+
+
+def test_customers_redact_erases_the_customers_orders_and_stored_bodies(deliver, account):
+    deliver(open_order_body(ORDER_ID, customer_id=CUSTOMER_ID, email="jon@example.com"))
+    deliver(
+        open_order_body(
+            777000000000000001, customer_id=555, email="someone.else@example.com"
+        )
+    )
+    redact = {
+        "shop_id": 954889,
+        "shop_domain": SHOP,
+        "customer": {"id": CUSTOMER_ID, "email": "jon@example.com", "phone": "555-625-1199"},
+        "orders_to_redact": [ORDER_ID],
+    }
+    assert deliver(redact, topic="customers/redact").status_code == 200
+
+    order = Order.objects.get(external_id=str(ORDER_ID))
+    assert (order.customer_name, order.customer_email, order.customer_phone, order.ship_name) == (
+        "",
+        "",
+        "",
+        "",
+    )
+    assert order.raw.get("redacted") is True
+    assert "jon@example.com" not in json.dumps(order.raw)
+    assert order.total == Decimal("359.97")
+
+    stored = WebhookEvent.objects.filter(topic="orders/create")
+    bodies = {json.loads(e.body).get("email", "<scrubbed>") for e in stored}
+    assert bodies == {"<scrubbed>", "someone.else@example.com"}
+    redact_event = WebhookEvent.objects.get(topic="customers/redact")
+    assert "jon@example.com" not in redact_event.body
+
+    other = Order.objects.get(external_id="777000000000000001")
+    assert other.customer_email == "someone.else@example.com"
+    request = ComplianceRequest.objects.get(topic="customers/redact")
+    assert request.order_ids == [str(ORDER_ID)]
+    assert "Redacted 1 orders" in request.outcome
+
+
+def test_shop_redact_deletes_the_shops_account_and_orders(deliver, account, merchant):
+    other_shop = ChannelAccountFactory(merchant=merchant, external_id="other-store.myshopify.com")
+    deliver(open_order_body())
+    assert Order.objects.filter(account=account).count() == 1
+    response = deliver({"shop_id": 954889, "shop_domain": SHOP}, topic="shop/redact")
+    assert response.status_code == 200
+    assert not ChannelAccount.objects.filter(pk=account.pk).exists()
+    assert Order.objects.count() == 0
+    assert ChannelAccount.objects.filter(pk=other_shop.pk).exists()
+    order_event = WebhookEvent.objects.get(topic="orders/create")
+    assert "jon@example.com" not in order_event.body
+    request = ComplianceRequest.objects.get(topic="shop/redact")
+    assert request.shop_domain == SHOP
+    assert "Deleted 1 accounts" in request.outcome

@@ -39,9 +39,14 @@ from inventory.services import default_warehouse  # noqa: E402
 from orders.models import Order  # noqa: E402
 from orders.services import orders_import  # noqa: E402
 
-CITIES = [("Mumbai", "Maharashtra", "MH", "400001"), ("Bengaluru", "Karnataka", "KA", "560001"),
-          ("Jaipur", "Rajasthan", "RJ", "302001"), ("Lucknow", "Uttar Pradesh", "UP", "226001"),
-          ("Kochi", "Kerala", "KL", "682001"), ("Pune", "Maharashtra", "MH", "411001")]
+CITIES = [
+    ("Mumbai", "Maharashtra", "MH", "400001"),
+    ("Bengaluru", "Karnataka", "KA", "560001"),
+    ("Jaipur", "Rajasthan", "RJ", "302001"),
+    ("Lucknow", "Uttar Pradesh", "UP", "226001"),
+    ("Kochi", "Kerala", "KL", "682001"),
+    ("Pune", "Maharashtra", "MH", "411001"),
+]
 STATUSES = [OrderStatus.CONFIRMED] * 6 + [OrderStatus.SHIPPED] * 3 + [OrderStatus.CANCELLED]
 
 
@@ -52,24 +57,47 @@ def make_orders(n: int, skus: list[str], prefix: str, rng: random.Random) -> lis
         lines = []
         for j in range(rng.randint(1, 5)):
             price = Decimal(rng.choice([499, 799, 1299, 1999, 2499]))
-            lines.append(OrderItemDTO(external_id=f"{prefix}{i}-{j}", sku=rng.choice(skus),
-                                      title="Cotton kurta", quantity=rng.randint(1, 3),
-                                      unit_price=price, tax=(price * Decimal("0.05")).quantize(
-                                          Decimal("0.01"))))
+            lines.append(
+                OrderItemDTO(
+                    external_id=f"{prefix}{i}-{j}",
+                    sku=rng.choice(skus),
+                    title="Cotton kurta",
+                    quantity=rng.randint(1, 3),
+                    unit_price=price,
+                    tax=(price * Decimal("0.05")).quantize(Decimal("0.01")),
+                )
+            )
         subtotal = sum((li.unit_price * li.quantity for li in lines), Decimal("0"))
         city, state, code, pin = rng.choice(CITIES)
         placed = start + timedelta(minutes=i)
-        orders.append(OrderDTO(
-            external_id=f"{prefix}{5_000_000_000_000_000_000 + i}", order_number=f"#{1001 + i}",
-            placed_at=placed, updated_at=placed + timedelta(minutes=5), status=rng.choice(STATUSES),
-            payment_method=PaymentMethod.COD if rng.random() < 0.6 else PaymentMethod.PREPAID,
-            currency="INR", subtotal=subtotal, discount_total=Decimal("0"),
-            shipping_total=Decimal("49.00"), tax_total=Decimal("0"), total=subtotal + 49,
-            items=tuple(lines), customer_name="Priya Sharma", customer_email="priya@example.in",
-            ship_to=AddressDTO(name="Priya Sharma", city=city, state=state, state_code=code,
-                               pincode=pin, country_code="IN"),
-            raw={"id": i, "name": f"#{1001 + i}"},
-        ))
+        orders.append(
+            OrderDTO(
+                external_id=f"{prefix}{5_000_000_000_000_000_000 + i}",
+                order_number=f"#{1001 + i}",
+                placed_at=placed,
+                updated_at=placed + timedelta(minutes=5),
+                status=rng.choice(STATUSES),
+                payment_method=PaymentMethod.COD if rng.random() < 0.6 else PaymentMethod.PREPAID,
+                currency="INR",
+                subtotal=subtotal,
+                discount_total=Decimal("0"),
+                shipping_total=Decimal("49.00"),
+                tax_total=Decimal("0"),
+                total=subtotal + 49,
+                items=tuple(lines),
+                customer_name="Priya Sharma",
+                customer_email="priya@example.in",
+                ship_to=AddressDTO(
+                    name="Priya Sharma",
+                    city=city,
+                    state=state,
+                    state_code=code,
+                    pincode=pin,
+                    country_code="IN",
+                ),
+                raw={"id": i, "name": f"#{1001 + i}"},
+            )
+        )
     return orders
 
 
@@ -77,7 +105,7 @@ def bench_service(account, orders: list[OrderDTO], page: int) -> float:
     started = time.perf_counter()
     with tqdm(total=len(orders), desc="order_import", unit="order") as bar:
         for k in range(0, len(orders), page):
-            batch = orders[k:k + page]
+            batch = orders[k : k + page]
             result = orders_import(account=account, orders=batch, source="bench")
             if result.failures:
                 raise SystemExit(f"import failed: {result.failures[0].error}")
@@ -88,27 +116,88 @@ def bench_service(account, orders: list[OrderDTO], page: int) -> float:
 def bench_raw(account, orders: list[OrderDTO]) -> float:
     """One executemany upsert of the same order rows (no items, no stock) on the raw driver."""
     table = Order._meta.db_table
-    cols = ["merchant_id", "account_id", "channel", "external_id", "order_number", "placed_at",
-            "source_updated_at", "status", "financial_status", "fulfillment_status",
-            "payment_method", "payment_gateway", "currency", "subtotal", "discount_total",
-            "shipping_total", "tax_total", "total", "customer_external_id", "customer_name",
-            "customer_email", "customer_phone", "ship_name", "ship_city", "ship_state",
-            "ship_state_code", "ship_pincode", "ship_country", "tags", "is_test",
-            "stock_reserved", "raw", "created_at", "updated_at"]
+    cols = [
+        "merchant_id",
+        "account_id",
+        "channel",
+        "external_id",
+        "order_number",
+        "placed_at",
+        "source_updated_at",
+        "status",
+        "financial_status",
+        "fulfillment_status",
+        "payment_method",
+        "payment_gateway",
+        "currency",
+        "subtotal",
+        "discount_total",
+        "shipping_total",
+        "tax_total",
+        "total",
+        "customer_external_id",
+        "customer_name",
+        "customer_email",
+        "customer_phone",
+        "ship_name",
+        "ship_city",
+        "ship_state",
+        "ship_state_code",
+        "ship_pincode",
+        "ship_country",
+        "tags",
+        "is_test",
+        "stock_reserved",
+        "raw",
+        "created_at",
+        "updated_at",
+    ]
     now = datetime.now(UTC)
     rows = [
-        (account.merchant_id, account.pk, "bench", o.external_id, o.order_number, o.placed_at,
-         o.updated_at, o.status, "", "", o.payment_method, "", "INR", o.subtotal,
-         o.discount_total, o.shipping_total, o.tax_total, o.total, "", o.customer_name,
-         o.customer_email, "", o.ship_to.name, o.ship_to.city, o.ship_to.state,
-         o.ship_to.state_code, o.ship_to.pincode, "IN", "[]", False, False, '{"raw": true}', now,
-         now)
+        (
+            account.merchant_id,
+            account.pk,
+            "bench",
+            o.external_id,
+            o.order_number,
+            o.placed_at,
+            o.updated_at,
+            o.status,
+            "",
+            "",
+            o.payment_method,
+            "",
+            "INR",
+            o.subtotal,
+            o.discount_total,
+            o.shipping_total,
+            o.tax_total,
+            o.total,
+            "",
+            o.customer_name,
+            o.customer_email,
+            "",
+            o.ship_to.name,
+            o.ship_to.city,
+            o.ship_to.state,
+            o.ship_to.state_code,
+            o.ship_to.pincode,
+            "IN",
+            "[]",
+            False,
+            False,
+            '{"raw": true}',
+            now,
+            now,
+        )
         for o in orders
     ]
     ph = "%s" if connection.vendor == "postgresql" else "?"
     updates = ", ".join(f"{c} = excluded.{c}" for c in cols[4:] if c != "created_at")
-    sql = (f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join([ph] * len(cols))}) "
-           f"ON CONFLICT (account_id, external_id) DO UPDATE SET {updates}")
+    sql = (
+        f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join([ph] * len(cols))}) "
+        f"ON CONFLICT (account_id, external_id) DO UPDATE SET {updates}"
+    )
     raw = connection.connection  # the driver connection: psycopg or sqlite3
     started = time.perf_counter()
     cursor = raw.cursor()
@@ -129,18 +218,21 @@ def main() -> None:
     rng = random.Random(7)
     Merchant.objects.filter(slug="bench-ingest").delete()
     merchant = Merchant.objects.create(name="Bench ingest", slug="bench-ingest")
-    account = ChannelAccount.objects.create(merchant=merchant, provider="shopify",
-                                            external_id="bench-ingest.myshopify.com")
-    raw_account = ChannelAccount.objects.create(merchant=merchant, provider="shopify",
-                                                external_id="bench-raw.myshopify.com")
+    account = ChannelAccount.objects.create(
+        merchant=merchant, provider="shopify", external_id="bench-ingest.myshopify.com"
+    )
+    raw_account = ChannelAccount.objects.create(
+        merchant=merchant, provider="shopify", external_id="bench-raw.myshopify.com"
+    )
     product = Product.objects.create(merchant=merchant, title="Bench kurta", handle="bench-kurta")
     variants = Variant.objects.bulk_create(
         Variant(merchant=merchant, product=product, sku=f"BENCH-{i:04d}", price=Decimal("999"))
         for i in range(args.variants)
     )
     warehouse = default_warehouse(merchant)
-    StockLevel.objects.bulk_create(StockLevel(warehouse=warehouse, variant=v, on_hand=1_000_000)
-                                   for v in variants)
+    StockLevel.objects.bulk_create(
+        StockLevel(warehouse=warehouse, variant=v, on_hand=1_000_000) for v in variants
+    )
     skus = [v.sku for v in variants]
     orders = make_orders(args.orders, skus, "", rng)
     lines = sum(len(o.items) for o in orders)
@@ -148,16 +240,24 @@ def main() -> None:
         service_seconds = bench_service(account, orders, args.page)
         raw_seconds = bench_raw(raw_account, orders)
         stored = Order.objects.filter(account=account).count()
-        reserved = sum(StockLevel.objects.filter(warehouse=warehouse).values_list("reserved", flat=True))
+        reserved = sum(
+            StockLevel.objects.filter(warehouse=warehouse).values_list("reserved", flat=True)
+        )
     finally:
         Merchant.objects.filter(slug="bench-ingest").delete()
     print(f"database: {connection.vendor} ({connection.settings_dict['NAME']})")
-    print(f"orders: {args.orders}  lines: {lines}  page size: {args.page}  stored: {stored}  "
-          f"units reserved: {reserved}")
-    print(f"order_import (items + stock + history): {args.orders / service_seconds:8.0f} orders/s "
-          f"({service_seconds:.2f} s)")
-    print(f"raw {connection.vendor} executemany upsert (order rows only): "
-          f"{args.orders / raw_seconds:8.0f} orders/s ({raw_seconds:.2f} s)")
+    print(
+        f"orders: {args.orders}  lines: {lines}  page size: {args.page}  stored: {stored}  "
+        f"units reserved: {reserved}"
+    )
+    print(
+        f"order_import (items + stock + history): {args.orders / service_seconds:8.0f} orders/s "
+        f"({service_seconds:.2f} s)"
+    )
+    print(
+        f"raw {connection.vendor} executemany upsert (order rows only): "
+        f"{args.orders / raw_seconds:8.0f} orders/s ({raw_seconds:.2f} s)"
+    )
 
 
 if __name__ == "__main__":

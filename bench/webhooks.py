@@ -63,14 +63,26 @@ class Deliveries:
         with self.lock:
             self.n += 1
             n = self.n
-        body = json.dumps({
-            "id": 6_000_000_000_000_000_000 + n, "name": f"#B{n}",
-            "created_at": "2026-11-20T10:00:00+05:30", "updated_at": "2026-11-20T10:00:00+05:30",
-            "currency": "INR", "financial_status": "paid", "total_price": "999.00",
-            "payment_gateway_names": ["razorpay"],
-            "line_items": [{"id": 7_000_000_000_000_000_000 + n, "sku": "BENCH-1",
-                            "quantity": 1, "price": "999.00"}],
-        }).encode()
+        body = json.dumps(
+            {
+                "id": 6_000_000_000_000_000_000 + n,
+                "name": f"#B{n}",
+                "created_at": "2026-11-20T10:00:00+05:30",
+                "updated_at": "2026-11-20T10:00:00+05:30",
+                "currency": "INR",
+                "financial_status": "paid",
+                "total_price": "999.00",
+                "payment_gateway_names": ["razorpay"],
+                "line_items": [
+                    {
+                        "id": 7_000_000_000_000_000_000 + n,
+                        "sku": "BENCH-1",
+                        "quantity": 1,
+                        "price": "999.00",
+                    }
+                ],
+            }
+        ).encode()
         headers = {
             "Content-Type": "application/json",
             "X-Shopify-Topic": "orders/create",
@@ -145,23 +157,40 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
     if connection.vendor != "postgresql" or not settings.CELERY_BROKER_URL:
-        print("note: the target is measured on PostgreSQL with a Redis broker; this run uses "
-              f"{connection.vendor} and broker={settings.CELERY_BROKER_URL or 'none (eager!)'}")
+        print(
+            "note: the target is measured on PostgreSQL with a Redis broker; this run uses "
+            f"{connection.vendor} and broker={settings.CELERY_BROKER_URL or 'none (eager!)'}"
+        )
     call_command("migrate", verbosity=0)
     Merchant.objects.filter(slug="bench-webhooks").delete()
     merchant = Merchant.objects.create(name="Bench webhooks", slug="bench-webhooks")
-    account = ChannelAccount.objects.create(merchant=merchant, provider="shopify",
-                                            external_id=SHOP)
+    account = ChannelAccount.objects.create(merchant=merchant, provider="shopify", external_id=SHOP)
     account.set_credentials({"access_token": "shpat_bench", "api_secret_key": SECRET})
     account.save()
     connection.close()
     port = free_port()
-    env = {**os.environ, "DEBUG": "False", "ALLOWED_HOSTS": "127.0.0.1",
-           "SANDBOX_ENABLED": "False", "LOG_LEVEL": "WARNING"}
+    env = {
+        **os.environ,
+        "DEBUG": "False",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SANDBOX_ENABLED": "False",
+        "LOG_LEVEL": "WARNING",
+    }
     server = subprocess.Popen(  # noqa: S603 - fixed argv
-        [sys.executable, "-m", "gunicorn", "config.wsgi", "--workers", str(args.workers),
-         "--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
-        cwd=ROOT, env=env,
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "config.wsgi",
+            "--workers",
+            str(args.workers),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
     )
     url = f"http://127.0.0.1:{port}/api/webhooks/shopify"
     supply = Deliveries()
@@ -188,10 +217,14 @@ def main() -> None:
             from config.celery import app
 
             app.control.purge()
-    print(f"database: {connection.vendor}; broker: {settings.CELERY_BROKER_URL or 'none'}; "
-          f"gunicorn workers: {args.workers}")
-    print(f"at {args.rate} req/s for {args.seconds} s: p50 {q[49] * 1000:.1f} ms, "
-          f"p90 {q[89] * 1000:.1f} ms, p99 {q[98] * 1000:.1f} ms (n={len(latencies)})")
+    print(
+        f"database: {connection.vendor}; broker: {settings.CELERY_BROKER_URL or 'none'}; "
+        f"gunicorn workers: {args.workers}"
+    )
+    print(
+        f"at {args.rate} req/s for {args.seconds} s: p50 {q[49] * 1000:.1f} ms, "
+        f"p90 {q[89] * 1000:.1f} ms, p99 {q[98] * 1000:.1f} ms (n={len(latencies)})"
+    )
     print(f"sustained with {args.clients} concurrent clients: {sustained:.0f} req/s")
     print(f"events stored: {stored} (every request distinct, signed, verified)")
 

@@ -82,9 +82,7 @@ def stored_summary(obj: Any, names: Iterable[str]):
     rows = [(name, "yes" if name in stored else "no") for name in names]
     if not rows:
         return "This provider has no secret fields."
-    return format_html_join(
-        "", "<div><code>{}</code>: stored: <strong>{}</strong></div>", rows
-    )
+    return format_html_join("", "<div><code>{}</code>: stored: <strong>{}</strong></div>", rows)
 
 
 def pretty_json(value: Any):
@@ -412,7 +410,8 @@ class SyncLogAdmin(ReadOnlyAdmin):
 # --- webhooks ---------------------------------------------------------------------------------
 def safe_headers(headers: dict[str, Any]) -> dict[str, Any]:
     return {
-        k: v for k, v in (headers or {}).items()
+        k: v
+        for k, v in (headers or {}).items()
         if not any(word in k.lower() for word in HIDDEN_HEADER_WORDS)
     }
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Any
 
-from django.db.models import Count, Prefetch, QuerySet, Sum
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
 from orders.models import Order, OrderItem, OrderStatusEvent
@@ -27,10 +27,11 @@ def order_list(*, merchant, filters: dict[str, Any] | None = None) -> QuerySet[O
     if filters.get("date_to"):
         qs = qs.filter(placed_at__lt=_day_start(filters["date_to"]) + timezone.timedelta(days=1))
     if filters.get("sku"):
-        qs = qs.filter(items__sku=filters["sku"]).distinct()
+        # A subquery, not a join: the item count below must count every line of the order.
+        qs = qs.filter(pk__in=OrderItem.objects.filter(sku=filters["sku"]).values("order_id"))
     if filters.get("q"):
         term = filters["q"].strip()
-        qs = qs.filter(order_number__icontains=term) | qs.filter(customer_name__icontains=term)
+        qs = qs.filter(Q(order_number__icontains=term) | Q(customer_name__icontains=term))
     return qs.annotate(item_count=Count("items")).order_by("-placed_at", "-pk")
 
 

@@ -32,9 +32,7 @@ class OrderFilterForm(forms.Form):
 
     q = forms.CharField(required=False, label="Search", max_length=100)
     channel = forms.ChoiceField(required=False, choices=_channel_choices)
-    status = forms.ChoiceField(
-        required=False, choices=[("", "All statuses"), *OrderStatus.CHOICES]
-    )
+    status = forms.ChoiceField(required=False, choices=[("", "All statuses"), *OrderStatus.CHOICES])
     payment_method = forms.ChoiceField(
         required=False, label="Payment", choices=[("", "All payments"), *PaymentMethod.CHOICES]
     )

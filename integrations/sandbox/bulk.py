@@ -38,8 +38,11 @@ from graphql import (
 from integrations.sandbox import clock
 from integrations.sandbox.graphql.context import BulkWindow, SandboxContext
 from integrations.sandbox.graphql.cost import is_connection
+from integrations.sandbox.graphql.schema import admin_schema, execute_document
 from integrations.sandbox.ids import allocate_id, gid
 from integrations.sandbox.models import SandboxBulkOperation
+from integrations.sandbox.webhooks.delivery import emit
+from integrations.sandbox.webhooks.payloads import bulk_finish_payload
 
 logger = logging.getLogger(__name__)
 
@@ -163,8 +166,6 @@ def prepare(query: str) -> tuple[DocumentNode, str, ConnectionPlan]:
     """Parse, validate and plan a bulk query: ``(document, root key, plan)``.
 
     Raises :class:`BulkQueryError` with a message suitable for ``userErrors``."""
-    from integrations.sandbox.graphql.schema import admin_schema
-
     schema = admin_schema()
     try:
         document = parse(query)
@@ -215,6 +216,7 @@ def _pop_path(row: dict[str, Any], path: tuple[str, ...]) -> Any:
 
 
 def result_path(op: SandboxBulkOperation) -> Path:
+    """Where the JSONL result of ``op`` is (or will be) written."""
     return Path(settings.VAR_DIR) / "sandbox" / "bulk" / f"{op.id}.jsonl"
 
 
@@ -259,9 +261,6 @@ def ensure_run(op: SandboxBulkOperation, context: SandboxContext) -> SandboxBulk
 
 
 def _run(op: SandboxBulkOperation, context: SandboxContext) -> None:
-    from integrations.sandbox.graphql.schema import execute_document
-    from integrations.sandbox.webhooks.delivery import emit
-    from integrations.sandbox.webhooks.payloads import bulk_finish_payload
 
     path = result_path(op)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -7,7 +7,7 @@ schedule, record timestamps) reads :func:`now` or :func:`time`, never ``datetime
 from __future__ import annotations
 
 import time as _time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 
 def time() -> float:
@@ -21,3 +21,13 @@ def now() -> datetime:
     Shopify renders timestamps with second precision (``2024-05-01T10:15:00Z``); storing whole
     seconds keeps ``updated_at:>=…`` searches consistent with what clients were shown."""
     return datetime.fromtimestamp(int(time()), tz=UTC)
+
+
+def after(previous: datetime | None) -> datetime:
+    """The ``updated_at`` for a record changing now: :func:`now`, or one second after
+    ``previous`` when that is later. With whole-second timestamps two changes in one second
+    would otherwise look identical, and clients rightly drop updates that are not newer."""
+    current = now()
+    if previous is None:
+        return current
+    return max(current, previous + timedelta(seconds=1))

@@ -12,6 +12,8 @@ from typing import Final
 
 from django.db import transaction
 
+from integrations.sandbox.models import SandboxIdSequence
+
 ID_BASE: Final = 5 * 10**18
 _KIND_STRIDE: Final = 10**16
 
@@ -46,8 +48,6 @@ def allocate_ids(kind: str, count: int) -> range:
 
     Uses a row lock on the kind's sequence row, so concurrent writers (a threaded server, a
     seeding command) never hand out the same id."""
-    from integrations.sandbox.models import SandboxIdSequence
-
     if count <= 0:
         return range(0)
     with transaction.atomic():

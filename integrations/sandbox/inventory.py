@@ -56,6 +56,7 @@ class Change:
 
 
 def user_error(field: list[str], message: str, code: str) -> dict[str, Any]:
+    """A ``userErrors`` entry: ``{"field": [...], "message", "code"}``."""
     return {"field": field, "message": message, "code": code}
 
 
@@ -285,10 +286,9 @@ def lock_levels(shop: SandboxShop, pairs: Iterable[tuple[int, int]]) -> dict:
 
 
 def _save(levels: Iterable[SandboxInventoryLevel]) -> None:
-    now = clock.now()
     unique = {level.pk: level for level in levels}
     for level in unique.values():
-        level.updated_at = now
+        level.updated_at = clock.after(level.updated_at)
     SandboxInventoryLevel.objects.bulk_update(
         list(unique.values()),
         [

@@ -46,15 +46,18 @@ def with_levels(qs: QuerySet) -> QuerySet:
 
 
 def line_items_of(order: SandboxOrder) -> list[SandboxLineItem]:
+    """The order's line items, from the prefetch when there was one."""
     loaded = getattr(order, "loaded_line_items", None)
     return loaded if loaded is not None else list(order.line_items.order_by("position", "id"))
 
 
 def variants_of(product: SandboxProduct) -> list[SandboxVariant]:
+    """The product's variants, from the prefetch when there was one."""
     loaded = getattr(product, "loaded_variants", None)
     return loaded if loaded is not None else list(product.variants.all())
 
 
 def levels_of(item: SandboxInventoryItem) -> list[SandboxInventoryLevel]:
+    """The inventory item's levels (with locations), from the prefetch when there was one."""
     loaded = getattr(item, "loaded_levels", None)
     return loaded if loaded is not None else list(_levels().filter(item=item))

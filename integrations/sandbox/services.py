@@ -21,7 +21,7 @@ from django.db.models import F
 from integrations.sandbox import clock, inventory, oauth, throttle
 from integrations.sandbox.constants import COMPLIANCE_TOPICS
 from integrations.sandbox.ids import allocate_id, allocate_ids
-from integrations.sandbox.loading import with_line_items, with_variants
+from integrations.sandbox.loading import with_line_items
 from integrations.sandbox.models import (
     SandboxAccessToken,
     SandboxApp,
@@ -37,16 +37,12 @@ from integrations.sandbox.models import (
     SandboxWebhookDelivery,
     SandboxWebhookSubscription,
 )
-from integrations.sandbox.seed import data
+from integrations.sandbox.seed import templates
 from integrations.sandbox.seed.generate import seed as _seed
 from integrations.sandbox.seed.orders import Pick, compose_order, make_customer
 from integrations.sandbox.webhooks import delivery as webhooks
-from integrations.sandbox.webhooks.payloads import (
-    inventory_level_payload,
-    order_payload,
-    product_payload,
-    shop_payload,
-)
+from integrations.sandbox.webhooks import events
+from integrations.sandbox.webhooks.payloads import compliance_payload, shop_payload
 
 ORDER_FIELDS = frozenset(
     {"note", "tags", "email", "phone", "shipping_address", "financial_status", "source_name"}
@@ -145,27 +141,6 @@ def inject_faults(*, shop: str, graphql_5xx: int = 0, graphql_429: int = 0) -> N
     )
 
 
-def _emit_order(shop: SandboxShop, order_ids: list[int], topics: list[str], deliver: bool) -> None:
-    for order in with_line_items(SandboxOrder.objects.filter(pk__in=order_ids)).order_by("id"):
-        payload = order_payload(order, shop)
-        for topic in topics:
-            if topic == "ORDERS_PAID" and order.financial_status != "PAID":
-                continue
-            webhooks.emit(shop, topic, payload, deliver=deliver)
-
-
-def _emit_levels(shop: SandboxShop, levels: list[SandboxInventoryLevel], deliver: bool) -> None:
-    for level in levels:
-        webhooks.emit(
-            shop, "INVENTORY_LEVELS_UPDATE", inventory_level_payload(level, shop), deliver=deliver
-        )
-
-
-def _emit_products(shop: SandboxShop, product_ids: set[int], deliver: bool) -> None:
-    for product in with_variants(SandboxProduct.objects.filter(pk__in=product_ids)):
-        webhooks.emit(shop, "PRODUCTS_UPDATE", product_payload(product, shop), deliver=deliver)
-
-
 def _primary(shop: SandboxShop) -> SandboxLocation:
     return SandboxLocation.objects.get(shop=shop, is_primary=True)
 
@@ -193,7 +168,7 @@ def simulate_orders(
         remaining = {lv.item.variant_id: lv.available for lv in levels.values()}
         item_of = {lv.item.variant_id: lv.item_id for lv in levels.values()}
         variants = list(SandboxVariant.objects.filter(id__in=remaining).select_related("product"))
-        flat = {t.product_type: t.flat_gst for t in data.TEMPLATES}
+        flat = {t.product_type: t.flat_gst for t in templates.TEMPLATES}
         returning = list(SandboxCustomer.objects.filter(shop=store).order_by("-updated_at")[:200])
         moves: list[tuple[int, int, int, int]] = []
         for _ in range(count):
@@ -238,10 +213,12 @@ def simulate_orders(
         touched = inventory.move(levels, moves)
         product_of = {v.id: v.product_id for v in variants}
         product_ids = {product_of[lv.item.variant_id] for lv in touched}
-        SandboxProduct.objects.filter(pk__in=product_ids).update(updated_at=now)
-        _emit_order(store, created, ["ORDERS_CREATE", "ORDERS_PAID"], deliver)
-        _emit_levels(store, touched, deliver)
-        _emit_products(store, product_ids, deliver)
+        for product in SandboxProduct.objects.filter(pk__in=product_ids):
+            product.updated_at = clock.after(product.updated_at)
+            product.save(update_fields=["updated_at"])
+        events.emit_orders(store, created, ["ORDERS_CREATE", "ORDERS_PAID"], deliver)
+        events.emit_levels(store, touched, deliver)
+        events.emit_products(store, product_ids, deliver)
     return list(with_line_items(SandboxOrder.objects.filter(pk__in=created)).order_by("number"))
 
 
@@ -266,12 +243,12 @@ def update_order(order: SandboxOrder, **changes: Any) -> SandboxOrder:
             if name == "shipping_address":
                 value = {**locked.shipping_address, **value}
             setattr(locked, name, value)
-        locked.updated_at = clock.now()
+        locked.updated_at = clock.after(locked.updated_at)
         if became_paid and locked.fulfillment_status == "FULFILLED":
             locked.closed_at = locked.updated_at
         locked.save()
         topics = ["ORDERS_UPDATED"] + (["ORDERS_PAID"] if became_paid else [])
-        _emit_order(locked.shop, [locked.pk], topics, deliver=True)
+        events.emit_orders(locked.shop, [locked.pk], topics, deliver=True)
     return locked
 
 
@@ -285,7 +262,7 @@ def cancel_order(order: SandboxOrder, reason: str = "customer") -> SandboxOrder:
         locked = _locked_order(order)
         if locked.cancelled_at is not None:
             raise ValueError(f"{locked.name} is already cancelled")
-        now = clock.now()
+        now = clock.after(locked.updated_at)
         items = list(locked.line_items.select_related("variant__inventory_item"))
         primary = _primary(locked.shop)
         moves = [
@@ -303,8 +280,8 @@ def cancel_order(order: SandboxOrder, reason: str = "customer") -> SandboxOrder:
         locked.cancelled_at = locked.closed_at = locked.updated_at = now
         locked.cancel_reason = reason.upper()
         locked.save()
-        _emit_order(locked.shop, [locked.pk], ["ORDERS_CANCELLED", "ORDERS_UPDATED"], True)
-        _emit_levels(locked.shop, touched, True)
+        events.emit_orders(locked.shop, [locked.pk], ["ORDERS_CANCELLED", "ORDERS_UPDATED"], True)
+        events.emit_levels(locked.shop, touched, True)
     return locked
 
 
@@ -315,7 +292,7 @@ def fulfill_order(order: SandboxOrder) -> SandboxOrder:
         locked = _locked_order(order)
         if locked.cancelled_at is not None:
             raise ValueError(f"{locked.name} is cancelled")
-        now = clock.now()
+        now = clock.after(locked.updated_at)
         items = list(locked.line_items.select_related("variant__inventory_item"))
         primary = _primary(locked.shop)
         moves = [
@@ -332,7 +309,7 @@ def fulfill_order(order: SandboxOrder) -> SandboxOrder:
         if locked.financial_status == "PAID":
             locked.closed_at = now
         locked.save()
-        _emit_order(locked.shop, [locked.pk], ["ORDERS_FULFILLED", "ORDERS_UPDATED"], True)
+        events.emit_orders(locked.shop, [locked.pk], ["ORDERS_FULFILLED", "ORDERS_UPDATED"], True)
     return locked
 
 
@@ -348,14 +325,15 @@ def set_available(
             SandboxLocation.objects.get(shop=store, name=location) if location else _primary(store)
         )
         now = clock.now()
-        level, _ = SandboxInventoryLevel.objects.select_for_update().get_or_create(
+        level, created = SandboxInventoryLevel.objects.select_for_update().get_or_create(
             item=variant.inventory_item,
             location=place,
             defaults={"created_at": now, "updated_at": now},
         )
-        level.available, level.updated_at = available, now
+        level.available = available
+        level.updated_at = now if created else clock.after(level.updated_at)
         level.save(update_fields=["available", "updated_at"])
-        _emit_levels(store, [level], True)
+        events.emit_levels(store, [level], True)
     return level
 
 
@@ -368,23 +346,6 @@ def redeliver(delivery: SandboxWebhookDelivery) -> SandboxWebhookDelivery:
     """Send ``delivery``'s event again (same ``X-Shopify-Event-Id``, new
     ``X-Shopify-Webhook-Id``), as Shopify's duplicate deliveries do."""
     return webhooks.redeliver(delivery)
-
-
-def _compliance_payload(store: SandboxShop, topic: str) -> dict[str, Any]:
-    payload: dict[str, Any] = {"shop_id": store.id, "shop_domain": store.domain}
-    if topic == "shop/redact":
-        return payload
-    customer = SandboxCustomer.objects.filter(shop=store).order_by("id").first()
-    if customer is None:
-        raise LookupError(f"{store.domain} has no customers")
-    order_ids = list(customer.orders.order_by("id").values_list("id", flat=True))
-    payload["customer"] = {"id": customer.id, "email": customer.email, "phone": customer.phone}
-    if topic == "customers/redact":
-        payload["orders_to_redact"] = order_ids
-    else:
-        payload["orders_requested"] = order_ids
-        payload["data_request"] = {"id": allocate_id("Customer") % 10**7}
-    return payload
 
 
 def send_compliance_webhook(
@@ -404,7 +365,7 @@ def send_compliance_webhook(
         app=app,
         topic=topic,
         url=url,
-        payload=payload if payload is not None else _compliance_payload(store, topic),
+        payload=payload if payload is not None else compliance_payload(store, topic),
         api_version=settings.SHOPIFY_API_VERSION,
     )
     if response is None:

@@ -139,6 +139,8 @@ def access_token(request: HttpRequest, shop: str) -> HttpResponse:
 
 
 def _consume_fault(shop: SandboxShop) -> HttpResponse | None:
+    if not (shop.faults_5xx or shop.faults_429):
+        return None
     queryset = SandboxShop.objects.filter(pk=shop.pk)
     if queryset.filter(faults_5xx__gt=0).update(faults_5xx=F("faults_5xx") - 1):
         return _json({"errors": "Service Unavailable"}, 503)

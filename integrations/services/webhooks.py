@@ -162,7 +162,13 @@ def webhook_receive(*, provider: str, headers: Mapping[str, str], body: bytes) -
 def webhook_process(*, event_id: int) -> WebhookEvent:
     """Process one stored event exactly once (row-locked); failures are recorded, not raised."""
     with transaction.atomic():
-        event = WebhookEvent.objects.select_for_update().select_related("account").get(pk=event_id)
+        # ``of=("self",)``: the account join is nullable (LEFT JOIN), which PostgreSQL refuses
+        # to lock; only the event row needs the lock.
+        event = (
+            WebhookEvent.objects.select_for_update(of=("self",))
+            .select_related("account")
+            .get(pk=event_id)
+        )
         if event.status in (WebhookStatus.PROCESSED, WebhookStatus.IGNORED):
             return event
         if event.error.startswith(MALFORMED):

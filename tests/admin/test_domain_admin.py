@@ -15,8 +15,9 @@ pytestmark = pytest.mark.django_db
 
 
 def test_order_changelist_searches_by_number_and_customer(admin_client, account):
-    make_order(account, order_number="#FIND-ME", customer_name="Meera Iyer",
-               total=Decimal("250000.00"))
+    make_order(
+        account, order_number="#FIND-ME", customer_name="Meera Iyer", total=Decimal("250000.00")
+    )
     make_order(account, order_number="#OTHER", customer_name="Someone Else")
     url = reverse("admin:orders_order_changelist")
 
@@ -73,8 +74,9 @@ def test_staff_fix_a_listing_match_and_buffer(admin_client, account):
 def test_a_listing_cannot_point_at_another_merchants_variant(admin_client, account):
     mine = VariantFactory(product__merchant=account.merchant)
     foreign = VariantFactory(product__merchant=ChannelAccountFactory().merchant)
-    listing = ChannelListing.objects.create(account=account, variant=mine,
-                                            external_variant_id="v-1")
+    listing = ChannelListing.objects.create(
+        account=account, variant=mine, external_variant_id="v-1"
+    )
 
     response = admin_client.post(
         reverse("admin:inventory_channellisting_change", args=[listing.pk]),
@@ -102,8 +104,12 @@ def test_stock_levels_and_movements_are_view_only(admin_client, merchant_a):
 
 
 def test_variant_search_by_sku_and_barcode(admin_client, merchant_a):
-    VariantFactory(product__merchant=merchant_a, product__title="Linen Kurta", sku="KURTA-XL",
-                   barcode="8901234567890")
+    VariantFactory(
+        product__merchant=merchant_a,
+        product__title="Linen Kurta",
+        sku="KURTA-XL",
+        barcode="8901234567890",
+    )
     VariantFactory(product__merchant=merchant_a, product__title="Silk Saree", sku="SAREE-1")
     url = reverse("admin:inventory_variant_changelist")
 

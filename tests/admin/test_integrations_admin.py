@@ -213,8 +213,12 @@ def test_disconnect_action_forgets_credentials(admin_client, account):
 def test_app_credential_secret_is_write_only(admin_client, merchant_a):
     response = admin_client.post(
         reverse("admin:integrations_providerappcredential_add"),
-        {"merchant": merchant_a.pk, "provider": "shopify", "api_key": "app-key-1",
-         "api_secret": "APP_SECRET_PLAINTEXT"},
+        {
+            "merchant": merchant_a.pk,
+            "provider": "shopify",
+            "api_key": "app-key-1",
+            "api_secret": "APP_SECRET_PLAINTEXT",
+        },
     )
 
     assert response.status_code == 302
@@ -231,11 +235,21 @@ def test_app_credential_secret_is_write_only(admin_client, merchant_a):
 # --- sync runs, quarantine, webhooks: read-only with reprocess actions --------------------------
 def test_sync_runs_are_view_only_with_counts_and_logs(admin_client, account):
     run = SyncRun.objects.create(
-        account=account, stream="orders", status=SyncStatus.SUCCEEDED,
-        created=7, updated=2, total_estimate=10,
+        account=account,
+        stream="orders",
+        status=SyncStatus.SUCCEEDED,
+        created=7,
+        updated=2,
+        total_estimate=10,
     )
-    SyncLog.objects.create(run=run, account=account, stream="orders", external_id="gid-bad",
-                           error="missing total", payload={"id": "gid-bad"})
+    SyncLog.objects.create(
+        run=run,
+        account=account,
+        stream="orders",
+        external_id="gid-bad",
+        error="missing total",
+        payload={"id": "gid-bad"},
+    )
 
     listing = admin_client.get(reverse("admin:integrations_syncrun_changelist")).content.decode()
     detail = admin_client.get(
@@ -246,15 +260,19 @@ def test_sync_runs_are_view_only_with_counts_and_logs(admin_client, account):
     assert "gid-bad" in detail
     assert 'name="_save"' not in detail
     assert admin_client.get(reverse("admin:integrations_syncrun_add")).status_code == 403
-    assert admin_client.post(
-        reverse("admin:integrations_syncrun_delete", args=[run.pk]), {"post": "yes"}
-    ).status_code == 403
+    assert (
+        admin_client.post(
+            reverse("admin:integrations_syncrun_delete", args=[run.pk]), {"post": "yes"}
+        ).status_code
+        == 403
+    )
     assert SyncRun.objects.filter(pk=run.pk).exists()
 
 
 def test_sync_log_reprocess_action_reports_success_and_failure(admin_client, account):
-    log = SyncLog.objects.create(account=account, stream="orders", external_id="gid-1",
-                                 error="bad", payload={})
+    log = SyncLog.objects.create(
+        account=account, stream="orders", external_id="gid-1", error="bad", payload={}
+    )
     changelist = "admin:integrations_synclog_changelist"
 
     with mock.patch("integrations.admin.sync_log_reprocess", return_value=True) as service:
@@ -269,9 +287,14 @@ def test_sync_log_reprocess_action_reports_success_and_failure(admin_client, acc
 
 def test_webhook_event_shows_headers_and_body_and_can_be_reprocessed(admin_client, account):
     event = WebhookEvent.objects.create(
-        provider="shopify", account=account, topic="orders/create",
-        shop_domain="alpha.myshopify.com", dedup_key="evt-1", status=WebhookStatus.FAILED,
-        attempts=2, error="boom",
+        provider="shopify",
+        account=account,
+        topic="orders/create",
+        shop_domain="alpha.myshopify.com",
+        dedup_key="evt-1",
+        status=WebhookStatus.FAILED,
+        attempts=2,
+        error="boom",
         headers={"X-Shopify-Topic": "orders/create", "X-Shopify-Hmac-Sha256": "c2lnbmF0dXJl"},
         body='{"id": 820982911946154508, "name": "#1001"}',
     )

@@ -43,8 +43,12 @@ def make_order(account, **overrides) -> Order:
     order = Order.objects.create(**values)
     for i, (sku, qty) in enumerate(items):
         OrderItem.objects.create(
-            order=order, external_id=f"{number}-{i}", sku=sku, title=f"Item {sku}",
-            quantity=qty, unit_price=Decimal("999.00"),
+            order=order,
+            external_id=f"{number}-{i}",
+            sku=sku,
+            title=f"Item {sku}",
+            quantity=qty,
+            unit_price=Decimal("999.00"),
         )
     return order
 

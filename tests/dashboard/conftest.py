@@ -62,7 +62,10 @@ def other_account(outsider):
 def status_event():
     def create(order: Order, status: str, previous: str = "") -> OrderStatusEvent:
         return OrderStatusEvent.objects.create(
-            order=order, status=status, previous_status=previous, source="webhook",
+            order=order,
+            status=status,
+            previous_status=previous,
+            source="webhook",
             occurred_at=datetime(2026, 11, 2, 4, 0, tzinfo=UTC),
         )
 

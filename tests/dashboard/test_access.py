@@ -66,9 +66,7 @@ def test_login_page_renders_a_form_and_logs_in(client, owner):
 
 @pytest.mark.django_db
 def test_login_page_shows_an_error_for_a_wrong_password(client, owner):
-    response = client.post(
-        reverse("login"), {"username": owner.user.username, "password": "wrong"}
-    )
+    response = client.post(reverse("login"), {"username": owner.user.username, "password": "wrong"})
 
     assert response.status_code == 200
     assert 'role="alert"' in response.content.decode()

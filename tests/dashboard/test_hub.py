@@ -41,11 +41,18 @@ def test_hub_shows_the_members_account_status_error_and_latest_run_per_stream(
     account.last_error = "Webhook registration failed: 401"
     account.last_synced_at = datetime(2026, 11, 1, 4, 30, tzinfo=UTC)
     account.save()
-    SyncRun.objects.create(account=account, stream="orders", status=SyncStatus.SUCCEEDED,
-                           created=5, updated=1)
+    SyncRun.objects.create(
+        account=account, stream="orders", status=SyncStatus.SUCCEEDED, created=5, updated=1
+    )
     latest = SyncRun.objects.create(
-        account=account, stream="orders", status=SyncStatus.RUNNING,
-        created=30, updated=5, skipped=3, failed=2, total_estimate=80,
+        account=account,
+        stream="orders",
+        status=SyncStatus.RUNNING,
+        created=30,
+        updated=5,
+        skipped=3,
+        failed=2,
+        total_estimate=80,
     )
 
     body = owner_client.get(reverse("dashboard:home")).content.decode()
@@ -63,8 +70,12 @@ def test_hub_shows_the_members_account_status_error_and_latest_run_per_stream(
 
 
 def test_hub_never_shows_another_merchants_accounts(owner_client, account, other_account):
-    SyncRun.objects.create(account=other_account, stream="catalog", status=SyncStatus.FAILED,
-                           error="bravo-secret-failure")
+    SyncRun.objects.create(
+        account=other_account,
+        stream="catalog",
+        status=SyncStatus.FAILED,
+        error="bravo-secret-failure",
+    )
 
     body = owner_client.get(reverse("dashboard:home")).content.decode()
 

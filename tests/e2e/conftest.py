@@ -29,8 +29,7 @@ def store(transactional_db):
 
 @pytest.fixture
 def owner(transactional_db):
-    membership = MembershipFactory(user__username="owner-e2e")
-    return membership
+    return MembershipFactory(user__username="owner-e2e")
 
 
 def oauth_connect(hub_url: str, owner, shop: str = SHOP) -> ChannelAccount:
@@ -46,9 +45,10 @@ def oauth_connect(hub_url: str, owner, shop: str = SHOP) -> ChannelAccount:
 
 def token_connect(hub_url: str, owner, shop: str = SHOP, **account_settings) -> ChannelAccount:
     """Connect with an access token issued by the sandbox (custom-app path), no initial sync."""
-    from integrations.sandbox.oauth import issue_token
-    from integrations.sandbox.models import SandboxApp, SandboxShop
     from django.conf import settings
+
+    from integrations.sandbox.models import SandboxApp, SandboxShop
+    from integrations.sandbox.oauth import issue_token
 
     sandbox_shop = SandboxShop.objects.get(domain=shop)
     app = SandboxApp.objects.get(api_key=settings.SHOPIFY_API_KEY)

@@ -42,13 +42,30 @@ def worker():
             pytest.fail("CI must configure CELERY_BROKER_URL: the worker test may not skip there")
         pytest.skip("No CELERY_BROKER_URL configured: no broker to run a real worker against.")
     celery_app.control.purge()
-    env = {**os.environ, "DATABASE_URL": _database_url(),
-           "CELERY_BROKER_URL": settings.CELERY_BROKER_URL}
+    env = {
+        **os.environ,
+        "DATABASE_URL": _database_url(),
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+    }
     proc = subprocess.Popen(  # noqa: S603 - fixed argv
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo",
-         "--concurrency=1", "--without-heartbeat", "--without-gossip", "--without-mingle",
-         "--loglevel=WARNING"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool=solo",
+            "--concurrency=1",
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+            "--loglevel=WARNING",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     try:
         deadline = time.monotonic() + 60
@@ -71,22 +88,42 @@ def worker():
 
 def test_real_worker_processes_a_queued_webhook_event(worker):
     account = ChannelAccountFactory(external_id="worker-store.myshopify.com")
-    body = json.dumps({
-        "id": 5000000000000000777, "name": "#7001", "created_at": "2026-11-20T10:00:00+05:30",
-        "updated_at": "2026-11-20T10:05:00+05:30", "currency": "INR",
-        "financial_status": "pending", "fulfillment_status": None,
-        "payment_gateway_names": ["Cash on Delivery (COD)"], "total_price": "1299.00",
-        "subtotal_price": "1299.00", "total_tax": "61.86", "total_discounts": "0.00",
-        "line_items": [{"id": 5000000000000000778, "sku": "KURTA-M", "quantity": 1,
-                        "price": "1299.00", "total_discount": "0.00", "tax_lines": []}],
-        "shipping_address": {"city": "Indore", "province": "Madhya Pradesh", "zip": "452001"},
-    }).encode()
+    body = json.dumps(
+        {
+            "id": 5000000000000000777,
+            "name": "#7001",
+            "created_at": "2026-11-20T10:00:00+05:30",
+            "updated_at": "2026-11-20T10:05:00+05:30",
+            "currency": "INR",
+            "financial_status": "pending",
+            "fulfillment_status": None,
+            "payment_gateway_names": ["Cash on Delivery (COD)"],
+            "total_price": "1299.00",
+            "subtotal_price": "1299.00",
+            "total_tax": "61.86",
+            "total_discounts": "0.00",
+            "line_items": [
+                {
+                    "id": 5000000000000000778,
+                    "sku": "KURTA-M",
+                    "quantity": 1,
+                    "price": "1299.00",
+                    "total_discount": "0.00",
+                    "tax_lines": [],
+                }
+            ],
+            "shipping_address": {"city": "Indore", "province": "Madhya Pradesh", "zip": "452001"},
+        }
+    ).encode()
     response = Client().post(
-        "/api/webhooks/shopify", data=body, content_type="application/json",
+        "/api/webhooks/shopify",
+        data=body,
+        content_type="application/json",
         HTTP_X_SHOPIFY_TOPIC="orders/create",
         HTTP_X_SHOPIFY_HMAC_SHA256=webhook_hmac(body, "s3cret"),
         HTTP_X_SHOPIFY_SHOP_DOMAIN=account.external_id,
-        HTTP_X_SHOPIFY_WEBHOOK_ID="wh-worker-1", HTTP_X_SHOPIFY_EVENT_ID="ev-worker-1",
+        HTTP_X_SHOPIFY_WEBHOOK_ID="wh-worker-1",
+        HTTP_X_SHOPIFY_EVENT_ID="ev-worker-1",
     )
     assert response.status_code == 200
     event = WebhookEvent.objects.get(event_id="ev-worker-1")

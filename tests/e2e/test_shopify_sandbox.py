@@ -35,13 +35,20 @@ def test_oauth_install_connects_registers_webhooks_and_imports_everything(hub, s
 
     assert account.status == AccountStatus.CONNECTED
     assert account.get_credentials()["access_token"].startswith("shp")
-    assert set(WebhookSubscription.objects.filter(account=account).values_list("topic", flat=True)) == {
-        "ORDERS_CREATE", "ORDERS_UPDATED", "ORDERS_CANCELLED", "PRODUCTS_UPDATE",
-        "INVENTORY_LEVELS_UPDATE", "APP_UNINSTALLED",
+    assert set(
+        WebhookSubscription.objects.filter(account=account).values_list("topic", flat=True)
+    ) == {
+        "ORDERS_CREATE",
+        "ORDERS_UPDATED",
+        "ORDERS_CANCELLED",
+        "PRODUCTS_UPDATE",
+        "INVENTORY_LEVELS_UPDATE",
+        "APP_UNINSTALLED",
     }
     runs = {r.stream: r for r in SyncRun.objects.filter(account=account)}
     assert {s: r.status for s, r in runs.items()} == {
-        "catalog": SyncStatus.SUCCEEDED, "inventory": SyncStatus.SUCCEEDED,
+        "catalog": SyncStatus.SUCCEEDED,
+        "inventory": SyncStatus.SUCCEEDED,
         "orders": SyncStatus.SUCCEEDED,
     }
     assert runs["orders"].checkpoint["mode"] == "bulk"  # first sync of history: bulk operation
@@ -51,12 +58,23 @@ def test_oauth_install_connects_registers_webhooks_and_imports_everything(hub, s
     assert ChannelListing.objects.filter(account=account).count() == 36
     assert Variant.objects.filter(merchant=owner.merchant).count() == 36
     # Stock was seeded from Shopify's on_hand, and open orders hold reservations.
-    assert StockLevel.objects.filter(variant__merchant=owner.merchant).aggregate(s=Sum("on_hand"))["s"] > 0
+    assert (
+        StockLevel.objects.filter(variant__merchant=owner.merchant).aggregate(s=Sum("on_hand"))["s"]
+        > 0
+    )
     open_orders = Order.objects.filter(account=account, stock_reserved=True)
-    reserved_units = OrderItem.objects.filter(order__in=open_orders, variant__isnull=False).aggregate(
-        s=Sum("quantity"))["s"] or 0
-    assert StockLevel.objects.filter(variant__merchant=owner.merchant).aggregate(
-        s=Sum("reserved"))["s"] == reserved_units
+    reserved_units = (
+        OrderItem.objects.filter(order__in=open_orders, variant__isnull=False).aggregate(
+            s=Sum("quantity")
+        )["s"]
+        or 0
+    )
+    assert (
+        StockLevel.objects.filter(variant__merchant=owner.merchant).aggregate(s=Sum("reserved"))[
+            "s"
+        ]
+        == reserved_units
+    )
     # External ids are exact strings beyond 2^53.
     assert all(int(e) > 2**53 for e in Order.objects.values_list("external_id", flat=True)[:20])
 
@@ -68,10 +86,14 @@ def test_sync_with_a_tiny_bucket_paces_itself_and_loses_nothing(hub, store, owne
     account = token_connect(hub, owner)
     waits: list[float] = []
     monkeypatch.setattr("integrations.http.time.sleep", lambda s: waits.append(s))
-    monkeypatch.setattr("integrations.connectors.shopify.connector.time.sleep",
-                        lambda s: waits.append(s), raising=False)
-    runs = request_sync(account=account, streams=["catalog", "inventory", "orders"],
-                        options={"paged": True})
+    monkeypatch.setattr(
+        "integrations.connectors.shopify.connector.time.sleep",
+        lambda s: waits.append(s),
+        raising=False,
+    )
+    runs = request_sync(
+        account=account, streams=["catalog", "inventory", "orders"], options={"paged": True}
+    )
 
     runs = [SyncRun.objects.get(pk=r.pk) for r in runs]
     assert [r.status for r in runs] == [SyncStatus.SUCCEEDED] * 3, [r.error for r in runs]
@@ -81,7 +103,9 @@ def test_sync_with_a_tiny_bucket_paces_itself_and_loses_nothing(hub, store, owne
     assert runs[2].pages > 1
 
 
-def test_interrupted_sync_resumes_from_its_checkpoint_without_duplicates(hub, store, owner, monkeypatch):
+def test_interrupted_sync_resumes_from_its_checkpoint_without_duplicates(
+    hub, store, owner, monkeypatch
+):
     account = token_connect(hub, owner, orders_page_size=20)
     real_fetch = ShopifyConnector.fetch_orders
     calls = {"n": 0}
@@ -96,7 +120,8 @@ def test_interrupted_sync_resumes_from_its_checkpoint_without_duplicates(hub, st
     first = request_sync(account=account, streams=["orders"], options={"paged": True})[0]
     first.refresh_from_db()
     assert first.status == SyncStatus.INTERRUPTED
-    assert first.pages == 2 and first.checkpoint["page_cursor"]
+    assert first.pages == 2
+    assert first.checkpoint["page_cursor"]
     imported = Order.objects.filter(account=account).count()
     assert imported == first.created > 0
 
@@ -117,7 +142,8 @@ def test_incremental_sync_after_backfill_reads_only_recent_changes(hub, store, o
     account = token_connect(hub, owner)
     request_sync(account=account, streams=["orders"])  # bulk backfill
     backfill = SyncRun.objects.get(account=account, stream="orders")
-    assert backfill.status == SyncStatus.SUCCEEDED and backfill.cursor_after
+    assert backfill.status == SyncStatus.SUCCEEDED
+    assert backfill.cursor_after
     changed = SandboxOrder.objects.filter(shop__domain=SHOP, cancelled_at__isnull=True).first()
     update_order(changed, note="gift wrap please")
 
@@ -140,7 +166,10 @@ def test_new_orders_arrive_by_signed_webhook_once_each(hub, store, owner):
 
     assert Order.objects.filter(account=account).count() == before + 3
     new_ids = {str(o.id) for o in placed}
-    assert set(Order.objects.filter(external_id__in=new_ids).values_list("external_id", flat=True)) == new_ids
+    assert (
+        set(Order.objects.filter(external_id__in=new_ids).values_list("external_id", flat=True))
+        == new_ids
+    )
     events = WebhookEvent.objects.filter(topic="orders/create")
     assert events.count() == 3
     assert set(events.values_list("status", flat=True)) == {WebhookStatus.PROCESSED}

@@ -181,9 +181,7 @@ def test_requests_carry_a_default_timeout(scripted_server, monkeypatch):
     assert seen["timeout"] == (1.5, 9.0)
 
 
-def test_logs_name_path_and_status_but_never_the_token_or_query(
-    client, scripted_server, caplog
-):
+def test_logs_name_path_and_status_but_never_the_token_or_query(client, scripted_server, caplog):
     scripted_server.script(
         Reply(503, headers={"X-Request-Id": "req-abc"}),
         Reply(400, {"errors": "nope"}),

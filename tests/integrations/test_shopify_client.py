@@ -273,7 +273,8 @@ def test_paged_shrinks_first_after_max_cost_exceeded_and_remembers_it(connector,
         ok(EMPTY_ORDERS, requested=950, available=900.0),
     )
     page = connector.fetch_orders(since=None, cursor=None)
-    assert page.items == [] and page.next_cursor is None
+    assert page.items == []
+    assert page.next_cursor is None
     firsts = [r.json()["variables"]["first"] for r in scripted_server.requests]
     # 250 × 1000/1250 × 0.95 = 190
     assert firsts == [250, 190]

@@ -83,7 +83,9 @@ def test_recorded_inventory_level_sample_maps_to_a_level_dto():
 
 
 def test_inventory_level_with_null_available_keeps_none():
-    dto = mapping.inventory_level_from_webhook(webhook_body("inventory_levels_update", available=None))
+    dto = mapping.inventory_level_from_webhook(
+        webhook_body("inventory_levels_update", available=None)
+    )
     assert dto.available is None
 
 
@@ -142,7 +144,13 @@ def test_payment_method_from_gateway_names(gateways, expected):
         ("paid", "fulfilled", False, PaymentMethod.PREPAID, OrderStatus.SHIPPED),
         ("PENDING", "FULFILLED", False, PaymentMethod.COD, OrderStatus.SHIPPED),
         ("paid", "partial", False, PaymentMethod.PREPAID, OrderStatus.PARTIALLY_SHIPPED),
-        ("PAID", "PARTIALLY_FULFILLED", False, PaymentMethod.PREPAID, OrderStatus.PARTIALLY_SHIPPED),
+        (
+            "PAID",
+            "PARTIALLY_FULFILLED",
+            False,
+            PaymentMethod.PREPAID,
+            OrderStatus.PARTIALLY_SHIPPED,
+        ),
         ("paid", "restocked", False, PaymentMethod.PREPAID, OrderStatus.RETURNED),
         ("pending", None, False, PaymentMethod.PREPAID, OrderStatus.PENDING),
         ("AUTHORIZED", "UNFULFILLED", False, PaymentMethod.PREPAID, OrderStatus.PENDING),
@@ -348,7 +356,10 @@ def test_graphql_order_node_maps_amounts_as_decimal_and_ids_as_strings():
             1,
             "500.00",
             totalDiscountSet=bag("250.00"),
-            taxLines=[{"rate": 0.05, "priceSet": bag("11.90")}, {"rate": 0.0, "priceSet": bag("0")}],
+            taxLines=[
+                {"rate": 0.05, "priceSet": bag("11.90")},
+                {"rate": 0.0, "priceSet": bag("0")},
+            ],
         ),
     ]
     dto = mapping.order_from_graphql(graphql_order(), lines)
@@ -431,7 +442,8 @@ def test_graphql_product_and_inventory_nodes_map_to_dtos():
         "8000000000000000002",
         "8000000000000000003",
     )
-    assert variant.price == D("999.00") and variant.compare_at_price is None
+    assert variant.price == D("999.00")
+    assert variant.compare_at_price is None
     assert variant.options == (("Size", "M"),)
 
     levels = mapping.inventory_levels_from_graphql(

@@ -128,7 +128,9 @@ VALID_CALLBACK = {
         pytest.param({**VALID_CALLBACK, "state": "added"}, "hush", id="added-param"),
         pytest.param(VALID_CALLBACK, "hush!", id="wrong-secret"),
         pytest.param(VALID_CALLBACK, "", id="empty-secret"),
-        pytest.param({k: v for k, v in VALID_CALLBACK.items() if k != "hmac"}, "hush", id="no-hmac"),
+        pytest.param(
+            {k: v for k, v in VALID_CALLBACK.items() if k != "hmac"}, "hush", id="no-hmac"
+        ),
         pytest.param({**VALID_CALLBACK, "hmac": ""}, "hush", id="empty-hmac"),
         pytest.param(
             {**VALID_CALLBACK, "hmac": VALID_CALLBACK["hmac"].upper()}, "hush", id="upper-hex"

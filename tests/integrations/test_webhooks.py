@@ -8,6 +8,7 @@ import uuid
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.test import Client
 
 from integrations.connectors.shopify.signatures import webhook_hmac
@@ -383,7 +384,10 @@ def test_a_product_webhook_imports_its_skued_variants_and_quarantines_the_rest(d
 
 
 def test_unknown_provider_is_404_and_get_is_not_allowed(web):
-    assert web.post("/api/webhooks/amazon", data=b"{}", content_type="application/json").status_code == 404
+    assert (
+        web.post("/api/webhooks/amazon", data=b"{}", content_type="application/json").status_code
+        == 404
+    )
     assert web.get(URL).status_code == 405
 
 
@@ -432,11 +436,7 @@ def test_customers_data_request_is_recorded(deliver, account):
 
 def test_customers_redact_erases_the_customers_orders_and_stored_bodies(deliver, account):
     deliver(open_order_body(ORDER_ID, customer_id=CUSTOMER_ID, email="jon@example.com"))
-    deliver(
-        open_order_body(
-            777000000000000001, customer_id=555, email="someone.else@example.com"
-        )
-    )
+    deliver(open_order_body(777000000000000001, customer_id=555, email="someone.else@example.com"))
     redact = {
         "shop_id": 954889,
         "shop_domain": SHOP,
@@ -483,3 +483,49 @@ def test_shop_redact_deletes_the_shops_account_and_orders(deliver, account, merc
     request = ComplianceRequest.objects.get(topic="shop/redact")
     assert request.shop_domain == SHOP
     assert "Deleted 1 accounts" in request.outcome
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL unique-index waits")
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_duplicate_deliveries_store_one_event_and_one_order():
+    import threading
+
+    from django.db import connections
+
+    account = ChannelAccountFactory(
+        external_id=SHOP, credentials={"access_token": "x", "api_secret_key": SHOP_SECRET}
+    )
+    raw = json.dumps(open_order_body()).encode()
+    headers = {
+        "X-Shopify-Topic": "orders/create",
+        "X-Shopify-Hmac-Sha256": webhook_hmac(raw, SHOP_SECRET),
+        "X-Shopify-Shop-Domain": SHOP,
+        "X-Shopify-Event-Id": "evt-concurrent",
+    }
+    barrier = threading.Barrier(4)
+    statuses: list[int] = []
+
+    def deliver_once(n: int) -> None:
+        try:
+            barrier.wait(timeout=10)
+            response = Client().post(
+                URL,
+                data=raw,
+                content_type="application/json",
+                headers={**headers, "X-Shopify-Webhook-Id": f"wh-{n}"},
+            )
+            statuses.append(response.status_code)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=deliver_once, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert statuses == [200, 200, 200, 200]
+    assert WebhookEvent.objects.count() == 1
+    assert WebhookEvent.objects.get().status == WebhookStatus.PROCESSED
+    assert Order.objects.filter(account=account).count() == 1

@@ -81,7 +81,9 @@ def test_products_import_creates_product_variants_and_listings(account, merchant
     assert variants["KURTA-M"].compare_at_price == Decimal("1299.00")
     assert variants["KURTA-S"].options == {"Size": "1"}
     assert all(v.product_id == product.pk for v in variants.values())
-    listings = {lst.external_variant_id: lst for lst in ChannelListing.objects.filter(account=account)}
+    listings = {
+        lst.external_variant_id: lst for lst in ChannelListing.objects.filter(account=account)
+    }
     assert set(listings) == {"4001", "4002"}
     assert listings["4001"].variant_id == variants["KURTA-S"].pk
     assert listings["4001"].external_product_id == "9001"
@@ -201,13 +203,15 @@ def test_a_newer_product_update_is_applied(account, merchant):
 def listed(account, merchant):
     """KURTA-S and KURTA-M listed on the account as inventory items 7001 and 7002."""
     products_import(
-        account=account, products=[product_dto(variant_dto(1, "KURTA-S"), variant_dto(2, "KURTA-M"))]
+        account=account,
+        products=[product_dto(variant_dto(1, "KURTA-S"), variant_dto(2, "KURTA-M"))],
     )
     return {v.sku: v for v in Variant.objects.filter(merchant=merchant)}
 
 
-def level_dto(item: str, location: str = "71", *, available=None, on_hand=None, committed=None,
-              updated_at=T0) -> InventoryLevelDTO:
+def level_dto(
+    item: str, location: str = "71", *, available=None, on_hand=None, committed=None, updated_at=T0
+) -> InventoryLevelDTO:
     return InventoryLevelDTO(
         inventory_item_id=item,
         location_id=location,
@@ -240,7 +244,9 @@ def test_first_inventory_import_seeds_the_stock_pool(account, listed, merchant):
         ("KURTA-M", 5, f"shopify-import:{account.pk}"),
         ("KURTA-S", 12, f"shopify-import:{account.pk}"),
     ]
-    row = ChannelInventoryLevel.objects.get(external_inventory_item_id="7001", external_location_id="71")
+    row = ChannelInventoryLevel.objects.get(
+        external_inventory_item_id="7001", external_location_id="71"
+    )
     assert (row.available, row.on_hand, row.committed) == (7, 9, 2)
     assert row.listing.variant_id == listed["KURTA-S"].pk
     assert default_warehouse(merchant).levels.count() == 2
@@ -290,7 +296,8 @@ def test_a_webhook_level_with_only_available_keeps_the_stored_on_hand(account, l
         account=account, levels=[level_dto("7001", available=7, on_hand=9, committed=2)]
     )
     inventory_levels_import(
-        account=account, levels=[level_dto("7001", available=6, updated_at=T0 + timedelta(minutes=1))]
+        account=account,
+        levels=[level_dto("7001", available=6, updated_at=T0 + timedelta(minutes=1))],
     )
     row = ChannelInventoryLevel.objects.get(external_inventory_item_id="7001")
     assert (row.available, row.on_hand, row.committed) == (6, 9, 2)

@@ -257,7 +257,8 @@ def test_lines_edited_while_open_are_re_reserved(account, variants):
 
 def test_an_order_reopened_after_cancellation_reserves_again(account, variants):
     order_import(
-        account=account, order=order_dto("1001", status=OrderStatus.CANCELLED, items=(("SKU-1", 2),))
+        account=account,
+        order=order_dto("1001", status=OrderStatus.CANCELLED, items=(("SKU-1", 2),)),
     )
     order_import(
         account=account,
@@ -286,11 +287,17 @@ def test_order_lines_match_variants_by_channel_listing_then_by_sku(account, vari
         dto,
         items=(
             # The channel variant id wins over a SKU the catalog does not know.
-            OrderItemDTO("l1", "CHANNEL-SKU", "t", 1, dto.items[0].unit_price, variant_external_id="4400"),
+            OrderItemDTO(
+                "l1", "CHANNEL-SKU", "t", 1, dto.items[0].unit_price, variant_external_id="4400"
+            ),
             # The listing wins even when the SKU names another variant.
-            OrderItemDTO("l2", "SKU-2", "t", 1, dto.items[0].unit_price, variant_external_id="4400"),
+            OrderItemDTO(
+                "l2", "SKU-2", "t", 1, dto.items[0].unit_price, variant_external_id="4400"
+            ),
             # No listing for this channel variant: fall back to the SKU.
-            OrderItemDTO("l3", "SKU-3", "t", 1, dto.items[0].unit_price, variant_external_id="9999"),
+            OrderItemDTO(
+                "l3", "SKU-3", "t", 1, dto.items[0].unit_price, variant_external_id="9999"
+            ),
             # Another merchant's SKU never matches.
             OrderItemDTO("l4", "FOREIGN", "t", 1, dto.items[0].unit_price),
         ),
@@ -342,7 +349,9 @@ def test_a_single_bad_order_is_quarantined_not_raised(account, variants, monkeyp
     monkeypatch.setattr(services, "_import_batch", fail_for_7)
     result = orders_import(account=account, orders=[order_dto("6"), order_dto("7"), order_dto("8")])
     assert result.created == 2
-    assert [(f.external_id, f.error) for f in result.failures] == [("7", "RuntimeError: boom for 7")]
+    assert [(f.external_id, f.error) for f in result.failures] == [
+        ("7", "RuntimeError: boom for 7")
+    ]
     assert sorted(Order.objects.values_list("external_id", flat=True)) == ["6", "8"]
 
 
@@ -372,9 +381,7 @@ def _statements(queries: list[dict]) -> list[str]:
 
 def _import_queries(account, start: int, size: int, *, updated_at=None) -> list[dict]:
     dtos = [
-        order_dto(
-            str(n), items=(("SKU-1", 1), ("SKU-2", 2), ("UNKNOWN", 1)), updated_at=updated_at
-        )
+        order_dto(str(n), items=(("SKU-1", 1), ("SKU-2", 2), ("UNKNOWN", 1)), updated_at=updated_at)
         for n in range(start, start + size)
     ]
     with CaptureQueriesContext(connection) as ctx:
@@ -431,11 +438,92 @@ def test_order_redact_customer_touches_only_the_given_account(account, merchant,
     other = ChannelAccountFactory(merchant=merchant)
     order_import(account=account, order=order_dto("1", customer_id="c-1"))
     order_import(account=other, order=order_dto("1", customer_id="c-1"))
-    assert order_redact_customer(account=account, customer_external_id="c-1", order_external_ids=[]) == 1
+    assert (
+        order_redact_customer(account=account, customer_external_id="c-1", order_external_ids=[])
+        == 1
+    )
     assert Order.objects.get(account=other).customer_email == "asha@example.in"
 
 
 def test_order_redact_customer_without_ids_redacts_nothing(account, variants):
     order_import(account=account, order=order_dto("1", customer_id=""))
-    assert order_redact_customer(account=account, customer_external_id="", order_external_ids=[]) == 0
+    assert (
+        order_redact_customer(account=account, customer_external_id="", order_external_ids=[]) == 0
+    )
     assert Order.objects.get(external_id="1").customer_email == "asha@example.in"
+
+
+# --- concurrency (PostgreSQL: real row locks and unique-index waits) ------------------------------
+def _run_concurrently(*calls):
+    """Run each call in its own thread and DB connection, released together by a barrier."""
+    import threading
+
+    from django.db import connections
+
+    barrier = threading.Barrier(len(calls))
+    errors: list[BaseException] = []
+    results: list = [None] * len(calls)
+
+    def worker(index, call):
+        try:
+            barrier.wait(timeout=10)
+            results[index] = call()
+        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker, args=(i, c)) for i, c in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    return results
+
+
+postgres_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="needs PostgreSQL row locks (SQLite serializes)"
+)
+
+
+@pytest.mark.postgres
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_the_same_new_order_imported_concurrently_is_stored_and_reserved_once():
+    from tests.factories import MembershipFactory
+
+    merchant = MembershipFactory().merchant
+    account = ChannelAccountFactory(merchant=merchant)
+    variant = VariantFactory(product__merchant=merchant, merchant=merchant, sku="SKU-1")
+    StockLevel.objects.create(warehouse=default_warehouse(merchant), variant=variant, on_hand=10)
+    dto = order_dto("1001", items=(("SKU-1", 2),))
+
+    results = _run_concurrently(
+        *[lambda: orders_import(account=account, orders=[dto]) for _ in range(4)]
+    )
+
+    assert sum(r.created for r in results) == 1
+    assert sum(r.skipped for r in results) == 3
+    assert all(r.failures == [] for r in results)
+    assert Order.objects.count() == 1
+    assert level(variant) == (10, 2)
+    assert StockMovement.objects.filter(kind=MovementKind.RESERVE).count() == 1
+
+
+@pytest.mark.postgres
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_orders_for_one_sku_never_lose_a_reservation():
+    from tests.factories import MembershipFactory
+
+    merchant = MembershipFactory().merchant
+    account = ChannelAccountFactory(merchant=merchant)
+    variant = VariantFactory(product__merchant=merchant, merchant=merchant, sku="SKU-1")
+    StockLevel.objects.create(warehouse=default_warehouse(merchant), variant=variant, on_hand=50)
+    batches = [[order_dto(f"{t}-{n}", items=(("SKU-1", 1),)) for n in range(5)] for t in range(6)]
+
+    _run_concurrently(*[lambda b=b: orders_import(account=account, orders=b) for b in batches])
+
+    assert Order.objects.count() == 30
+    assert level(variant) == (50, 30)

@@ -50,8 +50,16 @@ def store(db):
     """12 products / 40 variants / 80 orders over 20 days, with a roomy cost bucket."""
     from integrations.sandbox.services import seed_shop
 
-    return seed_shop(shop=SHOP, products=12, variants=40, orders=80, days=20, seed=7,
-                     bucket_size=1_000_000, restore_rate=1000)
+    return seed_shop(
+        shop=SHOP,
+        products=12,
+        variants=40,
+        orders=80,
+        days=20,
+        seed=7,
+        bucket_size=1_000_000,
+        restore_rate=1000,
+    )
 
 
 @pytest.fixture
@@ -65,8 +73,11 @@ def app(store):
 def token(store, app) -> str:
     from integrations.sandbox.services import issue_access_token
 
-    return issue_access_token(shop=SHOP, api_key=app.api_key,
-                              scope="read_orders,read_products,write_inventory,read_locations")
+    return issue_access_token(
+        shop=SHOP,
+        api_key=app.api_key,
+        scope="read_orders,read_products,write_inventory,read_locations",
+    )
 
 
 @dataclass
@@ -75,8 +86,15 @@ class GraphQL:
     token: str
     version: str = "2025-01"
 
-    def post(self, query: str, variables: dict | None = None, *, token: str | None = None,
-             version: str | None = None, shop: str = SHOP) -> Any:
+    def post(
+        self,
+        query: str,
+        variables: dict | None = None,
+        *,
+        token: str | None = None,
+        version: str | None = None,
+        shop: str = SHOP,
+    ) -> Any:
         return self.client.post(
             f"/sandbox/shopify/{shop}/admin/api/{version or self.version}/graphql.json",
             data=json.dumps({"query": query, "variables": variables or {}}),

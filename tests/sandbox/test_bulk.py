@@ -30,7 +30,8 @@ def test_orders_backfill_is_jsonl_with_line_items_as_child_rows(gql, client):
     items = SandboxLineItem.objects.filter(order__in=orders)
     parents = [r for r in rows if "__parentId" not in r]
     children = [r for r in rows if "__parentId" in r]
-    assert len(parents) == orders.count() and len(children) == items.count()
+    assert len(parents) == orders.count()
+    assert len(children) == items.count()
     assert all("lineItems" not in r for r in parents)
     assert all(r["totalPriceSet"]["shopMoney"]["currencyCode"] == "INR" for r in parents)
     seen: set[str] = set()
@@ -84,17 +85,24 @@ def test_second_bulk_query_while_one_is_pending_is_refused(gql, client):
 
 
 def test_invalid_inner_query_is_a_user_error(gql):
-    body = gql(queries.BULK_OPERATION_RUN_QUERY,
-               {"query": "{ orders { edges { node { id nope } } } }"})
+    body = gql(
+        queries.BULK_OPERATION_RUN_QUERY, {"query": "{ orders { edges { node { id nope } } } }"}
+    )
     errors = body["data"]["bulkOperationRunQuery"]["userErrors"]
-    assert errors[0]["code"] == "INVALID" and "nope" in errors[0]["message"]
+    assert errors[0]["code"] == "INVALID"
+    assert "nope" in errors[0]["message"]
 
 
 def test_bulk_query_without_a_connection_is_refused(gql):
     body = gql(queries.BULK_OPERATION_RUN_QUERY, {"query": "{ shop { name } }"})
     errors = body["data"]["bulkOperationRunQuery"]["userErrors"]
-    assert errors == [{"field": ["query"], "code": "INVALID",
-                       "message": "Bulk queries must contain at least one connection."}]
+    assert errors == [
+        {
+            "field": ["query"],
+            "code": "INVALID",
+            "message": "Bulk queries must contain at least one connection.",
+        }
+    ]
 
 
 def test_flatten_splits_nested_connections_and_hides_injected_ids(store):
@@ -103,14 +111,26 @@ def test_flatten_splits_nested_connections_and_hides_injected_ids(store):
         "inventoryItem { inventoryLevels { edges { node { updatedAt } } } } } } } } } } }"
     )
     variant_plan = plan.children[0]
-    assert root_key == "products" and plan.hidden_id and variant_plan.hidden_id
+    assert root_key == "products"
+    assert plan.hidden_id
+    assert variant_plan.hidden_id
     assert variant_plan.children[0].path == ("inventoryItem", "inventoryLevels")
     node = {
-        "title": "Kurta", "sandboxBulkRowId": "gid://shopify/Product/1",
-        "variants": {"edges": [{"node": {
-            "sku": "K-1", "sandboxBulkRowId": "gid://shopify/ProductVariant/2",
-            "inventoryItem": {"inventoryLevels": {"edges": [{"node": {"updatedAt": "t"}}]}},
-        }}]},
+        "title": "Kurta",
+        "sandboxBulkRowId": "gid://shopify/Product/1",
+        "variants": {
+            "edges": [
+                {
+                    "node": {
+                        "sku": "K-1",
+                        "sandboxBulkRowId": "gid://shopify/ProductVariant/2",
+                        "inventoryItem": {
+                            "inventoryLevels": {"edges": [{"node": {"updatedAt": "t"}}]}
+                        },
+                    }
+                }
+            ]
+        },
     }
 
     rows = list(flatten(plan, node, None))

@@ -24,8 +24,10 @@ def variables_for(name: str, gql) -> dict:
     if name == "bulk_operation":
         return {"id": "gid://shopify/BulkOperation/1"}
     if name == "webhook_subscription_create":
-        return {"topic": "ORDERS_CREATE",
-                "webhookSubscription": {"callbackUrl": "http://127.0.0.1:1/h", "format": "JSON"}}
+        return {
+            "topic": "ORDERS_CREATE",
+            "webhookSubscription": {"callbackUrl": "http://127.0.0.1:1/h", "format": "JSON"},
+        }
     if name == "webhook_subscription_delete":
         return {"id": "gid://shopify/WebhookSubscription/1"}
     if name == "bulk_operation_run_query":
@@ -38,8 +40,8 @@ def test_every_hub_document_executes_without_errors(gql, name):
     body = gql(queries.OPERATIONS[name], variables_for(name, gql))
 
     assert "errors" not in body, body["errors"]
-    assert body["data"] and all(value is not None or name == "bulk_operation"
-                                for value in body["data"].values())
+    assert body["data"]
+    assert all(value is not None or name == "bulk_operation" for value in body["data"].values())
     assert body["extensions"]["cost"]["actualQueryCost"] is not None
 
 
@@ -50,12 +52,16 @@ def test_orders_document_returns_the_seeded_values(gql):
     assert node["id"] == f"gid://shopify/Order/{order.id}"
     assert node["legacyResourceId"] == str(order.id)
     assert node["name"] == order.name
-    assert node["totalPriceSet"]["shopMoney"] == {"amount": f"{order.total_price:.2f}",
-                                                  "currencyCode": "INR"}
+    assert node["totalPriceSet"]["shopMoney"] == {
+        "amount": f"{order.total_price:.2f}",
+        "currencyCode": "INR",
+    }
     lines = node["lineItems"]["nodes"]
     assert [line["sku"] for line in lines] == list(
-        SandboxLineItem.objects.filter(order=order).order_by("position").values_list("sku",
-                                                                                   flat=True))
+        SandboxLineItem.objects.filter(order=order)
+        .order_by("position")
+        .values_list("sku", flat=True)
+    )
     assert all(line["taxLines"] for line in lines)
 
 
@@ -77,10 +83,16 @@ def test_connection_without_first_or_last_is_refused(gql):
     [
         ("{ shop { name } }", 1),
         ("{ orders(first: 5) { nodes { id name } } }", 2 + 5 * 1),
-        ("{ orders(first: 2) { nodes { id totalPriceSet { shopMoney { amount } } "
-         "lineItems(first: 3) { nodes { id variant { id } } } } } }", 2 + 2 * (1 + 2 + (2 + 3 * 2))),
-        ("mutation { webhookSubscriptionDelete(id: \"gid://shopify/WebhookSubscription/1\") "
-         "{ userErrors { message } } }", 10),
+        (
+            "{ orders(first: 2) { nodes { id totalPriceSet { shopMoney { amount } } "
+            "lineItems(first: 3) { nodes { id variant { id } } } } } }",
+            2 + 2 * (1 + 2 + (2 + 3 * 2)),
+        ),
+        (
+            'mutation { webhookSubscriptionDelete(id: "gid://shopify/WebhookSubscription/1") '
+            "{ userErrors { message } } }",
+            10,
+        ),
     ],
 )
 def test_requested_cost_follows_shopify_rules(gql, query, requested):
@@ -116,13 +128,20 @@ def test_throttled_when_bucket_is_empty_then_refills_with_time(gql, frozen_clock
     third = gql(query)
 
     assert first["extensions"]["cost"]["throttleStatus"]["currentlyAvailable"] == 3.0
-    assert second["errors"] == [{"message": "Throttled", "extensions": {
-        "code": "THROTTLED", "documentation": "https://shopify.dev/api/usage/rate-limits"}}]
+    assert second["errors"] == [
+        {
+            "message": "Throttled",
+            "extensions": {
+                "code": "THROTTLED",
+                "documentation": "https://shopify.dev/api/usage/rate-limits",
+            },
+        }
+    ]
     assert "data" not in second
     assert second["extensions"]["cost"] == {
-        "requestedQueryCost": 17, "actualQueryCost": None,
-        "throttleStatus": {"maximumAvailable": 20.0, "currentlyAvailable": 3.0,
-                           "restoreRate": 1.0},
+        "requestedQueryCost": 17,
+        "actualQueryCost": None,
+        "throttleStatus": {"maximumAvailable": 20.0, "currentlyAvailable": 3.0, "restoreRate": 1.0},
     }
     assert len(third["data"]["orders"]["nodes"]) == 15
     assert third["extensions"]["cost"]["throttleStatus"]["currentlyAvailable"] == 0.0
@@ -192,20 +211,26 @@ def test_sku_and_status_search(gql):
     cancelled = gql('{ ordersCount(query: "status:cancelled") { count } }')
 
     assert body["data"]["ordersCount"]["count"] == with_sku
-    assert cancelled["data"]["ordersCount"]["count"] == SandboxOrder.objects.filter(
-        shop__domain=SHOP, cancelled_at__isnull=False).count()
+    assert (
+        cancelled["data"]["ordersCount"]["count"]
+        == SandboxOrder.objects.filter(shop__domain=SHOP, cancelled_at__isnull=False).count()
+    )
 
 
 def test_reverse_and_last_before_page_backwards(gql):
-    ids = list(SandboxProduct.objects.filter(shop__domain=SHOP).order_by("id")
-               .values_list("id", flat=True))
+    ids = list(
+        SandboxProduct.objects.filter(shop__domain=SHOP).order_by("id").values_list("id", flat=True)
+    )
     newest = gql("{ products(first: 3, reverse: true) { nodes { legacyResourceId } } }")
     nodes = newest["data"]["products"]["nodes"]
     assert [int(n["legacyResourceId"]) for n in nodes] == ids[::-1][:3]
 
     forward = gql("{ products(first: 6) { pageInfo { endCursor } } }")["data"]["products"]
-    back = gql("query($c: String) { products(last: 2, before: $c) { nodes { legacyResourceId } "
-               "pageInfo { hasPreviousPage } } }", {"c": forward["pageInfo"]["endCursor"]})
+    back = gql(
+        "query($c: String) { products(last: 2, before: $c) { nodes { legacyResourceId } "
+        "pageInfo { hasPreviousPage } } }",
+        {"c": forward["pageInfo"]["endCursor"]},
+    )
     page = back["data"]["products"]
     assert [int(n["legacyResourceId"]) for n in page["nodes"]] == ids[3:5]
     assert page["pageInfo"]["hasPreviousPage"] is True
@@ -233,7 +258,8 @@ def test_version_header_request_id_and_unknown_version(gql):
     ok = gql.post("{ shop { name } }")
     missing = gql.post("{ shop { name } }", version="2019-01")
 
-    assert ok["X-Shopify-API-Version"] == "2025-01" and ok["X-Request-Id"]
+    assert ok["X-Shopify-API-Version"] == "2025-01"
+    assert ok["X-Request-Id"]
     assert missing.status_code == 404
 
 
@@ -244,3 +270,20 @@ def test_injected_faults_answer_503_then_429_then_recover(gql):
 
     assert [r.status_code for r in statuses] == [503, 429, 200]
     assert statuses[1]["Retry-After"] == "1"
+
+
+def test_fields_the_sandbox_does_not_simulate_fail_loudly(gql):
+    body = gql("{ orders(first: 1) { nodes { id risk { recommendation } } } }")
+    assert body["errors"][0]["extensions"]["code"] == "SANDBOX_NOT_IMPLEMENTED"
+    assert body["errors"][0]["path"] == ["orders", "nodes", 0, "risk"]
+
+
+def test_every_resolver_is_attached_to_a_real_schema_field(store):
+    from integrations.sandbox.graphql.schema import _resolver_tables, admin_schema
+
+    schema = admin_schema()
+    resolvers, type_names = _resolver_tables()
+    for type_name, fields in resolvers.items():
+        for field_name, resolver in fields.items():
+            assert schema.type_map[type_name].fields[field_name].resolve is resolver
+    assert set(type_names.values()) <= set(resolvers)

@@ -32,8 +32,11 @@ def approve(client) -> dict[str, str]:
 
 
 def test_hmac_matches_shopify_documented_vector():
-    params = {"code": "0907a61c0c8d55e99db179b68161bc00", "shop": "some-shop.myshopify.com",
-              "timestamp": "1337178173"}
+    params = {
+        "code": "0907a61c0c8d55e99db179b68161bc00",
+        "shop": "some-shop.myshopify.com",
+        "timestamp": "1337178173",
+    }
     assert sign_query(params, "hush") == (
         "4712bf92ffc2917d15a2f5a273e39f0116667419aa4b6ac0b3baaf26fa3c4d20"
     )
@@ -44,8 +47,10 @@ def test_authorize_page_shows_app_scopes_and_carries_params(client, app):
 
     assert response.status_code == 200
     body = response.content.decode()
-    assert "Install" in body and app.title in body
-    assert "read_orders" in body and "read_products" in body
+    assert "Install" in body
+    assert app.title in body
+    assert "read_orders" in body
+    assert "read_products" in body
     assert 'name="state" value="nonce-123"' in body
 
 
@@ -59,7 +64,8 @@ def test_approval_redirects_with_shopify_signed_params(client, app):
     params = approve(client)
 
     assert set(params) == {"code", "hmac", "host", "shop", "state", "timestamp"}
-    assert params["shop"] == SHOP and params["state"] == "nonce-123"
+    assert params["shop"] == SHOP
+    assert params["state"] == "nonce-123"
     assert base64.b64decode(params["host"] + "==").decode() == f"{SHOP}/admin"
     message = urlencode(sorted((k, v) for k, v in params.items() if k != "hmac"))
     expected = hmac.new(app.api_secret.encode(), message.encode(), hashlib.sha256).hexdigest()
@@ -75,8 +81,10 @@ def test_code_exchanges_once_for_a_working_token(client, app):
 
     assert first.status_code == 200
     body = first.json()
-    assert body["access_token"].startswith("shpat_") and body["scope"] == PARAMS["scope"]
-    assert again.status_code == 400 and again.json()["error"] == "invalid_request"
+    assert body["access_token"].startswith("shpat_")
+    assert body["scope"] == PARAMS["scope"]
+    assert again.status_code == 400
+    assert again.json()["error"] == "invalid_request"
     shop = GraphQL(client, body["access_token"])("{ shop { myshopifyDomain } }")
     assert shop["data"]["shop"]["myshopifyDomain"] == SHOP
 
@@ -88,7 +96,8 @@ def test_json_body_is_accepted_like_the_ruby_library_sends_it(client, app):
         {"client_id": app.api_key, "client_secret": app.api_secret, "code": code},
         content_type="application/json",
     )
-    assert response.status_code == 200 and response.json()["access_token"]
+    assert response.status_code == 200
+    assert response.json()["access_token"]
 
 
 @pytest.mark.parametrize("mutation", ["wrong_secret", "unknown_code", "expired"])
@@ -115,3 +124,23 @@ def test_unknown_token_gets_shopify_401_body(client, store):
     assert response.json() == {
         "errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"
     }
+
+
+def test_per_user_grant_returns_an_expiring_online_token(client, app):
+    page = client.get(AUTHORIZE, {**PARAMS, "grant_options[]": "per-user"})
+    assert 'name="grant_options" value="per-user"' in page.content.decode()
+    response = client.post(AUTHORIZE, {**PARAMS, "grant_options": "per-user"})
+    code = dict(parse_qsl(urlsplit(response["Location"]).query))["code"]
+
+    body = client.post(
+        ACCESS_TOKEN, {"client_id": app.api_key, "client_secret": app.api_secret, "code": code}
+    ).json()
+
+    assert body["expires_in"] == 86400
+    assert body["associated_user_scope"] == PARAMS["scope"]
+    assert body["associated_user"]["account_owner"] is True
+
+
+def test_unknown_shop_is_404(client, store):
+    response = client.get("/sandbox/shopify/nobody.myshopify.com/admin/oauth/authorize", PARAMS)
+    assert response.status_code == 404

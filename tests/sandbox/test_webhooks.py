@@ -27,8 +27,16 @@ from integrations.sandbox.webhooks.delivery import RETRY_DELAYS, sign_body
 from tests.sandbox.conftest import SHOP
 
 SCHEMAS = Path(settings.BASE_DIR).parent / "shared/reference/shopify/webhooks/schemas/2025-01"
-TOPICS = ("ORDERS_CREATE", "ORDERS_UPDATED", "ORDERS_CANCELLED", "ORDERS_PAID",
-          "ORDERS_FULFILLED", "PRODUCTS_UPDATE", "INVENTORY_LEVELS_UPDATE", "APP_UNINSTALLED")
+TOPICS = (
+    "ORDERS_CREATE",
+    "ORDERS_UPDATED",
+    "ORDERS_CANCELLED",
+    "ORDERS_PAID",
+    "ORDERS_FULFILLED",
+    "PRODUCTS_UPDATE",
+    "INVENTORY_LEVELS_UPDATE",
+    "APP_UNINSTALLED",
+)
 
 formats = FormatChecker()
 
@@ -49,8 +57,10 @@ def validate(topic: str, body: str) -> list[str]:
 
 def subscribe(gql, url: str, topics=TOPICS) -> None:
     for topic in topics:
-        body = gql(queries.WEBHOOK_SUBSCRIPTION_CREATE, {
-            "topic": topic, "webhookSubscription": {"callbackUrl": url, "format": "JSON"}})
+        body = gql(
+            queries.WEBHOOK_SUBSCRIPTION_CREATE,
+            {"topic": topic, "webhookSubscription": {"callbackUrl": url, "format": "JSON"}},
+        )
         assert body["data"]["webhookSubscriptionCreate"]["userErrors"] == []
 
 
@@ -62,19 +72,32 @@ def test_signature_matches_shopify_test_vector():
 
 def test_subscription_records_topic_url_version_and_app(gql, app):
     subscribe(gql, "http://127.0.0.1:9/hooks", ["ORDERS_CREATE"])
-    again = gql(queries.WEBHOOK_SUBSCRIPTION_CREATE, {
-        "topic": "ORDERS_CREATE", "webhookSubscription": {"callbackUrl": "http://127.0.0.1:9/hooks"}})
+    again = gql(
+        queries.WEBHOOK_SUBSCRIPTION_CREATE,
+        {
+            "topic": "ORDERS_CREATE",
+            "webhookSubscription": {"callbackUrl": "http://127.0.0.1:9/hooks"},
+        },
+    )
     listed = gql(queries.WEBHOOK_SUBSCRIPTIONS_QUERY, {"first": 10})
 
     row = SandboxWebhookSubscription.objects.get()
     assert (row.topic, row.callback_url, row.api_version, row.app) == (
-        "ORDERS_CREATE", "http://127.0.0.1:9/hooks", "2025-01", app)
+        "ORDERS_CREATE",
+        "http://127.0.0.1:9/hooks",
+        "2025-01",
+        app,
+    )
     assert again["data"]["webhookSubscriptionCreate"]["userErrors"][0]["message"] == (
-        "Address for this topic has already been taken")
+        "Address for this topic has already been taken"
+    )
     node = listed["data"]["webhookSubscriptions"]["nodes"][0]
-    assert node["apiVersion"] == {"handle": "2025-01"} and node["format"] == "JSON"
+    assert node["apiVersion"] == {"handle": "2025-01"}
+    assert node["format"] == "JSON"
     deleted = gql(queries.WEBHOOK_SUBSCRIPTION_DELETE, {"id": node["id"]})
-    assert deleted["data"]["webhookSubscriptionDelete"]["deletedWebhookSubscriptionId"] == node["id"]
+    assert (
+        deleted["data"]["webhookSubscriptionDelete"]["deletedWebhookSubscriptionId"] == node["id"]
+    )
     assert not SandboxWebhookSubscription.objects.exists()
 
 
@@ -89,8 +112,15 @@ def test_every_emitted_payload_validates_against_shopify_schema(gql):
 
     deliveries = list(SandboxWebhookDelivery.objects.all())
     topics = {d.topic for d in deliveries}
-    assert {"orders/create", "orders/updated", "orders/cancelled", "orders/paid",
-            "products/update", "inventory_levels/update", "app/uninstalled"} <= topics
+    assert {
+        "orders/create",
+        "orders/updated",
+        "orders/cancelled",
+        "orders/paid",
+        "products/update",
+        "inventory_levels/update",
+        "app/uninstalled",
+    } <= topics
     for delivery in deliveries:
         if (SCHEMAS / f"{delivery.topic}.json").exists():
             assert validate(delivery.topic, delivery.body) == [], delivery.topic
@@ -110,7 +140,9 @@ def test_order_payload_carries_exact_big_integer_ids(gql):
     assert payload["total_price"] == f"{order.total_price:.2f}"
 
 
-def test_delivery_is_signed_with_shopify_headers(gql, app, receiver, django_capture_on_commit_callbacks):
+def test_delivery_is_signed_with_shopify_headers(
+    gql, app, receiver, django_capture_on_commit_callbacks
+):
     subscribe(gql, receiver.url, ["ORDERS_CREATE"])
     with django_capture_on_commit_callbacks(execute=True):
         order = services.simulate_orders(shop=SHOP, count=1, seed=2)[0]
@@ -123,16 +155,21 @@ def test_delivery_is_signed_with_shopify_headers(gql, app, receiver, django_capt
     assert request.headers["X-Shopify-Shop-Domain"] == SHOP
     assert request.headers["X-Shopify-API-Version"] == "2025-01"
     assert request.headers["Content-Type"] == "application/json"
-    assert request.headers["X-Shopify-Webhook-Id"] and request.headers["X-Shopify-Event-Id"]
+    assert request.headers["X-Shopify-Webhook-Id"]
+    assert request.headers["X-Shopify-Event-Id"]
     assert datetime.fromisoformat(request.headers["X-Shopify-Triggered-At"]).tzinfo is not None
     assert json.loads(request.body)["id"] == order.id
     delivery = SandboxWebhookDelivery.objects.get()
     assert (delivery.status, delivery.attempts, delivery.last_status_code) == (
-        DeliveryStatus.DELIVERED, 1, 200)
+        DeliveryStatus.DELIVERED,
+        1,
+        200,
+    )
 
 
-def test_failed_delivery_retries_with_backoff_then_gives_up(gql, receiver, frozen_clock,
-                                                            django_capture_on_commit_callbacks):
+def test_failed_delivery_retries_with_backoff_then_gives_up(
+    gql, receiver, frozen_clock, django_capture_on_commit_callbacks
+):
     subscribe(gql, receiver.url, ["INVENTORY_LEVELS_UPDATE"])
     receiver.statuses = [500] * 9
     sku = SandboxInventoryLevel.objects.filter(item__shop__domain=SHOP).first().item.variant.sku
@@ -140,7 +177,8 @@ def test_failed_delivery_retries_with_backoff_then_gives_up(gql, receiver, froze
         services.set_available(shop=SHOP, sku=sku, available=3)
     delivery = SandboxWebhookDelivery.objects.get()
     first_try = delivery.last_attempt_at
-    assert delivery.status == DeliveryStatus.PENDING and delivery.last_status_code == 500
+    assert delivery.status == DeliveryStatus.PENDING
+    assert delivery.last_status_code == 500
     assert delivery.next_attempt_at == first_try + timedelta(seconds=RETRY_DELAYS[0])
 
     assert services.deliver_due_webhooks() == 0  # not due yet
@@ -149,14 +187,16 @@ def test_failed_delivery_retries_with_backoff_then_gives_up(gql, receiver, froze
         assert services.deliver_due_webhooks() == 1
 
     delivery.refresh_from_db()
-    assert delivery.attempts == 9 and delivery.status == DeliveryStatus.FAILED
+    assert delivery.attempts == 9
+    assert delivery.status == DeliveryStatus.FAILED
     assert len(receiver.requests) == 9
     assert len({r.headers["X-Shopify-Webhook-Id"] for r in receiver.requests}) == 1
     assert sum(RETRY_DELAYS) / 3600 == pytest.approx(4.25)
 
 
-def test_retry_succeeds_once_the_endpoint_recovers(gql, receiver, frozen_clock,
-                                                   django_capture_on_commit_callbacks):
+def test_retry_succeeds_once_the_endpoint_recovers(
+    gql, receiver, frozen_clock, django_capture_on_commit_callbacks
+):
     subscribe(gql, receiver.url, ["ORDERS_UPDATED"])
     receiver.statuses = [503]
     order = SandboxOrder.objects.filter(shop__domain=SHOP).first()
@@ -170,8 +210,9 @@ def test_retry_succeeds_once_the_endpoint_recovers(gql, receiver, frozen_clock,
     assert receiver.requests[0].body == receiver.requests[1].body
 
 
-def test_redeliver_repeats_the_event_with_a_new_webhook_id(gql, receiver,
-                                                           django_capture_on_commit_callbacks):
+def test_redeliver_repeats_the_event_with_a_new_webhook_id(
+    gql, receiver, django_capture_on_commit_callbacks
+):
     subscribe(gql, receiver.url, ["ORDERS_CREATE"])
     with django_capture_on_commit_callbacks(execute=True):
         services.simulate_orders(shop=SHOP, count=1, seed=4)
@@ -183,13 +224,15 @@ def test_redeliver_repeats_the_event_with_a_new_webhook_id(gql, receiver,
     assert first.body == second.body
     assert first.headers["X-Shopify-Event-Id"] == second.headers["X-Shopify-Event-Id"]
     assert first.headers["X-Shopify-Webhook-Id"] != second.headers["X-Shopify-Webhook-Id"]
-    assert copy.status == DeliveryStatus.DELIVERED and copy.pk != original.pk
+    assert copy.status == DeliveryStatus.DELIVERED
+    assert copy.pk != original.pk
 
 
 @pytest.mark.parametrize("topic", ["customers/data_request", "customers/redact", "shop/redact"])
 def test_compliance_webhooks_are_signed_and_schema_valid(store, app, receiver, topic):
-    response = services.send_compliance_webhook(shop=SHOP, topic=topic, url=receiver.url,
-                                                api_key=app.api_key)
+    response = services.send_compliance_webhook(
+        shop=SHOP, topic=topic, url=receiver.url, api_key=app.api_key
+    )
 
     assert response.status_code == 200
     request = receiver.requests[0]
@@ -199,8 +242,9 @@ def test_compliance_webhooks_are_signed_and_schema_valid(store, app, receiver, t
     assert json.loads(request.body)["shop_domain"] == SHOP
 
 
-def test_uninstall_revokes_tokens_and_notifies_the_app(gql, receiver,
-                                                       django_capture_on_commit_callbacks):
+def test_uninstall_revokes_tokens_and_notifies_the_app(
+    gql, receiver, django_capture_on_commit_callbacks
+):
     subscribe(gql, receiver.url, ["APP_UNINSTALLED", "ORDERS_CREATE"])
     with django_capture_on_commit_callbacks(execute=True):
         services.uninstall_app(shop=SHOP, api_key=settings.SHOPIFY_API_KEY)

@@ -3,6 +3,7 @@ everything with progress bars, then place a few orders that arrive by webhook.""
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from contextlib import nullcontext
@@ -38,6 +39,9 @@ class Command(BaseCommand):
             raise CommandError("The demo needs SANDBOX_ENABLED=True.")
         from integrations.sandbox import services as sandbox
 
+        # Progress bars, not request logs, on the console while the demo runs.
+        for name in ("celery", "sangam.http", "integrations", "inventory", "orders"):
+            logging.getLogger(name).setLevel(logging.WARNING)
         started = time.monotonic()
         merchant, _user = demo.ensure_demo_tenant(reset=opts["reset"])
         self.stdout.write(f"Demo merchant: {merchant.name}")

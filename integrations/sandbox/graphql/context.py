@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
 from graphql import GraphQLError, GraphQLResolveInfo
 
@@ -43,8 +44,6 @@ class SandboxContext:
         """``path`` as an absolute URL on the host the client used (or ``PUBLIC_BASE_URL``)."""
         if self.request is not None:
             return self.request.build_absolute_uri(path)
-        from django.conf import settings
-
         return f"{settings.PUBLIC_BASE_URL}{path}"
 
 

@@ -18,8 +18,7 @@ from integrations.sandbox.models import (
     SandboxBulkOperation,
     SandboxWebhookSubscription,
 )
-from integrations.sandbox.webhooks.delivery import emit
-from integrations.sandbox.webhooks.payloads import inventory_level_payload
+from integrations.sandbox.webhooks.events import emit_levels
 
 Resolver = Callable[..., Any]
 
@@ -201,10 +200,8 @@ def _adjustment_group(
 
 
 def _emit_available(info: GraphQLResolveInfo, changes: list[inventory.Change]) -> None:
-    shop = ctx(info).shop
     levels = {c.level.pk: c.level for c in changes if c.name == "available" and c.delta}
-    for level in levels.values():
-        emit(shop, "INVENTORY_LEVELS_UPDATE", inventory_level_payload(level, shop))
+    emit_levels(ctx(info).shop, levels.values())
 
 
 def _inventory_set_quantities(root: Any, info: GraphQLResolveInfo, input: dict[str, Any]) -> dict:

@@ -46,6 +46,7 @@ BY_ID = Sort("id")
 
 
 def encode_cursor(record_id: int, value: Any) -> str:
+    """Opaque cursor: base64 of ``{"last_id": …, "last_value": …}`` (Shopify's shape)."""
     payload = json.dumps({"last_id": record_id, "last_value": value}, separators=(",", ":"))
     return base64.b64encode(payload.encode()).decode()
 

@@ -37,6 +37,7 @@ def _load_introspection(path: Path) -> dict[str, Any]:
 
 
 def _resolver_tables() -> tuple[dict[str, dict[str, Any]], dict[type, str]]:
+    # Imported here: the resolver modules reach this module again through bulk operations.
     from integrations.sandbox.graphql import (
         mutations,
         root,

@@ -40,6 +40,7 @@ QUANTITY_NAMES = (
 
 
 def level_gid(level: SandboxInventoryLevel) -> str:
+    """``gid://shopify/InventoryLevel/<location id>?inventory_item_id=<item id>``."""
     return gid("InventoryLevel", level.location_id, inventory_item_id=level.item_id)
 
 

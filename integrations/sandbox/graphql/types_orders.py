@@ -2,7 +2,10 @@
 
 Field meanings follow shopify.dev/docs/api/admin-graphql/2025-01/objects/Order. Amounts are
 GST-inclusive (``taxesIncluded: true``, as Indian stores are set up); ``current*`` amounts
-drop cancelled and refunded value, like Shopify's.
+drop cancelled and refunded value, like Shopify's. Seeded discount codes are product discounts
+spread over the lines: they count in ``LineItem.totalDiscountSet`` and
+``Order.totalDiscountsSet`` but not in ``discountedUnitPriceSet`` (code-based discounts are
+excluded there) nor in ``cartDiscountAmountSet`` (order-level only).
 """
 
 from __future__ import annotations
@@ -208,7 +211,8 @@ ORDER: dict[str, Resolver] = {
     "currentSubtotalPriceSet": _bag(lambda o: _current_share(o, o.subtotal)),
     "totalDiscountsSet": _bag(lambda o: o.total_discounts),
     "currentTotalDiscountsSet": _bag(lambda o: _current_share(o, o.total_discounts)),
-    "cartDiscountAmountSet": _bag(lambda o: o.total_discounts),
+    # Seeded codes are product discounts allocated to lines, so nothing is order-level.
+    "cartDiscountAmountSet": _bag(lambda o: Decimal("0")),
     "totalShippingPriceSet": _bag(lambda o: o.total_shipping),
     "currentShippingPriceSet": _bag(lambda o: _current_share(o, o.total_shipping)),
     "totalTaxSet": _bag(lambda o: o.total_tax),
@@ -291,11 +295,12 @@ LINE_ITEM: dict[str, Resolver] = {
     "variant": lambda i, info: _related(info, SandboxVariant, i.variant_id, lambda: i.variant),
     "product": lambda i, info: _related(info, SandboxProduct, i.product_id, lambda: i.product),
     "originalUnitPriceSet": _item_bag(lambda i: i.price),
-    "discountedUnitPriceSet": _item_bag(lambda i: i.price - _unit_discount(i)),
+    # Code-based discounts are left out of the "discounted" unit price (schema description).
+    "discountedUnitPriceSet": _item_bag(lambda i: i.price),
     "discountedUnitPriceAfterAllDiscountsSet": _item_bag(lambda i: i.price - _unit_discount(i)),
     "originalTotalSet": _item_bag(lambda i: i.price * i.quantity),
-    "discountedTotalSet": lambda i, info, **args: money_bag(
-        i.price * i.quantity - i.total_discount, i.order.currency
+    "discountedTotalSet": lambda i, info, withCodeDiscounts=False: money_bag(
+        i.price * i.quantity - (i.total_discount if withCodeDiscounts else 0), i.order.currency
     ),
     "totalDiscountSet": _item_bag(lambda i: i.total_discount),
     "unfulfilledOriginalTotalSet": _item_bag(

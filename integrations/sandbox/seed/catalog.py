@@ -19,7 +19,7 @@ from integrations.sandbox.models import (
     SandboxShop,
     SandboxVariant,
 )
-from integrations.sandbox.seed import data
+from integrations.sandbox.seed import templates
 from integrations.sandbox.seed.orders import gst_rate
 
 SIZE_PRIORITY = ("M", "L", "S", "XL", "XXL", "XS")
@@ -50,12 +50,12 @@ def price_ending_in_9(rng: random.Random, low: int, high: int) -> Decimal:
 
 
 def _code(value: str) -> str:
-    return data.CODES.get(value) or value.upper().replace(" IN", "").replace(" ", "")
+    return templates.CODES.get(value) or value.upper().replace(" IN", "").replace(" ", "")
 
 
-def _styles(count: int, rng: random.Random) -> list[tuple[data.Template, str, str]]:
+def _styles(count: int, rng: random.Random) -> list[tuple[templates.Template, str, str]]:
     """``count`` distinct (template, title, style code) triples, interleaving categories."""
-    pool = [(t, title, code) for t in data.TEMPLATES for title, code in t.styles]
+    pool = [(t, title, code) for t in templates.TEMPLATES for title, code in t.styles]
     rng.shuffle(pool)
     styles = []
     for index in range(count):
@@ -70,7 +70,7 @@ def _styles(count: int, rng: random.Random) -> list[tuple[data.Template, str, st
     return styles
 
 
-def _combos(template: data.Template, colours: list[str]) -> list[list[str]]:
+def _combos(template: templates.Template, colours: list[str]) -> list[list[str]]:
     sizes = list(template.sizes)
     if sizes and colours:
         order = sorted(sizes, key=lambda s: SIZE_PRIORITY.index(s) if s in SIZE_PRIORITY else 0)

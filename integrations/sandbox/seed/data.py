@@ -1,438 +1,43 @@
-"""Static material for a realistic Indian D2C store: catalog templates, names, places.
+"""Static material for a realistic Indian D2C store: buyers' names, places, payment mix.
 
-Prices are GST-inclusive rupees; GST slabs follow the 2024 rates (apparel and home textiles 5% up
-to ₹1,000 a piece and 12% above, cosmetics and candles 18%). Province codes are the ones
-Shopify uses for India (``TS`` Telangana, ``OR`` Odisha, ``UK`` Uttarakhand, ``CG``
-Chhattisgarh); pincode ranges are real ranges of each city.
+Province codes are the ones Shopify uses for India (``TS`` Telangana, ``OR`` Odisha, ``UK``
+Uttarakhand, ``CG`` Chhattisgarh); pincode ranges are real ranges of each city. Amounts are
+GST-inclusive rupees. Catalog templates live in :mod:`.templates`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
 
-
-@dataclass(frozen=True)
-class Template:
-    """A product line: SKU prefix, product type, styles (title, 3-letter code), options."""
-
-    prefix: str
-    product_type: str
-    category: str
-    styles: tuple[tuple[str, str], ...]
-    sizes: tuple[str, ...]
-    colours: tuple[str, ...]
-    price_range: tuple[int, int]
-    grams: int
-    flat_gst: Decimal | None = None
-
-    @property
-    def option_names(self) -> list[str]:
-        names = []
-        if self.sizes:
-            names.append("Shade" if self.prefix == "LIPST" else "Size")
-        if self.colours:
-            names.append("Colour")
-        return names
-
-
-APPAREL_SIZES = ("XS", "S", "M", "L", "XL", "XXL")
-TEXTILE_COLOURS = (
-    "Blue",
-    "Maroon",
-    "Mustard",
-    "Green",
-    "Black",
-    "White",
-    "Pink",
-    "Peach",
-    "Navy",
-    "Beige",
-    "Teal",
-    "Ivory",
-)
-
-TEMPLATES: tuple[Template, ...] = (
-    Template(
-        "KURTA",
-        "Kurta",
-        "apparel",
-        (
-            ("Indigo Block Print Kurta", "IND"),
-            ("Chikankari Cotton Kurta", "CHK"),
-            ("Bandhani Straight Kurta", "BND"),
-            ("Ajrakh Print A-Line Kurta", "AJR"),
-            ("Mughal Floral Kurta", "MGL"),
-            ("Khadi Mandarin Collar Kurta", "KHD"),
-        ),
-        APPAREL_SIZES,
-        TEXTILE_COLOURS,
-        (699, 1899),
-        280,
-    ),
-    Template(
-        "KSET",
-        "Kurta Set",
-        "apparel",
-        (
-            ("Anarkali Kurta Set", "ANK"),
-            ("Gota Patti Kurta Set", "GTP"),
-            ("Leheriya Kurta Palazzo Set", "LHR"),
-            ("Kalamkari Kurta Set", "KLM"),
-        ),
-        APPAREL_SIZES,
-        TEXTILE_COLOURS,
-        (1299, 2999),
-        520,
-    ),
-    Template(
-        "SAREE",
-        "Saree",
-        "apparel",
-        (
-            ("Banarasi Silk Saree", "BNR"),
-            ("Chanderi Cotton Saree", "CHN"),
-            ("Kanjeevaram Art Silk Saree", "KNJ"),
-            ("Linen Jamdani Saree", "JMD"),
-            ("Sambalpuri Ikat Saree", "SMB"),
-        ),
-        (),
-        TEXTILE_COLOURS,
-        (999, 4999),
-        650,
-    ),
-    Template(
-        "TSHRT",
-        "T-Shirt",
-        "apparel",
-        (
-            ("Mandala Print Tee", "MND"),
-            ("Om Graphic Tee", "OMG"),
-            ("Chai Lover Tee", "CHI"),
-            ("Madhubani Art Tee", "MDB"),
-        ),
-        ("S", "M", "L", "XL", "XXL"),
-        ("Black", "White", "Navy", "Mustard", "Green"),
-        (399, 799),
-        180,
-    ),
-    Template(
-        "PLZO",
-        "Palazzo",
-        "apparel",
-        (
-            ("Flared Rayon Palazzo", "FLR"),
-            ("Printed Cotton Palazzo", "PRC"),
-        ),
-        ("S", "M", "L", "XL", "XXL"),
-        ("Black", "White", "Maroon", "Beige"),
-        (499, 999),
-        220,
-    ),
-    Template(
-        "DUPTA",
-        "Dupatta",
-        "apparel",
-        (
-            ("Phulkari Dupatta", "PHK"),
-            ("Bandhej Chiffon Dupatta", "BDJ"),
-            ("Mul Cotton Dupatta", "MUL"),
-        ),
-        (),
-        TEXTILE_COLOURS,
-        (399, 899),
-        150,
-    ),
-    Template(
-        "FWASH",
-        "Face Wash",
-        "beauty",
-        (
-            ("Neem Tulsi Face Wash", "NTL"),
-            ("Ubtan Brightening Face Wash", "UBT"),
-            ("Rose Kesar Face Wash", "RKS"),
-        ),
-        ("100 ml", "200 ml"),
-        (),
-        (349, 549),
-        160,
-        Decimal("0.18"),
-    ),
-    Template(
-        "SERUM",
-        "Face Serum",
-        "beauty",
-        (
-            ("Vitamin C Glow Serum", "VTC"),
-            ("Niacinamide Clear Skin Serum", "NIA"),
-            ("Kumkumadi Night Serum", "KUM"),
-        ),
-        ("15 ml", "30 ml"),
-        (),
-        (499, 899),
-        90,
-        Decimal("0.18"),
-    ),
-    Template(
-        "SUNSC",
-        "Sunscreen",
-        "beauty",
-        (
-            ("Aloe Matte Sunscreen SPF 50", "ALO"),
-            ("Tinted Mineral Sunscreen SPF 40", "TIN"),
-        ),
-        ("50 g", "100 g"),
-        (),
-        (399, 699),
-        120,
-        Decimal("0.18"),
-    ),
-    Template(
-        "LIPST",
-        "Lipstick",
-        "beauty",
-        (
-            ("Matte Bullet Lipstick", "MTB"),
-            ("Creamy Satin Lipstick", "CRS"),
-        ),
-        ("Rose Nude", "Brick Red", "Berry", "Coral", "Mauve", "Chilli Red"),
-        (),
-        (399, 599),
-        40,
-        Decimal("0.18"),
-    ),
-    Template(
-        "BEDSH",
-        "Bedsheet",
-        "home",
-        (
-            ("Jaipuri Cotton Bedsheet", "JPR"),
-            ("Sanganeri Print Bedsheet", "SNG"),
-            ("Kantha Stitch Bedsheet", "KNT"),
-        ),
-        ("Single", "Double", "King"),
-        ("Blue", "Green", "Pink", "Mustard", "White"),
-        (899, 2499),
-        900,
-    ),
-    Template(
-        "CUSHN",
-        "Cushion Cover",
-        "home",
-        (
-            ("Mirror Work Cushion Covers (Set of 2)", "MRW"),
-            ("Dhurrie Cushion Covers (Set of 2)", "DHR"),
-        ),
-        ("16x16 in", "18x18 in"),
-        ("Teal", "Mustard", "Maroon", "Ivory"),
-        (499, 999),
-        300,
-    ),
-    Template(
-        "DOHAR",
-        "Dohar",
-        "home",
-        (
-            ("Mulmul Cotton Dohar", "MLM"),
-            ("Block Print Reversible Dohar", "BPR"),
-        ),
-        ("Single", "Double"),
-        ("Blue", "Pink", "Green", "Grey"),
-        (1299, 2499),
-        1100,
-    ),
-    Template(
-        "TRUNR",
-        "Table Runner",
-        "home",
-        (
-            ("Handloom Table Runner", "HLM"),
-            ("Ikat Table Runner", "IKT"),
-        ),
-        (),
-        ("Red", "Blue", "Beige", "Grey"),
-        (499, 899),
-        250,
-    ),
-    Template(
-        "CANDL",
-        "Scented Candle",
-        "home",
-        (
-            ("Mogra Jar Candle", "MGR"),
-            ("Sandalwood Jar Candle", "SDL"),
-            ("Masala Chai Jar Candle", "MCH"),
-        ),
-        ("150 g", "300 g"),
-        (),
-        (399, 799),
-        350,
-        Decimal("0.18"),
-    ),
-)
-
-CODES = {
-    "Blue": "BLU",
-    "Maroon": "MRN",
-    "Mustard": "MST",
-    "Green": "GRN",
-    "Black": "BLK",
-    "White": "WHT",
-    "Pink": "PNK",
-    "Peach": "PCH",
-    "Navy": "NVY",
-    "Beige": "BGE",
-    "Teal": "TEL",
-    "Ivory": "IVR",
-    "Red": "RED",
-    "Grey": "GRY",
-    "Single": "SGL",
-    "Double": "DBL",
-    "King": "KNG",
-    "Rose Nude": "RSN",
-    "Brick Red": "BRK",
-    "Berry": "BRY",
-    "Coral": "CRL",
-    "Mauve": "MAV",
-    "Chilli Red": "CHR",
-}
-
+# fmt: off
 FIRST_NAMES = (
-    "Aarav",
-    "Vivaan",
-    "Aditya",
-    "Vihaan",
-    "Arjun",
-    "Sai",
-    "Reyansh",
-    "Ayaan",
-    "Krishna",
-    "Ishaan",
-    "Rohan",
-    "Rahul",
-    "Amit",
-    "Sanjay",
-    "Vikram",
-    "Karan",
-    "Nikhil",
-    "Pranav",
-    "Siddharth",
-    "Harsh",
-    "Manish",
-    "Deepak",
-    "Suresh",
-    "Rajesh",
-    "Anil",
-    "Priya",
-    "Ananya",
-    "Diya",
-    "Aadhya",
-    "Saanvi",
-    "Ishita",
-    "Kavya",
-    "Meera",
-    "Neha",
-    "Pooja",
-    "Sneha",
-    "Riya",
-    "Shreya",
-    "Nisha",
-    "Divya",
-    "Lakshmi",
-    "Anjali",
-    "Swati",
-    "Kriti",
-    "Tanvi",
-    "Aishwarya",
-    "Bhavna",
-    "Farah",
-    "Zoya",
-    "Ayesha",
-    "Imran",
-    "Faizan",
-    "Gurpreet",
-    "Harpreet",
-    "Simran",
-    "Jaspreet",
-    "Lalitha",
-    "Venkatesh",
-    "Karthik",
-    "Arun",
-    "Deepika",
-    "Sowmya",
-    "Tejas",
+    "Aarav", "Vivaan", "Aditya", "Vihaan", "Arjun", "Sai", "Reyansh", "Ayaan", "Krishna",
+    "Ishaan", "Rohan", "Rahul", "Amit", "Sanjay", "Vikram", "Karan", "Nikhil", "Pranav",
+    "Siddharth", "Harsh", "Manish", "Deepak", "Suresh", "Rajesh", "Anil", "Priya", "Ananya",
+    "Diya", "Aadhya", "Saanvi", "Ishita", "Kavya", "Meera", "Neha", "Pooja", "Sneha", "Riya",
+    "Shreya", "Nisha", "Divya", "Lakshmi", "Anjali", "Swati", "Kriti", "Tanvi", "Aishwarya",
+    "Bhavna", "Farah", "Zoya", "Ayesha", "Imran", "Faizan", "Gurpreet", "Harpreet", "Simran",
+    "Jaspreet", "Lalitha", "Venkatesh", "Karthik", "Arun", "Deepika", "Sowmya", "Tejas",
     "Rutuja",
 )
+
 LAST_NAMES = (
-    "Sharma",
-    "Verma",
-    "Gupta",
-    "Agarwal",
-    "Iyer",
-    "Nair",
-    "Menon",
-    "Reddy",
-    "Rao",
-    "Patel",
-    "Shah",
-    "Desai",
-    "Mehta",
-    "Joshi",
-    "Kulkarni",
-    "Deshpande",
-    "Patil",
-    "Jadhav",
-    "Pawar",
-    "Singh",
-    "Chauhan",
-    "Yadav",
-    "Mishra",
-    "Tiwari",
-    "Pandey",
-    "Dubey",
-    "Banerjee",
-    "Chatterjee",
-    "Mukherjee",
-    "Das",
-    "Bose",
-    "Ghosh",
-    "Sen",
-    "Khan",
-    "Qureshi",
-    "Siddiqui",
-    "Sheikh",
-    "Kaur",
-    "Gill",
-    "Sandhu",
-    "Naidu",
-    "Pillai",
-    "Krishnan",
-    "Subramanian",
-    "Bhat",
-    "Hegde",
-    "Shetty",
-    "Kapoor",
-    "Malhotra",
-    "Khanna",
-    "Arora",
-    "Sethi",
-    "Bansal",
-    "Goyal",
-    "Jain",
-    "Saxena",
-    "Srivastava",
+    "Sharma", "Verma", "Gupta", "Agarwal", "Iyer", "Nair", "Menon", "Reddy", "Rao", "Patel",
+    "Shah", "Desai", "Mehta", "Joshi", "Kulkarni", "Deshpande", "Patil", "Jadhav", "Pawar",
+    "Singh", "Chauhan", "Yadav", "Mishra", "Tiwari", "Pandey", "Dubey", "Banerjee",
+    "Chatterjee", "Mukherjee", "Das", "Bose", "Ghosh", "Sen", "Khan", "Qureshi", "Siddiqui",
+    "Sheikh", "Kaur", "Gill", "Sandhu", "Naidu", "Pillai", "Krishnan", "Subramanian", "Bhat",
+    "Hegde", "Shetty", "Kapoor", "Malhotra", "Khanna", "Arora", "Sethi", "Bansal", "Goyal",
+    "Jain", "Saxena", "Srivastava",
 )
+
 EMAIL_DOMAINS = (
-    "gmail.com",
-    "gmail.com",
-    "gmail.com",
-    "yahoo.co.in",
-    "outlook.com",
-    "rediffmail.com",
+    "gmail.com", "gmail.com", "gmail.com", "yahoo.co.in", "outlook.com", "rediffmail.com",
     "hotmail.com",
 )
 
 # (city, state, province code, first pincode, last pincode, weight)
+
 CITIES: tuple[tuple[str, str, str, int, int, int], ...] = (
     ("Mumbai", "Maharashtra", "MH", 400001, 400104, 12),
     ("Pune", "Maharashtra", "MH", 411001, 411062, 7),
@@ -469,78 +74,41 @@ CITIES: tuple[tuple[str, str, str, int, int, int], ...] = (
     ("Visakhapatnam", "Andhra Pradesh", "AP", 530001, 530053, 1),
     ("Panaji", "Goa", "GA", 403001, 403006, 1),
 )
+
 STREETS = (
-    "MG Road",
-    "Linking Road",
-    "SV Road",
-    "Station Road",
-    "Nehru Nagar",
-    "Gandhi Nagar",
-    "Shivaji Nagar",
-    "Rajaji Nagar",
-    "100 Feet Road, Indiranagar",
-    "Anna Salai",
-    "Park Street",
-    "Civil Lines",
-    "Sector 15",
-    "Sector 62",
-    "Road No. 12, Banjara Hills",
-    "5th Block, Koramangala",
-    "Andheri East",
-    "Sector V, Salt Lake",
-    "Baner Road",
-    "FC Road",
-    "Ashok Nagar",
-    "Model Town",
+    "MG Road", "Linking Road", "SV Road", "Station Road", "Nehru Nagar", "Gandhi Nagar",
+    "Shivaji Nagar", "Rajaji Nagar", "100 Feet Road, Indiranagar", "Anna Salai", "Park Street",
+    "Civil Lines", "Sector 15", "Sector 62", "Road No. 12, Banjara Hills",
+    "5th Block, Koramangala", "Andheri East", "Sector V, Salt Lake", "Baner Road", "FC Road",
+    "Ashok Nagar", "Model Town",
 )
+
 BUILDINGS = (
-    "Sai Krupa Apartments",
-    "Shanti Niketan",
-    "Green Park Society",
-    "Lakeview Residency",
-    "Sunshine Heights",
-    "Ganga Vihar",
-    "Prestige Towers",
-    "Royal Enclave",
-    "Om Sai Residency",
-    "Krishna Kunj",
-    "Silver Oak CHS",
-    "Palm Grove",
+    "Sai Krupa Apartments", "Shanti Niketan", "Green Park Society", "Lakeview Residency",
+    "Sunshine Heights", "Ganga Vihar", "Prestige Towers", "Royal Enclave", "Om Sai Residency",
+    "Krishna Kunj", "Silver Oak CHS", "Palm Grove",
 )
+
 LANDMARKS = (
-    "Near City Mall",
-    "Opp. SBI Bank",
-    "Behind Hanuman Mandir",
-    "Near Metro Station",
-    "Opp. Bus Depot",
-    "Near Govt. School",
+    "Near City Mall", "Opp. SBI Bank", "Behind Hanuman Mandir", "Near Metro Station",
+    "Opp. Bus Depot", "Near Govt. School",
 )
+
 ORDER_NOTES = (
-    "Please deliver after 6 PM",
-    "Call before delivery",
-    "Gift wrap please",
+    "Please deliver after 6 PM", "Call before delivery", "Gift wrap please",
     "Leave with security guard",
 )
 
 # Warehouses: (name, address1, city, state, code, pincode); the first is primary.
+
 LOCATIONS = (
-    (
-        "Bhiwandi Warehouse",
-        "Gala No. 14, Rajlaxmi Logistics Park, Vadape",
-        "Bhiwandi",
-        "Maharashtra",
-        "MH",
-        "421302",
-    ),
-    (
-        "Bengaluru Fulfilment Centre",
-        "Plot 22, KIADB Industrial Area, Hoskote",
-        "Bengaluru",
-        "Karnataka",
-        "KA",
-        "562114",
-    ),
+    ("Bhiwandi Warehouse", "Gala No. 14, Rajlaxmi Logistics Park, Vadape", "Bhiwandi",
+     "Maharashtra", "MH", "421302"),
+    ("Bengaluru Fulfilment Centre", "Plot 22, KIADB Industrial Area, Hoskote", "Bengaluru",
+     "Karnataka", "KA", "562114"),
 )
+# fmt: on
+
 
 COD_SHARE = 0.6
 PREPAID_GATEWAYS = (("razorpay", 0.65), ("Cashfree", 0.35))

@@ -130,22 +130,21 @@ def _locations(shop: SandboxShop, count: int, now: datetime) -> list[SandboxLoca
 
 def _order_times(
     rng: random.Random, count: int, days: int, now: datetime, tz: ZoneInfo
-) -> list[datetime]:
+) -> list[tuple[datetime, int]]:
+    """``(placed at, days back)`` of ``count`` orders, oldest first: a growth trend over the
+    window and an IST time-of-day profile. The draws do not depend on the date, so a seed
+    always yields the same sequence."""
     today = now.astimezone(tz).date()
-    day_weights = [
-        (1 + 0.6 * (days - back) / days)
-        * (1.2 if (today - timedelta(days=back)).weekday() >= 5 else 1.0)
-        for back in range(days)
-    ]
-    times = []
+    day_weights = [1 + 0.6 * (days - back) / days for back in range(days)]
+    picked = []
     for back in rng.choices(range(days), weights=day_weights, k=count):
         hour = rng.choices(range(24), weights=HOURLY)[0]
+        second, early = rng.randint(0, 3599), timedelta(minutes=rng.randint(2, 180))
         local = datetime.combine(today - timedelta(days=back), datetime.min.time(), tzinfo=tz)
-        moment = (local + timedelta(hours=hour, seconds=rng.randint(0, 3599))).astimezone(UTC)
-        if moment > now - timedelta(minutes=2):
-            moment = now - timedelta(minutes=rng.randint(2, 180))
-        times.append(moment)
-    return sorted(times)
+        moment = (local + timedelta(hours=hour, seconds=second)).astimezone(UTC)
+        # Today's orders cannot be in the future.
+        picked.append((min(moment, now - early) if back == 0 else moment, back))
+    return sorted(picked)
 
 
 def variant_weights(rng: random.Random, catalog: Catalog) -> list[float]:
@@ -258,7 +257,7 @@ def _history(
     primary = {lv.item.variant_id: lv for lv in catalog.levels if lv.location.is_primary}
     customers: dict[int, SandboxCustomer] = {}
     orders, lines = [], []
-    for index, (created, buyer, order_picks) in enumerate(
+    for index, ((created, back), buyer, order_picks) in enumerate(
         zip(times, buyer_index, picks, strict=True)
     ):
         customer = customers.get(buyer)
@@ -283,7 +282,7 @@ def _history(
             created_at=created,
             repeat=customer.updated_at > customer.created_at,
         )
-        apply_history(rng, order, items, now)
+        apply_history(rng, order, items, now, back)
         customer.updated_at = max(customer.updated_at, order.created_at)
         for item in items:
             level = primary.get(item.variant_id)

@@ -74,6 +74,7 @@ def random_address(
 def make_customer(
     rng: random.Random, shop: SandboxShop, customer_id: int, address_id: int, created_at: datetime
 ) -> SandboxCustomer:
+    """An unsaved customer with an Indian name, email, ``+91`` mobile and default address."""
     first, last = rng.choice(data.FIRST_NAMES), rng.choice(data.LAST_NAMES)
     phone = f"+91{rng.choice('9876')}{rng.randint(100000000, 999999999)}"
     email = f"{first.lower()}.{last.lower()}{rng.randint(1, 999)}@{rng.choice(data.EMAIL_DOMAINS)}"
@@ -226,55 +227,59 @@ def compose_order(
 
 
 def apply_history(
-    rng: random.Random, order: SandboxOrder, items: list[SandboxLineItem], now: datetime
+    rng: random.Random,
+    order: SandboxOrder,
+    items: list[SandboxLineItem],
+    now: datetime,
+    days_back: int,
 ) -> None:
-    """Age an order placed at ``order.created_at`` to how it would look ``now``: ~8% cancelled,
-    older ones fulfilled, COD paid on delivery (some RTO stay pending), a few refunds."""
+    """Age an order placed ``days_back`` days ago to how it would look ``now``: ~8% cancelled,
+    older ones fulfilled, COD paid on delivery (some RTO stay pending), a few refunds.
+
+    Every random draw happens whatever the branch, and branches depend on ``days_back`` rather
+    than on the wall clock, so a seed gives the same store whenever it runs."""
+    r_cancel, r_fulfil, r_partial, r_collect, r_refund, r_full = (rng.random() for _ in range(6))
+    first_touch = timedelta(minutes=rng.randint(1, 20))
+    cancel_after = timedelta(minutes=rng.randint(10, 30 * 60))
+    fulfil_after = timedelta(hours=rng.randint(12, 48))
+    deliver_after = timedelta(days=rng.randint(2, 6), hours=rng.randint(0, 12))
+    refund_after = timedelta(days=rng.randint(2, 7))
+    reason = rng.choices(
+        ("CUSTOMER", "INVENTORY", "FRAUD", "DECLINED", "OTHER"), weights=(55, 10, 5, 5, 25)
+    )[0]
+    age = timedelta(days=days_back)
     created = order.created_at
-    age = now - created
-    events = [created + timedelta(minutes=rng.randint(1, 20))]
-    if rng.random() < 0.08:
-        cancelled = min(created + timedelta(minutes=rng.randint(10, 30 * 60)), now)
-        order.cancelled_at = order.closed_at = cancelled
-        order.cancel_reason = rng.choices(
-            ("CUSTOMER", "INVENTORY", "FRAUD", "DECLINED", "OTHER"), weights=(55, 10, 5, 5, 25)
-        )[0]
+    events = [created + first_touch]
+    if r_cancel < 0.08:
+        order.cancelled_at = order.closed_at = order.updated_at = min(created + cancel_after, now)
+        order.cancel_reason = reason
         if order.financial_status == "PAID":
             order.financial_status, order.total_refunded = "REFUNDED", order.total_price
         else:
             order.financial_status = "VOIDED"
         for item in items:
             item.current_quantity = 0
-        order.updated_at = cancelled
         return
-    fulfil = (
-        age > timedelta(days=2)
-        and rng.random() < 0.97
-        or (timedelta(days=1) < age <= timedelta(days=2) and rng.random() < 0.5)
-    )
-    if fulfil:
-        fulfilled = min(created + timedelta(hours=rng.randint(12, 48)), now)
-        partial = len(items) > 1 and rng.random() < 0.03
+    if (days_back >= 2 and r_fulfil < 0.97) or (days_back == 1 and r_fulfil < 0.5):
+        partial = len(items) > 1 and r_partial < 0.03
         for index, item in enumerate(items):
             if not partial or index == 0:
                 item.fulfilled_quantity = item.quantity
         order.fulfillment_status = "PARTIALLY_FULFILLED" if partial else "FULFILLED"
-        order.fulfilled_at = fulfilled
-        events.append(fulfilled)
-        delivered = fulfilled + timedelta(days=rng.randint(2, 6), hours=rng.randint(0, 12))
-        if order.is_cod and delivered <= now and rng.random() > 0.12:
+        order.fulfilled_at = min(created + fulfil_after, now)
+        events.append(order.fulfilled_at)
+        delivered = fulfil_after + deliver_after <= age
+        if order.is_cod and delivered and r_collect > 0.12:
             order.financial_status = "PAID"
-            events.append(delivered)
-        elif not order.is_cod and delivered <= now and rng.random() < 0.04:
-            refunded_at = min(delivered + timedelta(days=rng.randint(2, 7)), now)
-            if rng.random() < 0.5:
+            events.append(created + fulfil_after + deliver_after)
+        elif not order.is_cod and delivered and r_refund < 0.04:
+            if r_full < 0.5:
                 order.financial_status, order.total_refunded = "REFUNDED", order.total_price
             else:
+                last = items[-1]
                 order.financial_status = "PARTIALLY_REFUNDED"
-                order.total_refunded = (
-                    items[-1].price * items[-1].quantity - items[-1].total_discount
-                )
-            events.append(refunded_at)
+                order.total_refunded = last.price * last.quantity - last.total_discount
+            events.append(created + fulfil_after + deliver_after + refund_after)
         if order.fulfillment_status == "FULFILLED" and order.financial_status != "PENDING":
             order.closed_at = min(max(events), now)
     order.updated_at = min(max(events), now)

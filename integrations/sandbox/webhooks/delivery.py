@@ -60,6 +60,7 @@ def _triggered_at(value: datetime) -> str:
 
 
 def headers_for(delivery: SandboxWebhookDelivery, body: bytes) -> dict[str, str]:
+    """The Shopify webhook headers of one attempt of ``delivery`` with raw ``body``."""
     return {
         "Content-Type": "application/json",
         "X-Shopify-Topic": delivery.topic,

@@ -1,0 +1,57 @@
+"""Data of the Shopify sandbox: apps, shops, catalog, stock, orders, webhooks, bulk operations.
+
+Primary keys of Shopify resources are the Shopify numeric ids themselves (``BigIntegerField``,
+allocated by :func:`integrations.sandbox.ids.allocate_ids`, all > 2^53). Money is ``Decimal``
+rupees with two places; timestamps are aware UTC datetimes with whole seconds. These tables
+belong to the simulator only; the hub never reads them.
+"""
+
+from __future__ import annotations
+
+from integrations.sandbox.models.catalog import (
+    SandboxInventoryItem,
+    SandboxInventoryLevel,
+    SandboxLocation,
+    SandboxProduct,
+    SandboxVariant,
+)
+from integrations.sandbox.models.events import (
+    DeliveryStatus,
+    SandboxBulkOperation,
+    SandboxWebhookDelivery,
+    SandboxWebhookSubscription,
+)
+from integrations.sandbox.models.orders import (
+    SandboxCustomer,
+    SandboxLineItem,
+    SandboxOrder,
+)
+from integrations.sandbox.models.store import (
+    SandboxAccessToken,
+    SandboxApp,
+    SandboxAuthCode,
+    SandboxBucket,
+    SandboxIdSequence,
+    SandboxShop,
+)
+
+__all__ = [
+    "DeliveryStatus",
+    "SandboxAccessToken",
+    "SandboxApp",
+    "SandboxAuthCode",
+    "SandboxBucket",
+    "SandboxBulkOperation",
+    "SandboxCustomer",
+    "SandboxIdSequence",
+    "SandboxInventoryItem",
+    "SandboxInventoryLevel",
+    "SandboxLineItem",
+    "SandboxLocation",
+    "SandboxOrder",
+    "SandboxProduct",
+    "SandboxShop",
+    "SandboxVariant",
+    "SandboxWebhookDelivery",
+    "SandboxWebhookSubscription",
+]

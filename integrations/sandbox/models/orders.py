@@ -1,0 +1,129 @@
+"""Customers, orders and line items of a shop."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import models
+
+from integrations.sandbox.models.catalog import SandboxProduct, SandboxVariant, money_field
+from integrations.sandbox.models.store import SandboxShop
+
+
+class SandboxCustomer(models.Model):
+    """A buyer. ``address`` is the default address in REST shape (snake_case keys, incl. ``id``)."""
+
+    id = models.BigIntegerField(primary_key=True)
+    shop = models.ForeignKey(SandboxShop, on_delete=models.CASCADE, related_name="customers")
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    email = models.EmailField()
+    phone = models.CharField(max_length=40)
+    address = models.JSONField(default=dict)
+    accepts_marketing = models.BooleanField(default=False)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+class SandboxOrder(models.Model):
+    """An order. Statuses use the GraphQL enum values (``PAID``, ``UNFULFILLED``…); amounts are
+    GST-inclusive rupees: ``total_price = subtotal + total_shipping`` where ``subtotal`` is the
+    line items after discounts, and ``total_tax`` is the GST contained in them.
+    ``shipping_address``/``billing_address`` are REST-shaped dicts; ``discount_codes`` is a list
+    of ``{"code", "amount", "type"}``."""
+
+    id = models.BigIntegerField(primary_key=True)
+    shop = models.ForeignKey(SandboxShop, on_delete=models.CASCADE, related_name="orders")
+    number = models.PositiveIntegerField()
+    customer = models.ForeignKey(
+        SandboxCustomer, on_delete=models.SET_NULL, null=True, blank=True, related_name="orders"
+    )
+    email = models.CharField(max_length=254, blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    token = models.CharField(max_length=32)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    processed_at = models.DateTimeField()
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.CharField(max_length=20, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    fulfilled_at = models.DateTimeField(null=True, blank=True)
+    financial_status = models.CharField(max_length=20)
+    fulfillment_status = models.CharField(max_length=20)
+    currency = models.CharField(max_length=3, default="INR")
+    payment_gateway_names = models.JSONField(default=list)
+    tags = models.JSONField(default=list)
+    test = models.BooleanField(default=False)
+    source_name = models.CharField(max_length=40, default="web")
+    note = models.TextField(blank=True)
+    subtotal = money_field()
+    total_discounts = money_field(default=Decimal("0"))
+    total_shipping = money_field(default=Decimal("0"))
+    total_tax = money_field(default=Decimal("0"))
+    total_price = money_field()
+    total_refunded = money_field(default=Decimal("0"))
+    shipping_title = models.CharField(max_length=100, default="Standard Shipping")
+    shipping_line_id = models.BigIntegerField()
+    shipping_address = models.JSONField(default=dict)
+    billing_address = models.JSONField(default=dict)
+    discount_codes = models.JSONField(default=list)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "number"], name="sandbox_order_number_uniq")
+        ]
+        indexes = [
+            models.Index(fields=["shop", "updated_at", "id"]),
+            models.Index(fields=["shop", "created_at", "id"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return f"#{self.number}"
+
+    @property
+    def is_cod(self) -> bool:
+        return "Cash on Delivery (COD)" in self.payment_gateway_names
+
+
+class SandboxLineItem(models.Model):
+    """One order line. ``price`` is the GST-inclusive unit price before discounts,
+    ``total_discount`` the line's share of discounts; ``tax_lines`` a list of
+    ``{"title": "IGST", "rate": "0.12", "amount": "107.04"}``."""
+
+    id = models.BigIntegerField(primary_key=True)
+    order = models.ForeignKey(SandboxOrder, on_delete=models.CASCADE, related_name="line_items")
+    variant = models.ForeignKey(
+        SandboxVariant, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    product = models.ForeignKey(
+        SandboxProduct, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    position = models.PositiveIntegerField()
+    sku = models.CharField(max_length=100)
+    title = models.CharField(max_length=255)
+    variant_title = models.CharField(max_length=255, blank=True)
+    vendor = models.CharField(max_length=200)
+    quantity = models.PositiveIntegerField()
+    current_quantity = models.PositiveIntegerField()
+    fulfilled_quantity = models.PositiveIntegerField(default=0)
+    price = money_field()
+    total_discount = money_field(default=Decimal("0"))
+    tax_lines = models.JSONField(default=list)
+    grams = models.PositiveIntegerField(default=300)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.sku} × {self.quantity}"
+
+    @property
+    def name(self) -> str:
+        return f"{self.title} - {self.variant_title}" if self.variant_title else self.title

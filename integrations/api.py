@@ -49,6 +49,8 @@ def _pick_account(request: Request, provider: str) -> ChannelAccount:
     account_id = request.data.get("account_id") if request.method == "POST" else None
     account_id = account_id or request.query_params.get("account_id")
     if account_id:
+        if not str(account_id).isdigit():
+            raise serializers.ValidationError({"account_id": "Must be an account id (a number)."})
         account = accounts.filter(pk=account_id).first()
     else:
         account = accounts.exclude(status="disconnected").order_by("-pk").first()

@@ -205,13 +205,14 @@ def watch_runs(
 
 
 def wait_for_webhooks(since_pk: int, expected: int, timeout: float = 120) -> list[WebhookEvent]:
-    """Wait until ``expected`` events newer than ``since_pk`` are processed (or failed)."""
+    """Wait until at least ``expected`` events newer than ``since_pk`` arrived and none of them
+    is still waiting to be processed (a worker may process them after the answer)."""
     started = time.monotonic()
     events: list[WebhookEvent] = []
     while time.monotonic() - started < timeout:
         events = list(WebhookEvent.objects.filter(pk__gt=since_pk))
-        settled = [e for e in events if e.status != WebhookStatus.RECEIVED]
-        if len(settled) >= expected:
+        pending = [e for e in events if e.status == WebhookStatus.RECEIVED]
+        if len(events) >= expected and not pending:
             return events
         time.sleep(0.3)
     return events

@@ -9,43 +9,27 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import wraps
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Max
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.decorators import merchant_required
 from integrations.catalog import SECTION_TITLES
 from integrations.connectors.base import Connector, ConnectType, CredentialField, ProviderKind
 from integrations.models import ACTIVE_SYNC_STATUSES, ChannelAccount, SyncRun
 from integrations.registry import CONNECTORS
+from integrations.selectors import latest_runs
 from integrations.services.sync import request_sync, streams_for
 
 STATUS_TEMPLATE = "integrations/_account_status.html"
 HEX_COLOR = re.compile(r"#([0-9a-fA-F]{2})([0-9a-fA-F]{2})([0-9a-fA-F]{2})")
-
-
-def merchant_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Login required; a signed-in user with no membership gets the friendly "no merchant"
-    page (HTTP 403) instead of an empty dashboard."""
-
-    @login_required
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if getattr(request, "merchant", None) is None:
-            return render(request, "dashboard/no_merchant.html", status=403)
-        return view(request, *args, **kwargs)
-
-    return wrapped
 
 
 @dataclass
@@ -114,24 +98,6 @@ class ProviderCard:
         linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
         luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
         return "#111827" if luminance > 0.4 else "#ffffff"
-
-
-def latest_runs(accounts: Iterable[ChannelAccount]) -> dict[int, list[SyncRun]]:
-    """The newest run of each (account, stream), by account id, streams in name order — two
-    queries however many runs the accounts have accumulated."""
-    account_ids = [a.pk for a in accounts]
-    if not account_ids:
-        return {}
-    newest = (
-        SyncRun.objects.filter(account_id__in=account_ids)
-        .values("account_id", "stream")
-        .annotate(last_pk=Max("pk"))
-        .values("last_pk")
-    )
-    by_account: dict[int, list[SyncRun]] = defaultdict(list)
-    for run in SyncRun.objects.filter(pk__in=newest).order_by("stream"):
-        by_account[run.account_id].append(run)
-    return by_account
 
 
 def oauth_install_url(connector: type[Connector]) -> str:

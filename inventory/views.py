@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from integrations.views import merchant_required
+from accounts.decorators import merchant_required
 from inventory.selectors import stock_list
 
 PAGE_SIZE = 50

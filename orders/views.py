@@ -14,9 +14,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from accounts.decorators import merchant_required
 from integrations.dto import OrderStatus, PaymentMethod
 from integrations.registry import CONNECTORS
-from integrations.views import merchant_required
 from orders.models import Order
 from orders.selectors import order_detail, order_list
 

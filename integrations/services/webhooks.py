@@ -33,6 +33,7 @@ from integrations.models import (
     AccountStatus,
     ChannelAccount,
     ComplianceRequest,
+    ProviderAppCredential,
     SyncLog,
     WebhookEvent,
     WebhookStatus,
@@ -95,6 +96,28 @@ def shopify_candidate_secrets(shop: str) -> tuple[list[str], list[ChannelAccount
     return list(dict.fromkeys(secrets)), accounts
 
 
+def _signed_by_own_secret(
+    body: bytes, signature: str, accounts: list[ChannelAccount]
+) -> list[ChannelAccount]:
+    """The accounts whose own secret (custom-app ``api_secret_key`` or their merchant's app
+    credential) verifies the delivery; empty when only a shared app secret does."""
+    signed = []
+    for account in accounts:
+        try:
+            own = [account.get_credentials().get("api_secret_key") or ""]
+        except Exception:  # noqa: BLE001 - undecryptable: this account's secret cannot match
+            own = []
+        own += [
+            cred.get_credentials().get("api_secret") or ""
+            for cred in ProviderAppCredential.objects.filter(
+                provider="shopify", merchant_id=account.merchant_id
+            )
+        ]
+        if verify_webhook_hmac(body, signature, own):
+            signed.append(account)
+    return signed
+
+
 def webhook_receive(*, provider: str, headers: Mapping[str, str], body: bytes) -> ReceiveOutcome:
     """Verify and store one delivery. See the module docstring for the rules."""
     if provider != "shopify":
@@ -104,6 +127,10 @@ def webhook_receive(*, provider: str, headers: Mapping[str, str], body: bytes) -
     secrets, accounts = shopify_candidate_secrets(shop)
     if not verify_webhook_hmac(body, signature, secrets):
         return ReceiveOutcome(401, None, "Invalid or missing webhook signature.")
+    if len(accounts) > 1:
+        # Several merchants hold this shop: a delivery signed with one merchant's own secret
+        # belongs to that merchant only, never to whichever account is oldest.
+        accounts = _signed_by_own_secret(body, signature, accounts) or accounts
     topic = _shopify_header(headers, "topic")
     event_id = _shopify_header(headers, "event-id")
     delivery_id = _shopify_header(headers, "webhook-id")

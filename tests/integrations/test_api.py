@@ -569,3 +569,21 @@ def test_order_detail_has_items_history_and_money_as_strings(api_client, account
     assert "status_events" in body
     assert "raw" in body
     assert json.dumps(body).count(TOKEN) == 0
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "body"),
+    [
+        ("post", "/api/integrations/providers/shopify/disconnect", {"account_id": "abc"}),
+        ("post", "/api/integrations/providers/shopify/sync", {"account_id": "abc"}),
+        ("post", "/api/integrations/providers/shopify/test", {"account_id": "1e3"}),
+        ("post", "/api/integrations/shopify/register-webhooks", {"account_id": "1; drop"}),
+        ("get", "/api/integrations/shopify/inventory?account_id=abc", None),
+    ],
+)
+def test_a_non_numeric_account_id_is_400_naming_the_field(api_client, account, method, url, body):
+    response = getattr(api_client, method)(url, body, format="json")
+    assert response.status_code == 400
+    assert "account_id" in response.json()
+    account.refresh_from_db()
+    assert account.status == AccountStatus.CONNECTED

@@ -181,6 +181,30 @@ def test_a_secret_of_another_shops_account_does_not_verify(deliver, account):
     assert WebhookEvent.objects.count() == 0
 
 
+@pytest.mark.parametrize(
+    ("secret", "owner"),
+    [
+        (SHOP_SECRET, "a"),
+        ("b-custom-app-secret", "b"),
+        ("b-merchant-app-secret", "b"),
+        (PLATFORM_SECRET, "a"),  # a shared app secret: the oldest connected account
+    ],
+)
+def test_when_two_merchants_hold_one_shop_the_signing_secret_decides_the_owner(
+    deliver, account, secret, owner
+):
+    other = ChannelAccountFactory(
+        external_id=SHOP, credentials={"access_token": "t", "api_secret_key": "b-custom-app-secret"}
+    )
+    app = ProviderAppCredential(merchant=other.merchant, provider="shopify", api_key="kb")
+    app.set_credentials({"api_secret": "b-merchant-app-secret"})
+    app.save()
+    assert deliver(open_order_body(), secret=secret).status_code == 200
+    expected = {"a": account, "b": other}[owner]
+    assert only_event().account_id == expected.pk
+    assert list(Order.objects.values_list("merchant_id", flat=True)) == [expected.merchant_id]
+
+
 def test_the_settings_secret_is_not_accepted_when_it_is_empty(deliver, account, settings):
     settings.SHOPIFY_API_SECRET = ""
     assert deliver(open_order_body(), secret="").status_code == 401

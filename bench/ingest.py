@@ -12,6 +12,7 @@ configured database (``DATABASE_URL``), then upserts the same order rows with on
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import time
 from datetime import UTC, datetime, timedelta
@@ -37,7 +38,7 @@ from integrations.models import ChannelAccount  # noqa: E402
 from inventory.models import Product, StockLevel, Variant  # noqa: E402
 from inventory.services import default_warehouse  # noqa: E402
 from orders.models import Order  # noqa: E402
-from orders.services import orders_import  # noqa: E402
+from orders.services import order_values, orders_import  # noqa: E402
 
 CITIES = [
     ("Mumbai", "Maharashtra", "MH", "400001"),
@@ -116,82 +117,26 @@ def bench_service(account, orders: list[OrderDTO], page: int) -> float:
 def bench_raw(account, orders: list[OrderDTO]) -> float:
     """One executemany upsert of the same order rows (no items, no stock) on the raw driver."""
     table = Order._meta.db_table
-    cols = [
-        "merchant_id",
-        "account_id",
-        "channel",
-        "external_id",
-        "order_number",
-        "placed_at",
-        "source_updated_at",
-        "status",
-        "financial_status",
-        "fulfillment_status",
-        "payment_method",
-        "payment_gateway",
-        "currency",
-        "subtotal",
-        "discount_total",
-        "shipping_total",
-        "tax_total",
-        "total",
-        "customer_external_id",
-        "customer_name",
-        "customer_email",
-        "customer_phone",
-        "ship_name",
-        "ship_city",
-        "ship_state",
-        "ship_state_code",
-        "ship_pincode",
-        "ship_country",
-        "tags",
-        "is_test",
-        "stock_reserved",
-        "raw",
-        "created_at",
-        "updated_at",
-    ]
     now = datetime.now(UTC)
-    rows = [
-        (
-            account.merchant_id,
-            account.pk,
-            "bench",
-            o.external_id,
-            o.order_number,
-            o.placed_at,
-            o.updated_at,
-            o.status,
-            "",
-            "",
-            o.payment_method,
-            "",
-            "INR",
-            o.subtotal,
-            o.discount_total,
-            o.shipping_total,
-            o.tax_total,
-            o.total,
-            "",
-            o.customer_name,
-            o.customer_email,
-            "",
-            o.ship_to.name,
-            o.ship_to.city,
-            o.ship_to.state,
-            o.ship_to.state_code,
-            o.ship_to.pincode,
-            "IN",
-            "[]",
-            False,
-            False,
-            '{"raw": true}',
-            now,
-            now,
+    rows = []
+    for o in orders:
+        values = order_values(o)
+        values["raw"] = json.dumps(values["raw"])
+        values["tags"] = json.dumps(values["tags"])
+        rows.append(
+            {
+                "merchant_id": account.merchant_id,
+                "account_id": account.pk,
+                "channel": "bench",
+                "external_id": o.external_id,
+                "stock_reserved": False,
+                "created_at": now,
+                "updated_at": now,
+                **values,
+            }
         )
-        for o in orders
-    ]
+    cols = list(rows[0])
+    rows = [tuple(r[c] for c in cols) for r in rows]
     ph = "%s" if connection.vendor == "postgresql" else "?"
     updates = ", ".join(f"{c} = excluded.{c}" for c in cols[4:] if c != "created_at")
     sql = (

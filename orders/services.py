@@ -59,7 +59,8 @@ ORDER_FIELDS = (
 )
 
 
-def _order_values(dto: OrderDTO) -> dict:
+def order_values(dto: OrderDTO) -> dict:
+    """The ``Order`` columns an ``OrderDTO`` sets (everything but ids and bookkeeping)."""
     ship = dto.ship_to
     return {
         "order_number": dto.order_number[:100],
@@ -159,7 +160,7 @@ def _import_batch(*, account, orders: Sequence[OrderDTO], source: str) -> Import
     to_update: list[tuple[Order, OrderDTO, str, bool]] = []
     for external_id, dto in newest.items():
         order = existing.get(external_id)
-        values = _order_values(dto)
+        values = order_values(dto)
         if order is None:
             reserve = dto.status in OrderStatus.OPEN
             to_create.append(

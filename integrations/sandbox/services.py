@@ -86,8 +86,8 @@ def seed_shop(
 ) -> SandboxShop:
     """Seed a deterministic Indian D2C store (see :mod:`integrations.sandbox.seed`) and register
     the app from ``settings.SHOPIFY_API_KEY``/``SHOPIFY_API_SECRET``. ``progress(done,
-    total)`` is called as products, variants and orders are built. An already seeded shop is
-    returned unchanged unless ``reset``."""
+    total)`` is called as products, variants and orders are built. A shop that already has
+    products keeps its data unless ``reset`` (only its bucket settings are applied)."""
     if not oauth.SHOP_DOMAIN_RE.match(shop):
         raise ValueError(f"{shop!r} is not a *.myshopify.com domain")
     register_app(api_key=settings.SHOPIFY_API_KEY, api_secret=settings.SHOPIFY_API_SECRET)

@@ -287,3 +287,12 @@ def test_every_resolver_is_attached_to_a_real_schema_field(store):
         for field_name, resolver in fields.items():
             assert schema.type_map[type_name].fields[field_name].resolve is resolver
     assert set(type_names.values()) <= set(resolvers)
+
+
+def test_a_cursor_from_another_sort_order_is_rejected(gql):
+    by_date = gql(ORDER_IDS, {"first": 1})["data"]["orders"]["pageInfo"]["endCursor"]
+    body = gql(
+        "query($c: String) { orders(first: 1, after: $c, sortKey: ID) { nodes { id } } }",
+        {"c": by_date},
+    )
+    assert body["errors"][0]["message"].startswith("Invalid cursor")

@@ -67,6 +67,9 @@ def test_counts_and_catalog_shape(store):
         assert len(digits) == 13
         assert variant.barcode.startswith("890")
         assert sum(d * (3 if i % 2 else 1) for i, d in enumerate(digits)) % 10 == 0
+        if variant.compare_at_price is not None:
+            assert variant.compare_at_price > variant.price
+            assert str(variant.compare_at_price).endswith("9.00")
         assert str(variant.price).endswith("9.00")
         assert 349 <= variant.price <= 5099
     assert len(set(variants.values_list("sku", flat=True))) == variants.count()

@@ -27,19 +27,30 @@ MAX_PAGE_SIZE = 250
 
 @dataclass(frozen=True)
 class Sort:
-    """Ordering of a connection: model field, and how to turn a value into cursor JSON."""
+    """Ordering of a connection: model field and its kind (``"int"``, ``"str"`` or
+    ``"datetime"``), which decides how a value is written into and read from a cursor."""
 
     field: str
-    is_datetime: bool = False
+    kind: str = "int"
 
     def value_of(self, record: Any) -> Any:
         return getattr(record, self.field)
 
     def dump(self, value: Any) -> Any:
-        return value.isoformat() if self.is_datetime else value
+        return value.isoformat() if self.kind == "datetime" else value
 
     def load(self, raw: Any) -> Any:
-        return datetime.fromisoformat(raw) if self.is_datetime else raw
+        """The sort value of a cursor; ``ValueError``/``TypeError`` when it is not of this
+        sort's kind (a cursor from another sort order)."""
+        if self.kind == "datetime":
+            return datetime.fromisoformat(raw)
+        if self.kind == "int":
+            if isinstance(raw, bool) or not isinstance(raw, int):
+                raise TypeError(raw)
+            return raw
+        if not isinstance(raw, str):
+            raise TypeError(raw)
+        return raw
 
 
 BY_ID = Sort("id")

@@ -37,17 +37,17 @@ Resolver = Callable[..., Any]
 DEFAULT_COUNT_LIMIT = 10000
 
 ORDER_SORTS = {
-    "PROCESSED_AT": Sort("processed_at", is_datetime=True),
-    "CREATED_AT": Sort("created_at", is_datetime=True),
-    "UPDATED_AT": Sort("updated_at", is_datetime=True),
+    "PROCESSED_AT": Sort("processed_at", kind="datetime"),
+    "CREATED_AT": Sort("created_at", kind="datetime"),
+    "UPDATED_AT": Sort("updated_at", kind="datetime"),
     "ID": BY_ID,
     "ORDER_NUMBER": Sort("number"),
 }
 PRODUCT_SORTS = {
     "ID": BY_ID,
-    "UPDATED_AT": Sort("updated_at", is_datetime=True),
-    "CREATED_AT": Sort("created_at", is_datetime=True),
-    "TITLE": Sort("title"),
+    "UPDATED_AT": Sort("updated_at", kind="datetime"),
+    "CREATED_AT": Sort("created_at", kind="datetime"),
+    "TITLE": Sort("title", kind="str"),
 }
 
 ORDER_SEARCH: dict[str, search.FieldFilter] = {
@@ -223,7 +223,7 @@ def _locations(root: Any, info: GraphQLResolveInfo, **args: Any) -> dict[str, An
         {"name": search.text_filter("name"), "": search.text_filter("name")},
         args.get("query"),
     )
-    sorts = {"NAME": Sort("name"), "ID": BY_ID}
+    sorts = {"NAME": Sort("name", kind="str"), "ID": BY_ID}
     return paginate_queryset(info, qs, args, _sort(sorts, args.get("sortKey")))
 
 
@@ -236,7 +236,7 @@ def _webhook_subscriptions(root: Any, info: GraphQLResolveInfo, **args: Any) -> 
         qs = qs.filter(callback_url=args["callbackUrl"])
     if args.get("format"):
         qs = qs.filter(format=args["format"])
-    sorts = {"CREATED_AT": Sort("created_at", is_datetime=True), "ID": BY_ID}
+    sorts = {"CREATED_AT": Sort("created_at", kind="datetime"), "ID": BY_ID}
     return paginate_queryset(info, qs, args, _sort(sorts, args.get("sortKey")))
 
 

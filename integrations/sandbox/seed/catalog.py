@@ -46,7 +46,9 @@ def ean13(rng: random.Random) -> str:
 def price_ending_in_9(rng: random.Random, low: int, high: int) -> Decimal:
     """A price in [low, high] rounded to the 49/99 endings Indian stores use."""
     value = round(rng.uniform(low, high) / 50) * 50 - 1
-    return Decimal(max(value, low))
+    while value < low:
+        value += 50
+    return Decimal(value)
 
 
 def _code(value: str) -> str:
@@ -123,7 +125,7 @@ def build_catalog(
     item_ids = iter(allocate_ids("InventoryItem", sum(counts)))
     for (template, title, code), palette, count in zip(styles, palettes, counts, strict=True):
         created = now - timedelta(days=days + rng.randint(30, 400), minutes=rng.randint(0, 1440))
-        updated = created + (now - created) * rng.uniform(0.6, 1.0)
+        updated = (created + (now - created) * rng.uniform(0.6, 1.0)).replace(microsecond=0)
         base = price_ending_in_9(rng, *template.price_range)
         product = SandboxProduct(
             id=next(product_ids),

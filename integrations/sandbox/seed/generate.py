@@ -191,7 +191,7 @@ def seed(
     progress: Progress | None,
 ) -> SandboxShop:
     """Create (or with ``reset``, recreate) the data of shop ``domain``. A shop that already
-    has products is returned unchanged unless ``reset`` is true."""
+    has products keeps its data unless ``reset`` is true; its bucket settings are applied."""
     rng = random.Random(seed)  # noqa: S311 - reproducible fake data, not secrets
     now = clock.now()
     report = progress or (lambda done, total: None)

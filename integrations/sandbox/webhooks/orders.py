@@ -23,27 +23,28 @@ from integrations.sandbox.models import SandboxCustomer, SandboxLineItem, Sandbo
 ZERO = Decimal("0")
 
 
+# REST address keys (customer default addresses omit the coordinates).
+ADDRESS_KEYS = (
+    "first_name",
+    "last_name",
+    "name",
+    "company",
+    "address1",
+    "address2",
+    "city",
+    "province",
+    "province_code",
+    "zip",
+    "country",
+    "country_code",
+    "phone",
+)
+
+
 def _address(data: dict[str, Any]) -> dict[str, Any] | None:
     if not data:
         return None
-    keys = (
-        "first_name",
-        "last_name",
-        "name",
-        "company",
-        "address1",
-        "address2",
-        "city",
-        "province",
-        "province_code",
-        "zip",
-        "country",
-        "country_code",
-        "phone",
-        "latitude",
-        "longitude",
-    )
-    return {key: data.get(key) for key in keys}
+    return {key: data.get(key) for key in (*ADDRESS_KEYS, "latitude", "longitude")}
 
 
 def _customer(customer: SandboxCustomer | None, tz: str, currency: str) -> dict[str, Any] | None:
@@ -52,24 +53,7 @@ def _customer(customer: SandboxCustomer | None, tz: str, currency: str) -> dict[
     default_address = {
         "id": customer.address["id"],
         "customer_id": customer.id,
-        **{
-            k: customer.address.get(k)
-            for k in (
-                "first_name",
-                "last_name",
-                "name",
-                "company",
-                "address1",
-                "address2",
-                "city",
-                "province",
-                "province_code",
-                "zip",
-                "country",
-                "country_code",
-                "phone",
-            )
-        },
+        **{k: customer.address.get(k) for k in ADDRESS_KEYS},
         "country_name": customer.address.get("country"),
         "default": True,
     }

@@ -8,8 +8,9 @@ of 250 orders with their items, movements and history that decides whether the i
 hundreds or thousands of orders a second (``bench/ingest.py``). Other databases use
 ``bulk_create``.
 
-Only for plain inserts of rows known to be new; a unique violation raises ``IntegrityError``
-like any insert (the order import retries the batch).
+Only for plain inserts of rows known to be new, given as ``{attname: value}`` dicts; a
+unique violation raises ``IntegrityError`` like any insert (the order import retries the
+batch).
 """
 
 from __future__ import annotations
@@ -54,31 +55,6 @@ def _copy(model: type[models.Model], count: int, rows: Iterable[list[Any]]) -> l
         except errors.UniqueViolation as exc:
             raise IntegrityError(str(exc)) from exc
     return ids
-
-
-def insert_new(model: type[models.Model], objs: Sequence[models.Model]) -> None:
-    """Insert unsaved instances and set their ``pk``; auto_now fields get now."""
-    if not objs:
-        return
-    if connection.vendor != "postgresql":
-        model.objects.bulk_create(objs)
-        return
-    fields = _insert_fields(model)
-    now = timezone.now()
-
-    def values(obj: models.Model) -> list[Any]:
-        row = []
-        for field in fields:
-            if _is_auto_time(field):
-                setattr(obj, field.attname, now)
-            row.append(getattr(obj, field.attname))
-        return row
-
-    ids = _copy(model, len(objs), (values(o) for o in objs))
-    for pk, obj in zip(ids, objs, strict=True):
-        obj.pk = pk
-        obj._state.adding = False
-        obj._state.db = connection.alias
 
 
 def insert_rows(model: type[models.Model], rows: Sequence[Mapping[str, Any]]) -> list[int]:

@@ -214,7 +214,11 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.server": {"level": "WARNING"}},
+    "loggers": {
+        "django.server": {"level": "WARNING"},
+        # urllib3 logs full URLs (query strings included) at DEBUG: never let that through.
+        "urllib3": {"level": "WARNING"},
+    },
 }
 
 if not CREDENTIALS_ENCRYPTION_KEYS:

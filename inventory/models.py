@@ -136,7 +136,10 @@ class StockMovement(models.Model):
 
     ``reference`` names the cause, e.g. ``order:123`` or ``shopify-import:<account id>``."""
 
-    warehouse = models.ForeignKey(Warehouse, on_delete=models.CASCADE, related_name="movements")
+    # No warehouse index: the ledger is append-heavy and read by variant or reference.
+    warehouse = models.ForeignKey(
+        Warehouse, on_delete=models.CASCADE, related_name="movements", db_index=False
+    )
     variant = models.ForeignKey(Variant, on_delete=models.CASCADE, related_name="movements")
     kind = models.CharField(max_length=20, choices=MovementKind.choices)
     on_hand_delta = models.IntegerField(default=0)

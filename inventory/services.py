@@ -64,18 +64,17 @@ def stock_apply(*, warehouse: Warehouse, changes: Sequence[StockChange]) -> None
         totals[change.variant_id][0] += change.on_hand_delta
         totals[change.variant_id][1] += change.reserved_delta
     with transaction.atomic():
-        StockLevel.objects.bulk_create(
-            [StockLevel(warehouse=warehouse, variant_id=v) for v in totals],
-            ignore_conflicts=True,
-        )
         # Row locks in primary-key order: concurrent imports touching overlapping variants
-        # queue behind each other instead of deadlocking (DESIGN.md "Data rules").
-        list(
-            StockLevel.objects.select_for_update()
-            .filter(warehouse=warehouse, variant_id__in=list(totals))
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
+        # queue behind each other instead of deadlocking (DESIGN.md "Data rules"). Levels that
+        # do not exist yet are created, then locked the same way.
+        locked = _lock_levels(warehouse, totals)
+        missing = [v for v in totals if v not in locked]
+        if missing:
+            StockLevel.objects.bulk_create(
+                [StockLevel(warehouse=warehouse, variant_id=v) for v in missing],
+                ignore_conflicts=True,
+            )
+            _lock_levels(warehouse, missing)
         _add_stock_deltas(warehouse.pk, totals)
         insert_rows(
             StockMovement,
@@ -92,6 +91,16 @@ def stock_apply(*, warehouse: Warehouse, changes: Sequence[StockChange]) -> None
                 if c.on_hand_delta or c.reserved_delta
             ],
         )
+
+
+def _lock_levels(warehouse: Warehouse, variant_ids) -> set[int]:
+    """Lock the warehouse's levels of ``variant_ids`` (pk order); returns the variant ids found."""
+    return set(
+        StockLevel.objects.select_for_update()
+        .filter(warehouse=warehouse, variant_id__in=list(variant_ids))
+        .order_by("pk")
+        .values_list("variant_id", flat=True)
+    )
 
 
 def _add_stock_deltas(warehouse_id: int, totals: dict[int, list[int]]) -> None:

@@ -18,16 +18,24 @@ class Order(models.Model):
     the channel payload for audit (personal data in it is erased on a redact request).
     """
 
-    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="orders")
-    account = models.ForeignKey(
-        "integrations.ChannelAccount", on_delete=models.CASCADE, related_name="orders"
+    # Indexes are kept to what queries need (each one costs every insert of the import path):
+    # the merchant FK is covered by (merchant, -placed_at), the account FK by the unique
+    # (account, external_id).
+    merchant = models.ForeignKey(
+        Merchant, on_delete=models.CASCADE, related_name="orders", db_index=False
     )
-    channel = models.CharField(max_length=40, db_index=True)
+    account = models.ForeignKey(
+        "integrations.ChannelAccount",
+        on_delete=models.CASCADE,
+        related_name="orders",
+        db_index=False,
+    )
+    channel = models.CharField(max_length=40)
     external_id = models.CharField(max_length=255)
     order_number = models.CharField(max_length=100)
-    placed_at = models.DateTimeField(db_index=True)
+    placed_at = models.DateTimeField()
     source_updated_at = models.DateTimeField()
-    status = models.CharField(max_length=30, choices=OrderStatus.CHOICES, db_index=True)
+    status = models.CharField(max_length=30, choices=OrderStatus.CHOICES)
     financial_status = models.CharField(max_length=40, blank=True)
     fulfillment_status = models.CharField(max_length=40, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
@@ -39,7 +47,7 @@ class Order(models.Model):
     shipping_total = MoneyField()
     tax_total = MoneyField()
     total = MoneyField()
-    customer_external_id = models.CharField(max_length=255, blank=True, db_index=True)
+    customer_external_id = models.CharField(max_length=255, blank=True)
     customer_name = models.CharField(max_length=255, blank=True)
     customer_email = models.CharField(max_length=255, blank=True)
     customer_phone = models.CharField(max_length=50, blank=True)
@@ -77,9 +85,10 @@ class OrderItem(models.Model):
     """One line: ``unit_price`` per unit before discount; ``discount`` and ``tax`` are line
     totals; ``variant`` is matched by SKU when the catalog has it."""
 
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items")
+    # The order FK is covered by the unique (order, external_id) index.
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items", db_index=False)
     external_id = models.CharField(max_length=255)
-    sku = models.CharField(max_length=255, blank=True, db_index=True)
+    sku = models.CharField(max_length=255, blank=True)
     variant = models.ForeignKey(
         "inventory.Variant", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -97,6 +106,8 @@ class OrderItem(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["order", "external_id"], name="uniq_order_item")
         ]
+        # One plain index (``db_index`` would add a second, LIKE-pattern one on PostgreSQL).
+        indexes = [models.Index(fields=["sku"], name="orders_item_sku_idx")]
 
     def __str__(self) -> str:
         return f"{self.sku} × {self.quantity}"

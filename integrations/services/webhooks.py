@@ -318,16 +318,26 @@ def _compliance(event: WebhookEvent, body: dict[str, Any]) -> None:
         event.body = json.dumps({"shop_domain": shop, "redacted": True})
         event.save(update_fields=["body"])
     else:  # shop/redact
-        count = len(accounts)
+        # Shopify sends this 48 h after the app was uninstalled. Erase the account the delivery
+        # belongs to and any account of the shop that is no longer connected; another
+        # merchant's live connection to the same shop (its own custom app) is not ours to erase.
+        doomed = [
+            a for a in accounts if a.pk == event.account_id or a.status != AccountStatus.CONNECTED
+        ]
         scrubbed = (
             WebhookEvent.objects.filter(shop_domain=shop)
+            .filter(Q(account__in=doomed) | Q(account__isnull=True))
             .exclude(pk=event.pk)
             .update(body=json.dumps({"redacted": True}), headers={})
         )
-        for account in accounts:
+        for account in doomed:
             account.delete()  # cascades to orders, listings, levels, sync runs, subscriptions
+        kept = len(accounts) - len(doomed)
         record.account = None
-        record.outcome = f"Deleted {count} accounts and their data; scrubbed {scrubbed} events."
+        record.outcome = (
+            f"Deleted {len(doomed)} accounts and their data; scrubbed {scrubbed} events; "
+            f"kept {kept} connected account(s) of other merchants."
+        )
     record.save()
 
 

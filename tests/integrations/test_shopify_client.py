@@ -3,6 +3,8 @@ shrinking, against a scripted server on loopback with a fake clock."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from integrations.connectors.shopify import queries
@@ -293,8 +295,6 @@ def test_paged_gives_up_when_a_single_record_is_too_costly(connector, scripted_s
 
 
 def test_fetch_orders_sends_the_incremental_search_and_cursor(connector, scripted_server):
-    from datetime import UTC, datetime
-
     scripted_server.script(ok(EMPTY_ORDERS, requested=10, available=1000.0))
     connector.fetch_orders(since=datetime(2026, 11, 1, 4, 30, tzinfo=UTC), cursor="abc")
     variables = scripted_server.requests[0].json()["variables"]

@@ -509,6 +509,27 @@ def test_shop_redact_deletes_the_shops_account_and_orders(deliver, account, merc
     assert "Deleted 1 accounts" in request.outcome
 
 
+def test_shop_redact_keeps_another_merchants_live_connection_to_the_same_shop(
+    deliver, account, other_membership
+):
+    """Another merchant connected the same shop with its own custom app and is still
+    connected: the redact for our (uninstalled) app must not erase its data."""
+    theirs = ChannelAccountFactory(
+        merchant=other_membership.merchant,
+        external_id=SHOP,
+        credentials={"access_token": "shpat_theirs", "api_secret_key": "their-own-secret"},
+    )
+    deliver(open_order_body(), secret="their-own-secret")
+    assert Order.objects.filter(account=theirs).count() == 1
+
+    deliver({"shop_id": 954889, "shop_domain": SHOP}, topic="shop/redact")
+
+    assert not ChannelAccount.objects.filter(pk=account.pk).exists()
+    assert ChannelAccount.objects.filter(pk=theirs.pk).exists()
+    assert Order.objects.filter(account=theirs).count() == 1
+    assert "kept 1 connected account" in ComplianceRequest.objects.get().outcome
+
+
 @pytest.mark.postgres
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL unique-index waits")
 @pytest.mark.django_db(transaction=True)

@@ -14,6 +14,7 @@ Prints p50/p90/p99 latency at ``--rate`` req/s for ``--seconds``, then the throu
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import os
 import socket
@@ -23,6 +24,7 @@ import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet
 
@@ -95,14 +97,25 @@ class Deliveries:
         return body, headers
 
 
-def post(session: requests.Session, url: str, supply: Deliveries) -> float:
-    body, headers = supply.next()
-    started = time.perf_counter()
-    response = session.post(url, data=body, headers=headers, timeout=10)
-    elapsed = time.perf_counter() - started
-    if response.status_code != 200:
-        raise RuntimeError(f"HTTP {response.status_code}: {response.text[:200]}")
-    return elapsed
+class Poster:
+    """One keep-alive connection (``http.client``: the client must stay light, it shares the
+    two cores with the server)."""
+
+    def __init__(self, url: str) -> None:
+        parts = urlsplit(url)
+        self.path = parts.path
+        self.connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+
+    def post(self, supply: Deliveries) -> float:
+        body, headers = supply.next()
+        started = time.perf_counter()
+        self.connection.request("POST", self.path, body=body, headers=headers)
+        response = self.connection.getresponse()
+        payload = response.read()
+        elapsed = time.perf_counter() - started
+        if response.status != 200:
+            raise RuntimeError(f"HTTP {response.status}: {payload[:200]!r}")
+        return elapsed
 
 
 def fixed_rate(url: str, supply: Deliveries, rate: int, seconds: int) -> list[float]:
@@ -111,9 +124,9 @@ def fixed_rate(url: str, supply: Deliveries, rate: int, seconds: int) -> list[fl
     local = threading.local()
 
     def one() -> None:
-        if not hasattr(local, "session"):
-            local.session = requests.Session()
-        latencies.append(post(local.session, url, supply))
+        if not hasattr(local, "poster"):
+            local.poster = Poster(url)
+        latencies.append(local.poster.post(supply))
 
     total = rate * seconds
     started = time.perf_counter()
@@ -135,9 +148,9 @@ def closed_loop(url: str, supply: Deliveries, clients: int, seconds: int) -> flo
     counts = [0] * clients
 
     def run(i: int) -> None:
-        session = requests.Session()
+        poster = Poster(url)
         while time.perf_counter() < stop:
-            post(session, url, supply)
+            poster.post(supply)
             counts[i] += 1
 
     started = time.perf_counter()
@@ -155,6 +168,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="gunicorn threads per worker (>1 uses the gthread worker)",
+    )
     args = parser.parse_args()
     if connection.vendor != "postgresql" or not settings.CELERY_BROKER_URL:
         print(
@@ -201,9 +220,9 @@ def main() -> None:
                 break
             except requests.RequestException:
                 time.sleep(0.2)
-        warm = requests.Session()
+        warm = Poster(url)
         for _ in range(50):
-            post(warm, url, supply)
+            warm.post(supply)
         latencies = sorted(fixed_rate(url, supply, args.rate, args.seconds))
         q = statistics.quantiles(latencies, n=100)
         sustained = closed_loop(url, supply, args.clients, args.seconds)

@@ -12,7 +12,7 @@ import base64
 import hashlib
 import json
 import logging
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -39,8 +39,9 @@ def _fernet() -> MultiFernet:
 
 
 def reset_key_cache() -> None:
-    """Forget the cached keys (after changing settings in tests or a rotation)."""
+    """Forget the cached keys and decryptions (after changing settings or a rotation)."""
     _fernet.cache_clear()
+    _decrypt_cached.cache_clear()
 
 
 def encrypt_str(plaintext: str) -> str:
@@ -65,11 +66,20 @@ def encrypt_json(data: dict[str, Any]) -> str:
     return encrypt_str(json.dumps(data, sort_keys=True))
 
 
+@lru_cache(maxsize=2048)
+def _decrypt_cached(token: str) -> str:
+    return decrypt_str(token)
+
+
 def decrypt_json(token: str) -> dict[str, Any]:
-    """Inverse of :func:`encrypt_json`; an empty token decrypts to ``{}``."""
+    """Inverse of :func:`encrypt_json`; an empty token decrypts to ``{}``.
+
+    Decryptions are memoized per ciphertext in this process (webhook verification decrypts
+    the same few secrets on every delivery); a changed secret is a new ciphertext, and
+    ``reset_key_cache`` forgets them all. Nothing decrypted ever goes to a shared cache."""
     if not token:
         return {}
-    return json.loads(decrypt_str(token))
+    return json.loads(_decrypt_cached(token))
 
 
 def rotate_token(token: str) -> str:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 
 from accounts.models import Merchant
 from integrations.connectors.base import Connector
@@ -58,15 +59,14 @@ def build_connector(
     return cls(account_handle(account), http, **kwargs)
 
 
-def app_secrets(provider: str, merchant: Merchant | int | None = None) -> list[str]:
-    """Candidate app secrets for signature checks: the merchant's app credential (if any), the
-    platform-wide app credential, then the one from settings."""
+def app_secrets(provider: str, merchants: Iterable[Merchant | int] = ()) -> list[str]:
+    """Candidate app secrets for signature checks, in one query: the given merchants' app
+    credentials (if any), the platform-wide app credential, then the one from settings."""
     secrets: list[str] = []
-    creds = ProviderAppCredential.objects.filter(provider=provider)
-    if merchant is not None:
-        creds = creds.filter(merchant=merchant) | creds.filter(merchant__isnull=True)
-    else:
-        creds = creds.filter(merchant__isnull=True)
+    merchant_ids = [m if isinstance(m, int) else m.pk for m in merchants]
+    creds = ProviderAppCredential.objects.filter(provider=provider).filter(
+        Q(merchant__isnull=True) | Q(merchant_id__in=merchant_ids)
+    ).order_by("merchant_id", "pk")
     for cred in creds:
         secret = cred.get_credentials().get("api_secret")
         if secret:

@@ -19,10 +19,11 @@ import hashlib
 import json
 import logging
 from collections.abc import Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -90,9 +91,7 @@ def shopify_candidate_secrets(shop: str) -> tuple[list[str], list[ChannelAccount
             continue
         if secret:
             secrets.append(secret)
-        secrets.extend(app_secrets("shopify", account.merchant_id))
-    if not accounts:
-        secrets.extend(app_secrets("shopify"))
+    secrets.extend(app_secrets("shopify", {a.merchant_id for a in accounts}))
     return list(dict.fromkeys(secrets)), accounts
 
 
@@ -160,7 +159,9 @@ def webhook_receive(*, provider: str, headers: Mapping[str, str], body: bytes) -
         if (value := _shopify_header(headers, name))
     }
     try:
-        with transaction.atomic():
+        # In a request (autocommit) the event is stored by one durable INSERT; inside an outer
+        # transaction a savepoint keeps a duplicate's IntegrityError from aborting it.
+        with transaction.atomic() if connection.in_atomic_block else nullcontext():
             event = WebhookEvent.objects.create(
                 provider=provider,
                 account=account,

@@ -377,7 +377,12 @@ def _seed_stock_from_channel(*, account, levels, listings) -> None:
             if v not in already and units
         ],
     )
-    # Variants seen with zero stock still count as imported, so a later level is not re-seeded.
+    # Variants imported with zero stock still get a level (they must show, out of stock) and
+    # count as imported, so a later level is not re-seeded.
+    zero = [v for v, units in on_hand.items() if v not in already and not units]
+    StockLevel.objects.bulk_create(
+        [StockLevel(warehouse=warehouse, variant_id=v) for v in zero], ignore_conflicts=True
+    )
     StockMovement.objects.bulk_create(
         [
             StockMovement(
@@ -387,7 +392,6 @@ def _seed_stock_from_channel(*, account, levels, listings) -> None:
                 reference=reference,
                 note="imported with 0 on hand",
             )
-            for v, units in on_hand.items()
-            if v not in already and not units
+            for v in zero
         ]
     )

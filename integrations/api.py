@@ -172,7 +172,7 @@ class ProviderSyncView(APIView):
         if body.validated_data.get("since"):
             options["since"] = body.validated_data["since"].strftime("%Y-%m-%dT%H:%M:%SZ")
         try:
-            runs = request_sync(account=account, streams=streams, options=options)
+            runs = request_sync(account=account, streams=streams, options=options, background=True)
         except UnknownStream as exc:
             return Response({"error": str(exc), "field": "streams"}, status=400)
         return Response(

@@ -2,7 +2,27 @@
 
 from __future__ import annotations
 
+import threading
+
 from celery import shared_task
+from django.db import connection
+
+
+def enqueue(task, *args, background: bool = False) -> None:
+    """Send ``task`` to the broker. Without a broker tasks run eagerly in-process; with
+    ``background`` (a person clicked "Sync now") that eager run happens in a daemon thread, so
+    the request answers at once and the dashboard can show the run's live progress."""
+    if background and task.app.conf.task_always_eager:
+        threading.Thread(target=_apply_in_thread, args=(task, args), daemon=True).start()
+    else:
+        task.delay(*args)
+
+
+def _apply_in_thread(task, args: tuple) -> None:
+    try:
+        task.apply(args=args)
+    finally:
+        connection.close()  # the thread's own database connection
 
 
 @shared_task

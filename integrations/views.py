@@ -179,7 +179,7 @@ def account_sync(request: HttpRequest, account_id: int) -> HttpResponse:
         raise PermissionDenied("Only owners and managers can start a sync.")
     account = _merchant_account(request, account_id)
     if account.is_active:
-        runs = request_sync(account=account, streams=streams_for(account))
+        runs = request_sync(account=account, streams=streams_for(account), background=True)
         account.refresh_from_db()
         streams = ", ".join(run.stream for run in runs)
         name = account.display_name or account.external_id

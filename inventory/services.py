@@ -148,8 +148,9 @@ def products_import(
 
     A channel variant is matched to a Sangam ``Variant`` by its listing, else by SKU, else by
     barcode; otherwise a variant (and product) is created. Variants without a SKU cannot join
-    the stock pool and are quarantined. A product older than the listing's stored
-    ``source_updated_at`` is skipped (stale delivery).
+    the stock pool and are quarantined. A variant whose ``updated_at`` is not newer than the
+    listing's stored ``source_updated_at`` is skipped: a stale delivery, or the same version
+    read again (counted as skipped, not updated).
     """
     result = ImportResult()
     merchant_id = account.merchant_id
@@ -206,7 +207,7 @@ def products_import(
                 listing
                 and listing.source_updated_at
                 and stamp
-                and stamp < listing.source_updated_at
+                and stamp <= listing.source_updated_at  # same version again, or an older one
             ):
                 result.skipped += 1
                 continue
@@ -309,7 +310,7 @@ def inventory_levels_import(
             row
             and row.source_updated_at
             and dto.updated_at
-            and dto.updated_at < row.source_updated_at
+            and dto.updated_at <= row.source_updated_at  # same version again, or an older one
         ):
             result.skipped += 1
             continue

@@ -5,173 +5,349 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ChannelAccount',
+            name="ChannelAccount",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('credentials_encrypted', models.TextField(blank=True, default='', editable=False)),
-                ('provider', models.CharField(choices=[('shopify', 'Shopify')], max_length=40)),
-                ('display_name', models.CharField(blank=True, max_length=200)),
-                ('external_id', models.CharField(max_length=255)),
-                ('status', models.CharField(choices=[('connected', 'Connected'), ('error', 'Error'), ('disabled', 'Disabled'), ('disconnected', 'Disconnected')], default='connected', max_length=20)),
-                ('scopes', models.CharField(blank=True, max_length=1000)),
-                ('token_expires_at', models.DateTimeField(blank=True, null=True)),
-                ('last_synced_at', models.DateTimeField(blank=True, null=True)),
-                ('last_error', models.TextField(blank=True)),
-                ('api_base_url', models.URLField(blank=True, help_text="Blank: the provider's real API. Staff only: e.g. the sandbox URL.")),
-                ('settings', models.JSONField(blank=True, default=dict)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('merchant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='channel_accounts', to='accounts.merchant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("credentials_encrypted", models.TextField(blank=True, default="", editable=False)),
+                ("provider", models.CharField(choices=[("shopify", "Shopify")], max_length=40)),
+                ("display_name", models.CharField(blank=True, max_length=200)),
+                ("external_id", models.CharField(max_length=255)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("connected", "Connected"),
+                            ("error", "Error"),
+                            ("disabled", "Disabled"),
+                            ("disconnected", "Disconnected"),
+                        ],
+                        default="connected",
+                        max_length=20,
+                    ),
+                ),
+                ("scopes", models.CharField(blank=True, max_length=1000)),
+                ("token_expires_at", models.DateTimeField(blank=True, null=True)),
+                ("last_synced_at", models.DateTimeField(blank=True, null=True)),
+                ("last_error", models.TextField(blank=True)),
+                (
+                    "api_base_url",
+                    models.URLField(
+                        blank=True,
+                        help_text="Blank: the provider's real API. Staff only: e.g. the sandbox URL.",
+                    ),
+                ),
+                ("settings", models.JSONField(blank=True, default=dict)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "merchant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="channel_accounts",
+                        to="accounts.merchant",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='ComplianceRequest',
+            name="ComplianceRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('provider', models.CharField(choices=[('shopify', 'Shopify')], max_length=40)),
-                ('shop_domain', models.CharField(max_length=255)),
-                ('topic', models.CharField(max_length=100)),
-                ('customer_id', models.CharField(blank=True, max_length=64)),
-                ('order_ids', models.JSONField(blank=True, default=list)),
-                ('outcome', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('account', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='integrations.channelaccount')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("provider", models.CharField(choices=[("shopify", "Shopify")], max_length=40)),
+                ("shop_domain", models.CharField(max_length=255)),
+                ("topic", models.CharField(max_length=100)),
+                ("customer_id", models.CharField(blank=True, max_length=64)),
+                ("order_ids", models.JSONField(blank=True, default=list)),
+                ("outcome", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "account",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="integrations.channelaccount",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='ProviderAppCredential',
+            name="ProviderAppCredential",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('credentials_encrypted', models.TextField(blank=True, default='', editable=False)),
-                ('provider', models.CharField(choices=[('shopify', 'Shopify')], max_length=40)),
-                ('api_key', models.CharField(help_text='Public client id / API key.', max_length=255)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('merchant', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='app_credentials', to='accounts.merchant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("credentials_encrypted", models.TextField(blank=True, default="", editable=False)),
+                ("provider", models.CharField(choices=[("shopify", "Shopify")], max_length=40)),
+                (
+                    "api_key",
+                    models.CharField(help_text="Public client id / API key.", max_length=255),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "merchant",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="app_credentials",
+                        to="accounts.merchant",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='SyncRun',
+            name="SyncRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('stream', models.CharField(max_length=40)),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('succeeded', 'Succeeded'), ('failed', 'Failed'), ('interrupted', 'Interrupted')], default='queued', max_length=20)),
-                ('created', models.PositiveIntegerField(default=0)),
-                ('updated', models.PositiveIntegerField(default=0)),
-                ('skipped', models.PositiveIntegerField(default=0)),
-                ('failed', models.PositiveIntegerField(default=0)),
-                ('total_estimate', models.PositiveIntegerField(blank=True, null=True)),
-                ('pages', models.PositiveIntegerField(default=0)),
-                ('cursor_before', models.CharField(blank=True, max_length=255)),
-                ('cursor_after', models.CharField(blank=True, max_length=255)),
-                ('checkpoint', models.JSONField(blank=True, default=dict)),
-                ('error', models.TextField(blank=True)),
-                ('queued_at', models.DateTimeField(auto_now_add=True)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('heartbeat_at', models.DateTimeField(blank=True, null=True)),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sync_runs', to='integrations.channelaccount')),
-                ('resumed_from', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='integrations.syncrun')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("stream", models.CharField(max_length=40)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("running", "Running"),
+                            ("succeeded", "Succeeded"),
+                            ("failed", "Failed"),
+                            ("interrupted", "Interrupted"),
+                        ],
+                        default="queued",
+                        max_length=20,
+                    ),
+                ),
+                ("created", models.PositiveIntegerField(default=0)),
+                ("updated", models.PositiveIntegerField(default=0)),
+                ("skipped", models.PositiveIntegerField(default=0)),
+                ("failed", models.PositiveIntegerField(default=0)),
+                ("total_estimate", models.PositiveIntegerField(blank=True, null=True)),
+                ("pages", models.PositiveIntegerField(default=0)),
+                ("cursor_before", models.CharField(blank=True, max_length=255)),
+                ("cursor_after", models.CharField(blank=True, max_length=255)),
+                ("checkpoint", models.JSONField(blank=True, default=dict)),
+                ("error", models.TextField(blank=True)),
+                ("queued_at", models.DateTimeField(auto_now_add=True)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("heartbeat_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="sync_runs",
+                        to="integrations.channelaccount",
+                    ),
+                ),
+                (
+                    "resumed_from",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="integrations.syncrun",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-queued_at', '-pk'],
+                "ordering": ["-queued_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='SyncLog',
+            name="SyncLog",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('stream', models.CharField(max_length=40)),
-                ('external_id', models.CharField(blank=True, max_length=255)),
-                ('error', models.TextField()),
-                ('payload', models.JSONField(blank=True, default=dict)),
-                ('status', models.CharField(choices=[('quarantined', 'Quarantined'), ('reprocessed', 'Reprocessed')], default='quarantined', max_length=20)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sync_logs', to='integrations.channelaccount')),
-                ('run', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='logs', to='integrations.syncrun')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("stream", models.CharField(max_length=40)),
+                ("external_id", models.CharField(blank=True, max_length=255)),
+                ("error", models.TextField()),
+                ("payload", models.JSONField(blank=True, default=dict)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("quarantined", "Quarantined"), ("reprocessed", "Reprocessed")],
+                        default="quarantined",
+                        max_length=20,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="sync_logs",
+                        to="integrations.channelaccount",
+                    ),
+                ),
+                (
+                    "run",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="logs",
+                        to="integrations.syncrun",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-pk'],
+                "ordering": ["-created_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='WebhookEvent',
+            name="WebhookEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('provider', models.CharField(choices=[('shopify', 'Shopify')], max_length=40)),
-                ('topic', models.CharField(max_length=100)),
-                ('shop_domain', models.CharField(blank=True, max_length=255)),
-                ('delivery_id', models.CharField(blank=True, max_length=255)),
-                ('event_id', models.CharField(blank=True, max_length=255)),
-                ('dedup_key', models.CharField(max_length=255)),
-                ('triggered_at', models.DateTimeField(blank=True, null=True)),
-                ('api_version', models.CharField(blank=True, max_length=20)),
-                ('headers', models.JSONField(blank=True, default=dict)),
-                ('body', models.TextField(blank=True)),
-                ('status', models.CharField(choices=[('received', 'Received'), ('processed', 'Processed'), ('failed', 'Failed'), ('ignored', 'Ignored')], default='received', max_length=20)),
-                ('attempts', models.PositiveIntegerField(default=0)),
-                ('error', models.TextField(blank=True)),
-                ('received_at', models.DateTimeField(auto_now_add=True)),
-                ('processed_at', models.DateTimeField(blank=True, null=True)),
-                ('account', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='webhooks', to='integrations.channelaccount')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("provider", models.CharField(choices=[("shopify", "Shopify")], max_length=40)),
+                ("topic", models.CharField(max_length=100)),
+                ("shop_domain", models.CharField(blank=True, max_length=255)),
+                ("delivery_id", models.CharField(blank=True, max_length=255)),
+                ("event_id", models.CharField(blank=True, max_length=255)),
+                ("dedup_key", models.CharField(max_length=255)),
+                ("triggered_at", models.DateTimeField(blank=True, null=True)),
+                ("api_version", models.CharField(blank=True, max_length=20)),
+                ("headers", models.JSONField(blank=True, default=dict)),
+                ("body", models.TextField(blank=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("received", "Received"),
+                            ("processed", "Processed"),
+                            ("failed", "Failed"),
+                            ("ignored", "Ignored"),
+                        ],
+                        default="received",
+                        max_length=20,
+                    ),
+                ),
+                ("attempts", models.PositiveIntegerField(default=0)),
+                ("error", models.TextField(blank=True)),
+                ("received_at", models.DateTimeField(auto_now_add=True)),
+                ("processed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "account",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="webhooks",
+                        to="integrations.channelaccount",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-received_at', '-pk'],
+                "ordering": ["-received_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='WebhookSubscription',
+            name="WebhookSubscription",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('topic', models.CharField(max_length=100)),
-                ('remote_id', models.CharField(max_length=255)),
-                ('callback_url', models.URLField(max_length=500)),
-                ('api_version', models.CharField(blank=True, max_length=20)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='webhook_subscriptions', to='integrations.channelaccount')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("topic", models.CharField(max_length=100)),
+                ("remote_id", models.CharField(max_length=255)),
+                ("callback_url", models.URLField(max_length=500)),
+                ("api_version", models.CharField(blank=True, max_length=20)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="webhook_subscriptions",
+                        to="integrations.channelaccount",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['topic'],
+                "ordering": ["topic"],
             },
         ),
         migrations.AddIndex(
-            model_name='channelaccount',
-            index=models.Index(fields=['provider', 'external_id'], name='integration_provide_5b6cb8_idx'),
+            model_name="channelaccount",
+            index=models.Index(
+                fields=["provider", "external_id"], name="integration_provide_5b6cb8_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='channelaccount',
-            constraint=models.UniqueConstraint(fields=('merchant', 'provider', 'external_id'), name='uniq_account_per_merchant'),
+            model_name="channelaccount",
+            constraint=models.UniqueConstraint(
+                fields=("merchant", "provider", "external_id"), name="uniq_account_per_merchant"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='providerappcredential',
-            constraint=models.UniqueConstraint(fields=('merchant', 'provider'), name='uniq_app_credential'),
+            model_name="providerappcredential",
+            constraint=models.UniqueConstraint(
+                fields=("merchant", "provider"), name="uniq_app_credential"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='syncrun',
-            constraint=models.UniqueConstraint(condition=models.Q(('status__in', ['queued', 'running'])), fields=('account', 'stream'), name='one_active_sync_per_stream'),
+            model_name="syncrun",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status__in", ["queued", "running"])),
+                fields=("account", "stream"),
+                name="one_active_sync_per_stream",
+            ),
         ),
         migrations.AddIndex(
-            model_name='webhookevent',
-            index=models.Index(fields=['status', 'received_at'], name='integration_status_7b7642_idx'),
+            model_name="webhookevent",
+            index=models.Index(
+                fields=["status", "received_at"], name="integration_status_7b7642_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='webhookevent',
-            constraint=models.UniqueConstraint(fields=('provider', 'dedup_key'), name='uniq_webhook_event'),
+            model_name="webhookevent",
+            constraint=models.UniqueConstraint(
+                fields=("provider", "dedup_key"), name="uniq_webhook_event"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='webhooksubscription',
-            constraint=models.UniqueConstraint(fields=('account', 'topic'), name='uniq_subscription_topic'),
+            model_name="webhooksubscription",
+            constraint=models.UniqueConstraint(
+                fields=("account", "topic"), name="uniq_subscription_topic"
+            ),
         ),
     ]

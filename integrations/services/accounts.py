@@ -64,9 +64,11 @@ def app_secrets(provider: str, merchants: Iterable[Merchant | int] = ()) -> list
     credentials (if any), the platform-wide app credential, then the one from settings."""
     secrets: list[str] = []
     merchant_ids = [m if isinstance(m, int) else m.pk for m in merchants]
-    creds = ProviderAppCredential.objects.filter(provider=provider).filter(
-        Q(merchant__isnull=True) | Q(merchant_id__in=merchant_ids)
-    ).order_by("merchant_id", "pk")
+    creds = (
+        ProviderAppCredential.objects.filter(provider=provider)
+        .filter(Q(merchant__isnull=True) | Q(merchant_id__in=merchant_ids))
+        .order_by("merchant_id", "pk")
+    )
     for cred in creds:
         secret = cred.get_credentials().get("api_secret")
         if secret:

@@ -79,11 +79,16 @@ def streams_for(account: ChannelAccount) -> tuple[str, ...]:
 
 # --- requesting runs ----------------------------------------------------------------------------
 def request_sync(
-    *, account: ChannelAccount, streams: Iterable[str], options: dict[str, Any] | None = None
+    *,
+    account: ChannelAccount,
+    streams: Iterable[str],
+    options: dict[str, Any] | None = None,
+    background: bool = False,
 ) -> list[SyncRun]:
     """Queue runs for ``streams`` (in order) and return them; a stream that already has an
     active run returns that run instead of a new one. New runs are executed by one background
-    task after the transaction commits (eagerly, in-process, without a broker)."""
+    task after the transaction commits (without a broker: eagerly in-process, in a thread when
+    ``background`` — see ``integrations.tasks.enqueue``)."""
     caps = get_connector_class(account.provider).capabilities
     runs: list[SyncRun] = []
     new_ids: list[int] = []
@@ -95,9 +100,9 @@ def request_sync(
         if created:
             new_ids.append(run.pk)
     if new_ids:
-        from integrations.tasks import run_sync_runs_task
+        from integrations.tasks import enqueue, run_sync_runs_task
 
-        transaction.on_commit(lambda: run_sync_runs_task.delay(new_ids))
+        transaction.on_commit(lambda: enqueue(run_sync_runs_task, new_ids, background=background))
     return runs
 
 

@@ -125,6 +125,11 @@ class Connector:
         name). Raises ``ConnectorError(permanent=True)`` when the credentials are refused."""
         raise NotImplementedError
 
+    def estimate_total(self, stream: str, *, since: datetime | None) -> int | None:
+        """How many records a run of ``stream`` will process (progress bars); None if the
+        provider cannot say cheaply."""
+        return None
+
     # --- capabilities (implemented by subclasses that declare them) ----------------------------
     def fetch_orders(
         self, *, since: datetime | None, cursor: str | None, page_size: int | None = None

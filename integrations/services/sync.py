@@ -264,9 +264,10 @@ def _run_paged(run: SyncRun, connector: Connector) -> None:
     since = _since(run)
     cursor = run.checkpoint.get("page_cursor")
     high = run.checkpoint.get("high_water") or run.cursor_before
-    if run.stream == "orders" and run.total_estimate is None and hasattr(connector, "count_orders"):
-        run.total_estimate = connector.count_orders(since=since)
+    if run.total_estimate is None:
+        run.total_estimate = connector.estimate_total(run.stream, since=since)
         run.save(update_fields=["total_estimate"])
+
     while True:
         page = _fetch_page(run, connector, since, cursor)
         result = importer(account=run.account, items=page.items, source="sync")

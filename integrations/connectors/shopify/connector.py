@@ -172,14 +172,18 @@ class ShopifyConnector(Connector):
             "timezone": shop.get("ianaTimezone") or "",
         }
 
-    def count_orders(self, *, since: datetime | None) -> int | None:
-        """Orders updated since ``since`` (``ordersCount``), for progress estimates."""
-        data = self.gql.execute(queries.ORDERS_COUNT_QUERY, {"query": self.orders_search(since)})
-        return ((data.get("ordersCount") or {}).get("count")) or 0
-
-    def count_products(self) -> int | None:
-        data = self.gql.execute(queries.PRODUCTS_COUNT_QUERY, {"query": None})
-        return ((data.get("productsCount") or {}).get("count")) or 0
+    def estimate_total(self, stream: str, *, since: datetime | None) -> int | None:
+        """Records a run of ``stream`` will process, for progress bars: orders updated since
+        ``since`` (``ordersCount``) or variants (``productVariantsCount``); None if unknown."""
+        if stream == "orders":
+            data = self.gql.execute(
+                queries.ORDERS_COUNT_QUERY, {"query": self.orders_search(since)}
+            )
+            return (data.get("ordersCount") or {}).get("count")
+        if stream == "catalog":
+            data = self.gql.execute(queries.PRODUCT_VARIANTS_COUNT_QUERY)
+            return (data.get("productVariantsCount") or {}).get("count")
+        return None
 
     def fetch_orders(
         self, *, since: datetime | None, cursor: str | None, page_size: int | None = None

@@ -133,9 +133,9 @@ query SangamProducts($first: Int!, $after: String, $query: String) {{
 }}
 """
 
-PRODUCTS_COUNT_QUERY = """
-query SangamProductsCount($query: String) {
-  productsCount(query: $query, limit: null) { count precision }
+PRODUCT_VARIANTS_COUNT_QUERY = """
+query SangamProductVariantsCount {
+  productVariantsCount { count precision }
 }
 """
 
@@ -264,7 +264,7 @@ OPERATIONS = {
     "orders_count": ORDERS_COUNT_QUERY,
     "order_line_items": ORDER_LINE_ITEMS_QUERY,
     "products": PRODUCTS_QUERY,
-    "products_count": PRODUCTS_COUNT_QUERY,
+    "product_variants_count": PRODUCT_VARIANTS_COUNT_QUERY,
     "inventory_items": INVENTORY_ITEMS_QUERY,
     "webhook_subscription_create": WEBHOOK_SUBSCRIPTION_CREATE,
     "webhook_subscriptions": WEBHOOK_SUBSCRIPTIONS_QUERY,

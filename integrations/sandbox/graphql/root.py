@@ -185,15 +185,22 @@ def _products_count(root: Any, info: GraphQLResolveInfo, **args: Any) -> dict[st
     return _count(_filtered(info, qs, PRODUCT_SEARCH, args.get("query")), args)
 
 
+VARIANT_SEARCH = {
+    "sku": search.text_filter("sku"),
+    "updated_at": search.datetime_filter("updated_at"),
+}
+
+
+def _product_variants_count(root: Any, info: GraphQLResolveInfo, **args: Any) -> dict[str, Any]:
+    require_scope(info, "read_products")
+    qs = SandboxVariant.objects.filter(shop=ctx(info).shop)
+    return _count(_filtered(info, qs, VARIANT_SEARCH, args.get("query")), args)
+
+
 def _product_variants(root: Any, info: GraphQLResolveInfo, **args: Any) -> dict[str, Any]:
     require_scope(info, "read_products")
     qs = SandboxVariant.objects.filter(shop=ctx(info).shop)
-    qs = _filtered(
-        info,
-        qs,
-        {"sku": search.text_filter("sku"), "updated_at": search.datetime_filter("updated_at")},
-        args.get("query"),
-    )
+    qs = _filtered(info, qs, VARIANT_SEARCH, args.get("query"))
     return paginate_queryset(
         info,
         qs,
@@ -339,6 +346,7 @@ QUERY: dict[str, Resolver] = {
     "productsCount": _products_count,
     "product": _by_gid("Product"),
     "productVariants": _product_variants,
+    "productVariantsCount": _product_variants_count,
     "productVariant": _by_gid("ProductVariant"),
     "inventoryItems": _inventory_items,
     "inventoryItem": _by_gid("InventoryItem"),

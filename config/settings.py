@@ -163,6 +163,9 @@ SHOPIFY_ADMIN_SCHEMA_PATH = Path(
 SYNC_OVERLAP_SECONDS = env.int("SYNC_OVERLAP_SECONDS", default=300)
 # A running sync whose heartbeat is older than this is considered crashed and is resumed.
 SYNC_STALE_AFTER_SECONDS = env.int("SYNC_STALE_AFTER_SECONDS", default=900)
+# Seconds a worker keeps a shop's webhook key ring (decrypted secrets, in process memory only).
+# A secret changed within this window is learnt at most this late; Shopify retries meanwhile.
+WEBHOOK_KEYS_CACHE_SECONDS = env.int("WEBHOOK_KEYS_CACHE_SECONDS", default=10)
 HTTP_TIMEOUT_CONNECT = env.float("HTTP_TIMEOUT_CONNECT", default=5.0)
 HTTP_TIMEOUT_READ = env.float("HTTP_TIMEOUT_READ", default=60.0)
 HTTP_MAX_RETRIES = env.int("HTTP_MAX_RETRIES", default=4)

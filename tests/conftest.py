@@ -9,6 +9,7 @@ from rest_framework.test import APIClient
 
 from config.celery import app as celery_app
 from integrations import crypto
+from integrations.services.webhooks import forget_key_rings
 from tests.factories import MembershipFactory
 
 
@@ -21,6 +22,7 @@ def _eager_tasks_and_clean_cache(request, settings):
     celery_app.conf.task_always_eager = eager
     cache.clear()
     crypto.reset_key_cache()
+    forget_key_rings()
     yield
     celery_app.conf.task_always_eager = previous
     crypto.reset_key_cache()

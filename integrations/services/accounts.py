@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 
 from accounts.models import Merchant
 from integrations.connectors.base import Connector
 from integrations.dto import AccountHandle
 from integrations.http import ConnectorError, HttpClient
-from integrations.models import AccountStatus, ChannelAccount, ProviderAppCredential
+from integrations.models import AccountStatus, ChannelAccount
 from integrations.registry import get_connector_class
 
 logger = logging.getLogger(__name__)
@@ -57,25 +56,6 @@ def build_connector(
     http_kwargs = {"sleep": sleep} if sleep else {}
     http = HttpClient(provider=account.provider, account_key=str(account.pk), **http_kwargs)
     return cls(account_handle(account), http, **kwargs)
-
-
-def app_secrets(provider: str, merchants: Iterable[Merchant | int] = ()) -> list[str]:
-    """Candidate app secrets for signature checks, in one query: the given merchants' app
-    credentials (if any), the platform-wide app credential, then the one from settings."""
-    secrets: list[str] = []
-    merchant_ids = [m if isinstance(m, int) else m.pk for m in merchants]
-    creds = (
-        ProviderAppCredential.objects.filter(provider=provider)
-        .filter(Q(merchant__isnull=True) | Q(merchant_id__in=merchant_ids))
-        .order_by("merchant_id", "pk")
-    )
-    for cred in creds:
-        secret = cred.get_credentials().get("api_secret")
-        if secret:
-            secrets.append(secret)
-    if provider == "shopify" and settings.SHOPIFY_API_SECRET:
-        secrets.append(settings.SHOPIFY_API_SECRET)
-    return secrets
 
 
 def connect_with_credentials(

@@ -574,3 +574,35 @@ def test_concurrent_duplicate_deliveries_store_one_event_and_one_order():
     assert WebhookEvent.objects.count() == 1
     assert WebhookEvent.objects.get().status == WebhookStatus.PROCESSED
     assert Order.objects.filter(account=account).count() == 1
+
+
+# --- key ring cache -------------------------------------------------------------------------------
+def test_a_warm_key_ring_verifies_without_reading_the_accounts_again(
+    account, settings, django_assert_num_queries
+):
+    from integrations.services.webhooks import shopify_key_ring
+
+    settings.WEBHOOK_KEYS_CACHE_SECONDS = 30
+    first = shopify_key_ring(SHOP)
+    with django_assert_num_queries(0):
+        again = shopify_key_ring(SHOP)
+    assert again is first
+    assert SHOP_SECRET in again.secrets
+    assert PLATFORM_SECRET in again.secrets
+
+
+def test_a_rotated_secret_is_learnt_once_the_cache_window_passes(
+    deliver, account, settings, monkeypatch
+):
+    from integrations.services import webhooks as inbox
+
+    settings.WEBHOOK_KEYS_CACHE_SECONDS = 10
+    clock = {"now": 1000.0}
+    monkeypatch.setattr(inbox.time, "monotonic", lambda: clock["now"])
+    assert deliver(open_order_body()).status_code == 200  # ring cached with the old secret
+    account.update_credentials(api_secret_key="rotated-secret")
+    account.save()
+
+    assert deliver(open_order_body(), secret="rotated-secret").status_code == 401  # Shopify retries
+    clock["now"] += 11
+    assert deliver(open_order_body(), secret="rotated-secret").status_code == 200

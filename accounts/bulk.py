@@ -1,8 +1,9 @@
 """Fast inserts for import hot paths (orders, items, stock movements, history).
 
-On PostgreSQL, new rows are written with ``COPY … FROM STDIN`` (values adapted by psycopg in
-C) after pre-allocating their primary keys from the table's sequence in one query, so callers
-get ids exactly as with ``bulk_create``. Django's ``bulk_create`` spends most of its time
+On PostgreSQL, new rows are written with binary ``COPY … FROM STDIN`` (values adapted by
+psycopg in C, nothing rendered as text; column types from each field's ``db_type``) after
+pre-allocating their primary keys from the table's sequence in one query, so callers get ids
+exactly as with ``bulk_create``. Django's ``bulk_create`` spends most of its time
 preparing each value in Python, and building model instances costs as much again; for a page
 of 250 orders with their items, movements and history that decides whether the import runs at
 hundreds or thousands of orders a second (``bench/ingest.py``). Other databases use
@@ -30,6 +31,12 @@ def _is_auto_time(field: models.Field) -> bool:
     return bool(getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False))
 
 
+def _pg_type(field: models.Field) -> str:
+    """The PostgreSQL type name binary COPY needs (``varchar(255)`` → ``varchar``)."""
+    name = field.db_type(connection).split("(")[0].strip()
+    return {"timestamp with time zone": "timestamptz", "boolean": "bool"}.get(name, name)
+
+
 def _copy(model: type[models.Model], count: int, rows: Iterable[list[Any]]) -> list[int]:
     """Allocate ``count`` ids, COPY ``[id, *values]`` rows; returns the ids in order."""
     from psycopg import errors
@@ -45,8 +52,12 @@ def _copy(model: type[models.Model], count: int, rows: Iterable[list[Any]]) -> l
         )
         ids = [row[0] for row in cursor.fetchall()]
         columns = ", ".join([meta.pk.column] + [f.column for f in fields])
+        types = [_pg_type(meta.pk)] + [_pg_type(f) for f in fields]
         try:
-            with cursor.cursor.copy(f"COPY {meta.db_table} ({columns}) FROM STDIN") as copy:
+            with cursor.cursor.copy(
+                f"COPY {meta.db_table} ({columns}) FROM STDIN (FORMAT BINARY)"
+            ) as copy:
+                copy.set_types(types)
                 for pk, values in zip(ids, rows, strict=True):
                     for i in json_positions:
                         if values[i] is not None:

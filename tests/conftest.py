@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 
 from config.celery import app as celery_app
 from integrations import crypto
-from integrations.services.webhooks import forget_key_rings
+from integrations.services.webhook_keys import forget_key_rings
 from tests.factories import MembershipFactory
 
 

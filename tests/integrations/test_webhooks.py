@@ -580,7 +580,7 @@ def test_concurrent_duplicate_deliveries_store_one_event_and_one_order():
 def test_a_warm_key_ring_verifies_without_reading_the_accounts_again(
     account, settings, django_assert_num_queries
 ):
-    from integrations.services.webhooks import shopify_key_ring
+    from integrations.services.webhook_keys import shopify_key_ring
 
     settings.WEBHOOK_KEYS_CACHE_SECONDS = 30
     first = shopify_key_ring(SHOP)
@@ -594,11 +594,11 @@ def test_a_warm_key_ring_verifies_without_reading_the_accounts_again(
 def test_a_rotated_secret_is_learnt_once_the_cache_window_passes(
     deliver, account, settings, monkeypatch
 ):
-    from integrations.services import webhooks as inbox
+    from integrations.services import webhook_keys
 
     settings.WEBHOOK_KEYS_CACHE_SECONDS = 10
     clock = {"now": 1000.0}
-    monkeypatch.setattr(inbox.time, "monotonic", lambda: clock["now"])
+    monkeypatch.setattr(webhook_keys.time, "monotonic", lambda: clock["now"])
     assert deliver(open_order_body()).status_code == 200  # ring cached with the old secret
     account.update_credentials(api_secret_key="rotated-secret")
     account.save()

@@ -166,6 +166,9 @@ SYNC_STALE_AFTER_SECONDS = env.int("SYNC_STALE_AFTER_SECONDS", default=900)
 # Seconds a worker keeps a shop's webhook key ring (decrypted secrets, in process memory only).
 # A secret changed within this window is learnt at most this late; Shopify retries meanwhile.
 WEBHOOK_KEYS_CACHE_SECONDS = env.int("WEBHOOK_KEYS_CACHE_SECONDS", default=10)
+# Seconds after which an event still "received" is considered stranded (its queue message
+# lost) and is processed by the inbox sweep.
+WEBHOOK_STRANDED_SECONDS = env.int("WEBHOOK_STRANDED_SECONDS", default=120)
 HTTP_TIMEOUT_CONNECT = env.float("HTTP_TIMEOUT_CONNECT", default=5.0)
 HTTP_TIMEOUT_READ = env.float("HTTP_TIMEOUT_READ", default=60.0)
 HTTP_MAX_RETRIES = env.int("HTTP_MAX_RETRIES", default=4)

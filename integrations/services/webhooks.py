@@ -21,8 +21,10 @@ import logging
 from collections.abc import Mapping
 from contextlib import nullcontext
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -130,10 +132,24 @@ def webhook_receive(*, provider: str, headers: Mapping[str, str], body: bytes) -
     except IntegrityError:
         return ReceiveOutcome(200, None, "Duplicate delivery ignored.", duplicate=True)
     if status == WebhookStatus.RECEIVED:
-        from integrations.tasks import process_webhook_event_task
-
-        transaction.on_commit(lambda: process_webhook_event_task.delay(event.pk))
+        transaction.on_commit(lambda: _queue_processing(event.pk))
     return ReceiveOutcome(200, event, error or "Accepted.")
+
+
+def _queue_processing(event_id: int) -> None:
+    """Queue processing; if the broker cannot take the message, the event is already stored
+    and the inbox sweep (``retry_failed_webhooks``) processes it, so the delivery still gets
+    its 200 and is not lost."""
+    from integrations.tasks import process_webhook_event_task
+
+    try:
+        process_webhook_event_task.delay(event_id)
+    except Exception:  # noqa: BLE001 - kombu raises many types; the sweep is the fallback
+        logger.warning(
+            "could not queue webhook event %s; the inbox sweep will process it",
+            event_id,
+            exc_info=True,
+        )
 
 
 # --- processing ---------------------------------------------------------------------------------
@@ -176,9 +192,16 @@ def webhook_reprocess(*, event: WebhookEvent) -> WebhookEvent:
 
 
 def retry_failed_webhooks(limit: int = 200) -> int:
-    """Reprocess failed events (not malformed ones) that have attempts left."""
+    """The inbox sweep (every 5 minutes): reprocess failed events (not malformed ones) that have
+    attempts left, and process events still ``received`` after ``WEBHOOK_STRANDED_SECONDS`` —
+    their queue message was lost (broker down at receive time, worker killed), but the stored
+    event is the source of truth, so no delivery is lost."""
+    stranded_before = timezone.now() - timedelta(seconds=settings.WEBHOOK_STRANDED_SECONDS)
     ids = list(
-        WebhookEvent.objects.filter(status=WebhookStatus.FAILED, attempts__lt=MAX_ATTEMPTS)
+        WebhookEvent.objects.filter(
+            Q(status=WebhookStatus.FAILED, attempts__lt=MAX_ATTEMPTS)
+            | Q(status=WebhookStatus.RECEIVED, received_at__lt=stranded_before)
+        )
         .exclude(error__startswith=MALFORMED)
         .order_by("received_at")
         .values_list("pk", flat=True)[:limit]

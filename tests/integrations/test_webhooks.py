@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.db import connection
 from django.test import Client
+from django.utils import timezone
 
 from integrations.connectors.shopify.signatures import webhook_hmac
 from integrations.models import (
@@ -312,6 +314,31 @@ def test_a_malformed_body_with_a_valid_signature_is_stored_failed(deliver, accou
     assert Order.objects.count() == 0
     # Malformed events are not retried: retrying cannot make them parse.
     assert retry_failed_webhooks() == 0
+
+
+def test_a_delivery_whose_queue_message_is_lost_is_processed_by_the_sweep(
+    deliver, account, monkeypatch, settings
+):
+    from integrations import tasks
+
+    def broker_down(*args, **kwargs):
+        raise ConnectionError("broker unreachable")
+
+    monkeypatch.setattr(tasks.process_webhook_event_task, "delay", broker_down)
+    assert deliver(open_order_body()).status_code == 200  # stored: Shopify must not retry
+    event = only_event()
+    assert event.status == WebhookStatus.RECEIVED
+    assert Order.objects.count() == 0
+
+    settings.WEBHOOK_STRANDED_SECONDS = 60
+    assert retry_failed_webhooks() == 0  # too fresh: its message may still be on its way
+    WebhookEvent.objects.filter(pk=event.pk).update(
+        received_at=timezone.now() - timedelta(seconds=61)
+    )
+    assert retry_failed_webhooks() == 1
+    event.refresh_from_db()
+    assert event.status == WebhookStatus.PROCESSED
+    assert Order.objects.count() == 1
 
 
 def test_a_delivery_without_a_topic_is_stored_failed(deliver, account):

@@ -136,7 +136,9 @@ class Connector:
     ) -> Page[OrderDTO]:
         raise NotImplementedError
 
-    def fetch_products(self, *, cursor: str | None) -> Page[ProductDTO]:
+    def fetch_products(
+        self, *, cursor: str | None, since: datetime | None = None
+    ) -> Page[ProductDTO]:
         raise NotImplementedError
 
     def fetch_inventory_levels(self, *, cursor: str | None) -> Page[InventoryLevelDTO]:

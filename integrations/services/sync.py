@@ -253,7 +253,7 @@ def _fetch_page(run: SyncRun, connector: Connector, since: datetime | None, curs
     if run.stream == "orders":
         return connector.fetch_orders(since=since, cursor=cursor)
     if run.stream == "catalog":
-        return connector.fetch_products(cursor=cursor)
+        return connector.fetch_products(cursor=cursor, since=since)
     if run.stream == "inventory":
         return connector.fetch_inventory_levels(cursor=cursor)
     raise UnknownStream(run.stream)

@@ -185,3 +185,30 @@ def test_new_orders_arrive_by_signed_webhook_once_each(hub, store, owner):
     order.refresh_from_db()
     assert order.status == "cancelled"
     assert not order.stock_reserved
+
+
+def test_catalog_sync_after_the_first_reads_only_products_changed_since(hub, store, owner):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from integrations.sandbox.models import SandboxProduct
+
+    account = token_connect(hub, owner)
+    first = request_sync(account=account, streams=["catalog"])[0]
+    first.refresh_from_db()
+    assert first.status == SyncStatus.SUCCEEDED
+    assert first.created == 36
+    assert first.cursor_after
+
+    product = SandboxProduct.objects.filter(shop__domain=SHOP).order_by("pk").first()
+    SandboxProduct.objects.filter(pk=product.pk).update(
+        title="Renamed Kurta", updated_at=timezone.now() + timedelta(minutes=10)
+    )
+    second = request_sync(account=account, streams=["catalog"])[0]
+    second.refresh_from_db()
+    assert second.status == SyncStatus.SUCCEEDED
+    assert second.cursor_before == first.cursor_after
+    # Only the renamed product (plus the overlap window of recently updated ones) is re-read.
+    assert 0 < second.processed < first.processed
+    assert Variant.objects.filter(product__title="Renamed Kurta").exists()

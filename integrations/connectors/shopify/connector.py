@@ -180,7 +180,7 @@ class ShopifyConnector(Connector):
                 queries.ORDERS_COUNT_QUERY, {"query": self.orders_search(since)}
             )
             return (data.get("ordersCount") or {}).get("count")
-        if stream == "catalog":
+        if stream == "catalog" and since is None:
             data = self.gql.execute(queries.PRODUCT_VARIANTS_COUNT_QUERY)
             return (data.get("productVariantsCount") or {}).get("count")
         return None
@@ -233,13 +233,21 @@ class ShopifyConnector(Connector):
             cursor = info.get("endCursor") if info.get("hasNextPage") else None
         return nodes
 
-    def fetch_products(self, *, cursor: str | None) -> Page[ProductDTO]:
-        """One page of products with their variants."""
-        data = self._paged("products", queries.PRODUCTS_QUERY, {"after": cursor, "query": None}, 50)
+    def fetch_products(
+        self, *, cursor: str | None, since: datetime | None = None
+    ) -> Page[ProductDTO]:
+        """One page of products (with their variants) updated at or after ``since`` — all of
+        them when ``since`` is None. Editing a variant updates its product's ``updatedAt``."""
+        search = f"updated_at:>='{iso_utc(since)}'" if since else None
+        data = self._paged(
+            "products", queries.PRODUCTS_QUERY, {"after": cursor, "query": search}, 50
+        )
         connection = data.get("products") or {}
         items: list[ProductDTO] = []
         failures: list[RecordFailure] = []
+        high_water: str | None = None
         for node in connection.get("nodes") or []:
+            high_water = max(high_water or "", _utc_text(node.get("updatedAt")))
             variants = list((node.get("variants") or {}).get("nodes") or [])
             result = self.parse_record("catalog", {**node, "variants": variants})
             if isinstance(result, RecordFailure):
@@ -250,6 +258,7 @@ class ShopifyConnector(Connector):
         return Page(
             items=items,
             next_cursor=info.get("endCursor") if info.get("hasNextPage") else None,
+            high_water=high_water or None,
             failures=failures,
         )
 

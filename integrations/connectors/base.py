@@ -114,6 +114,8 @@ class Connector:
     color: ClassVar[str] = "#475569"
     setup_steps: ClassVar[tuple[str, ...]] = ()
     default_base_url: ClassVar[str] = ""
+    # Streams the connector can export in bulk (``start_bulk``/``wait_for_bulk``/``iter_bulk``).
+    bulk_streams: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, account: AccountHandle, http: HttpClient) -> None:
         self.account = account

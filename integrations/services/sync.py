@@ -210,17 +210,7 @@ def execute_run(run: SyncRun, **connector_kwargs: Any) -> SyncRun:
     run.save(update_fields=["checkpoint", "cursor_before", "resumed_from"])
     try:
         connector = build_connector(account, **connector_kwargs)
-        use_bulk = (
-            run.stream == "backfill"
-            or (
-                run.stream == "orders"
-                and not run.cursor_before
-                and getattr(connector, "supports_bulk", False)
-                and not options.get("paged")
-            )
-            or run.checkpoint.get("mode") == "bulk"
-        )
-        if use_bulk:
+        if _use_bulk(run, connector, options):
             _run_bulk(run, connector)
         else:
             _run_paged(run, connector)
@@ -240,6 +230,17 @@ def execute_run(run: SyncRun, **connector_kwargs: Any) -> SyncRun:
         fields += ["status", "last_error"]
     account.save(update_fields=fields)
     return _finish(run, SyncStatus.SUCCEEDED, "")
+
+
+def _use_bulk(run: SyncRun, connector: Connector, options: dict[str, Any]) -> bool:
+    """Bulk operations where the connector offers them: always for ``backfill`` and inventory
+    snapshots, for orders only when there is no cursor yet (the first sync of a store's
+    history); ``options["paged"]`` forces pages; a resumed bulk run stays bulk."""
+    if run.checkpoint.get("mode") == "bulk":
+        return True
+    if run.stream not in connector.bulk_streams or options.get("paged"):
+        return False
+    return run.stream != "orders" or not run.cursor_before
 
 
 def _since(run: SyncRun) -> datetime | None:
@@ -284,29 +285,33 @@ def _run_paged(run: SyncRun, connector: Connector) -> None:
 
 
 def _run_bulk(run: SyncRun, connector: Any) -> None:
-    """Backfill through a bulk operation: start (or resume polling) it, then stream the JSONL
-    result in batches of ``BULK_BATCH`` orders through the same importer."""
-    importer = importer_for("orders")
+    """Read a stream through a bulk operation: start (or resume polling) it, then stream the
+    JSONL result in batches of ``BULK_BATCH`` records through the stream's importer. The
+    checkpoint counts root objects done, so a resumed run skips them."""
+    importer = importer_for(run.stream)
     checkpoint = {**run.checkpoint, "mode": "bulk"}
     if not checkpoint.get("bulk_id"):
-        checkpoint["bulk_id"] = connector.start_bulk_orders(since=_since(run))
+        checkpoint["bulk_id"] = connector.start_bulk(run.stream, since=_since(run))
         checkpoint["done"] = 0
         run.checkpoint = checkpoint
         _heartbeat(run)
     status = connector.wait_for_bulk(checkpoint["bulk_id"], on_poll=lambda _s: _heartbeat(run))
-    run.total_estimate = int(status.get("rootObjectCount") or 0) or None
+    if run.stream in ORDER_STREAMS:
+        run.total_estimate = int(status.get("rootObjectCount") or 0) or None
     skip = int(checkpoint.get("done") or 0)
     high = checkpoint.get("high_water") or run.cursor_before
+    source = "backfill" if run.stream in ORDER_STREAMS else "sync"
     batch: list[Any] = []
     failures: list[RecordFailure] = []
     done = skip
 
     def flush() -> None:
         nonlocal high
-        result = importer(account=run.account, items=batch, source="backfill")
+        result = importer(account=run.account, items=batch, source=source)
         _record(run, result, failures)
         for dto in batch:
-            high = max(high or "", dto.updated_at.strftime("%Y-%m-%dT%H:%M:%SZ"))
+            if dto.updated_at:
+                high = max(high or "", dto.updated_at.strftime("%Y-%m-%dT%H:%M:%SZ"))
         batch.clear()
         failures.clear()
         run.pages += 1
@@ -314,14 +319,14 @@ def _run_bulk(run: SyncRun, connector: Any) -> None:
         run.cursor_after = high or ""
         _heartbeat(run)
 
-    for index, record in enumerate(connector.iter_bulk_orders(status.get("url"))):
+    for index, record in enumerate(connector.iter_bulk(run.stream, status.get("url"))):
         if index < skip:
             continue
         done = index + 1
         if isinstance(record, RecordFailure):
             failures.append(record)
         else:
-            batch.append(record)
+            batch.extend(record)
         if len(batch) + len(failures) >= BULK_BATCH:
             flush()
     flush()

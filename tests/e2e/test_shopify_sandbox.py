@@ -52,6 +52,12 @@ def test_oauth_install_connects_registers_webhooks_and_imports_everything(hub, s
         "orders": SyncStatus.SUCCEEDED,
     }
     assert runs["orders"].checkpoint["mode"] == "bulk"  # first sync of history: bulk operation
+    assert runs["inventory"].checkpoint["mode"] == "bulk"  # inventory snapshot: bulk operation
+    from integrations.sandbox.models import SandboxInventoryLevel
+    from inventory.models import ChannelInventoryLevel
+
+    sandbox_levels = SandboxInventoryLevel.objects.filter(item__shop__domain=SHOP).count()
+    assert ChannelInventoryLevel.objects.filter(account=account).count() == sandbox_levels
     orders, lines = sandbox_counts()
     assert Order.objects.filter(account=account).count() == orders
     assert OrderItem.objects.filter(order__account=account).count() == lines

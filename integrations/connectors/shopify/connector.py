@@ -106,7 +106,8 @@ class ShopifyConnector(Connector):
         "INVENTORY_LEVELS_UPDATE",
         "APP_UNINSTALLED",
     )
-    supports_bulk: ClassVar[bool] = True
+    # Streams that can be read through a bulk operation (JSONL) instead of pages.
+    bulk_streams: ClassVar[frozenset[str]] = frozenset({"orders", "backfill", "inventory"})
 
     def __init__(
         self,
@@ -307,10 +308,14 @@ class ShopifyConnector(Connector):
         raise ValueError(f"unknown stream {stream!r}")
 
     # --- bulk operations -----------------------------------------------------------------------
-    def start_bulk_orders(self, *, since: datetime | None) -> str:
-        """Start a ``bulkOperationRunQuery`` over orders updated since ``since``; returns
-        the operation GID."""
-        return self._start_bulk(queries.bulk_orders_query(self.orders_search(since)))
+    def start_bulk(self, stream: str, *, since: datetime | None) -> str:
+        """Start a ``bulkOperationRunQuery`` for ``stream`` (one of ``bulk_streams``): orders
+        updated since ``since`` (all when None), or an inventory snapshot. Returns its GID."""
+        if stream in ("orders", "backfill"):
+            return self._start_bulk(queries.bulk_orders_query(self.orders_search(since)))
+        if stream == "inventory":
+            return self._start_bulk(queries.bulk_inventory_query())
+        raise ValueError(f"no bulk query for stream {stream!r}")
 
     def _start_bulk(self, inner: str) -> str:
         data = self.gql.execute(queries.BULK_OPERATION_RUN_QUERY, {"query": inner})
@@ -353,10 +358,32 @@ class ShopifyConnector(Connector):
             )
         return status
 
-    def iter_bulk_orders(self, url: str | None) -> Iterator[OrderDTO | RecordFailure]:
-        """Stream a bulk orders JSONL file: yields one DTO (or failure) per order, line by line,
-        never holding the file in memory. Line items are child rows carrying ``__parentId``
-        and follow their order (shopify.dev "Perform bulk operations")."""
+    def iter_bulk(self, stream: str, url: str | None) -> Iterator[tuple[Any, ...] | RecordFailure]:
+        """Stream a bulk result file line by line (never holding it in memory): one item per
+        root object — a tuple of DTOs (an order; an inventory item's levels) or a
+        ``RecordFailure``. Child rows carry ``__parentId`` and follow their parent
+        (shopify.dev "Perform bulk operations"); a child out of sequence is quarantined."""
+        for group in self._bulk_groups(url):
+            if isinstance(group, RecordFailure):
+                yield group
+                continue
+            parent, children = group
+            if stream in ("orders", "backfill"):
+                record = self.parse_record("orders", {**parent, "lineItems": children})
+                yield record if isinstance(record, RecordFailure) else (record,)
+                continue
+            try:
+                levels = mapping.inventory_levels_from_graphql(
+                    {**parent, "inventoryLevels": {"nodes": children}}
+                )
+            except mapping.MappingError as exc:
+                yield RecordFailure(mapping.gid_to_id(parent.get("id")), str(exc), parent)
+            else:
+                yield tuple(levels)
+
+    def _bulk_groups(
+        self, url: str | None
+    ) -> Iterator[tuple[dict[str, Any], list[dict[str, Any]]] | RecordFailure]:
         if not url:
             return
         response = self.http.request("GET", url, stream=True, idempotent=True)
@@ -370,16 +397,14 @@ class ShopifyConnector(Connector):
                 parent = row.pop("__parentId", None)
                 if parent is None:
                     if current is not None:
-                        yield self.parse_record("orders", {**current, "lineItems": children})
+                        yield current, children
                     current, children = row, []
                 elif current is not None and parent == current.get("id"):
                     children.append(row)
                 else:
-                    yield RecordFailure(
-                        mapping.gid_to_id(parent), "bulk row for an order out of sequence", row
-                    )
+                    yield RecordFailure(mapping.gid_to_id(parent), "bulk row out of sequence", row)
             if current is not None:
-                yield self.parse_record("orders", {**current, "lineItems": children})
+                yield current, children
         finally:
             response.close()
 

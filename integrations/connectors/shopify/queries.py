@@ -258,6 +258,33 @@ def bulk_products_query() -> str:
 """
 
 
+def bulk_inventory_query() -> str:
+    """The inner query of an inventory snapshot bulk operation (levels as child rows)."""
+    return """
+{
+  inventoryItems {
+    edges {
+      node {
+        id
+        sku
+        variant { id }
+        inventoryLevels {
+          edges {
+            node {
+              id
+              updatedAt
+              location { id }
+              quantities(names: ["available", "on_hand", "committed"]) { name quantity }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+"""
+
+
 OPERATIONS = {
     "shop": SHOP_QUERY,
     "orders": ORDERS_QUERY,
@@ -277,4 +304,5 @@ ALL_DOCUMENTS: dict[str, str] = {
     **OPERATIONS,
     "bulk_orders_inner": bulk_orders_query("updated_at:>='2024-01-01T00:00:00Z'"),
     "bulk_products_inner": bulk_products_query(),
+    "bulk_inventory_inner": bulk_inventory_query(),
 }

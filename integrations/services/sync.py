@@ -234,13 +234,13 @@ def execute_run(run: SyncRun, **connector_kwargs: Any) -> SyncRun:
 
 def _use_bulk(run: SyncRun, connector: Connector, options: dict[str, Any]) -> bool:
     """Bulk operations where the connector offers them: always for ``backfill`` and inventory
-    snapshots, for orders only when there is no cursor yet (the first sync of a store's
-    history); ``options["paged"]`` forces pages; a resumed bulk run stays bulk."""
+    snapshots; for the incremental streams (orders, catalog) only when there is no cursor yet
+    (a store's first sync); ``options["paged"]`` forces pages; a resumed bulk run stays bulk."""
     if run.checkpoint.get("mode") == "bulk":
         return True
     if run.stream not in connector.bulk_streams or options.get("paged"):
         return False
-    return run.stream != "orders" or not run.cursor_before
+    return run.stream not in ("orders", "catalog") or not run.cursor_before
 
 
 def _since(run: SyncRun) -> datetime | None:
@@ -295,9 +295,11 @@ def _run_bulk(run: SyncRun, connector: Any) -> None:
         checkpoint["done"] = 0
         run.checkpoint = checkpoint
         _heartbeat(run)
+    if run.total_estimate is None:
+        run.total_estimate = connector.estimate_total(run.stream, since=_since(run))
     status = connector.wait_for_bulk(checkpoint["bulk_id"], on_poll=lambda _s: _heartbeat(run))
     if run.stream in ORDER_STREAMS:
-        run.total_estimate = int(status.get("rootObjectCount") or 0) or None
+        run.total_estimate = int(status.get("rootObjectCount") or 0) or run.total_estimate
     skip = int(checkpoint.get("done") or 0)
     high = checkpoint.get("high_water") or run.cursor_before
     source = "backfill" if run.stream in ORDER_STREAMS else "sync"

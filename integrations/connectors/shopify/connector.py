@@ -107,7 +107,9 @@ class ShopifyConnector(Connector):
         "APP_UNINSTALLED",
     )
     # Streams that can be read through a bulk operation (JSONL) instead of pages.
-    bulk_streams: ClassVar[frozenset[str]] = frozenset({"orders", "backfill", "inventory"})
+    bulk_streams: ClassVar[frozenset[str]] = frozenset(
+        {"orders", "backfill", "catalog", "inventory"}
+    )
 
     def __init__(
         self,
@@ -310,9 +312,12 @@ class ShopifyConnector(Connector):
     # --- bulk operations -----------------------------------------------------------------------
     def start_bulk(self, stream: str, *, since: datetime | None) -> str:
         """Start a ``bulkOperationRunQuery`` for ``stream`` (one of ``bulk_streams``): orders
-        updated since ``since`` (all when None), or an inventory snapshot. Returns its GID."""
+        updated since ``since`` (all when None), the whole catalog, or an inventory snapshot.
+        Returns the operation's GID."""
         if stream in ("orders", "backfill"):
             return self._start_bulk(queries.bulk_orders_query(self.orders_search(since)))
+        if stream == "catalog":
+            return self._start_bulk(queries.bulk_products_query())
         if stream == "inventory":
             return self._start_bulk(queries.bulk_inventory_query())
         raise ValueError(f"no bulk query for stream {stream!r}")
@@ -368,8 +373,9 @@ class ShopifyConnector(Connector):
                 yield group
                 continue
             parent, children = group
-            if stream in ("orders", "backfill"):
-                record = self.parse_record("orders", {**parent, "lineItems": children})
+            if stream in ("orders", "backfill", "catalog"):
+                child_key = "variants" if stream == "catalog" else "lineItems"
+                record = self.parse_record(stream, {**parent, child_key: children})
                 yield record if isinstance(record, RecordFailure) else (record,)
                 continue
             try:

@@ -7,6 +7,11 @@ from inventory import views as inventory_views
 from orders import views as order_views
 
 urlpatterns = [
+    path(
+        "hub/providers/<str:provider>/connect/",
+        integration_views.provider_connect,
+        name="provider_connect",
+    ),
     path("", integration_views.hub, name="home"),
     path(
         "hub/accounts/<int:account_id>/status/",

@@ -15,7 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -23,9 +23,11 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.decorators import merchant_required
 from integrations.catalog import SECTION_TITLES
 from integrations.connectors.base import Connector, ConnectType, CredentialField, ProviderKind
+from integrations.http import ConnectorError
 from integrations.models import ACTIVE_SYNC_STATUSES, ChannelAccount, SyncRun
 from integrations.registry import CONNECTORS
 from integrations.selectors import latest_runs
+from integrations.services.accounts import ConnectValidationError, connect_with_credentials
 from integrations.services.sync import request_sync, streams_for
 
 STATUS_TEMPLATE = "integrations/_account_status.html"
@@ -81,6 +83,10 @@ class ProviderCard:
     def capability_labels(self) -> list[str]:
         """``inventory_push`` → "Inventory push", sorted."""
         return sorted(str(c).replace("_", " ").capitalize() for c in self.connector.capabilities)
+
+    @property
+    def credential_fields(self) -> tuple[CredentialField, ...]:
+        return tuple(self.connector.credential_fields)
 
     @property
     def connect_field(self) -> CredentialField | None:
@@ -192,4 +198,33 @@ def account_sync(request: HttpRequest, account_id: int) -> HttpResponse:
     messages.add_message(
         request, messages.SUCCESS if notice[0] == "success" else messages.ERROR, notice[1]
     )
+    return redirect("dashboard:home")
+
+
+@require_POST
+@merchant_required
+def provider_connect(request: HttpRequest, provider: str) -> HttpResponse:
+    """Connect with the provider's credential fields (for Shopify: a custom app's Admin API
+    token and API secret). Verified against the provider before anything is stored; the
+    outcome is a message on the hub. Owners and managers only."""
+    if not request.membership.can_manage:
+        raise PermissionDenied("Only owners and managers can connect a provider.")
+    connector = CONNECTORS.get(provider)
+    if connector is None:
+        raise Http404("Unknown provider.")
+    data = {f.name: request.POST.get(f.name, "").strip() for f in connector.credential_fields}
+    try:
+        account = connect_with_credentials(
+            merchant=request.merchant,
+            provider=provider,
+            data=data,
+            use_sandbox=request.POST.get("sandbox") == "1" and settings.SANDBOX_ENABLED,
+        )
+    except ConnectValidationError as exc:
+        messages.error(request, f"{connector.label}: {exc}")
+    except ConnectorError as exc:
+        messages.error(request, f"{connector.label} refused these credentials: {exc}")
+    else:
+        name = account.display_name or account.external_id
+        messages.success(request, f"Connected {name}. The first sync has started.")
     return redirect("dashboard:home")

@@ -67,7 +67,8 @@ def connect_with_credentials(
     api_base_url: str = "",
 ) -> ChannelAccount:
     """Validate the provider's required fields, verify them against the provider, then store
-    them encrypted and ensure the ``ChannelAccount`` (status connected).
+    them encrypted and ensure the ``ChannelAccount`` (status connected); webhooks and the first
+    sync follow after commit (``account_connected``).
 
     ``api_base_url`` is for staff tools only; merchants can only ask for the sandbox.
     Raises ``ConnectValidationError`` (missing/invalid field) or ``ConnectorError`` (the
@@ -104,8 +105,30 @@ def connect_with_credentials(
         account.last_error = ""
         account.set_credentials(secrets)
         account.save()
+        account_connected(account=account)
     logger.info("connected %s account %s for merchant %s", provider, account.pk, merchant.pk)
     return account
+
+
+def account_connected(*, account: ChannelAccount) -> None:
+    """After a (re)connect commits: register the provider's webhooks (when it has them) and
+    queue the first sync of every stream, so a connected store starts working at once."""
+    transaction.on_commit(lambda: _start_connected_account(account.pk))
+
+
+def _start_connected_account(account_id: int) -> None:
+    from integrations.services.shopify_app import shopify_register_webhooks
+    from integrations.services.sync import request_sync, streams_for
+
+    account = ChannelAccount.objects.get(pk=account_id)
+    if account.provider == "shopify":
+        try:
+            shopify_register_webhooks(account=account)
+        except ConnectorError as exc:
+            logger.warning("webhook registration for account %s failed: %s", account.pk, exc)
+            account.last_error = f"Webhook registration failed: {exc}"
+            account.save(update_fields=["last_error", "updated_at"])
+    request_sync(account=account, streams=streams_for(account))
 
 
 def _external_id(provider: str, data: dict[str, Any]) -> str:

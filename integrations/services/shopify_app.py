@@ -25,14 +25,14 @@ from django.utils import timezone
 
 from accounts.models import Merchant
 from integrations.connectors.shopify.signatures import is_valid_shop_domain, verify_oauth_hmac
-from integrations.http import ConnectorError, HttpClient
+from integrations.http import HttpClient
 from integrations.models import (
     AccountStatus,
     ChannelAccount,
     ProviderAppCredential,
     WebhookSubscription,
 )
-from integrations.services.accounts import build_connector, sandbox_base_url
+from integrations.services.accounts import account_connected, build_connector, sandbox_base_url
 
 logger = logging.getLogger(__name__)
 
@@ -167,7 +167,7 @@ def shopify_oauth_complete(
         account.set_credentials({"access_token": token["access_token"]})
         account.settings = {**(account.settings or {}), "api_key": app.api_key}
         account.save()
-        transaction.on_commit(lambda: _after_install(account.pk))
+        account_connected(account=account)
     logger.info("shopify app installed on %s (account %s)", shop, account.pk)
     return account
 
@@ -187,19 +187,6 @@ def _exchange_code(*, base_url: str, shop: str, app: AppCredentials, code: str) 
     if not body.get("access_token"):
         raise OAuthError("Shopify did not return an access token.")
     return body
-
-
-def _after_install(account_id: int) -> None:
-    from integrations.services.sync import FULL_SYNC, request_sync
-
-    account = ChannelAccount.objects.get(pk=account_id)
-    try:
-        shopify_register_webhooks(account=account)
-    except ConnectorError as exc:
-        logger.warning("webhook registration for account %s failed: %s", account.pk, exc)
-        account.last_error = f"Webhook registration failed: {exc}"
-        account.save(update_fields=["last_error", "updated_at"])
-    request_sync(account=account, streams=FULL_SYNC)
 
 
 def webhook_callback_url() -> str:

@@ -200,3 +200,78 @@ def test_sync_of_a_disconnected_account_is_refused_with_a_message(owner_client, 
     assert response.status_code == 200
     assert "connect it again before syncing" in response.content.decode()
     assert not SyncRun.objects.filter(account=account).exists()
+
+
+# --- connect with credentials (custom app) ---------------------------------------------
+CONNECT_URL = "/hub/providers/shopify/connect/"
+CUSTOM_APP = {
+    "shop_domain": "kurta-co.myshopify.com",
+    "access_token": "shpat_custom_app_token",
+    "api_secret_key": "custom-app-secret",
+}
+
+
+def test_the_hub_offers_the_custom_app_form_with_the_providers_fields(owner_client):
+    page = owner_client.get(reverse("dashboard:home")).content.decode()
+    assert "Use a custom app's access token instead" in page
+    for name in CUSTOM_APP:
+        assert f'name="{name}"' in page
+    assert 'type="password"' in page
+
+
+def test_custom_app_connect_verifies_then_stores_encrypted_and_starts_the_first_sync(
+    owner_client, owner, monkeypatch, django_capture_on_commit_callbacks
+):
+    from integrations.connectors.shopify.connector import ShopifyConnector
+    from integrations.models import ChannelAccount
+
+    seen = {}
+
+    def check(self):
+        seen["token"] = self.account.credentials["access_token"]
+        return {"name": "Kurta Co"}
+
+    monkeypatch.setattr(ShopifyConnector, "check_credentials", check)
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = owner_client.post(CONNECT_URL, CUSTOM_APP)
+
+    assert response.status_code == 302
+    assert seen["token"] == "shpat_custom_app_token"  # verified before it was stored
+    account = ChannelAccount.objects.get(
+        merchant=owner.merchant, external_id=CUSTOM_APP["shop_domain"]
+    )
+    assert account.display_name == "Kurta Co"
+    assert account.get_credentials() == {
+        "access_token": "shpat_custom_app_token",
+        "api_secret_key": "custom-app-secret",
+    }
+    assert "shpat_custom_app_token" not in account.credentials_encrypted
+    assert len(callbacks) == 1  # webhooks + first sync, after commit
+    assert "Connected Kurta Co" in owner_client.get(reverse("dashboard:home")).content.decode()
+
+
+def test_custom_app_credentials_the_provider_refuses_store_nothing(owner_client, monkeypatch):
+    from integrations.connectors.shopify.connector import ShopifyConnector
+    from integrations.http import ConnectorError
+    from integrations.models import ChannelAccount
+
+    def refuse(self):
+        raise ConnectorError("shopify: access denied (HTTP 401)", permanent=True)
+
+    monkeypatch.setattr(ShopifyConnector, "check_credentials", refuse)
+    response = owner_client.post(CONNECT_URL, CUSTOM_APP, follow=True)
+    assert "refused these credentials" in response.content.decode()
+    assert not ChannelAccount.objects.exists()
+
+
+def test_custom_app_connect_names_a_missing_field(owner_client):
+    from integrations.models import ChannelAccount
+
+    response = owner_client.post(CONNECT_URL, {**CUSTOM_APP, "access_token": ""}, follow=True)
+    assert "access_token" in response.content.decode()
+    assert not ChannelAccount.objects.exists()
+
+
+def test_viewers_cannot_connect_and_unknown_providers_are_404(viewer_client, owner_client):
+    assert viewer_client.post(CONNECT_URL, CUSTOM_APP).status_code == 403
+    assert owner_client.post("/hub/providers/nope/connect/", CUSTOM_APP).status_code == 404

@@ -128,7 +128,9 @@ def _start_connected_account(account_id: int) -> None:
             logger.warning("webhook registration for account %s failed: %s", account.pk, exc)
             account.last_error = f"Webhook registration failed: {exc}"
             account.save(update_fields=["last_error", "updated_at"])
-    request_sync(account=account, streams=streams_for(account))
+    # In the background: the person who connected gets their page back at once and watches the
+    # first sync's progress on the hub (with a broker the sync is queued either way).
+    request_sync(account=account, streams=streams_for(account), background=True)
 
 
 def _external_id(provider: str, data: dict[str, Any]) -> str:

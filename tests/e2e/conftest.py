@@ -40,7 +40,12 @@ def oauth_connect(hub_url: str, owner, shop: str = SHOP) -> ChannelAccount:
     result: dict = {}
     demo.follow_callback(browser, callback, result)
     assert result["status"] == 302, result
-    return ChannelAccount.objects.get(merchant=owner.merchant, provider="shopify", external_id=shop)
+    account = ChannelAccount.objects.get(
+        merchant=owner.merchant, provider="shopify", external_id=shop
+    )
+    # The first sync runs in the background (as it would on a worker): wait for it to finish.
+    demo.watch_runs(lambda: account.pk, lambda: True, lambda _runs: None, timeout=300)
+    return account
 
 
 def token_connect(hub_url: str, owner, shop: str = SHOP, **account_settings) -> ChannelAccount:

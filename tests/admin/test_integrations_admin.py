@@ -146,7 +146,7 @@ def test_changelist_query_count_does_not_grow_with_rows(
 def test_test_connection_reports_the_shop_name(admin_client, account):
     connector = mock.Mock()
     connector.check_credentials.return_value = {"name": "Alpha Fashion"}
-    with mock.patch("integrations.admin.build_connector", return_value=connector) as build:
+    with mock.patch("integrations.admin.accounts.build_connector", return_value=connector) as build:
         response = run_action(admin_client, CHANGELIST, "test_connection", [account])
 
     assert response.status_code == 200
@@ -159,7 +159,7 @@ def test_test_connection_failure_is_an_error_message_not_a_500(admin_client, acc
     connector.check_credentials.side_effect = ConnectorError(
         "Shopify refused the access token (401)", permanent=True, status=401
     )
-    with mock.patch("integrations.admin.build_connector", return_value=connector):
+    with mock.patch("integrations.admin.accounts.build_connector", return_value=connector):
         response = run_action(admin_client, CHANGELIST, "test_connection", [account])
 
     assert response.status_code == 200
@@ -168,7 +168,9 @@ def test_test_connection_failure_is_an_error_message_not_a_500(admin_client, acc
 
 
 def test_an_unexpected_failure_in_an_action_is_a_message_not_a_500(admin_client, account):
-    with mock.patch("integrations.admin.build_connector", side_effect=RuntimeError("boom")):
+    with mock.patch(
+        "integrations.admin.accounts.build_connector", side_effect=RuntimeError("boom")
+    ):
         response = run_action(admin_client, CHANGELIST, "test_connection", [account])
 
     assert response.status_code == 200
@@ -186,11 +188,11 @@ def test_sync_now_action_queues_the_providers_streams(admin_client, account):
 
 def test_register_webhooks_action_calls_the_service_and_reports_failures(admin_client, account):
     with mock.patch(
-        "integrations.admin.shopify_register_webhooks", return_value=[object()] * 6
+        "integrations.admin.accounts.shopify_register_webhooks", return_value=[object()] * 6
     ) as register:
         ok = run_action(admin_client, CHANGELIST, "register_webhooks", [account])
     with mock.patch(
-        "integrations.admin.shopify_register_webhooks",
+        "integrations.admin.accounts.shopify_register_webhooks",
         side_effect=ConnectorError("Shopify: access denied for webhookSubscriptionCreate"),
     ):
         failed = run_action(admin_client, CHANGELIST, "register_webhooks", [account])
@@ -275,9 +277,9 @@ def test_sync_log_reprocess_action_reports_success_and_failure(admin_client, acc
     )
     changelist = "admin:integrations_synclog_changelist"
 
-    with mock.patch("integrations.admin.sync_log_reprocess", return_value=True) as service:
+    with mock.patch("integrations.admin.sync.sync_log_reprocess", return_value=True) as service:
         ok = run_action(admin_client, changelist, "reprocess", [log])
-    with mock.patch("integrations.admin.sync_log_reprocess", return_value=False):
+    with mock.patch("integrations.admin.sync.sync_log_reprocess", return_value=False):
         failed = run_action(admin_client, changelist, "reprocess", [log])
 
     assert service.call_args.kwargs["log"].pk == log.pk
@@ -302,7 +304,7 @@ def test_webhook_event_shows_headers_and_body_and_can_be_reprocessed(admin_clien
     page = admin_client.get(
         reverse("admin:integrations_webhookevent_change", args=[event.pk])
     ).content.decode()
-    with mock.patch("integrations.admin.webhook_reprocess", return_value=event) as service:
+    with mock.patch("integrations.admin.webhooks.webhook_reprocess", return_value=event) as service:
         response = run_action(
             admin_client, "admin:integrations_webhookevent_changelist", "reprocess", [event]
         )

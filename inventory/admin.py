@@ -7,12 +7,11 @@ editable where staff fix matches: the variant, the buffer stock and the channel 
 
 from __future__ import annotations
 
-from typing import Any
-
 from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 
+from accounts.admin_base import ReadOnlyAdmin
 from inventory.models import (
     ChannelInventoryLevel,
     ChannelListing,
@@ -22,17 +21,6 @@ from inventory.models import (
     Variant,
     Warehouse,
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class VariantInline(admin.TabularInline):

@@ -8,7 +8,8 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from integrations.admin.common import ReadOnlyAdmin, ReadOnlyInline, pretty_json, run_per_object
+from accounts.admin_base import ReadOnlyAdmin, ReadOnlyInline
+from integrations.admin.common import pretty_json, run_per_object
 from integrations.http import ConnectorError
 from integrations.models import (
     SyncLog,

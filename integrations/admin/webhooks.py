@@ -11,12 +11,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 
-from integrations.admin.common import (
-    HIDDEN_HEADER_WORDS,
-    ReadOnlyAdmin,
-    pretty_json,
-    run_per_object,
-)
+from accounts.admin_base import ReadOnlyAdmin
+from integrations.admin.common import HIDDEN_HEADER_WORDS, pretty_json, run_per_object
 from integrations.models import (
     ComplianceRequest,
     WebhookEvent,

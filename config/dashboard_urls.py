@@ -18,6 +18,12 @@ urlpatterns = [
         integration_views.account_status,
         name="account_status",
     ),
+    path("hub/runs/<int:run_id>/", integration_views.sync_run_detail, name="sync_run"),
+    path(
+        "hub/accounts/<int:account_id>/import/",
+        integration_views.account_import,
+        name="account_import",
+    ),
     path(
         "hub/accounts/<int:account_id>/sync/",
         integration_views.account_sync,

@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "accounts",
     "integrations",
     "integrations.sandbox",
+    "integrations.sandbox.amazon",
+    "integrations.sandbox.flipkart",
     "orders",
     "inventory",
     "shipments",
@@ -121,6 +123,10 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Uploaded seller-panel exports (Meesho/Myntra/Ajio) wait here for their import run.
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "media"))
+MEDIA_URL = "media/"
+FILE_UPLOAD_MAX_BYTES = env.int("FILE_UPLOAD_MAX_BYTES", default=200 * 1024 * 1024)
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard:home"
@@ -162,6 +168,12 @@ SHOPIFY_ADMIN_SCHEMA_PATH = Path(
 # read are not missed.
 SYNC_OVERLAP_SECONDS = env.int("SYNC_OVERLAP_SECONDS", default=300)
 # A running sync whose heartbeat is older than this is considered crashed and is resumed.
+# Amazon: how far back the first incremental getOrders looks when there is no cursor, and how
+# much order history the first sync backfills through reports (30-day report windows).
+AMAZON_DEFAULT_LOOKBACK_DAYS = env.int("AMAZON_DEFAULT_LOOKBACK_DAYS", default=30)
+AMAZON_BACKFILL_DAYS = env.int("AMAZON_BACKFILL_DAYS", default=365)
+# Seconds between getReport/getFeed polls (Amazon's reports take minutes; the sandbox's seconds).
+AMAZON_REPORT_POLL_SECONDS = env.float("AMAZON_REPORT_POLL_SECONDS", default=15.0)
 SYNC_STALE_AFTER_SECONDS = env.int("SYNC_STALE_AFTER_SECONDS", default=900)
 # Seconds a worker keeps a shop's webhook key ring (decrypted secrets, in process memory only).
 # A secret changed within this window is learnt at most this late; Shopify retries meanwhile.
@@ -203,10 +215,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "Asia/Kolkata"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
+    # Every connected commerce account's orders and returns, each account its own task.
     "commerce-order-sync": {
         "task": "integrations.tasks.sync_all_accounts_task",
         "schedule": crontab(minute="*/10"),
-        "args": ("orders",),
+        "args": (["orders", "returns"],),
     },
     "webhook-retry": {
         "task": "integrations.tasks.retry_failed_webhooks_task",

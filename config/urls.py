@@ -22,4 +22,8 @@ urlpatterns = [
 ]
 
 if settings.SANDBOX_ENABLED:
-    urlpatterns.append(path("sandbox/shopify/", include("integrations.sandbox.urls")))
+    urlpatterns += [
+        path("sandbox/shopify/", include("integrations.sandbox.urls")),
+        path("sandbox/amazon/", include("integrations.sandbox.amazon.urls")),
+        path("sandbox/flipkart/", include("integrations.sandbox.flipkart.urls")),
+    ]

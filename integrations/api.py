@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -14,6 +15,7 @@ from rest_framework.views import APIView
 
 from accounts.permissions import bind_merchant
 from integrations.catalog import integration_catalog
+from integrations.connectors.base import ConnectType
 from integrations.http import ConnectorError
 from integrations.models import ChannelAccount, SyncRun, WebhookSubscription
 from integrations.registry import CONNECTORS, UnknownProvider, get_connector_class
@@ -29,7 +31,7 @@ from integrations.services.accounts import (
     connect_with_credentials,
 )
 from integrations.services.shopify_app import shopify_register_webhooks
-from integrations.services.sync import FULL_SYNC, UnknownStream, request_sync, streams_for
+from integrations.services.sync import UnknownStream, request_sync, streams_for
 
 
 def _provider_or_404(provider: str):
@@ -168,6 +170,11 @@ class ProviderSyncView(APIView):
         body.is_valid(raise_exception=True)
         account = _pick_account(request, provider)
         streams = body.validated_data.get("streams") or self.default_streams or streams_for(account)
+        if not streams:
+            return Response(
+                {"error": f"{account.get_provider_display()} imports orders by file upload."},
+                status=400,
+            )
         options = {}
         if body.validated_data.get("since"):
             options["since"] = body.validated_data["since"].strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -181,6 +188,84 @@ class ProviderSyncView(APIView):
         )
 
 
+class SyncLogSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    external_id = serializers.CharField()
+    error = serializers.CharField()
+    status = serializers.CharField()
+
+
+class ProviderImportView(APIView):
+    """``POST /api/integrations/providers/{id}/import`` (multipart ``file``, optional
+    ``account_id``): import a seller-panel export (CSV or XLSX) of a file channel (Meesho,
+    Myntra, Ajio). Returns 202 with the import's sync run; the run's counts and its quarantined
+    rows (row, column, reason) are at ``/api/integrations/sync-runs/{id}``."""
+
+    parser_classes = (MultiPartParser, FormParser)
+
+    def post(self, request: Request, provider: str) -> Response:
+        from integrations.services.files import FileImportError, file_import_start
+
+        cls = _provider_or_404(provider)
+        if cls.connect_type != ConnectType.FILE:
+            return Response(
+                {"error": f"{cls.label} imports orders by API, not files.", "field": "provider"},
+                status=400,
+            )
+        if not request.membership.can_manage:
+            return Response({"error": "Only owners and managers can import files."}, status=403)
+        upload = request.FILES.get("file")
+        if upload is None:
+            return Response({"error": "'file' is required.", "field": "file"}, status=400)
+        account = _pick_account(request, provider)
+        try:
+            record, run = file_import_start(
+                account=account, upload=upload, user=request.user, background=True
+            )
+        except FileImportError as exc:
+            return Response({"error": str(exc), "field": "file"}, status=400)
+        seen_before = (
+            record.__class__.objects.filter(account=account, sha256=record.sha256)
+            .exclude(pk=record.pk)
+            .exists()
+        )
+        return Response(
+            {
+                "import_id": record.pk,
+                "file_name": record.original_name,
+                "seen_before": seen_before,
+                "sync_run_id": run.pk,
+                "run": SyncRunSerializer(run).data,
+            },
+            status=status.HTTP_202_ACCEPTED,
+        )
+
+
+class AccountSyncRunsView(APIView):
+    """``GET /api/integrations/accounts/{id}/sync-runs?stream=&status=&limit=``: the account's
+    sync history, newest first, with counts, errors and quarantined-record counts."""
+
+    def get(self, request: Request, account_id: int) -> Response:
+        account = ChannelAccount.objects.for_merchant(request.merchant).filter(pk=account_id)
+        account = account.first()
+        if account is None:
+            raise Http404("No such account.")
+        runs = SyncRun.objects.filter(account=account)
+        stream = request.query_params.get("stream")
+        if stream:
+            runs = runs.filter(stream__startswith=stream)
+        if request.query_params.get("status"):
+            runs = runs.filter(status=request.query_params["status"])
+        limit = request.query_params.get("limit", "50")
+        limit = min(int(limit), 500) if limit.isdigit() and int(limit) > 0 else 50
+        return Response(
+            {
+                "account": ChannelAccountSerializer(account).data,
+                "results": SyncRunSerializer(runs[:limit], many=True).data,
+            }
+        )
+
+
 class SyncRunView(APIView):
     """``GET /api/integrations/sync-runs/{id}``: progress of one run (for live status)."""
 
@@ -188,7 +273,10 @@ class SyncRunView(APIView):
         run = SyncRun.objects.for_merchant(request.merchant).filter(pk=run_id).first()
         if run is None:
             raise Http404("No such sync run.")
-        return Response(SyncRunSerializer(run).data)
+        logs = run.logs.order_by("pk")[:200]
+        return Response(
+            {**SyncRunSerializer(run).data, "logs": SyncLogSerializer(logs, many=True).data}
+        )
 
 
 # --- Shopify-specific endpoints (SPEC) -----------------------------------------------------------
@@ -202,7 +290,7 @@ class ShopifyStatusView(APIView):
 class ShopifySyncView(ProviderSyncView):
     """``POST /api/integrations/shopify/sync``: orders + catalog + stock."""
 
-    default_streams = FULL_SYNC
+    default_streams = None  # every stream Shopify supports (streams_for)
 
 
 class ShopifySyncOrdersView(ProviderSyncView):

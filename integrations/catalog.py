@@ -37,17 +37,13 @@ def provider_entry(cls: type[Connector]) -> dict[str, Any]:
                 "required": f.required,
                 "helpText": f.help_text,
                 "placeholder": f.placeholder,
+                "default": f.default,
             }
             for f in cls.credential_fields
         ],
         "setupSteps": list(cls.setup_steps),
         "actions": [
-            {
-                "id": "sync",
-                "label": "Sync now",
-                "method": "POST",
-                "endpoint": reverse("api-provider-sync", args=[cls.id]),
-            },
+            _import_action(cls) if cls.connect_type == ConnectType.FILE else _sync_action(cls),
             {
                 "id": "disconnect",
                 "label": "Disconnect",
@@ -60,6 +56,28 @@ def provider_entry(cls: type[Connector]) -> dict[str, Any]:
         entry["oauthInstallEndpoint"] = reverse(f"{cls.id}-oauth-install")
         entry["oauthInstallQueryKey"] = "shop"
     return entry
+
+
+def _sync_action(cls: type[Connector]) -> dict[str, Any]:
+    return {
+        "id": "sync",
+        "label": "Sync now",
+        "method": "POST",
+        "endpoint": reverse("api-provider-sync", args=[cls.id]),
+    }
+
+
+def _import_action(cls: type[Connector]) -> dict[str, Any]:
+    """File channels: upload the seller panel's export (multipart field ``file``)."""
+    return {
+        "id": "import",
+        "label": "Import orders file",
+        "method": "POST",
+        "endpoint": reverse("api-provider-import", args=[cls.id]),
+        "contentType": "multipart/form-data",
+        "fileField": "file",
+        "accept": [".csv", ".xlsx"],
+    }
 
 
 def integration_catalog() -> dict[str, Any]:

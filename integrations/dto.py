@@ -148,6 +148,100 @@ class InventoryLevelDTO:
     sku: str = ""
 
 
+class ReturnKind:
+    CUSTOMER_RETURN = "customer_return"
+    RTO = "rto"  # return to origin: the courier could not deliver
+    CHOICES = ((CUSTOMER_RETURN, "Customer return"), (RTO, "RTO"))
+
+
+class ReturnStatus:
+    REQUESTED = "requested"
+    IN_TRANSIT = "in_transit"
+    RECEIVED = "received"
+    QC_PASSED = "qc_passed"
+    QC_FAILED = "qc_failed"
+    REFUNDED = "refunded"
+    CANCELLED = "cancelled"
+    CHOICES = (
+        (REQUESTED, "Requested"),
+        (IN_TRANSIT, "In transit"),
+        (RECEIVED, "Received"),
+        (QC_PASSED, "QC passed"),
+        (QC_FAILED, "QC failed"),
+        (REFUNDED, "Refunded"),
+        (CANCELLED, "Cancelled"),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ReturnDTO:
+    """A customer return or RTO of (part of) one order line, as the channel reports it.
+    ``kind`` is a ``ReturnKind``, ``status`` a ``ReturnStatus``; ``quantity`` in units."""
+
+    external_id: str
+    order_external_id: str
+    status: str
+    kind: str
+    quantity: int
+    created_at: datetime
+    updated_at: datetime
+    order_item_external_id: str = ""
+    sku: str = ""
+    reason: str = ""
+    sub_reason: str = ""
+    tracking_id: str = ""
+    raw: dict[str, Any] = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class StockLevelDTO:
+    """The available-to-sell quantity (units) to set for one channel listing. Channel handles:
+    ``listing_id`` (Shopify inventory item, Flipkart listing id), ``product_id`` (Flipkart
+    product id / FSN), ``location_id`` (Shopify location, Flipkart warehouse);
+    ``compare_quantity`` is the last value we know the channel holds (Shopify compare-and-set)."""
+
+    sku: str
+    quantity: int
+    listing_id: str = ""
+    product_id: str = ""
+    location_id: str = ""
+    compare_quantity: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PriceDTO:
+    """A selling price to set (tax-inclusive, in ``currency``; rupees for INR); ``mrp`` the
+    maximum retail price where the channel takes one (Flipkart)."""
+
+    sku: str
+    price: Decimal
+    currency: str = "INR"
+    mrp: Decimal | None = None
+    product_id: str = ""
+
+
+class PushStatus:
+    SUCCESS = "success"
+    WARNING = "warning"  # accepted with warnings
+    FAILURE = "failure"
+
+
+@dataclass(frozen=True, slots=True)
+class PushResult:
+    """What the channel said about one SKU of a push. ``status`` is a ``PushStatus``;
+    ``issues`` carries the channel's messages (code: text) for the dashboard."""
+
+    sku: str
+    status: str
+    message: str = ""
+    issues: tuple[str, ...] = ()
+    submission_id: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.status != PushStatus.FAILURE
+
+
 @dataclass(frozen=True, slots=True)
 class RecordFailure:
     """A record the connector could not translate: quarantined with its payload."""

@@ -156,7 +156,7 @@ class HttpClient:
         if status in (401, 403):
             raise ConnectorError(
                 f"{self.provider}: access denied (HTTP {status}); reconnect the account "
-                "or check its permissions.",
+                f"or check its permissions. {_safe_snippet(response)}".rstrip(),
                 permanent=True,
                 status=status,
             )

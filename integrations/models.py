@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
@@ -15,6 +16,11 @@ class Provider(models.TextChoices):
     """Provider ids: URL segment, ``ChannelAccount.provider`` and registry key."""
 
     SHOPIFY = "shopify", "Shopify"
+    AMAZON = "amazon", "Amazon.in"
+    FLIPKART = "flipkart", "Flipkart"
+    MEESHO = "meesho", "Meesho"
+    MYNTRA = "myntra", "Myntra"
+    AJIO = "ajio", "AJIO"
 
 
 class AccountStatus(models.TextChoices):
@@ -183,6 +189,16 @@ class SyncRun(models.Model):
         return self.created + self.updated + self.skipped + self.failed
 
     @property
+    def label(self) -> str:
+        """What the run read, for people: "Orders", or an upload's file name."""
+        if self.stream.startswith("file:"):
+            try:
+                return f"Import of {self.file_import.original_name}"
+            except models.ObjectDoesNotExist:
+                return "File import"
+        return self.stream.replace("_", " ").capitalize()
+
+    @property
     def progress_percent(self) -> int | None:
         if not self.total_estimate:
             return None
@@ -321,3 +337,67 @@ class ComplianceRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.topic} {self.shop_domain}"
+
+
+class FileColumnProfile(models.Model):
+    """Staff-editable column mapping of a file channel's export (Myntra, Ajio, Meesho).
+
+    ``profile`` overrides keys of the connector's ``default_profile``: ``{"columns": {<order
+    field>: <header or [headers]>}, "date_formats": [...], "status_map": {<channel status>:
+    <order status>}, "header_row_search": <rows>}``. ``merchant`` null = the platform-wide
+    profile; a merchant's own profile wins over it.
+    """
+
+    merchant = models.ForeignKey(
+        Merchant, null=True, blank=True, on_delete=models.CASCADE, related_name="file_profiles"
+    )
+    provider = models.CharField(max_length=40, choices=Provider.choices)
+    profile = models.JSONField(default=dict, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = MerchantScopedQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["merchant", "provider"],
+                name="uniq_file_profile",
+                nulls_distinct=False,
+            )
+        ]
+
+    def __str__(self) -> str:
+        owner = self.merchant or "platform default"
+        return f"{self.get_provider_display()} columns ({owner})"
+
+
+class FileImportQuerySet(MerchantScopedQuerySet):
+    merchant_lookup = "account__merchant"
+
+
+class FileImport(models.Model):
+    """One uploaded seller-panel export and the ``SyncRun`` (stream ``file``) that imported it.
+
+    ``sha256`` identifies the content: uploading the same file again imports nothing new (the
+    order import is idempotent), and the dashboard says it was seen before."""
+
+    account = models.ForeignKey(ChannelAccount, on_delete=models.CASCADE, related_name="imports")
+    run = models.OneToOneField(
+        SyncRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="file_import"
+    )
+    file = models.FileField(upload_to="imports/%Y/%m/")
+    original_name = models.CharField(max_length=255)
+    size = models.PositiveBigIntegerField(default=0)
+    sha256 = models.CharField(max_length=64, db_index=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = FileImportQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.account} {self.original_name}"

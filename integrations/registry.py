@@ -7,10 +7,25 @@ capability's methods are implemented.
 
 from __future__ import annotations
 
+from integrations.connectors.amazon.connector import AmazonConnector
 from integrations.connectors.base import Connector
+from integrations.connectors.files.ajio import AjioConnector
+from integrations.connectors.files.meesho import MeeshoConnector
+from integrations.connectors.files.myntra import MyntraConnector
+from integrations.connectors.flipkart.connector import FlipkartConnector
 from integrations.connectors.shopify.connector import ShopifyConnector
 
-CONNECTORS: dict[str, type[Connector]] = {cls.id: cls for cls in (ShopifyConnector,)}
+CONNECTORS: dict[str, type[Connector]] = {
+    cls.id: cls
+    for cls in (
+        ShopifyConnector,
+        AmazonConnector,
+        FlipkartConnector,
+        MeeshoConnector,
+        MyntraConnector,
+        AjioConnector,
+    )
+}
 
 
 class UnknownProvider(LookupError):

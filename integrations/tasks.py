@@ -33,10 +33,19 @@ def run_sync_runs_task(run_ids: list[int]) -> None:
 
 
 @shared_task
-def sync_all_accounts_task(stream: str = "orders") -> None:
-    from integrations.services.sync import sync_all_accounts
+def sync_all_accounts_task(streams: list[str] | str | None = None) -> None:
+    from integrations.services.sync import SCHEDULED_STREAMS, sync_all_accounts
 
-    sync_all_accounts(stream)
+    if isinstance(streams, str):  # schedules saved before streams became a list
+        streams = [streams]
+    sync_all_accounts(streams or SCHEDULED_STREAMS)
+
+
+@shared_task
+def sync_account_task(account_id: int, streams: list[str]) -> None:
+    from integrations.services.sync import sync_account
+
+    sync_account(account_id=account_id, streams=streams)
 
 
 @shared_task

@@ -36,6 +36,16 @@ urlpatterns = [
         api.TestConnectionView.as_view(),
         name="api-provider-test",
     ),
+    path(
+        "integrations/providers/<str:provider>/import",
+        api.ProviderImportView.as_view(),
+        name="api-provider-import",
+    ),
+    path(
+        "integrations/accounts/<int:account_id>/sync-runs",
+        api.AccountSyncRunsView.as_view(),
+        name="api-account-sync-runs",
+    ),
     path("integrations/sync-runs/<int:run_id>", api.SyncRunView.as_view(), name="api-sync-run"),
     path("integrations/shopify/status", api.ShopifyStatusView.as_view(), name="api-shopify-status"),
     path("integrations/shopify/sync", api.ShopifySyncView.as_view(), name="api-shopify-sync"),

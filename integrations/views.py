@@ -45,6 +45,12 @@ class AccountCard:
     def is_syncing(self) -> bool:
         return any(run.status in ACTIVE_SYNC_STATUSES for run in self.runs)
 
+    @property
+    def imports_files(self) -> bool:
+        """A file channel (Meesho, Myntra, Ajio): orders arrive by upload, not by sync."""
+        connector = CONNECTORS.get(self.account.provider)
+        return connector is not None and connector.connect_type == ConnectType.FILE
+
 
 @dataclass
 class ProviderCard:
@@ -87,6 +93,10 @@ class ProviderCard:
     @property
     def credential_fields(self) -> tuple[CredentialField, ...]:
         return tuple(self.connector.credential_fields)
+
+    @property
+    def imports_files(self) -> bool:
+        return self.connector.connect_type == ConnectType.FILE
 
     @property
     def connect_field(self) -> CredentialField | None:
@@ -228,3 +238,49 @@ def provider_connect(request: HttpRequest, provider: str) -> HttpResponse:
         name = account.display_name or account.external_id
         messages.success(request, f"Connected {name}. The first sync has started.")
     return redirect("dashboard:home")
+
+
+@require_POST
+@merchant_required
+def account_import(request: HttpRequest, account_id: int) -> HttpResponse:
+    """Upload a seller-panel export (CSV/XLSX) to a file channel's account: stored, then
+    imported by a background run whose progress the hub shows. Owners and managers only."""
+    from integrations.services.files import FileImportError, file_import_start
+
+    if not request.membership.can_manage:
+        raise PermissionDenied("Only owners and managers can import files.")
+    account = _merchant_account(request, account_id)
+    upload = request.FILES.get("file")
+    if upload is None:
+        notice = ("error", "Choose an export file (CSV or XLSX) to import.")
+    else:
+        try:
+            _record, run = file_import_start(
+                account=account, upload=upload, user=request.user, background=True
+            )
+        except FileImportError as exc:
+            notice = ("error", f"{upload.name}: {exc}")
+        else:
+            notice = ("success", f"Importing {upload.name} (run #{run.pk}).")
+    if request.htmx:
+        account.refresh_from_db()
+        return _status_response(request, account, notice)
+    messages.add_message(
+        request, messages.SUCCESS if notice[0] == "success" else messages.ERROR, notice[1]
+    )
+    return redirect("dashboard:home")
+
+
+@require_GET
+@merchant_required
+def sync_run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
+    """One run with the records it quarantined (for a file import: row, column and reason)."""
+    run = get_object_or_404(
+        SyncRun.objects.for_merchant(request.merchant).select_related("account"), pk=run_id
+    )
+    limit = 500
+    return render(
+        request,
+        "integrations/sync_run.html",
+        {"run": run, "logs": list(run.logs.order_by("pk")[:limit]), "limit": limit},
+    )

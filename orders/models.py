@@ -6,7 +6,7 @@ from django.db import models
 
 from accounts.fields import MoneyField
 from accounts.models import Merchant, MerchantScopedQuerySet
-from integrations.dto import OrderStatus, PaymentMethod
+from integrations.dto import OrderStatus, PaymentMethod, ReturnKind, ReturnStatus
 
 
 class Order(models.Model):
@@ -132,3 +132,75 @@ class OrderStatusEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order}: {self.previous_status or '∅'} → {self.status}"
+
+
+class Return(models.Model):
+    """A customer return or an RTO (return to origin: the courier could not deliver) of an
+    order, as a channel reports it (Flipkart returns API, file imports; later Shopify refunds
+    and courier RTO). Unique on (account, external_id), the channel's return id.
+
+    ``order`` is null while the order itself has not been imported yet (``order_external_id``
+    keeps the link, and the next import attaches it). Restocking on receipt / QC is the
+    inventory's business and happens through the stock ledger.
+    """
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="returns")
+    account = models.ForeignKey(
+        "integrations.ChannelAccount", on_delete=models.CASCADE, related_name="returns"
+    )
+    order = models.ForeignKey(
+        Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="returns"
+    )
+    channel = models.CharField(max_length=40)
+    external_id = models.CharField(max_length=255)
+    order_external_id = models.CharField(max_length=255)
+    kind = models.CharField(max_length=20, choices=ReturnKind.CHOICES)
+    status = models.CharField(max_length=20, choices=ReturnStatus.CHOICES)
+    reason = models.CharField(max_length=255, blank=True)
+    sub_reason = models.CharField(max_length=255, blank=True)
+    tracking_id = models.CharField(max_length=100, blank=True)
+    requested_at = models.DateTimeField()
+    source_updated_at = models.DateTimeField()
+    raw = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = MerchantScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "external_id"], name="uniq_return_external")
+        ]
+        indexes = [models.Index(fields=["account", "order_external_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.channel} return {self.external_id} ({self.status})"
+
+
+class ReturnItemQuerySet(MerchantScopedQuerySet):
+    merchant_lookup = "return_request__merchant"
+
+
+class ReturnItem(models.Model):
+    """A returned line: ``quantity`` units of ``sku`` from one order item."""
+
+    return_request = models.ForeignKey(Return, on_delete=models.CASCADE, related_name="items")
+    order_item = models.ForeignKey(
+        OrderItem, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    order_item_external_id = models.CharField(max_length=255, blank=True)
+    sku = models.CharField(max_length=255, blank=True)
+    quantity = models.PositiveIntegerField()
+
+    objects = ReturnItemQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["return_request", "order_item_external_id"], name="uniq_return_item"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sku} × {self.quantity}"

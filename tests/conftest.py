@@ -9,6 +9,7 @@ from rest_framework.test import APIClient
 
 from config.celery import app as celery_app
 from integrations import crypto
+from integrations.connectors.amazon.ratelimit import LocalBucketStore
 from integrations.services.webhook_keys import forget_key_rings
 from tests.factories import MembershipFactory
 
@@ -20,7 +21,8 @@ def _eager_tasks_and_clean_cache(request, settings):
     eager = request.node.get_closest_marker("celery_worker") is None
     previous = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = eager
-    cache.clear()
+    cache.clear()  # with Redis (CI) this also empties the SP-API usage-plan buckets
+    LocalBucketStore.reset()
     crypto.reset_key_cache()
     forget_key_rings()
     yield

@@ -33,7 +33,7 @@ def test_every_schedule_entry_has_a_crontab_schedule():
 def test_order_sync_runs_every_ten_minutes():
     entry = settings.CELERY_BEAT_SCHEDULE["commerce-order-sync"]
     assert entry["task"] == "integrations.tasks.sync_all_accounts_task"
-    assert entry["args"] == ("orders",)
+    assert entry["args"] == (["orders", "returns"],)
     assert entry["schedule"].minute == set(range(0, 60, 10))
     assert entry["schedule"].hour == set(range(24))
 

@@ -1,5 +1,5 @@
 """Staff tools for integrations; importing the modules registers their ModelAdmins."""
 
-from integrations.admin import accounts, sync, webhooks
+from integrations.admin import accounts, files, sync, webhooks
 
-__all__ = ["accounts", "sync", "webhooks"]
+__all__ = ["accounts", "files", "sync", "webhooks"]

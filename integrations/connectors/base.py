@@ -6,7 +6,7 @@ ORM; they receive an ``AccountHandle`` and the shared ``HttpClient``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -17,7 +17,12 @@ from integrations.dto import (
     InventoryLevelDTO,
     OrderDTO,
     Page,
+    PriceDTO,
     ProductDTO,
+    PushResult,
+    RecordFailure,
+    ReturnDTO,
+    StockLevelDTO,
     WebhookRegistration,
 )
 from integrations.http import ConnectorError, HttpClient
@@ -42,6 +47,8 @@ class Capability(StrEnum):
     AD_SPEND = "ad_spend"
     SETTLEMENTS = "settlements"
     WEBHOOKS = "webhooks"
+    RETURNS = "returns"
+    FILE_IMPORT = "file_import"
 
 
 class ProviderKind(StrEnum):
@@ -67,6 +74,8 @@ class CredentialField:
     help_text: str = ""
     placeholder: str = ""
     field_type: str = "text"
+    # Used when the form leaves the field empty (e.g. Amazon's India marketplace id).
+    default: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +101,8 @@ CAPABILITY_METHODS: Mapping[Capability, tuple[str, ...]] = {
     Capability.AD_SPEND: ("fetch_ad_spend",),
     Capability.SETTLEMENTS: ("fetch_settlements",),
     Capability.WEBHOOKS: ("register_webhooks", "list_webhooks"),
+    Capability.RETURNS: ("fetch_returns",),
+    Capability.FILE_IMPORT: ("parse_file",),
 }
 
 
@@ -102,6 +113,17 @@ class Connector:
     ``capabilities`` and catalog presentation (``icon``, ``color``, ``setup_steps``), and
     implement the methods their capabilities require (see ``CAPABILITY_METHODS``). Methods raise
     ``ConnectorError`` (``permanent=True`` for bad credentials).
+
+    Connect form values: ``secret`` fields land encrypted in ``account.credentials``; the other
+    fields in ``account.settings``; ``account_key_field`` names the field that becomes the
+    account's ``external_id`` (shop domain, seller id, application id).
+
+    Bulk protocol (streams in ``bulk_streams``): ``start_bulk(stream, since=…) -> str`` starts an
+    export and returns its id; ``wait_for_bulk(id, on_poll=…) -> dict`` polls until it is ready
+    (``{"url": <what iter_bulk needs>, "rootObjectCount": int | None}``) and raises
+    ``ConnectorError`` when the provider reports it failed; ``iter_bulk(stream, url)`` streams
+    it, yielding per root record a tuple of DTOs or a ``RecordFailure``. Shopify implements it
+    with bulk operations, Amazon with the Reports API.
     """
 
     id: ClassVar[str]
@@ -116,10 +138,31 @@ class Connector:
     default_base_url: ClassVar[str] = ""
     # Streams the connector can export in bulk (``start_bulk``/``wait_for_bulk``/``iter_bulk``).
     bulk_streams: ClassVar[frozenset[str]] = frozenset()
+    # The connect-form field whose value is the account's ``external_id``.
+    account_key_field: ClassVar[str] = ""
 
     def __init__(self, account: AccountHandle, http: HttpClient) -> None:
         self.account = account
         self.http = http
+        # Set by ``build_connector``: persists refreshed secrets (encrypted) and their expiry.
+        self.credentials_saver: Callable[[dict[str, Any], datetime | None], None] | None = None
+
+    def save_credentials(self, updates: dict[str, Any], expires_at: datetime | None = None) -> None:
+        """Persist refreshed secrets (merged into the account's encrypted credentials) and the
+        token expiry (``ChannelAccount.token_expires_at``). Without a saver (tests, connect-time
+        checks) the new values live only in this connector instance."""
+        self.account.credentials.update(updates)
+        if self.credentials_saver is not None:
+            self.credentials_saver(updates, expires_at)
+
+    @classmethod
+    def account_key(cls, data: Mapping[str, Any]) -> str:
+        """The account's ``external_id`` from connect-form ``data``. Raises ``ValueError`` with
+        a message naming the field when it is missing or malformed."""
+        value = str(data.get(cls.account_key_field) or "").strip()
+        if not value:
+            raise ValueError(f"'{cls.account_key_field}' is required.")
+        return value
 
     # --- every connector -----------------------------------------------------------------------
     def check_credentials(self) -> dict[str, Any]:
@@ -150,6 +193,37 @@ class Connector:
         raise NotImplementedError
 
     def list_webhooks(self) -> list[WebhookRegistration]:
+        raise NotImplementedError
+
+    def fetch_returns(self, *, since: datetime | None, cursor: str | None) -> Page[ReturnDTO]:
+        """One page of customer returns and RTOs modified since ``since``."""
+        raise NotImplementedError
+
+    def push_inventory(self, levels: Sequence[StockLevelDTO]) -> list[PushResult]:
+        """Set available-to-sell quantities on the channel; one ``PushResult`` per SKU."""
+        raise NotImplementedError
+
+    def push_prices(self, prices: Sequence[PriceDTO]) -> list[PushResult]:
+        """Set selling prices on the channel; one ``PushResult`` per SKU."""
+        raise NotImplementedError
+
+    def parse_file(
+        self,
+        path: str,
+        *,
+        filename: str = "",
+        profile: Mapping[str, Any] | None = None,
+        as_of: datetime | None = None,
+    ) -> Iterator[tuple[OrderDTO, ...] | RecordFailure]:
+        """Stream a seller-panel export (CSV or XLSX at ``path``) as orders: one tuple of DTOs
+        per order or a ``RecordFailure`` per bad row (row number, column and reason in
+        ``error``). ``profile`` overrides the default column mapping; ``as_of`` (the upload
+        time) becomes each order's ``updated_at``."""
+        raise NotImplementedError
+
+    @classmethod
+    def parse_record(cls, stream: str, payload: dict[str, Any]) -> Any:
+        """A quarantined payload → DTO or ``RecordFailure`` (reprocessing)."""
         raise NotImplementedError
 
     @classmethod

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 
 from accounts.models import Merchant
-from integrations.connectors.base import Connector
+from integrations.connectors.base import Connector, ConnectType
 from integrations.dto import AccountHandle
 from integrations.http import ConnectorError, HttpClient
 from integrations.models import AccountStatus, ChannelAccount
@@ -51,11 +52,31 @@ def account_handle(account: ChannelAccount) -> AccountHandle:
 def build_connector(
     account: ChannelAccount, *, sleep: Callable[[float], None] | None = None, **kwargs: Any
 ) -> Connector:
-    """A ready connector for ``account`` with its own ``HttpClient``."""
+    """A ready connector for ``account`` with its own ``HttpClient``; secrets the connector
+    refreshes (Flipkart's 60-day token) are written back encrypted with their expiry."""
     cls = get_connector_class(account.provider)
     http_kwargs = {"sleep": sleep} if sleep else {}
     http = HttpClient(provider=account.provider, account_key=str(account.pk), **http_kwargs)
-    return cls(account_handle(account), http, **kwargs)
+    connector = cls(account_handle(account), http, **kwargs)
+    connector.credentials_saver = lambda updates, expires_at: account_store_credentials(
+        account_id=account.pk, updates=updates, expires_at=expires_at
+    )
+    return connector
+
+
+def account_store_credentials(
+    *, account_id: int, updates: dict[str, Any], expires_at: datetime | None = None
+) -> None:
+    """Merge refreshed secrets into an account's encrypted credentials and record the token
+    expiry; row-locked so two workers refreshing at once cannot lose each other's write."""
+    with transaction.atomic():
+        account = ChannelAccount.objects.select_for_update().get(pk=account_id)
+        account.update_credentials(**updates)
+        fields = ["credentials_encrypted", "updated_at"]
+        if expires_at is not None:
+            account.token_expires_at = expires_at
+            fields.append("token_expires_at")
+        account.save(update_fields=fields)
 
 
 def connect_with_credentials(
@@ -67,9 +88,12 @@ def connect_with_credentials(
     api_base_url: str = "",
 ) -> ChannelAccount:
     """Validate the provider's required fields, verify them against the provider, then store
-    them encrypted and ensure the ``ChannelAccount`` (status connected); webhooks and the first
-    sync follow after commit (``account_connected``).
+    them and ensure the ``ChannelAccount`` (status connected); webhooks and the first sync
+    follow after commit (``account_connected``).
 
+    Secret fields are stored encrypted in the credentials; the other fields (seller id,
+    marketplace ids, region, location id) in ``ChannelAccount.settings``, with the field's
+    default when left empty. The connector's ``account_key_field`` becomes the ``external_id``.
     ``api_base_url`` is for staff tools only; merchants can only ask for the sandbox.
     Raises ``ConnectValidationError`` (missing/invalid field) or ``ConnectorError`` (the
     provider refused the credentials); nothing is stored in either case.
@@ -77,14 +101,19 @@ def connect_with_credentials(
     cls = get_connector_class(provider)
     for field in cls.required_fields():
         value = data.get(field.name)
-        if value is None or str(value).strip() == "":
+        if (value is None or str(value).strip() == "") and not field.default:
             raise ConnectValidationError(f"'{field.name}' is required.", field=field.name)
-    external_id = _external_id(provider, data)
+    try:
+        external_id = cls.account_key(data)
+    except ValueError as exc:
+        raise ConnectValidationError(str(exc), field=cls.account_key_field or None) from None
     base_url = api_base_url or (sandbox_base_url(provider, external_id) if use_sandbox else "")
-    secrets = {
-        f.name: str(data[f.name]).strip()
-        for f in cls.credential_fields
-        if f.secret and data.get(f.name)
+    values = {
+        f.name: str(data.get(f.name) or "").strip() or f.default for f in cls.credential_fields
+    }
+    secrets = {f.name: values[f.name] for f in cls.credential_fields if f.secret and values[f.name]}
+    public = {
+        f.name: values[f.name] for f in cls.credential_fields if not f.secret and values[f.name]
     }
     handle = AccountHandle(
         id=None,
@@ -92,9 +121,11 @@ def connect_with_credentials(
         provider=provider,
         external_id=external_id,
         base_url=base_url,
-        credentials=secrets,
+        credentials=dict(secrets),
+        settings=dict(public),
     )
-    facts = cls(handle, HttpClient(provider=provider, account_key=external_id)).check_credentials()
+    checker = cls(handle, HttpClient(provider=provider, account_key=external_id))
+    facts = checker.check_credentials()
     with transaction.atomic():
         account, _ = ChannelAccount.objects.select_for_update().get_or_create(
             merchant=merchant, provider=provider, external_id=external_id
@@ -103,7 +134,12 @@ def connect_with_credentials(
         account.api_base_url = base_url
         account.status = AccountStatus.CONNECTED
         account.last_error = ""
-        account.set_credentials(secrets)
+        # Secrets the check obtained (e.g. Flipkart's access token) are kept too.
+        account.set_credentials({**secrets, **checker.account.credentials})
+        account.settings = {**(account.settings or {}), **public}
+        token_expiry = facts.get("token_expires_at")
+        if token_expiry is not None:
+            account.token_expires_at = token_expiry
         account.save()
         account_connected(account=account)
     logger.info("connected %s account %s for merchant %s", provider, account.pk, merchant.pk)
@@ -121,6 +157,8 @@ def _start_connected_account(account_id: int) -> None:
     from integrations.services.sync import request_sync, streams_for
 
     account = ChannelAccount.objects.get(pk=account_id)
+    if get_connector_class(account.provider).connect_type == ConnectType.FILE:
+        return  # file channels sync by upload
     if account.provider == "shopify":
         try:
             shopify_register_webhooks(account=account)
@@ -131,19 +169,6 @@ def _start_connected_account(account_id: int) -> None:
     # In the background: the person who connected gets their page back at once and watches the
     # first sync's progress on the hub (with a broker the sync is queued either way).
     request_sync(account=account, streams=streams_for(account), background=True)
-
-
-def _external_id(provider: str, data: dict[str, Any]) -> str:
-    if provider == "shopify":
-        from integrations.connectors.shopify.signatures import is_valid_shop_domain
-
-        shop = str(data.get("shop_domain") or "").strip().lower()
-        if not is_valid_shop_domain(shop):
-            raise ConnectValidationError(
-                "shop_domain must look like your-store.myshopify.com.", field="shop_domain"
-            )
-        return shop
-    raise ConnectValidationError(f"Provider {provider} has no account key rule.", field="provider")
 
 
 def account_disconnect(*, account: ChannelAccount, reason: str = "") -> ChannelAccount:

@@ -52,8 +52,13 @@ STREAMS: dict[str, tuple[str, str, Capability]] = {
     "inventory": ("inventory.services.inventory_levels_import", "levels", Capability.CATALOG),
     "orders": ("orders.services.orders_import", "orders", Capability.ORDERS),
     "backfill": ("orders.services.orders_import", "orders", Capability.ORDERS),
+    "returns": ("orders.services.returns_import", "returns", Capability.RETURNS),
+    # ``file:<FileImport id>``: one uploaded export (Meesho, Myntra, Ajio).
+    "file": ("orders.services.orders_import", "orders", Capability.FILE_IMPORT),
 }
-FULL_SYNC = ("catalog", "inventory", "orders")
+FULL_SYNC = ("catalog", "inventory", "orders", "returns")
+# What the 10-minute schedule keeps current on every connected commerce account.
+SCHEDULED_STREAMS = ("orders", "returns")
 ORDER_STREAMS = ("orders", "backfill")
 BULK_BATCH = 500
 
@@ -62,8 +67,13 @@ class UnknownStream(ValueError):
     """The stream is not one the engine knows, or the provider does not support it."""
 
 
+def stream_kind(stream: str) -> str:
+    """The ``STREAMS`` key of a run's stream (``file:12`` → ``file``)."""
+    return stream.split(":", 1)[0]
+
+
 def importer_for(stream: str) -> Callable[..., ImportResult]:
-    path, keyword, _ = STREAMS[stream]
+    path, keyword, _ = STREAMS[stream_kind(stream)]
     func = import_string(path)
 
     def run(*, account: ChannelAccount, items: Sequence[Any], source: str) -> ImportResult:
@@ -93,7 +103,8 @@ def request_sync(
     runs: list[SyncRun] = []
     new_ids: list[int] = []
     for stream in streams:
-        if stream not in STREAMS or STREAMS[stream][2] not in caps:
+        kind = stream_kind(stream)
+        if kind not in STREAMS or STREAMS[kind][2] not in caps:
             raise UnknownStream(f"{account.provider} cannot sync '{stream}'.")
         run, created = _claim_run(account, stream, options or {})
         runs.append(run)
@@ -210,7 +221,9 @@ def execute_run(run: SyncRun, **connector_kwargs: Any) -> SyncRun:
     run.save(update_fields=["checkpoint", "cursor_before", "resumed_from"])
     try:
         connector = build_connector(account, **connector_kwargs)
-        if _use_bulk(run, connector, options):
+        if stream_kind(run.stream) == "file":
+            _run_file(run, connector)
+        elif _use_bulk(run, connector, options):
             _run_bulk(run, connector)
         else:
             _run_paged(run, connector)
@@ -257,6 +270,8 @@ def _fetch_page(run: SyncRun, connector: Connector, since: datetime | None, curs
         return connector.fetch_products(cursor=cursor, since=since)
     if run.stream == "inventory":
         return connector.fetch_inventory_levels(cursor=cursor)
+    if run.stream == "returns":
+        return connector.fetch_returns(since=since, cursor=cursor)
     raise UnknownStream(run.stream)
 
 
@@ -297,7 +312,14 @@ def _run_bulk(run: SyncRun, connector: Any) -> None:
         _heartbeat(run)
     if run.total_estimate is None:
         run.total_estimate = connector.estimate_total(run.stream, since=_since(run))
-    status = connector.wait_for_bulk(checkpoint["bulk_id"], on_poll=lambda _s: _heartbeat(run))
+    try:
+        status = connector.wait_for_bulk(checkpoint["bulk_id"], on_poll=lambda _s: _heartbeat(run))
+    except ConnectorError:
+        # The export failed at the provider (FATAL report, failed bulk operation): the next run
+        # must start a new one, not poll the dead one again.
+        run.checkpoint = {k: v for k, v in checkpoint.items() if k not in ("bulk_id", "done")}
+        _heartbeat(run)
+        raise
     if run.stream in ORDER_STREAMS:
         run.total_estimate = int(status.get("rootObjectCount") or 0) or run.total_estimate
     skip = int(checkpoint.get("done") or 0)
@@ -322,6 +344,58 @@ def _run_bulk(run: SyncRun, connector: Any) -> None:
         _heartbeat(run)
 
     for index, record in enumerate(connector.iter_bulk(run.stream, status.get("url"))):
+        if index < skip:
+            continue
+        done = index + 1
+        if isinstance(record, RecordFailure):
+            failures.append(record)
+        else:
+            batch.extend(record)
+        if len(batch) + len(failures) >= BULK_BATCH:
+            flush()
+    flush()
+    cap = status.get("cursor_cap")
+    if cap and run.cursor_after > cap:
+        # The export may lag the live data (Amazon order reports up to 30 minutes): the next
+        # incremental run starts from the provider's safe point, not the newest record seen.
+        run.cursor_after = cap
+        run.checkpoint = {**run.checkpoint, "high_water": cap}
+        _heartbeat(run)
+
+
+def _run_file(run: SyncRun, connector: Connector) -> None:
+    """Import one uploaded export (``file:<FileImport id>``): the connector streams it row by
+    row into orders (batches of ``BULK_BATCH``) and row failures (quarantined with row, column
+    and reason). The checkpoint counts records done, so an interrupted import resumes; a file
+    the connector cannot read at all (missing columns) fails the run with its reason."""
+    from integrations.models import FileImport
+    from integrations.services.files import file_profile
+
+    upload = FileImport.objects.get(pk=int(run.stream.split(":", 1)[1]))
+    importer = importer_for(run.stream)
+    skip = int(run.checkpoint.get("done") or 0)
+    if run.total_estimate is None:
+        run.total_estimate = run.checkpoint.get("rows_estimate")
+    batch: list[Any] = []
+    failures: list[RecordFailure] = []
+    done = skip
+
+    def flush() -> None:
+        result = importer(account=run.account, items=batch, source="file")
+        _record(run, result, failures)
+        batch.clear()
+        failures.clear()
+        run.pages += 1
+        run.checkpoint = {**run.checkpoint, "done": done}
+        _heartbeat(run)
+
+    records = connector.parse_file(
+        upload.file.path,
+        filename=upload.original_name,
+        profile=file_profile(account=run.account),
+        as_of=upload.created_at,
+    )
+    for index, record in enumerate(records):
         if index < skip:
             continue
         done = index + 1
@@ -385,7 +459,7 @@ def _finish(run: SyncRun, status: str, error: str) -> SyncRun:
 def sync_log_reprocess(*, log: SyncLog) -> bool:
     """Translate and import a quarantined record again; True if it now imported cleanly."""
     cls = get_connector_class(log.account.provider)
-    record = cls.parse_record(log.stream, log.payload)
+    record = cls.parse_record(stream_kind(log.stream), log.payload)
     if isinstance(record, RecordFailure):
         log.error = record.error
         log.save(update_fields=["error"])
@@ -400,11 +474,37 @@ def sync_log_reprocess(*, log: SyncLog) -> bool:
     return True
 
 
-def sync_all_accounts(stream: str = "orders") -> list[SyncRun]:
-    """Queue ``stream`` for every active account whose provider supports it (beat schedule)."""
-    runs: list[SyncRun] = []
-    # Accounts in ``error`` need a person (bad credentials): the schedule leaves them alone.
-    for account in ChannelAccount.objects.filter(status=AccountStatus.CONNECTED):
-        if STREAMS[stream][2] in get_connector_class(account.provider).capabilities:
-            runs.extend(request_sync(account=account, streams=[stream]))
-    return runs
+def scheduled_streams(account: ChannelAccount, streams: Iterable[str]) -> list[str]:
+    """Of ``streams``, those the account's provider can sync by API (file channels have none)."""
+    caps = get_connector_class(account.provider).capabilities
+    return [s for s in streams if STREAMS[stream_kind(s)][2] in caps]
+
+
+def sync_all_accounts(streams: Sequence[str] = SCHEDULED_STREAMS) -> list[int]:
+    """The beat job: one ``sync_account_task`` per connected account that can sync any of
+    ``streams``, so each account is its own task and workers scale out. Accounts in ``error``
+    need a person (bad credentials) and are left alone. Returns the account ids queued."""
+    from integrations.tasks import enqueue, sync_account_task
+
+    queued: list[int] = []
+    for account in ChannelAccount.objects.filter(status=AccountStatus.CONNECTED).order_by("pk"):
+        wanted = scheduled_streams(account, streams)
+        if wanted:
+            queued.append(account.pk)
+            enqueue(sync_account_task, account.pk, wanted)
+    return queued
+
+
+def sync_account(*, account_id: int, streams: Sequence[str]) -> list[SyncRun]:
+    """Claim and run ``streams`` of one account in this worker (the per-account scheduled
+    task). A stream already running elsewhere is left to that run; usage plans and the
+    incremental window keep a 10-minute cadence within every provider's limits."""
+    account = ChannelAccount.objects.get(pk=account_id)
+    if account.status != AccountStatus.CONNECTED:
+        return []
+    new_ids: list[int] = []
+    for stream in scheduled_streams(account, streams):
+        run, created = _claim_run(account, stream, {})
+        if created:
+            new_ids.append(run.pk)
+    return run_sync_runs(new_ids)

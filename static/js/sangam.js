@@ -39,13 +39,33 @@
     event.preventDefault();
     var box = form.closest("[data-account-status]");
     var button = form.querySelector("button");
-    if (button) { button.disabled = true; button.textContent = "Syncing…"; }
+    if (button) { button.disabled = true; button.textContent = form.getAttribute("data-busy-text") || "Syncing…"; }
     var token = form.querySelector("input[name=csrfmiddlewaretoken]");
     var headers = Object.assign({ "X-CSRFToken": token ? token.value : "" }, HEADERS);
     fetch(form.action, { method: "POST", body: new FormData(form), headers: headers, credentials: "same-origin" })
       .then(function (r) { if (!r.ok || r.redirected) throw new Error(String(r.status)); return r.text(); })
       .then(function (html) { if (box) swap(box, html); else window.location.reload(); })
       .catch(function () { form.submit(); });
+  });
+
+  // Drop zones: highlight while a file is dragged over; show the chosen file's name.
+  ["dragenter", "dragover"].forEach(function (type) {
+    document.addEventListener(type, function (event) {
+      var area = event.target.closest && event.target.closest(".dropzone__area");
+      if (area) area.classList.add("dropzone__area--over");
+    });
+  });
+  ["dragleave", "drop"].forEach(function (type) {
+    document.addEventListener(type, function (event) {
+      var area = event.target.closest && event.target.closest(".dropzone__area");
+      if (area) area.classList.remove("dropzone__area--over");
+    });
+  });
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    if (!input.matches || !input.matches(".dropzone__area input[type=file]")) return;
+    var title = input.closest(".dropzone__area").querySelector(".dropzone__title");
+    if (title && input.files.length) title.textContent = input.files[0].name;
   });
 
   document.querySelectorAll("[data-poll-url]").forEach(function (el) { watch(el); });

@@ -20,6 +20,7 @@ from integrations.models import (
     SyncStatus,
     WebhookSubscription,
 )
+from integrations.registry import CONNECTORS
 from inventory.models import ChannelInventoryLevel
 from orders.models import Order, OrderItem
 from tests.factories import ChannelAccountFactory, MembershipFactory
@@ -106,7 +107,9 @@ def test_catalog_api_lists_sections_of_providers_in_the_frontend_shape(api_clien
     assert response.status_code == 200
     sections = response.json()["sections"]
     assert [s["id"] for s in sections] == ["commerce"]
-    (shopify,) = sections[0]["providers"]
+    providers = {p["id"]: p for p in sections[0]["providers"]}
+    assert set(providers) == set(CONNECTORS)
+    shopify = providers["shopify"]
     for key in (
         "id",
         "name",

@@ -337,7 +337,7 @@ def test_a_bad_record_is_quarantined_and_the_rest_of_the_batch_commits(account, 
 
 
 def test_a_single_bad_order_is_quarantined_not_raised(account, variants, monkeypatch):
-    import orders.services as services
+    import orders.services.orders as services
 
     real = services._import_batch
 
@@ -379,9 +379,16 @@ def _statements(queries: list[dict]) -> list[str]:
     return logical
 
 
-def _import_queries(account, start: int, size: int, *, updated_at=None) -> list[dict]:
+def _import_queries(
+    account, start: int, size: int, *, updated_at=None, total="999.00"
+) -> list[dict]:
     dtos = [
-        order_dto(str(n), items=(("SKU-1", 1), ("SKU-2", 2), ("UNKNOWN", 1)), updated_at=updated_at)
+        order_dto(
+            str(n),
+            items=(("SKU-1", 1), ("SKU-2", 2), ("UNKNOWN", 1)),
+            updated_at=updated_at,
+            total=total,
+        )
         for n in range(start, start + size)
     ]
     with CaptureQueriesContext(connection) as ctx:
@@ -408,9 +415,24 @@ def test_updating_a_page_costs_a_fixed_number_of_queries(account, variants):
     _import_queries(account, 0, 50)
     _import_queries(account, 1000, 200)
     later = T0 + timedelta(hours=1)
-    small = _import_queries(account, 0, 50, updated_at=later)
-    large = _import_queries(account, 1000, 200, updated_at=later)
+    small = _import_queries(account, 0, 50, updated_at=later, total="1099.00")
+    large = _import_queries(account, 1000, 200, updated_at=later, total="1099.00")
     _assert_independent_of_size(small, large, bound=25)
+
+
+def test_the_same_content_under_a_newer_timestamp_is_skipped(account, variants):
+    """A re-uploaded file (or a page read again) carries the same order with a newer stamp:
+    nothing changes and it counts as skipped; any difference in a line still updates."""
+    first = order_dto("1001", items=(("SKU-1", 2),))
+    order_import(account=account, order=first)
+    again = order_dto("1001", items=(("SKU-1", 2),), updated_at=T0 + timedelta(hours=1))
+    result = order_import(account=account, order=again)
+    assert (result.created, result.updated, result.skipped) == (0, 0, 1)
+    assert Order.objects.get(external_id="1001").source_updated_at == first.updated_at
+    edited = order_dto("1001", items=(("SKU-1", 3),), updated_at=T0 + timedelta(hours=2))
+    result = order_import(account=account, order=edited)
+    assert (result.created, result.updated, result.skipped) == (0, 1, 0)
+    assert level(variants["SKU-1"]) == (10, 3)
 
 
 def test_order_redact_customer_blanks_pii_and_raw_of_that_customers_orders(account, variants):

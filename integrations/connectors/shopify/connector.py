@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -33,6 +33,7 @@ from integrations.connectors.shopify.client import (
     ShopifyUserError,
     raise_for_user_errors,
 )
+from integrations.connectors.shopify.signatures import is_valid_shop_domain
 from integrations.dto import (
     AccountHandle,
     InventoryLevelDTO,
@@ -106,6 +107,7 @@ class ShopifyConnector(ShopifyBulkOperations, Connector):
         "INVENTORY_LEVELS_UPDATE",
         "APP_UNINSTALLED",
     )
+    account_key_field: ClassVar[str] = "shop_domain"
     # Streams that can be read through a bulk operation (JSONL) instead of pages.
     bulk_streams: ClassVar[frozenset[str]] = frozenset(
         {"orders", "backfill", "catalog", "inventory"}
@@ -284,6 +286,14 @@ class ShopifyConnector(ShopifyBulkOperations, Connector):
             next_cursor=info.get("endCursor") if info.get("hasNextPage") else None,
             failures=failures,
         )
+
+    @classmethod
+    def account_key(cls, data: Mapping[str, Any]) -> str:
+        """The shop's ``*.myshopify.com`` domain, lower-cased; ``ValueError`` otherwise."""
+        shop = str(data.get("shop_domain") or "").strip().lower()
+        if not is_valid_shop_domain(shop):
+            raise ValueError("shop_domain must look like your-store.myshopify.com.")
+        return shop
 
     @classmethod
     def parse_record(cls, stream: str, payload: dict[str, Any]) -> Any:

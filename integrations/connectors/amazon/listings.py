@@ -1,0 +1,265 @@
+"""Price and quantity push: Listings Items API 2021-08-01 for a few SKUs, a
+``JSON_LISTINGS_FEED`` (Feeds API 2021-06-30) for more (channel-apis.md §2.3–2.4).
+
+- Up to ``PATCH_MAX`` SKUs: one ``patchListingsItem`` each (5 rps, burst 5) —
+  ``PATCH /listings/2021-08-01/items/{sellerId}/{sku}?marketplaceIds=…`` with
+  ``{"productType": "PRODUCT", "patches": [{"op": "replace", "path": "/attributes/…"}]}``.
+  ``ACCEPTED`` → success (warning when Amazon lists WARNING issues), ``INVALID`` or an HTTP 4xx
+  → failure for that SKU; the other SKUs go on.
+- More: one feed — ``createFeedDocument`` → PUT the JSON to the presigned URL with the same
+  Content-Type → ``createFeed`` → poll ``getFeed`` to DONE/FATAL/CANCELLED →
+  ``getFeedDocument(resultFeedDocumentId)`` → download (gunzip if needed) → the processing
+  report (listings-feed-processing-report-schema-v2.json). Every issue is mapped back to its
+  SKU by ``messageId``: ERROR → failure, WARNING → warning, none → success. An issue without
+  ``messageId`` (the feed itself was malformed) applies to every SKU.
+- Values: ``fulfillment_availability`` ``[{"fulfillment_channel_code": "DEFAULT",
+  "quantity": N}]`` (seller-fulfilled stock; FBA stock is Amazon's), ``purchasable_offer``
+  ``[{"marketplace_id", "currency", "audience": "ALL", "our_price": [{"schedule":
+  [{"value_with_tax": P}]}]}]`` per marketplace (prices are tax-inclusive rupees). The feed
+  body follows listings-feed-schema-v2.json (``operationType: PATCH``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+from urllib.parse import quote
+
+from integrations.dto import PriceDTO, PushResult, PushStatus, StockLevelDTO
+from integrations.http import ConnectorError
+
+PATCH_MAX = 5
+PRODUCT_TYPE = "PRODUCT"
+FEED_TYPE = "JSON_LISTINGS_FEED"
+FEED_CONTENT_TYPE = "application/json; charset=UTF-8"
+FEED_POLL_SECONDS = 30.0
+FEED_TIMEOUT_SECONDS = 1800.0
+ISSUE_LOCALE = "en_US"
+FEED_DONE = frozenset({"DONE", "FATAL", "CANCELLED"})
+
+Patch = dict[str, Any]
+
+
+def quantity_patch(quantity: int) -> Patch:
+    """Set the seller-fulfilled available-to-sell quantity (units, never below 0)."""
+    return {
+        "op": "replace",
+        "path": "/attributes/fulfillment_availability",
+        "value": [{"fulfillment_channel_code": "DEFAULT", "quantity": max(0, int(quantity))}],
+    }
+
+
+def price_patch(price: Decimal, currency: str, marketplace_ids: Sequence[str]) -> Patch:
+    """Set the selling price (tax-inclusive ``value_with_tax``) in every marketplace."""
+    value = float(Decimal(price).quantize(Decimal("0.01")))
+    return {
+        "op": "replace",
+        "path": "/attributes/purchasable_offer",
+        "value": [
+            {
+                "marketplace_id": marketplace_id,
+                "currency": currency,
+                "audience": "ALL",
+                "our_price": [{"schedule": [{"value_with_tax": value}]}],
+            }
+            for marketplace_id in marketplace_ids
+        ],
+    }
+
+
+def build_listings_feed(seller_id: str, updates: Sequence[tuple[str, Patch]]) -> dict[str, Any]:
+    """A ``JSON_LISTINGS_FEED`` document: one PATCH message per ``(sku, patch)``, ``messageId``
+    1…n in input order."""
+    return {
+        "header": {"sellerId": seller_id, "version": "2.0", "issueLocale": ISSUE_LOCALE},
+        "messages": [
+            {
+                "messageId": number,
+                "sku": sku,
+                "operationType": "PATCH",
+                "productType": PRODUCT_TYPE,
+                "patches": [patch],
+            }
+            for number, (sku, patch) in enumerate(updates, start=1)
+        ],
+    }
+
+
+def _issue_text(issue: dict[str, Any]) -> str:
+    code = issue.get("code")
+    return f"{code}: {issue.get('message') or ''}" if code else str(issue.get("message") or "")
+
+
+def _result(sku: str, issues: Sequence[dict[str, Any]], submission_id: str) -> PushResult:
+    errors = [i for i in issues if i.get("severity") == "ERROR"]
+    warnings = [i for i in issues if i.get("severity") == "WARNING"]
+    if errors:
+        status, headline = PushStatus.FAILURE, _issue_text(errors[0])
+    elif warnings:
+        status, headline = PushStatus.WARNING, _issue_text(warnings[0])
+    else:
+        status, headline = PushStatus.SUCCESS, ""
+    return PushResult(
+        sku=sku,
+        status=status,
+        message=headline,
+        issues=tuple(_issue_text(i) for i in [*errors, *warnings]),
+        submission_id=submission_id,
+    )
+
+
+def results_from_processing_report(
+    report: dict[str, Any], skus: Sequence[str], feed_id: str
+) -> list[PushResult]:
+    """One ``PushResult`` per submitted SKU (``skus[n-1]`` was message ``n``)."""
+    by_message: dict[int, list[dict[str, Any]]] = {}
+    feed_level: list[dict[str, Any]] = []
+    for issue in report.get("issues") or []:
+        message_id = issue.get("messageId")
+        if isinstance(message_id, int):
+            by_message.setdefault(message_id, []).append(issue)
+        else:
+            feed_level.append(issue)
+    return [
+        _result(sku, [*feed_level, *by_message.get(number, [])], feed_id)
+        for number, sku in enumerate(skus, start=1)
+    ]
+
+
+class AmazonListings:
+    """``push_inventory``/``push_prices``; mixed into ``AmazonConnector`` (uses ``api``,
+    ``seller_id``, ``marketplace_ids`` and ``sleep``)."""
+
+    feed_poll_seconds: float = FEED_POLL_SECONDS
+    feed_timeout_seconds: float = FEED_TIMEOUT_SECONDS
+
+    def push_inventory(self, levels: Sequence[StockLevelDTO]) -> list[PushResult]:
+        """Set available-to-sell quantities (units) by seller SKU; one result per level."""
+        return self._push([(level.sku, quantity_patch(level.quantity)) for level in levels])
+
+    def push_prices(self, prices: Sequence[PriceDTO]) -> list[PushResult]:
+        """Set tax-inclusive selling prices (``PriceDTO.price`` in its currency, rupees for
+        INR) by seller SKU. ``mrp`` is not sent: Amazon.in takes MRP from the catalog."""
+        return self._push(
+            [(p.sku, price_patch(p.price, p.currency, self.marketplace_ids)) for p in prices]
+        )
+
+    def _push(self, updates: list[tuple[str, Patch]]) -> list[PushResult]:
+        if not updates:
+            return []
+        if len(updates) <= PATCH_MAX:
+            return [self._patch(sku, patch) for sku, patch in updates]
+        return self._feed(updates)
+
+    # --- Listings Items ----------------------------------------------------------------------
+    def _patch(self, sku: str, patch: Patch) -> PushResult:
+        path = f"/listings/2021-08-01/items/{quote(self.seller_id, safe='')}/{quote(sku, safe='')}"
+        try:
+            body = self.api.call(
+                "patchListingsItem",
+                "PATCH",
+                path,
+                params={
+                    "marketplaceIds": ",".join(self.marketplace_ids),
+                    "issueLocale": ISSUE_LOCALE,
+                },
+                json_body={"productType": PRODUCT_TYPE, "patches": [patch]},
+                # Absolute values ("replace"), so resending after a 5xx is safe.
+                idempotent=True,
+            )
+        except ConnectorError as exc:
+            if exc.permanent or exc.status is None or exc.status >= 500 or exc.status == 429:
+                raise
+            return PushResult(sku=sku, status=PushStatus.FAILURE, message=str(exc)[:500])
+        result = _result(sku, body.get("issues") or [], str(body.get("submissionId") or ""))
+        if body.get("status") == "INVALID" and result.status != PushStatus.FAILURE:
+            return PushResult(
+                sku=sku,
+                status=PushStatus.FAILURE,
+                message=result.message or "Amazon marked the submission INVALID",
+                issues=result.issues,
+                submission_id=result.submission_id,
+            )
+        return result
+
+    # --- JSON_LISTINGS_FEED ------------------------------------------------------------------
+    def _feed(self, updates: list[tuple[str, Patch]]) -> list[PushResult]:
+        skus = [sku for sku, _ in updates]
+        body = json.dumps(build_listings_feed(self.seller_id, updates)).encode()
+        document = self.api.call(
+            "createFeedDocument",
+            "POST",
+            "/feeds/2021-06-30/documents",
+            json_body={"contentType": FEED_CONTENT_TYPE},
+        )
+        if not document.get("feedDocumentId") or not document.get("url"):
+            raise ConnectorError("amazon: createFeedDocument answered without an id or url")
+        self.api.upload_document(document["url"], body, content_type=FEED_CONTENT_TYPE)
+        created = self.api.call(
+            "createFeed",
+            "POST",
+            "/feeds/2021-06-30/feeds",
+            json_body={
+                "feedType": FEED_TYPE,
+                "marketplaceIds": list(self.marketplace_ids),
+                "inputFeedDocumentId": document["feedDocumentId"],
+            },
+        )
+        feed_id = str(created.get("feedId") or "")
+        if not feed_id:
+            raise ConnectorError("amazon: createFeed answered without a feedId")
+        feed = self._wait_for_feed(feed_id)
+        status = feed.get("processingStatus")
+        results = [PushResult(sku=sku, status=PushStatus.SUCCESS) for sku in skus]
+        if feed.get("resultFeedDocumentId"):
+            report = self._processing_report(str(feed["resultFeedDocumentId"]))
+            results = results_from_processing_report(report, skus, feed_id)
+            if status == "DONE":
+                return results
+        # FATAL: "some, none, or all of the operations … may have completed" (Feed model), so
+        # no SKU counts as pushed; CANCELLED: nothing was processed.
+        reason = (
+            f"feed {feed_id} was cancelled before processing"
+            if status == "CANCELLED"
+            else f"feed {feed_id} ended {status}: Amazon aborted it; the push is retried"
+        )
+        return [
+            PushResult(
+                sku=r.sku,
+                status=PushStatus.FAILURE,
+                message=r.message if r.status == PushStatus.FAILURE else reason,
+                issues=r.issues,
+                submission_id=feed_id,
+            )
+            for r in results
+        ]
+
+    def _wait_for_feed(self, feed_id: str) -> dict[str, Any]:
+        waited = 0.0
+        while True:
+            feed = self.api.call("getFeed", "GET", f"/feeds/2021-06-30/feeds/{quote(feed_id)}")
+            if feed.get("processingStatus") in FEED_DONE:
+                return feed
+            if waited >= self.feed_timeout_seconds:
+                raise ConnectorError(
+                    f"amazon: feed {feed_id} still {feed.get('processingStatus')} after "
+                    f"{waited:.0f} s; the push is retried later"
+                )
+            self.sleep(self.feed_poll_seconds)
+            waited += self.feed_poll_seconds
+
+    def _processing_report(self, document_id: str) -> dict[str, Any]:
+        document = self.api.call(
+            "getFeedDocument", "GET", f"/feeds/2021-06-30/documents/{quote(document_id)}"
+        )
+        if not document.get("url"):
+            raise ConnectorError(f"amazon: feed document {document_id} has no url")
+        with self.api.open_document(
+            document["url"], compression=document.get("compressionAlgorithm")
+        ) as text:
+            try:
+                return json.load(text)
+            except ValueError as exc:
+                raise ConnectorError("amazon: the feed processing report is not JSON") from exc

@@ -1,0 +1,122 @@
+"""Meesho: orders from the Supplier Panel's exports (no public seller API, channel-apis.md §4).
+
+**Orders CSV** (``Meesho Orders dd-Mon-yy.csv``): ``Reason for Credit Entry, Sub Order No,
+Order Date, Customer State, Product Name, SKU, Size, Quantity, Supplier Listed Price (Incl.
+GST + Commission), Supplier Discounted Price (Incl GST and Commision), Packet Id`` — Meesho's
+own misspelling "Commision" is matched, and so is the correct spelling. The **payments XLSX**
+("Order Payments" sheet: a grouped header row above the column names, then often a
+description row) is accepted too: ``Supplier SKU``, ``Live Order Status`` and ``Listing Price
+(Incl. taxes)`` are listed as variants.
+
+Mapping: each ``Sub Order No`` is one order with one line (external id, order number and line
+id). The line's ``unit_price`` is the listed price and its discount ``(listed − discounted) ×
+quantity``, so the line nets to the discounted price the buyer paid. ``Reason for Credit
+Entry`` is the status, values as seen in public Meesho parsers: PENDING/HOLD (new, not yet
+accepted) → pending; READY_TO_SHIP → confirmed; SHIPPED/IN_TRANSIT/OUT_FOR_DELIVERY → shipped;
+DELIVERED → delivered; EXCHANGE/DOOR_STEP_EXCHANGED (the buyer kept a replacement) →
+delivered; CANCELLED and LOST (lost in transit, compensated by Meesho) → cancelled; RTO_* (the
+courier brought it back) and RETURN/CUSTOMER_RETURN/COURIER_RETURN → returned; any other value
+is quarantined with the reason. The export has no payment column: Meesho collects from the
+buyer (mostly COD) and settles with the supplier, who never handles the cash, so orders are
+recorded as ``prepaid`` (set ``default_payment_method`` or map a column to change it). Dates
+without a zone are IST.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from integrations.connectors.base import CredentialField
+from integrations.connectors.files.connector import FileImportConnector
+from integrations.connectors.files.values import DEFAULT_DATE_FORMATS
+from integrations.dto import OrderStatus
+
+LISTED_PRICE = "Supplier Listed Price (Incl. GST + Commission)"
+DISCOUNTED_PRICE = "Supplier Discounted Price (Incl GST and Commision)"
+ORDER_COLUMNS = (
+    "Reason for Credit Entry",
+    "Sub Order No",
+    "Order Date",
+    "Customer State",
+    "Product Name",
+    "SKU",
+    "Size",
+    "Quantity",
+    LISTED_PRICE,
+    DISCOUNTED_PRICE,
+    "Packet Id",
+)
+
+MEESHO_STATUS_MAP: dict[str, str] = {
+    "PENDING": OrderStatus.PENDING,
+    "HOLD": OrderStatus.PENDING,
+    "ON_HOLD": OrderStatus.PENDING,
+    "READY_TO_SHIP": OrderStatus.CONFIRMED,
+    "SHIPPED": OrderStatus.SHIPPED,
+    "IN_TRANSIT": OrderStatus.SHIPPED,
+    "OUT_FOR_DELIVERY": OrderStatus.SHIPPED,
+    "DELIVERED": OrderStatus.DELIVERED,
+    "EXCHANGE": OrderStatus.DELIVERED,
+    "EXCHANGED": OrderStatus.DELIVERED,
+    "DOOR_STEP_EXCHANGED": OrderStatus.DELIVERED,
+    "CANCELLED": OrderStatus.CANCELLED,
+    "CANCELED": OrderStatus.CANCELLED,
+    "LOST": OrderStatus.CANCELLED,
+    "RTO": OrderStatus.RETURNED,
+    "RTO_INITIATED": OrderStatus.RETURNED,
+    "RTO_IN_TRANSIT": OrderStatus.RETURNED,
+    "RTO_OFD": OrderStatus.RETURNED,
+    "RTO_LOCKED": OrderStatus.RETURNED,
+    "RTO_COMPLETE": OrderStatus.RETURNED,
+    "RETURN": OrderStatus.RETURNED,
+    "RETURNED": OrderStatus.RETURNED,
+    "CUSTOMER_RETURN": OrderStatus.RETURNED,
+    "COURIER_RETURN": OrderStatus.RETURNED,
+}
+
+
+class MeeshoConnector(FileImportConnector):
+    """Meesho supplier account, fed by uploads of the Supplier Panel's orders export."""
+
+    id: ClassVar[str] = "meesho"
+    label: ClassVar[str] = "Meesho"
+    icon = "meesho"
+    color = "#F43397"
+    account_key_field: ClassVar[str] = "supplier_id"
+    credential_fields = (
+        CredentialField("supplier_id", "Supplier ID"),
+        CredentialField("store_name", "Store name", required=False),
+    )
+    setup_steps = (
+        "Enter your Meesho Supplier ID (Supplier Panel → top right, under your store name).",
+        "In the Supplier Panel open Orders, pick a date range and download the orders "
+        "report (CSV), or download the payments report (XLSX).",
+        "Upload the file here; Sangam reads every sub order and lists rows it could not "
+        "read with their row number and column.",
+    )
+    default_profile: ClassVar[dict[str, Any]] = {
+        "columns": {
+            "order_id": ["Sub Order No", "Sub Order Number", "Suborder No"],
+            "line_id": ["Sub Order No", "Sub Order Number", "Suborder No"],
+            "order_date": ["Order Date"],
+            "status": ["Reason for Credit Entry", "Live Order Status", "Order Status"],
+            "sku": ["SKU", "Supplier SKU"],
+            "title": ["Product Name"],
+            "size": ["Size"],
+            "quantity": ["Quantity", "Qty"],
+            "unit_price": [
+                DISCOUNTED_PRICE,
+                "Supplier Discounted Price (Incl GST and Commission)",
+                "Listing Price (Incl. taxes)",
+            ],
+            "list_price": [LISTED_PRICE, "Supplier Listed Price (Incl. GST + Commision)"],
+            "ship_state": ["Customer State"],
+        },
+        "date_formats": list(DEFAULT_DATE_FORMATS),
+        "status_map": dict(MEESHO_STATUS_MAP),
+        "header_row_search": 10,
+        "defaults": {},
+        "default_payment_method": "prepaid",
+        "timezone": "Asia/Kolkata",
+        "append_size_to_sku": "",
+    }

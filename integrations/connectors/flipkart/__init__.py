@@ -1,0 +1,1 @@
+"""Flipkart Marketplace Seller API v3 connector (channel-apis.md §3)."""

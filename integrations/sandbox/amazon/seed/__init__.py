@@ -1,0 +1,1 @@
+"""Deterministic Amazon.in seller data: listings from the Shopify sandbox catalog, orders."""

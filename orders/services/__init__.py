@@ -1,0 +1,19 @@
+"""Services of the order book: order import (every channel, every path) and returns."""
+
+from __future__ import annotations
+
+from orders.services.orders import (
+    order_import,
+    order_redact_customer,
+    order_values,
+    orders_import,
+)
+from orders.services.returns import returns_import
+
+__all__ = [
+    "order_import",
+    "order_redact_customer",
+    "order_values",
+    "orders_import",
+    "returns_import",
+]

@@ -15,7 +15,9 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from html.parser import HTMLParser
+from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -25,6 +27,7 @@ from django.contrib.staticfiles.handlers import StaticFilesHandler
 from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
 from django.core.wsgi import get_wsgi_application
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import Membership, Merchant, Role
 from integrations.models import ChannelAccount, SyncRun, SyncStatus, WebhookEvent, WebhookStatus
@@ -35,6 +38,10 @@ DEMO_MERCHANT = "demo"
 DEMO_USER = "demo"
 DEMO_PASSWORD = "demo"  # noqa: S105 - the documented demo login
 DEMO_SHOP = "sangam-demo.myshopify.com"
+DEMO_AMAZON_SELLER = "A2SANGAMDEMO01"
+DEMO_AMAZON_CLIENT_ID = "amzn1.application-oa2-client.sangamdemo"
+DEMO_FLIPKART_APP = "sangam-demo-fk-app"
+DEMO_MEESHO_SUPPLIER = "MEESHO-DEMO-101"
 
 
 class DemoError(RuntimeError):
@@ -227,3 +234,104 @@ def demo_account(merchant: Merchant) -> ChannelAccount | None:
 def base_host_port() -> tuple[str, int]:
     parts = urlsplit(settings.PUBLIC_BASE_URL)
     return parts.hostname or "127.0.0.1", parts.port or (443 if parts.scheme == "https" else 80)
+
+
+def seed_marketplaces(*, reset: bool, amazon_orders: int, flipkart_orders: int) -> None:
+    """Seed the Amazon and Flipkart sandboxes with sellers listing the demo store's catalog
+    (same SKUs), unless they already exist and ``reset`` is false."""
+    from integrations.sandbox.amazon import services as amazon
+    from integrations.sandbox.amazon.models import SandboxAmazonSeller
+    from integrations.sandbox.flipkart import services as flipkart
+    from integrations.sandbox.flipkart.models import SandboxFlipkartSeller
+
+    if reset or not SandboxAmazonSeller.objects.filter(seller_id=DEMO_AMAZON_SELLER).exists():
+        amazon.seed_seller(
+            seller_id=DEMO_AMAZON_SELLER,
+            shop=DEMO_SHOP,
+            orders=amazon_orders,
+            days=90,
+            client_id=DEMO_AMAZON_CLIENT_ID,
+        )
+        # Reports move IN_QUEUE → IN_PROGRESS → DONE over polls, as on Amazon, but quickly.
+        amazon.set_job_polls(DEMO_AMAZON_SELLER, queue=1, progress=1)
+    if reset or not SandboxFlipkartSeller.objects.filter(application_id=DEMO_FLIPKART_APP).exists():
+        flipkart.seed_seller(
+            application_id=DEMO_FLIPKART_APP, shop=DEMO_SHOP, orders=flipkart_orders, days=60
+        )
+
+
+def connect_marketplaces(merchant: Merchant) -> list[ChannelAccount]:
+    """Connect the sandbox Amazon and Flipkart sellers with their API credentials (verified over
+    HTTP against the sandbox, as for a real seller), and add the Meesho supplier account.
+    An account already connected is left as it is. Returns the accounts whose first sync was
+    started (it runs in the background; watch it with :func:`watch_runs`)."""
+    from integrations.sandbox.amazon import services as amazon
+    from integrations.services.accounts import connect_with_credentials
+
+    started = []
+    wanted = [
+        (
+            "amazon",
+            DEMO_AMAZON_SELLER,
+            {
+                "seller_id": DEMO_AMAZON_SELLER,
+                "lwa_client_id": DEMO_AMAZON_CLIENT_ID,
+                "lwa_client_secret": "sandbox-secret",
+                "refresh_token": amazon.refresh_token(DEMO_AMAZON_SELLER),
+            },
+        ),
+        (
+            "flipkart",
+            DEMO_FLIPKART_APP,
+            {
+                "application_id": DEMO_FLIPKART_APP,
+                "application_secret": "sandbox-secret",
+                "location_id": "LOCa1b2c3d4e5",
+            },
+        ),
+        ("meesho", DEMO_MEESHO_SUPPLIER, {"supplier_id": DEMO_MEESHO_SUPPLIER}),
+    ]
+    for provider, key, data in wanted:
+        existing = ChannelAccount.objects.filter(
+            merchant=merchant, provider=provider, external_id=key, status="connected"
+        ).first()
+        if existing is not None:
+            continue
+        account = connect_with_credentials(
+            merchant=merchant,
+            provider=provider,
+            data={**data, "store_name": "Demo Brand"} if provider == "meesho" else data,
+            use_sandbox=provider != "meesho",
+        )
+        if provider != "meesho":
+            started.append(account)
+    return started
+
+
+def import_meesho_sample(merchant: Merchant, *, rows: int, directory: Path) -> SyncRun:
+    """Write a Meesho Supplier Panel orders export for the demo catalog (with two broken rows,
+    as real exports sometimes have) and import it like an upload. Returns its run."""
+    from django.core.files import File
+
+    from integrations.sandbox.exports import write_meesho_orders_csv
+    from integrations.services.files import file_import_start
+    from inventory.models import Variant
+
+    account = ChannelAccount.objects.get(
+        merchant=merchant, provider="meesho", external_id=DEMO_MEESHO_SUPPLIER
+    )
+    skus = [
+        (v.sku, v.title or v.product.title, v.price)
+        for v in Variant.objects.filter(merchant=merchant).select_related("product")[:80]
+    ]
+    if not skus:
+        raise DemoError("The catalog is empty: sync the Shopify store first.")
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / "Meesho Orders demo.csv"
+    write_meesho_orders_csv(
+        path, skus=skus, rows=rows, start=timezone.localdate() - timedelta(days=30), bad_rows=2
+    )
+    with open(path, "rb") as handle:
+        _record, run = file_import_start(account=account, upload=File(handle, name=path.name))
+    run.refresh_from_db()
+    return run

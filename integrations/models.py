@@ -361,9 +361,14 @@ class FileColumnProfile(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["merchant", "provider"],
-                name="uniq_file_profile",
-                nulls_distinct=False,
-            )
+                condition=Q(merchant__isnull=False),
+                name="uniq_file_profile_merchant",
+            ),
+            models.UniqueConstraint(
+                fields=["provider"],
+                condition=Q(merchant__isnull=True),
+                name="uniq_file_profile_platform",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -264,7 +264,7 @@ def _since(run: SyncRun) -> datetime | None:
 
 
 def _fetch_page(run: SyncRun, connector: Connector, since: datetime | None, cursor: str | None):
-    if run.stream == "orders":
+    if run.stream in ORDER_STREAMS:  # a backfill read page by page (options["paged"])
         return connector.fetch_orders(since=since, cursor=cursor)
     if run.stream == "catalog":
         return connector.fetch_products(cursor=cursor, since=since)
@@ -288,6 +288,8 @@ def _run_paged(run: SyncRun, connector: Connector) -> None:
         page = _fetch_page(run, connector, since, cursor)
         result = importer(account=run.account, items=page.items, source="sync")
         _record(run, result, page.failures)
+        if run.stream == "returns":
+            _import_orders_of_returns(run, connector, page.items)
         if page.high_water:
             high = max(high or "", page.high_water)
         cursor = page.next_cursor
@@ -297,6 +299,25 @@ def _run_paged(run: SyncRun, connector: Connector) -> None:
         _heartbeat(run)
         if not cursor:
             break
+
+
+def _import_orders_of_returns(run: SyncRun, connector: Any, returns: Sequence[Any]) -> None:
+    """Orders first seen in the returns stream (already past the states an order search
+    covers, e.g. Flipkart RETURNED) are fetched by id and imported, which links their returns.
+    Counted on the run like its own records; connectors without ``fetch_orders_by_id`` skip."""
+    fetch = getattr(connector, "fetch_orders_by_id", None)
+    if fetch is None or not returns:
+        return
+    missing = import_string("orders.services.unknown_order_ids")(
+        account=run.account, order_external_ids=[r.order_external_id for r in returns]
+    )
+    if not missing:
+        return
+    records = fetch(missing)
+    orders = [r for r in records if not isinstance(r, RecordFailure)]
+    failures = [r for r in records if isinstance(r, RecordFailure)]
+    result = importer_for("orders")(account=run.account, items=orders, source="sync")
+    _record(run, result, failures)
 
 
 def _run_bulk(run: SyncRun, connector: Any) -> None:

@@ -8,7 +8,7 @@ from orders.services.orders import (
     order_values,
     orders_import,
 )
-from orders.services.returns import returns_import
+from orders.services.returns import returns_import, unknown_order_ids
 
 __all__ = [
     "order_import",
@@ -16,4 +16,5 @@ __all__ = [
     "order_values",
     "orders_import",
     "returns_import",
+    "unknown_order_ids",
 ]

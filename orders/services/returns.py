@@ -112,3 +112,14 @@ def attach_returns_to_orders(*, account, orders: Sequence[tuple[int, str]]) -> i
                 line.order_item_id = items[line.order_item_external_id]
                 line.save(update_fields=["order_item"])
     return len(waiting)
+
+
+def unknown_order_ids(*, account, order_external_ids: Sequence[str]) -> list[str]:
+    """Of ``order_external_ids``, those the account has no order for (one query)."""
+    wanted = set(order_external_ids)
+    known = set(
+        Order.objects.filter(account=account, external_id__in=wanted).values_list(
+            "external_id", flat=True
+        )
+    )
+    return sorted(wanted - known)

@@ -154,13 +154,17 @@ def test_catalog_entry_shape(entry):
             "required",
             "helpText",
             "placeholder",
+            "default",
         }
+        assert field["default"] == declared.default
         assert field["secret"] is declared.secret
         assert field["required"] is declared.required
         if declared.secret:
             assert field["type"] == "password"
     assert entry["setupSteps"] == list(cls.setup_steps)
-    assert {a["id"] for a in entry["actions"]} == {"sync", "disconnect"}
+    # File channels import uploads instead of syncing by API.
+    first = "import" if cls.connect_type == ConnectType.FILE else "sync"
+    assert {a["id"] for a in entry["actions"]} == {first, "disconnect"}
     for action in entry["actions"]:
         assert action["method"] == "POST"
         assert action["endpoint"] == f"/api/integrations/providers/{cls.id}/{action['id']}"

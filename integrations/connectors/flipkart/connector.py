@@ -35,6 +35,7 @@ from integrations.dto import (
     Page,
     PriceDTO,
     PushResult,
+    RecordFailure,
     ReturnDTO,
     StockLevelDTO,
 )
@@ -130,6 +131,16 @@ class FlipkartConnector(Connector):
         """One page of whole orders whose shipments changed since ``since`` (see
         :mod:`.orders`); ``page_size`` is capped at Flipkart's 20 shipments."""
         return self.orders.page(since=since, cursor=cursor, page_size=page_size)
+
+    def fetch_orders_by_id(self, order_ids: Sequence[str]) -> list[OrderDTO | RecordFailure]:
+        """Whole orders by Flipkart order id (``GET /v3/shipments?orderIds=``, 100 per call):
+        how an order first seen in the returns API — already past the states the shipment
+        search covers — still reaches the order book."""
+        found = self.orders.complete_orders(order_ids)
+        return [
+            order_record({"orderId": order_id, "items": items})
+            for order_id, items in found.items()
+        ]
 
     def fetch_returns(self, *, since: datetime | None, cursor: str | None) -> Page[ReturnDTO]:
         """One page of customer returns and RTOs updated since ``since``."""

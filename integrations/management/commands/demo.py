@@ -10,10 +10,11 @@ from contextlib import nullcontext
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db.models import Count
 from tqdm import tqdm
 
 from integrations import demo
-from integrations.models import SyncStatus, WebhookEvent
+from integrations.models import FileImport, SyncRun, SyncStatus, WebhookEvent
 from integrations.services.sync import request_sync, streams_for
 from orders.models import Order
 
@@ -27,6 +28,9 @@ class Command(BaseCommand):
         parser.add_argument("--products", type=int, default=60)
         parser.add_argument("--orders", type=int, default=3000)
         parser.add_argument("--days", type=int, default=90)
+        parser.add_argument("--amazon-orders", type=int, default=600)
+        parser.add_argument("--flipkart-orders", type=int, default=400)
+        parser.add_argument("--meesho-rows", type=int, default=300)
         parser.add_argument(
             "--new-orders",
             type=int,
@@ -83,6 +87,7 @@ class Command(BaseCommand):
             account = demo.demo_account(merchant)
             if account is None:
                 raise CommandError("The store did not connect.")
+            self._marketplaces(merchant, opts)
             self._simulate(sandbox, opts["new_orders"])
         orders = Order.objects.for_merchant(merchant).count()
         self.stdout.write(
@@ -96,6 +101,47 @@ class Command(BaseCommand):
             f"Dashboard: {base_url}/   login: {demo.DEMO_USER} / {demo.DEMO_PASSWORD}"
         )
         self.stdout.write(f"Admin: {base_url}/admin/   API docs: {base_url}/api/docs")
+
+    def _marketplaces(self, merchant, opts) -> None:
+        """Amazon and Flipkart sellers (sandbox) connected with API credentials and synced;
+        a Meesho orders export imported like an upload: four channels in one order book."""
+        # The sandbox finishes reports in seconds; poll it accordingly (Amazon: 15 s).
+        settings.AMAZON_REPORT_POLL_SECONDS = min(settings.AMAZON_REPORT_POLL_SECONDS, 0.2)
+        with tqdm(total=2, desc="Seeding marketplaces", unit="seller") as bar:
+            demo.seed_marketplaces(
+                reset=opts["reset"],
+                amazon_orders=opts["amazon_orders"],
+                flipkart_orders=opts["flipkart_orders"],
+            )
+            bar.update(2)
+        since = SyncRun.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+        started = demo.connect_marketplaces(merchant)
+        for account in started:
+            how = " (history through the Reports API)" if account.provider == "amazon" else ""
+            self.stdout.write(f"Connected {account}: first sync{how}…")
+            self._watch(lambda a=account: a.pk, lambda: True, since_pk=since)
+        if (
+            opts["meesho_rows"] > 0
+            and not FileImport.objects.filter(
+                account__merchant=merchant, account__provider="meesho"
+            ).exists()
+        ):
+            run = demo.import_meesho_sample(
+                merchant, rows=opts["meesho_rows"], directory=settings.VAR_DIR / "demo"
+            )
+            self.stdout.write(
+                f"Imported a Meesho orders export: {run.created} orders, {run.failed} rows "
+                f"quarantined with their row, column and reason ({run.get_status_display()})."
+            )
+        by_channel = (
+            Order.objects.for_merchant(merchant)
+            .values_list("channel")
+            .annotate(n=Count("pk"))
+            .order_by("channel")
+        )
+        self.stdout.write(
+            "Orders by channel: " + ", ".join(f"{channel} {n}" for channel, n in by_channel)
+        )
 
     def _connect(self, base_url: str, merchant) -> None:
         self.stdout.write(f"Connecting {demo.DEMO_SHOP} through Shopify OAuth (sandbox)…")

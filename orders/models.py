@@ -113,6 +113,16 @@ class OrderItem(models.Model):
         return f"{self.sku} × {self.quantity}"
 
     @property
+    def order_item(self) -> OrderItem | None:
+        """The returned order line, once the return's order is imported."""
+        order_id = self.return_request.order_id
+        if order_id is None:
+            return None
+        return OrderItem.objects.filter(
+            order_id=order_id, external_id=self.order_item_external_id
+        ).first()
+
+    @property
     def line_total(self):
         return self.unit_price * self.quantity - self.discount
 
@@ -183,12 +193,13 @@ class ReturnItemQuerySet(MerchantScopedQuerySet):
 
 
 class ReturnItem(models.Model):
-    """A returned line: ``quantity`` units of ``sku`` from one order item."""
+    """A returned line: ``quantity`` units of ``sku`` from the order item
+    ``order_item_external_id`` of the return's order."""
 
+    # No foreign key to OrderItem: an order update replaces its items (and a cascade would put
+    # the item delete of every import on the slow path); the line is found by its external id
+    # within the return's order (``order_item``).
     return_request = models.ForeignKey(Return, on_delete=models.CASCADE, related_name="items")
-    order_item = models.ForeignKey(
-        OrderItem, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
     order_item_external_id = models.CharField(max_length=255, blank=True)
     sku = models.CharField(max_length=255, blank=True)
     quantity = models.PositiveIntegerField()
@@ -204,3 +215,13 @@ class ReturnItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sku} × {self.quantity}"
+
+    @property
+    def order_item(self) -> OrderItem | None:
+        """The returned order line, once the return's order is imported."""
+        order_id = self.return_request.order_id
+        if order_id is None:
+            return None
+        return OrderItem.objects.filter(
+            order_id=order_id, external_id=self.order_item_external_id
+        ).first()

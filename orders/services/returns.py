@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from django.db import transaction
 
 from integrations.dto import ImportResult, RecordFailure, ReturnDTO
-from orders.models import Order, OrderItem, Return, ReturnItem
+from orders.models import Order, Return, ReturnItem
 
 
 def returns_import(*, account, returns: Sequence[ReturnDTO], source: str = "sync") -> ImportResult:
@@ -71,9 +71,6 @@ def _upsert(account, external_id: str, dtos: list[ReturnDTO]) -> str:
             setattr(ret, key, value)
         ret.save()
         ret.items.all().delete()
-    order_items = {}
-    if order is not None:
-        order_items = dict(OrderItem.objects.filter(order=order).values_list("external_id", "pk"))
     lines: dict[str, ReturnItem] = {}
     for dto in dtos:
         key = dto.order_item_external_id or dto.sku
@@ -81,7 +78,6 @@ def _upsert(account, external_id: str, dtos: list[ReturnDTO]) -> str:
         if line is None:
             lines[key] = ReturnItem(
                 return_request=ret,
-                order_item_id=order_items.get(dto.order_item_external_id),
                 order_item_external_id=key,
                 sku=dto.sku[:255],
                 quantity=dto.quantity,
@@ -104,13 +100,6 @@ def attach_returns_to_orders(*, account, orders: Sequence[tuple[int, str]]) -> i
     for ret in waiting:
         ret.order_id = by_external[ret.order_external_id]
         ret.save(update_fields=["order", "updated_at"])
-        items = dict(
-            OrderItem.objects.filter(order_id=ret.order_id).values_list("external_id", "pk")
-        )
-        for line in ret.items.all():
-            if line.order_item_external_id in items:
-                line.order_item_id = items[line.order_item_external_id]
-                line.save(update_fields=["order_item"])
     return len(waiting)
 
 

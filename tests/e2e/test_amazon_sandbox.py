@@ -190,3 +190,41 @@ def test_run_history_lists_runs_with_counts(hub, seller, owner_api):
     assert run["created"] == sandbox_order_count()
     assert body["account"]["provider"] == "amazon"
     assert owner_api.get("/api/integrations/accounts/999999/sync-runs").status_code == 404
+
+
+def test_quantity_and_price_pushes_reach_the_sandbox_listings(hub, seller, owner_api):
+    """A few SKUs go by patchListingsItem, a batch by JSON_LISTINGS_FEED; an unknown SKU comes
+    back as a failure mapped to its SKU while the others apply."""
+    from decimal import Decimal
+
+    from integrations.dto import PriceDTO, PushStatus, StockLevelDTO
+    from integrations.sandbox.amazon import services
+    from integrations.sandbox.amazon.models import SandboxAmazonListing
+    from integrations.services.accounts import build_connector
+
+    account = connect_amazon(owner_api)
+    connector = build_connector(account, sleep=lambda _s: None)
+    connector.feed_poll_seconds = 0.01
+    skus = list(
+        SandboxAmazonListing.objects.filter(seller__seller_id=SELLER)
+        .order_by("sku")
+        .values_list("sku", flat=True)[:9]
+    )
+
+    few = connector.push_inventory([StockLevelDTO(sku=s, quantity=3) for s in skus[:2]])
+    batch = connector.push_inventory(
+        [StockLevelDTO(sku=s, quantity=11) for s in skus[2:]]
+        + [StockLevelDTO(sku="NO-SUCH-SKU", quantity=1)]
+    )
+    prices = connector.push_prices([PriceDTO(sku=skus[0], price=Decimal("649.00"))])
+
+    assert [r.status for r in few] == [PushStatus.SUCCESS] * 2
+    assert [services.listing_quantity(SELLER, s) for s in skus[:2]] == [3, 3]
+    by_sku = {r.sku: r for r in batch}
+    assert by_sku["NO-SUCH-SKU"].status == PushStatus.FAILURE
+    assert by_sku["NO-SUCH-SKU"].issues
+    assert all(by_sku[s].status == PushStatus.SUCCESS for s in skus[2:])
+    assert [services.listing_quantity(SELLER, s) for s in skus[2:]] == [11] * 7
+    assert prices[0].status == PushStatus.SUCCESS
+    listing = SandboxAmazonListing.objects.get(seller__seller_id=SELLER, sku=skus[0])
+    assert listing.price == Decimal("649.00")

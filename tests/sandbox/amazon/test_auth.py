@@ -12,7 +12,7 @@ from tests.sandbox.amazon.conftest import (
     REFRESH_TOKEN,
     SELLER,
     SpApi,
-    assert_matches_model,
+    assert_error_list,
     lwa,
     root,
 )
@@ -128,7 +128,7 @@ def test_call_without_token_is_unauthorized(client, seller):
             }
         ]
     }
-    assert_matches_model("sellers.json", PARTICIPATIONS, "get", 403, response.json())
+    assert_error_list(response.json())
 
 
 def test_unknown_token_is_unauthorized(client, seller):
@@ -165,8 +165,10 @@ def test_marketplace_participations_name_india_and_the_store(sp):
 
     assert response.status_code == 200
     body = response.json()
-    assert_matches_model("sellers.json", PARTICIPATIONS, "get", 200, body)
     (entry,) = body["payload"]
+    assert set(entry) == {"marketplace", "participation", "storeName"}
+    assert entry["participation"] == {"isParticipating": True, "hasSuspendedListings": False}
+    assert entry["marketplace"]["countryCode"] == "IN"
     assert entry["marketplace"]["id"] == "A21TJRUUN4KGV"
     assert entry["marketplace"]["defaultCurrencyCode"] == "INR"
     assert entry["storeName"] == "Kesari Kurtas"

@@ -11,7 +11,6 @@ from tests.sandbox.amazon.conftest import MARKETPLACE, SELLER, SpApi, assert_mat
 
 # (model, model path, method, sandbox path, query or body)
 OPERATIONS = [
-    ("sellers.json", "/sellers/v1/marketplaceParticipations", "get", None, {}),
     (
         "ordersV0.json",
         "/orders/v0/orders",

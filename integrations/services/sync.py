@@ -324,7 +324,6 @@ def _run_bulk(run: SyncRun, connector: Any) -> None:
     """Read a stream through a bulk operation: start (or resume polling) it, then stream the
     JSONL result in batches of ``BULK_BATCH`` records through the stream's importer. The
     checkpoint counts root objects done, so a resumed run skips them."""
-    importer = importer_for(run.stream)
     checkpoint = {**run.checkpoint, "mode": "bulk"}
     if not checkpoint.get("bulk_id"):
         checkpoint["bulk_id"] = connector.start_bulk(run.stream, since=_since(run))
@@ -343,38 +342,19 @@ def _run_bulk(run: SyncRun, connector: Any) -> None:
         raise
     if run.stream in ORDER_STREAMS:
         run.total_estimate = int(status.get("rootObjectCount") or 0) or run.total_estimate
-    skip = int(checkpoint.get("done") or 0)
     high = checkpoint.get("high_water") or run.cursor_before
     source = "backfill" if run.stream in ORDER_STREAMS else "sync"
-    batch: list[Any] = []
-    failures: list[RecordFailure] = []
-    done = skip
 
-    def flush() -> None:
+    def on_batch(batch: Sequence[Any], done: int) -> None:
         nonlocal high
-        result = importer(account=run.account, items=batch, source=source)
-        _record(run, result, failures)
         for dto in batch:
             if dto.updated_at:
                 high = max(high or "", dto.updated_at.strftime("%Y-%m-%dT%H:%M:%SZ"))
-        batch.clear()
-        failures.clear()
-        run.pages += 1
         run.checkpoint = {**checkpoint, "done": done, "high_water": high}
         run.cursor_after = high or ""
-        _heartbeat(run)
 
-    for index, record in enumerate(connector.iter_bulk(run.stream, status.get("url"))):
-        if index < skip:
-            continue
-        done = index + 1
-        if isinstance(record, RecordFailure):
-            failures.append(record)
-        else:
-            batch.extend(record)
-        if len(batch) + len(failures) >= BULK_BATCH:
-            flush()
-    flush()
+    records = connector.iter_bulk(run.stream, status.get("url"))
+    _import_records(run, records, source=source, on_batch=on_batch)
     cap = status.get("cursor_cap")
     if cap and run.cursor_after > cap:
         # The export may lag the live data (Amazon order reports up to 30 minutes): the next
@@ -393,29 +373,47 @@ def _run_file(run: SyncRun, connector: Connector) -> None:
     from integrations.services.files import file_profile
 
     upload = FileImport.objects.get(pk=int(run.stream.split(":", 1)[1]))
-    importer = importer_for(run.stream)
-    skip = int(run.checkpoint.get("done") or 0)
     if run.total_estimate is None:
         run.total_estimate = run.checkpoint.get("rows_estimate")
-    batch: list[Any] = []
-    failures: list[RecordFailure] = []
-    done = skip
-
-    def flush() -> None:
-        result = importer(account=run.account, items=batch, source="file")
-        _record(run, result, failures)
-        batch.clear()
-        failures.clear()
-        run.pages += 1
-        run.checkpoint = {**run.checkpoint, "done": done}
-        _heartbeat(run)
-
     records = connector.parse_file(
         upload.file.path,
         filename=upload.original_name,
         profile=file_profile(account=run.account),
         as_of=upload.created_at,
     )
+
+    def on_batch(_batch: Sequence[Any], done: int) -> None:
+        run.checkpoint = {**run.checkpoint, "done": done}
+
+    _import_records(run, records, source="file", on_batch=on_batch)
+
+
+def _import_records(
+    run: SyncRun,
+    records: Iterable[Sequence[Any] | RecordFailure],
+    *,
+    source: str,
+    on_batch: Callable[[Sequence[Any], int], None],
+) -> None:
+    """Stream root records (a tuple of DTOs, or a ``RecordFailure``) through the run's importer
+    in batches of ``BULK_BATCH``, skipping the ``checkpoint["done"]`` already imported by an
+    interrupted run. After each batch ``on_batch(dtos, done)`` updates the checkpoint, which the
+    heartbeat then saves."""
+    importer = importer_for(run.stream)
+    skip = int(run.checkpoint.get("done") or 0)
+    batch: list[Any] = []
+    failures: list[RecordFailure] = []
+    done = skip
+
+    def flush() -> None:
+        result = importer(account=run.account, items=batch, source=source)
+        _record(run, result, failures)
+        on_batch(batch, done)
+        batch.clear()
+        failures.clear()
+        run.pages += 1
+        _heartbeat(run)
+
     for index, record in enumerate(records):
         if index < skip:
             continue

@@ -17,7 +17,7 @@ from accounts.permissions import bind_merchant
 from integrations.catalog import integration_catalog
 from integrations.connectors.base import ConnectType
 from integrations.http import ConnectorError
-from integrations.models import ChannelAccount, SyncRun, WebhookSubscription
+from integrations.models import ChannelAccount, FileImport, SyncRun, WebhookSubscription
 from integrations.registry import CONNECTORS, UnknownProvider, get_connector_class
 from integrations.serializers import (
     ChannelAccountSerializer,
@@ -225,7 +225,7 @@ class ProviderImportView(APIView):
         except FileImportError as exc:
             return Response({"error": str(exc), "field": "file"}, status=400)
         seen_before = (
-            record.__class__.objects.filter(account=account, sha256=record.sha256)
+            FileImport.objects.filter(account=account, sha256=record.sha256)
             .exclude(pk=record.pk)
             .exists()
         )

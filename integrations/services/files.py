@@ -63,9 +63,12 @@ def file_import_start(
     from integrations.services.sync import request_sync
 
     name, is_xlsx = file_upload_check(account=account, upload=upload)
+    # One pass over the upload: its content hash and (for text) its line count.
     digest = hashlib.sha256()
+    lines = 0
     for chunk in upload.chunks():
         digest.update(chunk)
+        lines += chunk.count(b"\n")
     upload.seek(0)
     with transaction.atomic():
         record = FileImport(
@@ -77,7 +80,7 @@ def file_import_start(
         )
         record.file.save(name, upload, save=False)
         record.save()
-        estimate = estimate_rows(record.file.path, is_xlsx=is_xlsx)
+        estimate = xlsx_rows(record.file.path) if is_xlsx else max(0, lines - 1)
         (run,) = request_sync(account=account, streams=[f"file:{record.pk}"], background=background)
         run.checkpoint = {**run.checkpoint, "rows_estimate": estimate}
         run.save(update_fields=["checkpoint"])
@@ -107,23 +110,16 @@ def file_upload_check(*, account: ChannelAccount, upload: UploadedFile) -> tuple
     return name, is_xlsx
 
 
-def estimate_rows(path: str, *, is_xlsx: bool) -> int | None:
-    """About how many data rows a file holds (progress bars): newline count for text, the sheet
-    dimension for XLSX. Reads the file in 1 MiB chunks; None if it cannot tell."""
-    try:
-        if is_xlsx:
-            from openpyxl import load_workbook
+def xlsx_rows(path: str) -> int | None:
+    """About how many data rows the first sheet of an XLSX holds (its dimension, for progress
+    bars); None if the workbook cannot be read."""
+    from openpyxl import load_workbook
 
-            workbook = load_workbook(path, read_only=True)
-            try:
-                sheet = workbook.worksheets[0]
-                return max(0, (sheet.max_row or 1) - 1)
-            finally:
-                workbook.close()
-        lines = 0
-        with open(path, "rb") as handle:
-            for chunk in iter(lambda: handle.read(1 << 20), b""):
-                lines += chunk.count(b"\n")
-        return max(0, lines - 1)
+    try:
+        workbook = load_workbook(path, read_only=True)
     except (OSError, ValueError, zipfile.BadZipFile):
         return None
+    try:
+        return max(0, (workbook.worksheets[0].max_row or 1) - 1)
+    finally:
+        workbook.close()

@@ -142,18 +142,21 @@ class DateParser:
                 continue
             self._last = index
             return parsed.replace(tzinfo=self.zone).astimezone(UTC)
-        try:
-            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            pass
-        else:
-            if parsed.tzinfo is None:
-                parsed = parsed.replace(tzinfo=self.zone)
-            return parsed.astimezone(UTC)
+        iso = _fromisoformat(value)
+        if iso is not None:
+            return (iso if iso.tzinfo else iso.replace(tzinfo=self.zone)).astimezone(UTC)
         raise ValueError(
             f"'{text}' is not a date (expected e.g. 2024-05-01, 01-05-2024, 01/05/2024, "
             "2024-05-01 10:00:00 or 1 May 2024)"
         )
+
+
+def _fromisoformat(value: str) -> datetime | None:
+    """An ISO-8601 timestamp (``Z`` accepted), or None when ``value`` is not one."""
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
 
 
 def status_key(text: str) -> str:

@@ -32,4 +32,42 @@ urlpatterns = [
     path("orders/", order_views.order_list_page, name="orders"),
     path("orders/<int:order_id>/", order_views.order_detail_page, name="order_detail"),
     path("stock/", inventory_views.stock_page, name="stock"),
+    path("stock/push-status/", inventory_views.stock_push_status, name="stock_push_status"),
+    path("stock/counts/", inventory_views.stock_counts_upload, name="stock_counts_upload"),
+    path("stock/variants/<int:variant_id>/adjust/", inventory_views.sku_adjust, name="sku_adjust"),
+    path(
+        "stock/listings/unmatched/",
+        inventory_views.listings_unmatched_page,
+        name="listings_unmatched",
+    ),
+    path(
+        "stock/listings/<int:listing_id>/buffer/",
+        inventory_views.listing_buffer,
+        name="listing_buffer",
+    ),
+    path(
+        "stock/listings/<int:listing_id>/map/", inventory_views.listing_map_view, name="listing_map"
+    ),
+    path("stock/drift/", inventory_views.drift_report, name="drift"),
+    path(
+        "hub/accounts/<int:account_id>/manages-stock/",
+        inventory_views.account_manages_stock,
+        name="account_manages_stock",
+    ),
+    path(
+        "hub/accounts/<int:account_id>/find-listings/",
+        inventory_views.account_find_listings,
+        name="account_find_listings",
+    ),
+    path(
+        "hub/accounts/<int:account_id>/drift-check/",
+        inventory_views.account_drift_check,
+        name="account_drift_check",
+    ),
+    # Last: a SKU may contain "/" (any path under /stock/ not matched above is a SKU).
+    path("stock/<path:sku>/", inventory_views.sku_page, name="sku_detail"),
+    path("returns/", order_views.return_list_page, name="returns"),
+    path(
+        "returns/<int:return_id>/receive/", order_views.return_receive_view, name="return_receive"
+    ),
 ]

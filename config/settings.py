@@ -153,7 +153,8 @@ PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rs
 SHOPIFY_API_KEY = env.str("SHOPIFY_API_KEY", default="sangam-dev-app")
 SHOPIFY_API_SECRET = env.str("SHOPIFY_API_SECRET", default="sangam-dev-app-secret")
 SHOPIFY_SCOPES = env.str(
-    "SHOPIFY_SCOPES", default="read_orders,read_products,read_inventory,write_inventory"
+    "SHOPIFY_SCOPES",
+    default="read_orders,write_orders,read_products,read_inventory,write_inventory",
 )
 SHOPIFY_API_VERSION = env.str("SHOPIFY_API_VERSION", default="2025-01")
 SHOPIFY_ADMIN_SCHEMA_PATH = Path(
@@ -174,6 +175,7 @@ AMAZON_DEFAULT_LOOKBACK_DAYS = env.int("AMAZON_DEFAULT_LOOKBACK_DAYS", default=3
 AMAZON_BACKFILL_DAYS = env.int("AMAZON_BACKFILL_DAYS", default=365)
 # Seconds between getReport/getFeed polls (Amazon's reports take minutes; the sandbox's seconds).
 AMAZON_REPORT_POLL_SECONDS = env.float("AMAZON_REPORT_POLL_SECONDS", default=15.0)
+AMAZON_FEED_POLL_SECONDS = env.float("AMAZON_FEED_POLL_SECONDS", default=30.0)
 SYNC_STALE_AFTER_SECONDS = env.int("SYNC_STALE_AFTER_SECONDS", default=900)
 # Seconds a worker keeps a shop's webhook key ring (decrypted secrets, in process memory only).
 # A secret changed within this window is learnt at most this late; Shopify retries meanwhile.
@@ -225,7 +227,23 @@ CELERY_BEAT_SCHEDULE = {
         "task": "integrations.tasks.retry_failed_webhooks_task",
         "schedule": crontab(minute="*/5"),
     },
+    # Safety net of the stock push: listings whose push is due (a lost task, a backoff ended).
+    "stock-push-sweep": {
+        "task": "inventory.tasks.push_due_task",
+        "schedule": crontab(minute="*"),
+    },
+    # Nightly drift check of every managed listing (CELERY_TIMEZONE is Asia/Kolkata).
+    "stock-drift-check": {
+        "task": "inventory.tasks.drift_check_all_task",
+        "schedule": crontab(hour=3, minute=0),
+    },
 }
+
+# Stock push (inventory.services.push): changes within this many seconds ride on one push.
+STOCK_PUSH_DEBOUNCE_SECONDS = env.float("STOCK_PUSH_DEBOUNCE_SECONDS", default=1.0)
+# A Shopify inventory webhook that is not our echo waits this long before it is judged, so the
+# order webhook that may explain it is imported first (inventory.services.channel_levels).
+STOCK_ECHO_GRACE_SECONDS = env.float("STOCK_ECHO_GRACE_SECONDS", default=5.0)
 
 LOGGING = {
     "version": 1,

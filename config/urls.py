@@ -7,6 +7,8 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts.api import ObtainTokenView
+from inventory import api as inventory_api
+from orders import api as orders_api
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -17,6 +19,32 @@ urlpatterns = [
     path("api/docs", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/", include("integrations.urls")),
     path("api/multi-channel/", include("orders.urls")),
+    path("api/inventory/skus", inventory_api.SkuListView.as_view(), name="api-skus"),
+    # "/movements" first: a SKU may contain "/".
+    path(
+        "api/inventory/skus/<path:sku>/movements",
+        inventory_api.SkuMovementsView.as_view(),
+        name="api-sku-movements",
+    ),
+    path("api/inventory/skus/<path:sku>", inventory_api.SkuDetailView.as_view(), name="api-sku"),
+    path(
+        "api/inventory/adjustments",
+        inventory_api.AdjustmentView.as_view(),
+        name="api-stock-adjustments",
+    ),
+    path("api/inventory/listings", inventory_api.ListingListView.as_view(), name="api-listings"),
+    path(
+        "api/inventory/listings/<int:listing_id>/map",
+        inventory_api.ListingMapView.as_view(),
+        name="api-listing-map",
+    ),
+    path("api/inventory/drift", inventory_api.DriftListView.as_view(), name="api-drift"),
+    path("api/returns", orders_api.ReturnListView.as_view(), name="api-returns"),
+    path(
+        "api/returns/<int:return_id>/receive",
+        orders_api.ReturnReceiveView.as_view(),
+        name="api-return-receive",
+    ),
     path("channels/", include("integrations.urls_channels")),
     path("", include(("config.dashboard_urls", "dashboard"))),
 ]

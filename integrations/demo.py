@@ -335,3 +335,62 @@ def import_meesho_sample(merchant: Merchant, *, rows: int, directory: Path) -> S
         _record, run = file_import_start(account=account, upload=File(handle, name=path.name))
     run.refresh_from_db()
     return run
+
+
+def manage_stock_everywhere(merchant: Merchant) -> dict[str, str]:
+    """Make Sangam the stock master of the demo: find the Amazon and Flipkart listings of the
+    catalog (matched by SKU), switch "Sangam manages stock" on for Shopify, Amazon and Flipkart
+    and push available-to-sell to every listing. Returns a line per account for the console."""
+    from integrations.http import ConnectorError
+    from inventory.models import PushState
+    from inventory.services.listings import listings_discover
+    from inventory.services.push import account_set_manages_stock, stock_push_account
+
+    lines: dict[str, str] = {}
+    accounts = ChannelAccount.objects.filter(
+        merchant=merchant, provider__in=("shopify", "amazon", "flipkart"), status="connected"
+    ).order_by("pk")
+    for account in accounts:
+        found = ""
+        if account.provider != "shopify":
+            try:
+                result = listings_discover(account=account)
+                found = f"{result.created + result.updated} listings found, "
+            except ConnectorError as exc:
+                lines[str(account)] = f"listing lookup failed: {exc}"
+                continue
+        if not account.manages_stock:
+            account_set_manages_stock(account=account, enabled=True)
+        stock_push_account(account_id=account.pk, reason="connect")  # anything still pending
+        matched = account.listings.filter(variant__isnull=False)
+        pushed = matched.filter(last_push_status__in=(PushState.OK, PushState.WARNING)).count()
+        failed = matched.filter(last_push_status=PushState.FAILED).count()
+        lines[str(account)] = f"{found}{matched.count()} matched; {pushed} pushed, {failed} failed"
+    return lines
+
+
+def sandbox_channel_quantities(skus: list[str]) -> dict[str, tuple[int | None, int | None]]:
+    """What the sandbox Amazon and Flipkart sellers offer for ``skus``: {sku: (amazon,
+    flipkart)} (None: not listed there)."""
+    from integrations.sandbox.amazon import services as amazon
+    from integrations.sandbox.flipkart import services as flipkart
+
+    quantities = {}
+    for sku in skus:
+        try:
+            on_amazon: int | None = amazon.listing_quantity(DEMO_AMAZON_SELLER, sku)
+        except LookupError:
+            on_amazon = None
+        quantities[sku] = (on_amazon, flipkart.listing_inventory(DEMO_FLIPKART_APP, sku))
+    return quantities
+
+
+def demo_skus_listed() -> list[str]:
+    """Every SKU of the demo store's sandbox catalog."""
+    from integrations.sandbox.models import SandboxVariant
+
+    return list(
+        SandboxVariant.objects.filter(shop__domain=DEMO_SHOP)
+        .exclude(sku="")
+        .values_list("sku", flat=True)
+    )

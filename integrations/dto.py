@@ -209,6 +209,26 @@ class StockLevelDTO:
 
 
 @dataclass(frozen=True, slots=True)
+class ListingDTO:
+    """A listing as the channel holds it (listing discovery and drift reads).
+
+    ``sku`` is the seller SKU on the channel; ``listing_id`` the channel's key for it (Amazon:
+    the seller SKU; Flipkart: the listing id); ``product_id`` the ASIN / FSN; ``barcode`` an
+    EAN/UPC/GTIN where the channel reports one; ``quantity`` the units the channel currently
+    offers (None when it does not say); ``location_id`` where that quantity sits (Flipkart
+    location id)."""
+
+    sku: str
+    listing_id: str = ""
+    product_id: str = ""
+    barcode: str = ""
+    title: str = ""
+    quantity: int | None = None
+    location_id: str = ""
+    status: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class PriceDTO:
     """A selling price to set (tax-inclusive, in ``currency``; rupees for INR); ``mrp`` the
     maximum retail price where the channel takes one (Flipkart)."""

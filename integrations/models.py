@@ -82,6 +82,11 @@ class ChannelAccount(EncryptedCredentialsMixin):
         help_text="Blank: the provider's real API. Staff only: e.g. the sandbox URL.",
     )
     settings = models.JSONField(default=dict, blank=True)
+    manages_stock = models.BooleanField(
+        default=False,
+        help_text="Sangam manages stock: push available-to-sell to this channel's listings "
+        "and correct drift every night.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 import threading
 
 from celery import shared_task
+from celery.utils.time import get_exponential_backoff_interval
 from django.db import connection
+
+from integrations.http import ConnectorError
 
 
 def enqueue(task, *args, background: bool = False) -> None:
@@ -68,3 +71,23 @@ def register_webhooks_task(account_id: int) -> None:
     from integrations.services.shopify_app import shopify_register_webhooks
 
     shopify_register_webhooks(account=ChannelAccount.objects.get(pk=account_id))
+
+
+@shared_task(bind=True, max_retries=8)
+def return_writeback_task(self, return_id: int) -> None:
+    """Write a return's status to its Shopify order. Transient errors retry with exponential
+    backoff (30 s doubling, jittered, at most 1 h, 8 tries). Without a broker (eager) the HTTP
+    client's own retries are the only ones: an eager retry would run again at once, inside the
+    request that queued it; the error stays recorded on the return."""
+    from orders.models import Return
+    from orders.services.returns import return_writeback
+
+    try:
+        return_writeback(ret=Return.objects.select_related("account").get(pk=return_id))
+    except ConnectorError as exc:
+        if self.request.is_eager:
+            raise
+        countdown = get_exponential_backoff_interval(
+            factor=30, retries=self.request.retries, maximum=3600, full_jitter=True
+        )
+        raise self.retry(exc=exc, countdown=countdown) from exc

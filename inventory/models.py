@@ -3,6 +3,7 @@ ledger, and which variant is which listing on which channel."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
@@ -96,7 +97,10 @@ class StockLevelQuerySet(MerchantScopedQuerySet):
 
 class StockLevel(models.Model):
     """Units of one variant in one warehouse. ``reserved`` are held by open orders;
-    available = on_hand − reserved (never below 0). Writes lock rows in pk order."""
+    available = on_hand − reserved (never below 0). Neither count is ever negative (checked by
+    the database). Writes go through ``inventory.services.stock_apply``, which locks rows in pk
+    order and appends the ``StockMovement`` that explains each change: summing a level's
+    movements gives it back exactly (``stock_rebuild``)."""
 
     warehouse = models.ForeignKey(Warehouse, on_delete=models.CASCADE, related_name="levels")
     variant = models.ForeignKey(Variant, on_delete=models.CASCADE, related_name="stock_levels")
@@ -108,7 +112,11 @@ class StockLevel(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["warehouse", "variant"], name="uniq_stock_level")
+            models.UniqueConstraint(fields=["warehouse", "variant"], name="uniq_stock_level"),
+            models.CheckConstraint(condition=Q(on_hand__gte=0), name="stock_on_hand_not_negative"),
+            models.CheckConstraint(
+                condition=Q(reserved__gte=0), name="stock_reserved_not_negative"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -121,10 +129,24 @@ class StockLevel(models.Model):
 
 class MovementKind(models.TextChoices):
     IMPORT = "import", "Initial import"
+    RECEIPT = "receipt", "Receipt"
     RESERVE = "reserve", "Reserved for order"
     RELEASE = "release", "Reservation released"
     SHIP = "ship", "Shipped"
+    RESTOCK = "restock", "Return restocked"
+    WRITE_OFF = "write_off", "Written off"
     ADJUST = "adjust", "Adjustment"
+    DRIFT = "drift", "Drift correction"
+
+
+class MovementSource(models.TextChoices):
+    """Who caused a movement."""
+
+    ORDER = "order", "Order"
+    RETURN = "return", "Return"
+    USER = "user", "User"
+    SYNC = "sync", "Sync"
+    CHANNEL = "channel", "Channel"
 
 
 class StockMovementQuerySet(MerchantScopedQuerySet):
@@ -134,7 +156,9 @@ class StockMovementQuerySet(MerchantScopedQuerySet):
 class StockMovement(models.Model):
     """Append-only stock ledger: every change of on_hand or reserved, with its reason.
 
-    ``reference`` names the cause, e.g. ``order:123`` or ``shopify-import:<account id>``."""
+    ``reference`` names the cause, e.g. ``order:123``, ``return:7`` or
+    ``shopify-import:<account id>``; ``source`` says who caused it (``MovementSource``) and
+    ``created_by`` the person for manual changes."""
 
     # No warehouse index: the ledger is append-heavy and read by variant or reference.
     warehouse = models.ForeignKey(
@@ -145,7 +169,11 @@ class StockMovement(models.Model):
     on_hand_delta = models.IntegerField(default=0)
     reserved_delta = models.IntegerField(default=0)
     reference = models.CharField(max_length=255, blank=True)
+    source = models.CharField(max_length=20, choices=MovementSource.choices, blank=True)
     note = models.CharField(max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = StockMovementQuerySet.as_manager()
@@ -162,20 +190,59 @@ class ChannelListingQuerySet(MerchantScopedQuerySet):
     merchant_lookup = "account__merchant"
 
 
+class MatchedBy(models.TextChoices):
+    CHANNEL = "channel", "Channel catalog"
+    SKU = "sku", "SKU"
+    BARCODE = "barcode", "Barcode"
+    MANUAL = "manual", "Mapped by staff"
+
+
+class PushState(models.TextChoices):
+    OK = "ok", "Pushed"
+    WARNING = "warning", "Pushed with warnings"
+    FAILED = "failed", "Failed"
+    SKIPPED = "skipped", "Not pushed"
+
+
 class ChannelListing(models.Model):
-    """Which variant is which listing on which channel account (Shopify variant + inventory
-    item), with per-channel buffer stock and what was last pushed."""
+    """Which variant is which listing on which channel account, with per-listing buffer stock
+    and the state of the stock push.
+
+    Channel handles: ``external_variant_id`` is the channel's key for the listing (Shopify
+    variant id, Amazon seller SKU, Flipkart listing id, the file channel's SKU);
+    ``external_inventory_item_id`` the Shopify inventory item; ``external_product_id`` the
+    Shopify product, ASIN or FSN; ``external_location_id`` where stock is set (Shopify location,
+    Flipkart location id). ``variant`` is null while the listing is unmatched (staff map it).
+
+    Push state: ``push_pending`` marks a listing whose available-to-sell changed since the last
+    push (the push task coalesces them); ``last_pushed_quantity``/``last_pushed_at`` what Sangam
+    last set; ``channel_quantity`` the last quantity known to be on the channel (Shopify's
+    compare quantity); failures back off through ``push_attempts``/``next_push_at``.
+    """
 
     account = models.ForeignKey(
         "integrations.ChannelAccount", on_delete=models.CASCADE, related_name="listings"
     )
-    variant = models.ForeignKey(Variant, on_delete=models.CASCADE, related_name="listings")
+    variant = models.ForeignKey(
+        Variant, null=True, blank=True, on_delete=models.SET_NULL, related_name="listings"
+    )
+    matched_by = models.CharField(max_length=20, choices=MatchedBy.choices, blank=True)
     external_product_id = models.CharField(max_length=255, blank=True)
     external_variant_id = models.CharField(max_length=255)
     external_inventory_item_id = models.CharField(max_length=255, blank=True)
+    external_location_id = models.CharField(max_length=255, blank=True)
     channel_sku = models.CharField(max_length=255, blank=True)
+    barcode = models.CharField(max_length=64, blank=True)
+    title = models.CharField(max_length=500, blank=True)
     buffer_stock = models.PositiveIntegerField(default=0)
+    push_pending = models.BooleanField(default=False)
     last_pushed_quantity = models.IntegerField(null=True, blank=True)
+    last_pushed_at = models.DateTimeField(null=True, blank=True)
+    last_push_status = models.CharField(max_length=20, choices=PushState.choices, blank=True)
+    last_push_message = models.CharField(max_length=1000, blank=True)
+    push_attempts = models.PositiveIntegerField(default=0)
+    next_push_at = models.DateTimeField(null=True, blank=True)
+    channel_quantity = models.IntegerField(null=True, blank=True)
     last_pushed_price = MoneyField(null=True, blank=True, default=None)
     source_updated_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -189,10 +256,76 @@ class ChannelListing(models.Model):
                 fields=["account", "external_variant_id"], name="uniq_listing_variant"
             )
         ]
-        indexes = [models.Index(fields=["account", "external_inventory_item_id"])]
+        indexes = [
+            models.Index(fields=["account", "external_inventory_item_id"]),
+            models.Index(fields=["account", "channel_sku"]),
+            models.Index(
+                fields=["account"], condition=Q(push_pending=True), name="listing_push_pending"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.account} {self.channel_sku or self.external_variant_id}"
+
+
+class StockPushQuerySet(MerchantScopedQuerySet):
+    merchant_lookup = "listing__account__merchant"
+
+
+class StockPush(models.Model):
+    """Push history: one row per listing per push attempt (what was set, what the channel
+    said). ``quantity`` in units; ``submission_id`` the channel's id (Amazon feed/submission)."""
+
+    listing = models.ForeignKey(ChannelListing, on_delete=models.CASCADE, related_name="pushes")
+    quantity = models.IntegerField()
+    status = models.CharField(max_length=20, choices=PushState.choices)
+    message = models.CharField(max_length=1000, blank=True)
+    submission_id = models.CharField(max_length=255, blank=True)
+    reason = models.CharField(max_length=40, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = StockPushQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["listing", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.listing} ← {self.quantity} ({self.status})"
+
+
+class DriftEventQuerySet(MerchantScopedQuerySet):
+    merchant_lookup = "account__merchant"
+
+
+class DriftEvent(models.Model):
+    """A listing whose channel quantity differed from Sangam's (the drift check): ``expected``
+    is what Sangam last pushed, ``available_to_sell`` what it should be now, ``found`` what the
+    channel held (null: the channel no longer has the listing); ``corrected`` whether the push
+    that set it back succeeded."""
+
+    account = models.ForeignKey(
+        "integrations.ChannelAccount", on_delete=models.CASCADE, related_name="drift_events"
+    )
+    listing = models.ForeignKey(
+        ChannelListing, on_delete=models.CASCADE, related_name="drift_events"
+    )
+    sku = models.CharField(max_length=255)
+    expected = models.IntegerField(null=True, blank=True)
+    available_to_sell = models.IntegerField()
+    found = models.IntegerField(null=True, blank=True)
+    corrected = models.BooleanField(default=False)
+    message = models.CharField(max_length=1000, blank=True)
+    detected_at = models.DateTimeField(auto_now_add=True)
+
+    objects = DriftEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-detected_at", "-pk"]
+        indexes = [models.Index(fields=["account", "-detected_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.sku}: expected {self.expected}, found {self.found}"
 
 
 class ChannelInventoryLevelQuerySet(MerchantScopedQuerySet):

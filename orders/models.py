@@ -60,6 +60,9 @@ class Order(models.Model):
     tags = models.JSONField(default=list, blank=True)
     is_test = models.BooleanField(default=False)
     stock_reserved = models.BooleanField(default=False)
+    # Open but its lines could not be reserved (not enough available-to-sell): kept, flagged,
+    # reserved later when stock arrives (``inventory.services.backorders_allocate``).
+    unfulfillable = models.BooleanField(default=False)
     raw = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -71,7 +74,15 @@ class Order(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["account", "external_id"], name="uniq_order_external")
         ]
-        indexes = [models.Index(fields=["merchant", "-placed_at"])]
+        indexes = [
+            models.Index(fields=["merchant", "-placed_at"]),
+            # Backorders waiting for stock: few rows, read on every stock increase.
+            models.Index(
+                fields=["merchant", "placed_at"],
+                condition=models.Q(unfulfillable=True),
+                name="order_backorders",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.channel} {self.order_number}"
@@ -171,6 +182,11 @@ class Return(models.Model):
     tracking_id = models.CharField(max_length=100, blank=True)
     requested_at = models.DateTimeField()
     source_updated_at = models.DateTimeField()
+    # Set when the goods came back and were inspected (``inventory.services.return_receive``).
+    received_at = models.DateTimeField(null=True, blank=True)
+    # Write-back of the return status to the channel (Shopify: note and tags on the order).
+    channel_synced_status = models.CharField(max_length=20, blank=True)
+    channel_sync_error = models.CharField(max_length=1000, blank=True)
     raw = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -203,6 +219,9 @@ class ReturnItem(models.Model):
     order_item_external_id = models.CharField(max_length=255, blank=True)
     sku = models.CharField(max_length=255, blank=True)
     quantity = models.PositiveIntegerField()
+    # Units put back into stock (QC passed) and written off (QC failed), through the ledger.
+    restocked_quantity = models.PositiveIntegerField(default=0)
+    written_off_quantity = models.PositiveIntegerField(default=0)
 
     objects = ReturnItemQuerySet.as_manager()
 

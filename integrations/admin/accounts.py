@@ -59,6 +59,7 @@ class ChannelAccountForm(forms.ModelForm):
             "token_expires_at",
             "api_base_url",
             "settings",
+            "manages_stock",
             "last_error",
         ]
 
@@ -107,10 +108,11 @@ class ChannelAccountAdmin(admin.ModelAdmin):
         "display_name",
         "external_id",
         "status",
+        "manages_stock",
         "last_synced_at",
         "short_error",
     ]
-    list_filter = ["provider", "status", "merchant"]
+    list_filter = ["provider", "status", "manages_stock", "merchant"]
     search_fields = ["display_name", "external_id", "merchant__name", "merchant__slug"]
     list_select_related = ["merchant"]
     autocomplete_fields = ["merchant"]
@@ -122,10 +124,31 @@ class ChannelAccountAdmin(admin.ModelAdmin):
         kwargs["form"] = channel_account_form(secret_fields_for(obj.provider if obj else None))
         return super().get_form(request, obj, **kwargs)
 
+    def save_model(self, request: HttpRequest, obj: ChannelAccount, form, change: bool) -> None:
+        """Switching "Sangam manages stock" on pushes every matched listing, as the
+        dashboard switch does (``account_set_manages_stock``)."""
+        super().save_model(request, obj, form, change)
+        if "manages_stock" in form.changed_data and obj.manages_stock:
+            from inventory.services.push import account_set_manages_stock
+
+            account_set_manages_stock(account=obj, enabled=True)
+
     def get_fieldsets(self, request: HttpRequest, obj: ChannelAccount | None = None):
         secrets = [INPUT_PREFIX + c.name for c in secret_fields_for(obj.provider if obj else None)]
         return [
-            (None, {"fields": ["merchant", "provider", "display_name", "external_id", "status"]}),
+            (
+                None,
+                {
+                    "fields": [
+                        "merchant",
+                        "provider",
+                        "display_name",
+                        "external_id",
+                        "status",
+                        "manages_stock",
+                    ]
+                },
+            ),
             (
                 "Credentials (write-only)",
                 {

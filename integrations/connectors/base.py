@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 from integrations.dto import (
     AccountHandle,
     InventoryLevelDTO,
+    ListingDTO,
     OrderDTO,
     Page,
     PriceDTO,
@@ -49,6 +50,7 @@ class Capability(StrEnum):
     WEBHOOKS = "webhooks"
     RETURNS = "returns"
     FILE_IMPORT = "file_import"
+    LISTINGS = "listings"  # the channel's own listings can be enumerated/looked up by SKU
 
 
 class ProviderKind(StrEnum):
@@ -95,7 +97,8 @@ class VerifiedWebhook:
 CAPABILITY_METHODS: Mapping[Capability, tuple[str, ...]] = {
     Capability.ORDERS: ("fetch_orders",),
     Capability.CATALOG: ("fetch_products", "fetch_inventory_levels"),
-    Capability.INVENTORY_PUSH: ("push_inventory",),
+    Capability.INVENTORY_PUSH: ("push_inventory", "read_inventory"),
+    Capability.LISTINGS: ("fetch_listings",),
     Capability.PRICE_PUSH: ("push_prices",),
     Capability.SHIPMENTS: ("create_shipment",),
     Capability.AD_SPEND: ("fetch_ad_spend",),
@@ -201,6 +204,20 @@ class Connector:
 
     def push_inventory(self, levels: Sequence[StockLevelDTO]) -> list[PushResult]:
         """Set available-to-sell quantities on the channel; one ``PushResult`` per SKU."""
+        raise NotImplementedError
+
+    def read_inventory(self, levels: Sequence[StockLevelDTO]) -> dict[str, int | None]:
+        """The quantity each listing currently offers on the channel (units), by SKU: the
+        drift check and Shopify's compare-and-set retry read it. ``levels`` carry the same
+        handles as for ``push_inventory`` (their ``quantity`` is ignored). A SKU the channel no
+        longer lists maps to None. Raises ``ConnectorError`` when the channel cannot answer."""
+        raise NotImplementedError
+
+    def fetch_listings(self, *, skus: Sequence[str] = ()) -> Iterator[ListingDTO]:
+        """The channel's listings, for matching them to Sangam variants. With ``skus`` only
+        those SKUs are looked up (channels that cannot enumerate, such as Flipkart, need
+        them); without, every listing the channel can enumerate (Amazon
+        ``searchListingsItems``)."""
         raise NotImplementedError
 
     def push_prices(self, prices: Sequence[PriceDTO]) -> list[PushResult]:

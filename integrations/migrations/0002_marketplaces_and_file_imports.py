@@ -6,62 +6,169 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('integrations', '0001_initial'),
+        ("accounts", "0001_initial"),
+        ("integrations", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='channelaccount',
-            name='provider',
-            field=models.CharField(choices=[('shopify', 'Shopify'), ('amazon', 'Amazon.in'), ('flipkart', 'Flipkart'), ('meesho', 'Meesho'), ('myntra', 'Myntra'), ('ajio', 'AJIO')], max_length=40),
+            model_name="channelaccount",
+            name="provider",
+            field=models.CharField(
+                choices=[
+                    ("shopify", "Shopify"),
+                    ("amazon", "Amazon.in"),
+                    ("flipkart", "Flipkart"),
+                    ("meesho", "Meesho"),
+                    ("myntra", "Myntra"),
+                    ("ajio", "AJIO"),
+                ],
+                max_length=40,
+            ),
         ),
         migrations.AlterField(
-            model_name='compliancerequest',
-            name='provider',
-            field=models.CharField(choices=[('shopify', 'Shopify'), ('amazon', 'Amazon.in'), ('flipkart', 'Flipkart'), ('meesho', 'Meesho'), ('myntra', 'Myntra'), ('ajio', 'AJIO')], max_length=40),
+            model_name="compliancerequest",
+            name="provider",
+            field=models.CharField(
+                choices=[
+                    ("shopify", "Shopify"),
+                    ("amazon", "Amazon.in"),
+                    ("flipkart", "Flipkart"),
+                    ("meesho", "Meesho"),
+                    ("myntra", "Myntra"),
+                    ("ajio", "AJIO"),
+                ],
+                max_length=40,
+            ),
         ),
         migrations.AlterField(
-            model_name='providerappcredential',
-            name='provider',
-            field=models.CharField(choices=[('shopify', 'Shopify'), ('amazon', 'Amazon.in'), ('flipkart', 'Flipkart'), ('meesho', 'Meesho'), ('myntra', 'Myntra'), ('ajio', 'AJIO')], max_length=40),
+            model_name="providerappcredential",
+            name="provider",
+            field=models.CharField(
+                choices=[
+                    ("shopify", "Shopify"),
+                    ("amazon", "Amazon.in"),
+                    ("flipkart", "Flipkart"),
+                    ("meesho", "Meesho"),
+                    ("myntra", "Myntra"),
+                    ("ajio", "AJIO"),
+                ],
+                max_length=40,
+            ),
         ),
         migrations.AlterField(
-            model_name='webhookevent',
-            name='provider',
-            field=models.CharField(choices=[('shopify', 'Shopify'), ('amazon', 'Amazon.in'), ('flipkart', 'Flipkart'), ('meesho', 'Meesho'), ('myntra', 'Myntra'), ('ajio', 'AJIO')], max_length=40),
+            model_name="webhookevent",
+            name="provider",
+            field=models.CharField(
+                choices=[
+                    ("shopify", "Shopify"),
+                    ("amazon", "Amazon.in"),
+                    ("flipkart", "Flipkart"),
+                    ("meesho", "Meesho"),
+                    ("myntra", "Myntra"),
+                    ("ajio", "AJIO"),
+                ],
+                max_length=40,
+            ),
         ),
         migrations.CreateModel(
-            name='FileImport',
+            name="FileImport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file', models.FileField(upload_to='imports/%Y/%m/')),
-                ('original_name', models.CharField(max_length=255)),
-                ('size', models.PositiveBigIntegerField(default=0)),
-                ('sha256', models.CharField(db_index=True, max_length=64)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='imports', to='integrations.channelaccount')),
-                ('run', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='file_import', to='integrations.syncrun')),
-                ('uploaded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("file", models.FileField(upload_to="imports/%Y/%m/")),
+                ("original_name", models.CharField(max_length=255)),
+                ("size", models.PositiveBigIntegerField(default=0)),
+                ("sha256", models.CharField(db_index=True, max_length=64)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="imports",
+                        to="integrations.channelaccount",
+                    ),
+                ),
+                (
+                    "run",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="file_import",
+                        to="integrations.syncrun",
+                    ),
+                ),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-pk'],
+                "ordering": ["-created_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='FileColumnProfile',
+            name="FileColumnProfile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('provider', models.CharField(choices=[('shopify', 'Shopify'), ('amazon', 'Amazon.in'), ('flipkart', 'Flipkart'), ('meesho', 'Meesho'), ('myntra', 'Myntra'), ('ajio', 'AJIO')], max_length=40)),
-                ('profile', models.JSONField(blank=True, default=dict)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('merchant', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='file_profiles', to='accounts.merchant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "provider",
+                    models.CharField(
+                        choices=[
+                            ("shopify", "Shopify"),
+                            ("amazon", "Amazon.in"),
+                            ("flipkart", "Flipkart"),
+                            ("meesho", "Meesho"),
+                            ("myntra", "Myntra"),
+                            ("ajio", "AJIO"),
+                        ],
+                        max_length=40,
+                    ),
+                ),
+                ("profile", models.JSONField(blank=True, default=dict)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "merchant",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="file_profiles",
+                        to="accounts.merchant",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(condition=models.Q(('merchant__isnull', False)), fields=('merchant', 'provider'), name='uniq_file_profile_merchant'), models.UniqueConstraint(condition=models.Q(('merchant__isnull', True)), fields=('provider',), name='uniq_file_profile_platform')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("merchant__isnull", False)),
+                        fields=("merchant", "provider"),
+                        name="uniq_file_profile_merchant",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("merchant__isnull", True)),
+                        fields=("provider",),
+                        name="uniq_file_profile_platform",
+                    ),
+                ],
             },
         ),
     ]

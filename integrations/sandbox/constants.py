@@ -22,6 +22,7 @@ EMITTED_TOPICS: Final = {
     "ORDERS_FULFILLED": "orders/fulfilled",
     "PRODUCTS_UPDATE": "products/update",
     "INVENTORY_LEVELS_UPDATE": "inventory_levels/update",
+    "REFUNDS_CREATE": "refunds/create",
     "APP_UNINSTALLED": "app/uninstalled",
     "BULK_OPERATIONS_FINISH": "bulk_operations/finish",
 }

@@ -34,6 +34,9 @@ KINDS: Final = (
     "WebhookSubscription",
     "BulkOperation",
     "InventoryAdjustmentGroup",
+    "Refund",
+    "RefundLineItem",
+    "OrderTransaction",
 )
 
 GID_PREFIX: Final = "gid://shopify/"

@@ -9,8 +9,9 @@ Money is ``Decimal`` rupees (GST-inclusive), ids are Shopify-sized integers (> 2
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 import requests
@@ -20,6 +21,7 @@ from django.db.models import F
 
 from integrations.sandbox import clock, inventory, oauth, throttle
 from integrations.sandbox.constants import COMPLIANCE_TOPICS
+from integrations.sandbox.formats import CENT
 from integrations.sandbox.ids import allocate_id, allocate_ids
 from integrations.sandbox.loading import with_line_items
 from integrations.sandbox.models import (
@@ -43,6 +45,7 @@ from integrations.sandbox.seed.orders import Pick, compose_order, make_customer
 from integrations.sandbox.webhooks import delivery as webhooks
 from integrations.sandbox.webhooks import events
 from integrations.sandbox.webhooks.payloads import compliance_payload, shop_payload
+from integrations.sandbox.webhooks.refunds import RefundLine, RefundTransaction, refund_payload
 
 ORDER_FIELDS = frozenset(
     {"note", "tags", "email", "phone", "shipping_address", "financial_status", "source_name"}
@@ -311,6 +314,120 @@ def fulfill_order(order: SandboxOrder) -> SandboxOrder:
         locked.save()
         events.emit_orders(locked.shop, [locked.pk], ["ORDERS_FULFILLED", "ORDERS_UPDATED"], True)
     return locked
+
+
+def refund_order(
+    order: SandboxOrder,
+    *,
+    lines: Mapping[int, int] | None = None,
+    restock: bool = False,
+    note: str = "",
+    deliver: bool = True,
+) -> dict[str, Any]:
+    """Refund line items like the Shopify admin's "Refund" (``refundCreate``) and emit
+    ``refunds/create``, ``orders/updated`` and, when stock came back, ``inventory_levels/update``.
+
+    ``lines`` maps line item id → units (default: every unit still on the order). Per line,
+    units still unfulfilled are removed (``restock_type`` ``cancel`` with ``restock``, else
+    ``no_restock``; committed −q, and available +q when restocked); units of a fully shipped
+    line are a return (``return`` with ``restock``: available +q at the primary location, else
+    ``no_restock``). A line's current quantity drops by the units. A paid order gets a refund
+    transaction of the lines' subtotal (GST-inclusive, after discounts) on its first gateway,
+    ``total_refunded`` grows and the financial status becomes ``PARTIALLY_REFUNDED`` or
+    ``REFUNDED``; an unpaid (COD pending) order refunds no money.
+
+    Returns the ``refunds/create`` payload. Raises ``ValueError`` for a cancelled order, a line
+    not on the order, units ≤ 0 or above what is still on the line, nothing to refund, or a
+    line whose units are partly shipped and partly open (refund those separately)."""
+    with transaction.atomic():
+        locked = _locked_order(order)
+        if locked.cancelled_at is not None:
+            raise ValueError(f"{locked.name} is cancelled")
+        items = {i.id: i for i in locked.line_items.select_related("variant__inventory_item")}
+        wanted = (
+            dict(lines)
+            if lines is not None
+            else {i.id: i.current_quantity for i in items.values() if i.current_quantity}
+        )
+        if not wanted:
+            raise ValueError(f"{locked.name} has nothing left to refund")
+        store = locked.shop
+        primary = _primary(store)
+        now = clock.after(locked.updated_at)
+        line_ids = iter(allocate_ids("RefundLineItem", len(wanted)))
+        refund_lines: list[RefundLine] = []
+        moves: list[tuple[int, int, int, int]] = []
+        for item_id, units in wanted.items():
+            item = items.get(item_id)
+            if item is None:
+                raise ValueError(f"line item {item_id} is not on {locked.name}")
+            if units <= 0 or units > item.current_quantity:
+                raise ValueError(
+                    f"{item.sku}: can refund 1..{item.current_quantity} units, not {units}"
+                )
+            open_units = max(item.current_quantity - item.fulfilled_quantity, 0)
+            if units <= open_units:
+                restock_type = "cancel" if restock else "no_restock"
+                d_available, d_committed = (units if restock else 0), -units
+            elif open_units == 0:
+                restock_type = "return" if restock else "no_restock"
+                d_available, d_committed = (units if restock else 0), 0
+            else:
+                raise ValueError(
+                    f"{item.sku}: {open_units} units are unshipped and the rest shipped; "
+                    "refund them separately"
+                )
+            if item.variant is not None:
+                moves.append((item.variant.inventory_item.id, primary.id, d_available, d_committed))
+            share = Decimal(units) / Decimal(item.quantity)
+            refund_lines.append(
+                RefundLine(
+                    id=next(line_ids),
+                    item=item,
+                    quantity=units,
+                    restock_type=restock_type,
+                    location_id=primary.id if restock else None,
+                    subtotal=((item.price * item.quantity - item.total_discount) * share).quantize(
+                        CENT
+                    ),
+                    tax=(
+                        sum((Decimal(t["amount"]) for t in item.tax_lines), Decimal("0")) * share
+                    ).quantize(CENT),
+                )
+            )
+            item.current_quantity -= units
+        SandboxLineItem.objects.bulk_update(
+            [line.item for line in refund_lines], ["current_quantity"]
+        )
+        touched = inventory.move(inventory.lock_levels(store, [(m[0], m[1]) for m in moves]), moves)
+        transactions: list[RefundTransaction] = []
+        amount = sum((line.subtotal for line in refund_lines), Decimal("0"))
+        if locked.financial_status in ("PAID", "PARTIALLY_REFUNDED") and amount > 0:
+            amount = min(amount, locked.total_price - locked.total_refunded)
+            gateway = (locked.payment_gateway_names or ["manual"])[0]
+            transactions.append(RefundTransaction(allocate_id("OrderTransaction"), amount, gateway))
+            locked.total_refunded += amount
+            locked.financial_status = (
+                "REFUNDED" if locked.total_refunded >= locked.total_price else "PARTIALLY_REFUNDED"
+            )
+        locked.updated_at = now
+        locked.save()
+        payload = refund_payload(
+            refund_id=allocate_id("Refund"),
+            order=locked,
+            shop=store,
+            lines=refund_lines,
+            transactions=transactions,
+            note=note,
+            created_at=now,
+        )
+        webhooks.emit(store, "REFUNDS_CREATE", payload, deliver=deliver)
+        events.emit_orders(store, [locked.pk], ["ORDERS_UPDATED"], deliver)
+        restocked = {(m[0], m[1]) for m in moves if m[2]}
+        events.emit_levels(
+            store, [lv for lv in touched if (lv.item_id, lv.location_id) in restocked], deliver
+        )
+    return payload
 
 
 def set_available(

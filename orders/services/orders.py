@@ -3,9 +3,12 @@ files, webhooks, later file imports).
 
 Idempotent: orders are keyed on (account, external_id); a version older than or equal to the
 stored one (``updated_at``) changes nothing. Bulk: a page costs a fixed number of queries, not
-one per order. Stock: a new open order reserves its lines in the default warehouse; cancelling or
-refunding releases the reservation; shipping turns it into an on-hand decrease. Every change is
-a ``StockMovement`` referencing ``order:<pk>``.
+one per order. Stock: a new open order reserves its lines in the default warehouse, all or
+nothing: an order whose lines do not fit in available-to-sell is kept, reserves nothing and is
+flagged ``unfulfillable`` (a backorder, reserved by ``backorders_allocate`` when stock comes
+back). Cancelling or refunding releases the reservation; shipping turns it into an on-hand
+decrease. Amazon-fulfilled (AFN/FBA) orders never touch the pool: Amazon ships them from its own
+stock. Every change is a ``StockMovement`` referencing ``order:<pk>``.
 """
 
 from __future__ import annotations
@@ -21,8 +24,9 @@ from django.utils import timezone
 
 from accounts.bulk import insert_rows
 from integrations.dto import ImportResult, OrderDTO, OrderStatus, RecordFailure
-from inventory.models import MovementKind
+from inventory.models import MovementKind, MovementSource
 from inventory.services import StockChange, default_warehouse, stock_apply, variant_ids_for
+from inventory.services.stock import Reservation
 from orders.models import Order, OrderItem, OrderStatusEvent
 from orders.services.returns import attach_returns_to_orders
 
@@ -57,6 +61,7 @@ ORDER_FIELDS = (
     "tags",
     "is_test",
     "stock_reserved",
+    "unfulfillable",
     "raw",
     "updated_at",
 )
@@ -147,6 +152,12 @@ def _unchanged_orders(existing: dict[str, Order], newest: dict[str, OrderDTO]) -
     return same
 
 
+def holds_stock(dto: OrderDTO) -> bool:
+    """Whether the order draws on Sangam's pool: every open order except Amazon-fulfilled ones
+    (``AFN`` in the tags, set by the Amazon mapping), which Amazon ships from FBA stock."""
+    return dto.status in OrderStatus.OPEN and "AFN" not in dto.tags
+
+
 def order_import(*, account, order: OrderDTO, source: str = "sync") -> ImportResult:
     """Import one order (webhook path). See :func:`orders_import` for the rules."""
     return orders_import(account=account, orders=[order], source=source)
@@ -222,7 +233,8 @@ def _import_batch(*, account, orders: Sequence[OrderDTO], source: str) -> Import
                     "account_id": account.pk,
                     "channel": account.provider,
                     "external_id": external_id,
-                    "stock_reserved": dto.status in OrderStatus.OPEN,
+                    "stock_reserved": holds_stock(dto),
+                    "unfulfillable": False,
                     **values,
                 }
             )
@@ -274,7 +286,7 @@ def _import_batch(*, account, orders: Sequence[OrderDTO], source: str) -> Import
             )
     insert_rows(OrderItem, items)
 
-    changes, events = _stock_and_history(
+    changes, reservations, events = _stock_and_history(
         created=to_create,
         updated=to_update,
         items=items,
@@ -282,10 +294,28 @@ def _import_batch(*, account, orders: Sequence[OrderDTO], source: str) -> Import
         source=source,
         now=now,
     )
+    refused: set[int] = set()
+    if changes or reservations:
+        outcome = stock_apply(
+            warehouse=default_warehouse(account.merchant_id),
+            changes=changes,
+            reservations=reservations,
+        )
+        refused = outcome.refused
+        if outcome.freed_variants:
+            backorders_allocate(
+                merchant_id=account.merchant_id,
+                variant_ids=outcome.freed_variants,
+                exclude=refused,
+            )
+    for order, *_ in to_update:
+        if order.pk in refused:
+            order.stock_reserved, order.unfulfillable = False, True
     if to_update:
         Order.objects.bulk_update([o for o, *_ in to_update], list(ORDER_FIELDS))
-    if changes:
-        stock_apply(warehouse=default_warehouse(account.merchant_id), changes=changes)
+    refused_new = [o.pk for o in to_create if o.pk in refused]
+    if refused_new:
+        Order.objects.filter(pk__in=refused_new).update(stock_reserved=False, unfulfillable=True)
     insert_rows(OrderStatusEvent, events)
     if to_create:
         attach_returns_to_orders(account=account, orders=[(o.pk, o.external_id) for o in to_create])
@@ -294,8 +324,9 @@ def _import_batch(*, account, orders: Sequence[OrderDTO], source: str) -> Import
 
 def _stock_and_history(
     *, created, updated, items, old_reserved, source: str, now: datetime
-) -> tuple[list[StockChange], list[dict]]:
-    """Stock changes and status-event rows for a batch (no queries)."""
+) -> tuple[list[StockChange], list[Reservation], list[dict]]:
+    """Stock changes (releases, shipments), reservations (oldest order first) and status-event
+    rows for a batch (no queries)."""
     new_lines: dict[int, list[tuple[int, int]]] = {}
     for item in items:
         if item["variant_id"]:
@@ -303,8 +334,9 @@ def _stock_and_history(
                 (item["variant_id"], item["quantity"])
             )
     changes: list[StockChange] = []
+    reservations: list[Reservation] = []
     events: list[dict] = []
-    for order in created:
+    for order in sorted(created, key=lambda o: (o.placed_at, o.pk)):
         events.append(
             {
                 "order_id": order.pk,
@@ -314,11 +346,8 @@ def _stock_and_history(
             }
         )
         if order.stock_reserved:
-            changes.extend(
-                StockChange(
-                    v, MovementKind.RESERVE, reserved_delta=q, reference=f"order:{order.pk}"
-                )
-                for v, q in new_lines.get(order.pk, [])
+            reservations.append(
+                Reservation(order.pk, tuple(new_lines.get(order.pk, ())), f"order:{order.pk}")
             )
     for order, dto, previous_status, was_reserved in updated:
         if order.status != previous_status:
@@ -334,33 +363,70 @@ def _stock_and_history(
         ref = f"order:{order.pk}"
         old = old_reserved.get(order.pk, []) if was_reserved else []
         lines = new_lines.get(order.pk, [])
-        if order.status in OrderStatus.OPEN:
-            # Still open: hold exactly the current lines (re-reserve if lines were edited).
+        if holds_stock(dto):
+            # Still open: hold exactly the current lines (re-reserve if lines were edited; a
+            # backorder tries again with each new version).
             if not was_reserved or sorted(old) != sorted(lines):
-                changes.extend(
-                    StockChange(v, MovementKind.RELEASE, reserved_delta=-q, reference=ref)
-                    for v, q in old
-                )
-                changes.extend(
-                    StockChange(v, MovementKind.RESERVE, reserved_delta=q, reference=ref)
-                    for v, q in lines
-                )
+                changes.extend(_order_changes(old, MovementKind.RELEASE, ref, ship=False))
+                reservations.append(Reservation(order.pk, tuple(lines), ref))
             order.stock_reserved = True
+            order.unfulfillable = False
         elif was_reserved and order.status in (OrderStatus.SHIPPED, OrderStatus.DELIVERED):
-            changes.extend(
-                StockChange(
-                    v, MovementKind.SHIP, on_hand_delta=-q, reserved_delta=-q, reference=ref
-                )
-                for v, q in old
-            )
-            order.stock_reserved = False
-        elif was_reserved:
-            changes.extend(
-                StockChange(v, MovementKind.RELEASE, reserved_delta=-q, reference=ref)
-                for v, q in old
-            )
-            order.stock_reserved = False
-    return changes, events
+            changes.extend(_order_changes(old, MovementKind.SHIP, ref, ship=True))
+            order.stock_reserved = order.unfulfillable = False
+        else:
+            changes.extend(_order_changes(old, MovementKind.RELEASE, ref, ship=False))
+            order.stock_reserved = order.unfulfillable = False
+    return changes, reservations, events
+
+
+def _order_changes(lines, kind: str, reference: str, *, ship: bool) -> list[StockChange]:
+    """Release (or ship: also take from on hand) the units an order held."""
+    return [
+        StockChange(
+            v,
+            kind,
+            on_hand_delta=-q if ship else 0,
+            reserved_delta=-q,
+            reference=reference,
+            source=MovementSource.ORDER,
+        )
+        for v, q in lines
+    ]
+
+
+def backorders_allocate(
+    *, merchant_id: int, variant_ids, exclude: set[int] | frozenset = frozenset(), limit: int = 500
+) -> list[int]:
+    """Reserve open ``unfulfillable`` orders (oldest first) that wait for any of
+    ``variant_ids``, now that stock came back; returns the order pks that got their stock. Each
+    order is still all or nothing; the ones that still do not fit stay flagged."""
+    waiting = list(
+        Order.objects.filter(
+            merchant_id=merchant_id,
+            unfulfillable=True,
+            status__in=OrderStatus.OPEN,
+            items__variant_id__in=list(variant_ids),
+        )
+        .exclude(pk__in=list(exclude))
+        .order_by("placed_at", "pk")
+        .values_list("pk", flat=True)
+        .distinct()[:limit]
+    )
+    if not waiting:
+        return []
+    lines: dict[int, list[tuple[int, int]]] = {pk: [] for pk in waiting}
+    for order_id, variant_id, quantity in OrderItem.objects.filter(
+        order_id__in=waiting, variant_id__isnull=False
+    ).values_list("order_id", "variant_id", "quantity"):
+        lines[order_id].append((variant_id, quantity))
+    outcome = stock_apply(
+        warehouse=default_warehouse(merchant_id),
+        reservations=[Reservation(pk, tuple(lines[pk]), f"order:{pk}") for pk in waiting],
+    )
+    allocated = [pk for pk in waiting if pk not in outcome.refused]
+    Order.objects.filter(pk__in=allocated).update(stock_reserved=True, unfulfillable=False)
+    return allocated
 
 
 def order_redact_customer(

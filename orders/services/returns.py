@@ -3,17 +3,32 @@ orders (Flipkart ``/v2/returns``; later Shopify refunds, file imports and courie
 
 Idempotent like orders: keyed on (account, external_id); a version not newer than the stored
 one (``updated_at``) is skipped. Stock is not moved here: restocking on receipt and QC belongs to
-the inventory's return flow, which reads these records.
+the inventory's return flow (``inventory.services.returns.return_receive``), which reads these
+records; what it recorded (received units per line, the QC status) survives later channel
+updates.
+
+``return_writeback`` writes a return's status back to its Shopify order (tag and note).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
+from django.utils import timezone
 
-from integrations.dto import ImportResult, RecordFailure, ReturnDTO
+from integrations.connectors.shopify.client import ShopifyUserError
+from integrations.dto import ImportResult, RecordFailure, ReturnDTO, ReturnStatus
+from integrations.http import ConnectorError
+from integrations.models import AccountStatus
+from integrations.services.accounts import build_connector
 from orders.models import Order, Return, ReturnItem
+
+logger = logging.getLogger(__name__)
+
+IST = ZoneInfo("Asia/Kolkata")
 
 
 def returns_import(*, account, returns: Sequence[ReturnDTO], source: str = "sync") -> ImportResult:
@@ -63,6 +78,10 @@ def _upsert(account, external_id: str, dtos: list[ReturnDTO]) -> str:
         "source_updated_at": head.updated_at,
         "raw": head.raw if len(dtos) == 1 else {"lines": [d.raw for d in dtos]},
     }
+    if existing is not None and existing.received_at is not None:
+        # The goods were received and inspected here: that QC status is Sangam's, and a later
+        # channel status (requested, in transit, refunded…) must not undo it.
+        values["status"] = existing.status
     if existing is None:
         ret = Return.objects.create(account=account, external_id=external_id, **values)
     else:
@@ -70,7 +89,6 @@ def _upsert(account, external_id: str, dtos: list[ReturnDTO]) -> str:
         for key, value in values.items():
             setattr(ret, key, value)
         ret.save()
-        ret.items.all().delete()
     lines: dict[str, ReturnItem] = {}
     for dto in dtos:
         key = dto.order_item_external_id or dto.sku
@@ -84,8 +102,38 @@ def _upsert(account, external_id: str, dtos: list[ReturnDTO]) -> str:
             )
         else:
             line.quantity += dto.quantity
-    ReturnItem.objects.bulk_create(lines.values())
-    return "created" if existing is None else "updated"
+    if existing is None:
+        ReturnItem.objects.bulk_create(lines.values())
+        return "created"
+    _merge_lines(ret, lines)
+    return "updated"
+
+
+def _merge_lines(ret: Return, lines: dict[str, ReturnItem]) -> None:
+    """Update the stored lines in place, keeping the units already received against them
+    (a line never drops below what was received; a vanished line with receipts stays)."""
+    stored = {item.order_item_external_id: item for item in ret.items.all()}
+    changed: list[ReturnItem] = []
+    added: list[ReturnItem] = []
+    for key, line in lines.items():
+        item = stored.pop(key, None)
+        if item is None:
+            added.append(line)
+            continue
+        item.sku = line.sku
+        item.quantity = max(line.quantity, item.restocked_quantity + item.written_off_quantity)
+        changed.append(item)
+    vanished = [
+        item.pk
+        for item in stored.values()
+        if not (item.restocked_quantity or item.written_off_quantity)
+    ]
+    if vanished:
+        ReturnItem.objects.filter(pk__in=vanished).delete()
+    if changed:
+        ReturnItem.objects.bulk_update(changed, ["sku", "quantity"])
+    if added:
+        ReturnItem.objects.bulk_create(added)
 
 
 def attach_returns_to_orders(*, account, orders: Sequence[tuple[int, str]]) -> int:
@@ -112,3 +160,68 @@ def unknown_order_ids(*, account, order_external_ids: Sequence[str]) -> list[str
         )
     )
     return sorted(wanted - known)
+
+
+# --- write-back to the channel -------------------------------------------------------------------
+def return_tag(status: str) -> str:
+    """The order tag of a return status: ``qc_passed`` → ``sangam-return-qc-passed`` (an order
+    carries one such tag; the connector replaces any earlier ``sangam-return-*`` tag)."""
+    return "sangam-return-" + status.replace("_", "-")
+
+
+def return_note(ret: Return) -> str:
+    """The return's line in the order note, e.g. ``Sangam return refund:98: QC passed — 2
+    restocked, 1 written off (received 05 Jan 2026 14:30 IST)``. The text before the first
+    ``": "`` identifies the return, so a later write replaces this line."""
+    label = dict(ReturnStatus.CHOICES).get(ret.status, ret.status)
+    text = f"Sangam return {ret.external_id}: {label}"
+    items = list(ret.items.all())
+    restocked = sum(i.restocked_quantity for i in items)
+    written_off = sum(i.written_off_quantity for i in items)
+    if restocked or written_off:
+        text += f" — {restocked} restocked, {written_off} written off"
+    if ret.received_at:
+        text += f" (received {ret.received_at.astimezone(IST):%d %b %Y %H:%M} IST)"
+    return text
+
+
+def return_writeback(*, ret: Return) -> None:
+    """Write ``ret``'s status to its Shopify order: the ``sangam-return-<status>`` tag (other
+    tags kept) and the return's note line, through ``orderUpdate``
+    (``ShopifyReturns.write_return_status``). Other channels: nothing to do.
+
+    Records the outcome on the return: ``channel_synced_status`` (the status written) and
+    ``channel_sync_error`` (cleared on success). Errors that retrying cannot fix (Shopify
+    ``userErrors``, a missing order, a permanent auth/scope error such as a token without
+    ``write_orders``, a disconnected account) are recorded and not raised; transient ones
+    (network, 429/5xx, throttling) are recorded and re-raised as ``ConnectorError`` so the task
+    retries."""
+    account = ret.account
+    if account.provider != "shopify":
+        return
+    if account.status == AccountStatus.DISCONNECTED:
+        _record_writeback(ret, error="The Shopify account is disconnected.")
+        return
+    status = ret.status
+    try:
+        build_connector(account).write_return_status(
+            order_external_id=ret.order_external_id,
+            tags=[return_tag(status)],
+            note=return_note(ret),
+        )
+    except ConnectorError as exc:
+        _record_writeback(ret, error=str(exc) or type(exc).__name__)
+        if exc.permanent or isinstance(exc, ShopifyUserError):
+            logger.warning("return %s: write-back refused: %s", ret.pk, exc)
+            return
+        raise
+    _record_writeback(ret, status=status)
+
+
+def _record_writeback(ret: Return, *, status: str | None = None, error: str = "") -> None:
+    values: dict = {"channel_sync_error": error[:1000], "updated_at": timezone.now()}
+    if status is not None:
+        values["channel_synced_status"] = status
+        ret.channel_synced_status = status
+    ret.channel_sync_error = values["channel_sync_error"]
+    Return.objects.filter(pk=ret.pk).update(**values)

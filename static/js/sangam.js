@@ -5,6 +5,8 @@
  * - "Sync now" forms (data-sync-form) POST with fetch (CSRF token in the header) and swap in
  *   the returned partial; if fetch fails (or the session expired and the answer is a redirect)
  *   the form is submitted normally (redirect + message).
+ * - The stock table (data-push-status-url) re-reads its listings' push state every few seconds
+ *   (JSON with each listing's rendered cell) and swaps the cells that changed.
  */
 (function () {
   "use strict";
@@ -68,5 +70,38 @@
     if (title && input.files.length) title.textContent = input.files[0].name;
   });
 
+  function pollPushStatus(table) {
+    var url = table.getAttribute("data-push-status-url");
+    var delay = (parseInt(table.getAttribute("data-poll-seconds"), 10) || 5) * 1000;
+    var failures = 0;
+    function next() { if (failures < MAX_FAILURES) window.setTimeout(tick, delay); }
+    function tick() {
+      if (!table.isConnected) return;
+      if (document.hidden) { next(); return; }
+      var cells = table.querySelectorAll("[data-listing-id]");
+      if (!cells.length) return;
+      var query = Array.prototype.map.call(cells, function (el) {
+        return "listing=" + encodeURIComponent(el.getAttribute("data-listing-id"));
+      }).join("&");
+      fetch(url + "?" + query, { headers: HEADERS, credentials: "same-origin", cache: "no-store" })
+        .then(function (r) { if (!r.ok || r.redirected) throw new Error(String(r.status)); return r.json(); })
+        .then(function (data) {
+          failures = 0;
+          (data.listings || []).forEach(function (item) {
+            var el = table.querySelector('[data-listing-id="' + item.id + '"]');
+            if (!el) return;
+            var tpl = document.createElement("template");
+            tpl.innerHTML = item.html.trim();
+            var fresh = tpl.content.firstElementChild;
+            if (fresh && fresh.outerHTML !== el.outerHTML) el.replaceWith(fresh);
+          });
+        })
+        .catch(function () { failures += 1; })
+        .then(next);
+    }
+    window.setTimeout(tick, delay);
+  }
+
   document.querySelectorAll("[data-poll-url]").forEach(function (el) { watch(el); });
+  document.querySelectorAll("[data-push-status-url]").forEach(pollPushStatus);
 })();

@@ -43,6 +43,7 @@ def test_oauth_install_connects_registers_webhooks_and_imports_everything(hub, s
         "ORDERS_CANCELLED",
         "PRODUCTS_UPDATE",
         "INVENTORY_LEVELS_UPDATE",
+        "REFUNDS_CREATE",
         "APP_UNINSTALLED",
     }
     runs = {r.stream: r for r in SyncRun.objects.filter(account=account)}

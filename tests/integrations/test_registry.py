@@ -66,9 +66,12 @@ def test_the_capability_check_catches_a_connector_that_declares_without_implemen
     class Half(CONNECTORS["shopify"]):
         capabilities: ClassVar = frozenset({Capability.ORDERS, Capability.INVENTORY_PUSH})
         fetch_orders = Connector.fetch_orders
+        push_inventory = Connector.push_inventory
+        read_inventory = Connector.read_inventory
 
     assert unimplemented_capability_methods(Half) == [
         "inventory_push.push_inventory",
+        "inventory_push.read_inventory",
         "orders.fetch_orders",
     ]
 

@@ -9,9 +9,13 @@ from functools import cache
 import pytest
 from django.conf import settings
 from graphql import GraphQLEnumType, GraphQLSchema, build_client_schema, parse, validate
+from graphql.execution.values import get_variable_values
 
 from integrations.connectors.shopify import queries
 from integrations.connectors.shopify.connector import ShopifyConnector
+from integrations.dto import AccountHandle, StockLevelDTO
+from integrations.http import HttpClient
+from tests.integrations.conftest import Reply
 
 
 @cache
@@ -88,3 +92,65 @@ def test_bulk_orders_query_escapes_quotes_in_the_search_string():
     document = queries.bulk_orders_query("tag:\"vip\" AND updated_at:>='2024-01-01'")
     assert validation_errors(document) == []
     assert r"tag:\"vip\"" in document
+
+
+def test_the_variables_the_stock_push_and_read_send_are_valid_for_their_documents(
+    scripted_server, fake_clock
+):
+    """The documents validate above; here the variables the connector builds are coerced
+    against the schema types (``InventorySetQuantitiesInput``, ``[ID!]!``) as Shopify does."""
+    nodes = {"data": {"nodes": [{"id": "gid://shopify/InventoryItem/1", "inventoryLevel": None}]}}
+    located = {
+        "data": {
+            "nodes": [
+                {
+                    "id": "gid://shopify/InventoryItem/2",
+                    "inventoryLevels": {
+                        "nodes": [
+                            {
+                                "location": {"id": "gid://shopify/Location/9"},
+                                "quantities": [{"name": "available", "quantity": 4}],
+                            }
+                        ]
+                    },
+                }
+            ]
+        }
+    }
+    done = {
+        "data": {"inventorySetQuantities": {"inventoryAdjustmentGroup": None, "userErrors": []}}
+    }
+    scripted_server.script(Reply(200, nodes), Reply(200, located), Reply(200, done))
+    account = AccountHandle(
+        id=1,
+        merchant_id=1,
+        provider="shopify",
+        external_id="demo.myshopify.com",
+        base_url=scripted_server.url,
+        credentials={"access_token": "shpat_x"},
+    )
+    http = HttpClient(provider="shopify", account_key="1", max_retries=1, sleep=fake_clock.sleep)
+    connector = ShopifyConnector(account, http, clock=fake_clock, sleep=fake_clock.sleep)
+
+    assert connector.read_inventory([StockLevelDTO("A", 0, listing_id="1", location_id="9")]) == {
+        "A": None
+    }
+    [result] = connector.push_inventory([StockLevelDTO("B", 6, listing_id="2")])
+
+    assert result.ok
+    assert len(scripted_server.requests) == 3
+    for request in scripted_server.requests:
+        body = request.json()
+        operation = parse(body["query"]).definitions[0]
+        coerced = get_variable_values(
+            admin_schema(), operation.variable_definitions, body["variables"]
+        )
+        assert isinstance(coerced, dict), coerced
+    assert scripted_server.requests[2].json()["variables"]["input"]["quantities"] == [
+        {
+            "inventoryItemId": "gid://shopify/InventoryItem/2",
+            "locationId": "gid://shopify/Location/9",
+            "quantity": 6,
+            "compareQuantity": 4,
+        }
+    ]

@@ -32,6 +32,25 @@ def variables_for(name: str, gql) -> dict:
         return {"id": "gid://shopify/WebhookSubscription/1"}
     if name == "bulk_operation_run_query":
         return {"query": queries.bulk_products_query()}
+    if name in ("inventory_at_location", "inventory_item_locations", "inventory_set_quantities"):
+        from integrations.sandbox.models import SandboxInventoryLevel
+
+        level = SandboxInventoryLevel.objects.filter(item__shop__domain=SHOP).order_by("pk")[0]
+        item = f"gid://shopify/InventoryItem/{level.item_id}"
+        location = f"gid://shopify/Location/{level.location_id}"
+        if name == "inventory_at_location":
+            return {"ids": [item], "locationId": location}
+        if name == "inventory_item_locations":
+            return {"ids": [item]}
+        row = {"inventoryItemId": item, "locationId": location, "quantity": level.available + 1}
+        return {
+            "input": {
+                "name": "available",
+                "reason": "correction",
+                "referenceDocumentUri": "gid://sangam/StockPush/test",
+                "quantities": [{**row, "compareQuantity": level.available}],
+            }
+        }
     return {"first": 3}
 
 

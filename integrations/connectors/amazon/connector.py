@@ -2,9 +2,10 @@
 
 Orders: incremental through Orders API v0 (``getOrders`` by ``LastUpdatedAfter`` with
 ``NextToken`` pages, then ``getOrderItems`` per order), history through the Reports API
-(``reports``). Stock and price push through Listings Items / ``JSON_LISTINGS_FEED``
-(``listings``). Auth, usage plans and documents: ``client`` and ``ratelimit``. India
-(``A21TJRUUN4KGV``, INR) is served by the EU host.
+(``reports``). Stock and price push through Listings Items / ``JSON_LISTINGS_FEED``, stock
+read-back and listing discovery through ``searchListingsItems`` (``listings``). Auth, usage
+plans and documents: ``client`` and ``ratelimit``. India (``A21TJRUUN4KGV``, INR) is served by
+the EU host.
 """
 
 from __future__ import annotations
@@ -99,7 +100,14 @@ class AmazonConnector(AmazonReports, AmazonListings, Connector):
             help_text="na, eu or fe; Amazon.in is served by eu.",
         ),
     )
-    capabilities = frozenset({Capability.ORDERS, Capability.INVENTORY_PUSH, Capability.PRICE_PUSH})
+    capabilities = frozenset(
+        {
+            Capability.ORDERS,
+            Capability.INVENTORY_PUSH,
+            Capability.PRICE_PUSH,
+            Capability.LISTINGS,
+        }
+    )
     bulk_streams: ClassVar[frozenset[str]] = frozenset(ORDER_STREAMS)
     setup_steps = (
         "In Seller Central open Apps & Services → Develop Apps and create (or pick) an SP-API "
@@ -121,6 +129,11 @@ class AmazonConnector(AmazonReports, AmazonListings, Connector):
         super().__init__(account, http)
         self.clock = clock
         self.sleep = sleep or http.sleep
+        # Seconds between getFeed polls (Amazon processes feeds in minutes; the sandbox in
+        # a few polls): ``AMAZON_FEED_POLL_SECONDS``, default 30.
+        self.feed_poll_seconds = float(
+            getattr(settings, "AMAZON_FEED_POLL_SECONDS", self.feed_poll_seconds)
+        )
         self.seller_id = self.setting("seller_id") or account.external_id
         self.marketplace_ids = tuple(
             m.strip() for m in self.setting("marketplace_ids").split(",") if m.strip()

@@ -17,17 +17,29 @@
   ``[{"marketplace_id", "currency", "audience": "ALL", "our_price": [{"schedule":
   [{"value_with_tax": P}]}]}]`` per marketplace (prices are tax-inclusive rupees). The feed
   body follows listings-feed-schema-v2.json (``operationType: PATCH``).
+
+Reads (drift check, listing discovery): ``searchListingsItems`` (``GET
+/listings/2021-08-01/items/{sellerId}``, 5 rps burst 5), ``identifiers`` ≤ 20 SKUs with
+``identifiersType=SKU``, ``pageSize`` ≤ 20, ``pageToken`` pages. The quantity is the
+``fulfillmentAvailability`` entry with ``fulfillmentChannelCode: "DEFAULT"`` (seller-fulfilled).
+``includedData`` for this operation has no ``identifiers`` set (and ``ItemIdentifiers`` holds
+only the ASIN), so the barcode comes from the listing attribute
+``externally_assigned_product_identifier`` ``[{"type": "ean", "value": "890…"}]`` when the
+seller supplied one. A search pages through at most 1000 items ("The maximum number of items
+(SKUs) that can be returned and paged through is 1000", ``ItemSearchResults``), so the full
+enumeration sorts by ``createdDate`` ascending and, when a search is cut off, starts another
+at the last creation time seen (``createdAfter`` is inclusive), skipping SKUs already yielded.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
-from integrations.dto import PriceDTO, PushResult, PushStatus, StockLevelDTO
+from integrations.dto import ListingDTO, PriceDTO, PushResult, PushStatus, StockLevelDTO
 from integrations.http import ConnectorError
 
 PATCH_MAX = 5
@@ -38,6 +50,13 @@ FEED_POLL_SECONDS = 30.0
 FEED_TIMEOUT_SECONDS = 1800.0
 ISSUE_LOCALE = "en_US"
 FEED_DONE = frozenset({"DONE", "FATAL", "CANCELLED"})
+SEARCH_MAX_IDENTIFIERS = 20  # searchListingsItems ``identifiers`` maxItems
+SEARCH_PAGE_SIZE = 20  # searchListingsItems ``pageSize`` maximum
+READ_DATA = "summaries,fulfillmentAvailability"
+LISTING_DATA = "summaries,fulfillmentAvailability,attributes"
+MFN_CHANNEL = "DEFAULT"
+BARCODE_ATTRIBUTES = ("externally_assigned_product_identifier", "external_product_id")
+BARCODE_TYPES = ("ean", "gtin", "upc", "isbn", "jan")
 
 Patch = dict[str, Any]
 
@@ -87,6 +106,60 @@ def build_listings_feed(seller_id: str, updates: Sequence[tuple[str, Patch]]) ->
     }
 
 
+def mfn_quantity(item: dict[str, Any]) -> int | None:
+    """The seller-fulfilled quantity of a Listings ``Item`` (units): the
+    ``fulfillmentAvailability`` entry with channel ``DEFAULT``; 0 when that entry states no
+    quantity; None when the listing has no seller-fulfilled offer (FBA only)."""
+    for entry in item.get("fulfillmentAvailability") or []:
+        if isinstance(entry, dict) and entry.get("fulfillmentChannelCode") == MFN_CHANNEL:
+            quantity = entry.get("quantity")
+            return int(quantity) if isinstance(quantity, int) else 0
+    return None
+
+
+def listing_barcode(item: dict[str, Any], marketplace_id: str = "") -> str:
+    """EAN/GTIN/UPC from the listing's ``externally_assigned_product_identifier`` attribute
+    (``[{"type": "ean", "value": …, "marketplace_id": …}]``); "" when absent."""
+    attributes = item.get("attributes") or {}
+    for name in BARCODE_ATTRIBUTES:
+        for entry in attributes.get(name) or []:
+            if not isinstance(entry, dict):
+                continue
+            if marketplace_id and entry.get("marketplace_id") not in (None, marketplace_id):
+                continue
+            kind = str(entry.get("type") or "").lower()
+            value = str(entry.get("value") or "").strip()
+            if value and kind in BARCODE_TYPES:
+                return value
+    return ""
+
+
+def item_summary(item: dict[str, Any], marketplace_id: str = "") -> dict[str, Any]:
+    """The ``summaries`` entry of ``marketplace_id`` (else the first one; {} when none)."""
+    summaries = [s for s in item.get("summaries") or [] if isinstance(s, dict)]
+    chosen = next((s for s in summaries if s.get("marketplaceId") == marketplace_id), None)
+    return chosen or (summaries[0] if summaries else {})
+
+
+def listing_from_item(item: dict[str, Any], marketplace_id: str = "") -> ListingDTO:
+    """A Listings ``Item`` → ``ListingDTO``: ``listing_id`` the seller SKU, ``product_id`` the
+    ASIN, ``title`` the ``itemName``, ``quantity`` the seller-fulfilled units, ``status``
+    ``BUYABLE``/``DISCOVERABLE`` (the most open of the summary's statuses) or ""."""
+    sku = str(item.get("sku") or "")
+    summary = item_summary(item, marketplace_id)
+    statuses = summary.get("status") or []
+    status = next((s for s in ("BUYABLE", "DISCOVERABLE") if s in statuses), "")
+    return ListingDTO(
+        sku=sku,
+        listing_id=sku,
+        product_id=str(summary.get("asin") or ""),
+        barcode=listing_barcode(item, marketplace_id),
+        title=str(summary.get("itemName") or ""),
+        quantity=mfn_quantity(item),
+        status=status,
+    )
+
+
 def _issue_text(issue: dict[str, Any]) -> str:
     code = issue.get("code")
     return f"{code}: {issue.get('message') or ''}" if code else str(issue.get("message") or "")
@@ -129,8 +202,8 @@ def results_from_processing_report(
 
 
 class AmazonListings:
-    """``push_inventory``/``push_prices``; mixed into ``AmazonConnector`` (uses ``api``,
-    ``seller_id``, ``marketplace_ids`` and ``sleep``)."""
+    """``push_inventory``/``push_prices``, ``read_inventory``/``fetch_listings``; mixed into
+    ``AmazonConnector`` (uses ``api``, ``seller_id``, ``marketplace_ids`` and ``sleep``)."""
 
     feed_poll_seconds: float = FEED_POLL_SECONDS
     feed_timeout_seconds: float = FEED_TIMEOUT_SECONDS
@@ -145,6 +218,91 @@ class AmazonListings:
         return self._push(
             [(p.sku, price_patch(p.price, p.currency, self.marketplace_ids)) for p in prices]
         )
+
+    def read_inventory(self, levels: Sequence[StockLevelDTO]) -> dict[str, int | None]:
+        """The seller-fulfilled quantity Amazon offers per SKU (units): ``searchListingsItems``
+        by SKU, 20 per call, ``includedData=summaries,fulfillmentAvailability``. None for a SKU
+        Amazon does not return (not listed) or that has no seller-fulfilled offer. Raises
+        ``ConnectorError``."""
+        skus = list(dict.fromkeys(level.sku for level in levels if level.sku))
+        found = {item["sku"]: item for item in self._search_skus(skus, READ_DATA)}
+        return {
+            level.sku: (mfn_quantity(found[level.sku]) if level.sku in found else None)
+            for level in levels
+        }
+
+    def fetch_listings(self, *, skus: Sequence[str] = ()) -> Iterator[ListingDTO]:
+        """The seller's listings as ``ListingDTO`` (``includedData=summaries,
+        fulfillmentAvailability,attributes``): those ``skus`` (20 per call; unknown SKUs are
+        left out), or every listing, paged 20 at a time past the 1000-item search limit (see
+        the module docstring). A generator: calls are made as it is consumed. Raises
+        ``ConnectorError``."""
+        marketplace = self.marketplace_ids[0] if self.marketplace_ids else ""
+        items = (
+            self._search_skus(list(dict.fromkeys(s for s in skus if s)), LISTING_DATA)
+            if skus
+            else self._search_all(LISTING_DATA)
+        )
+        for item in items:
+            yield listing_from_item(item, marketplace)
+
+    # --- searchListingsItems -----------------------------------------------------------------
+    def _search(self, params: dict[str, Any]) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+        """Every page of one search: yields ``(item, page body)``, following ``nextToken``."""
+        path = f"/listings/2021-08-01/items/{quote(self.seller_id, safe='')}"
+        token: str | None = None
+        while True:
+            query = {
+                "marketplaceIds": ",".join(self.marketplace_ids),
+                "issueLocale": ISSUE_LOCALE,
+                "pageSize": SEARCH_PAGE_SIZE,
+                **params,
+            }
+            if token:
+                query["pageToken"] = token
+            body = self.api.call("searchListingsItems", "GET", path, params=query)
+            for item in body.get("items") or []:
+                if isinstance(item, dict) and item.get("sku"):
+                    yield item, body
+            token = (body.get("pagination") or {}).get("nextToken") or None
+            if not token:
+                return
+
+    def _search_skus(self, skus: Sequence[str], included: str) -> Iterator[dict[str, Any]]:
+        wanted = set(skus)
+        for start in range(0, len(skus), SEARCH_MAX_IDENTIFIERS):
+            batch = skus[start : start + SEARCH_MAX_IDENTIFIERS]
+            params = {
+                "identifiers": ",".join(batch),
+                "identifiersType": "SKU",
+                "includedData": included,
+            }
+            for item, _ in self._search(params):
+                if item["sku"] in wanted:
+                    yield item
+
+    def _search_all(self, included: str) -> Iterator[dict[str, Any]]:
+        marketplace = self.marketplace_ids[0] if self.marketplace_ids else ""
+        seen: set[str] = set()
+        created_after: str | None = None
+        while True:
+            params = {"includedData": included, "sortBy": "createdDate", "sortOrder": "ASC"}
+            if created_after:
+                params["createdAfter"] = created_after
+            received, total, fresh, last_created = 0, 0, 0, ""
+            for item, body in self._search(params):
+                received += 1
+                total = int(body.get("numberOfResults") or 0)
+                last_created = str(item_summary(item, marketplace).get("createdDate") or "")
+                if item["sku"] in seen:
+                    continue
+                seen.add(item["sku"])
+                fresh += 1
+                yield item
+            # Cut off by the 1000-item limit: go on from the last creation time seen.
+            if received >= total or not fresh or not last_created:
+                return
+            created_after = last_created
 
     def _push(self, updates: list[tuple[str, Patch]]) -> list[PushResult]:
         if not updates:

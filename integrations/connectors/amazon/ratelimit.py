@@ -56,6 +56,8 @@ USAGE_PLANS: Mapping[str, UsagePlan] = {
     "getFeed": UsagePlan(2.0, 15),
     "getFeedDocument": UsagePlan(0.0222, 10),
     "patchListingsItem": UsagePlan(5.0, 5),
+    "getListingsItem": UsagePlan(5.0, 10),
+    "searchListingsItems": UsagePlan(5.0, 5),
     "getMarketplaceParticipations": UsagePlan(0.016, 15),
 }
 

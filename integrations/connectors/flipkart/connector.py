@@ -4,7 +4,8 @@
   account's credentials and refreshed 3 days before expiry (:mod:`.client`).
 - Orders: shipment searches completed into whole orders (:mod:`.orders`).
 - Returns: customer returns and courier returns (RTO) (:mod:`.returns`).
-- Inventory and price pushes: Listings v3, ≤ 10 SKUs per call (:mod:`.listings`).
+- Inventory and price pushes, stock read-back and listing look-ups: Listings v3, ≤ 10 SKUs
+  per call (:mod:`.listings`).
 - Rate limits are not published (channel-apis.md §3): the shared ``HttpClient`` backs off on
   429/5xx (honouring ``Retry-After``).
 
@@ -14,7 +15,7 @@ Flipkart/fk-api-platform-docs. Mapping rules: :mod:`.mapping`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
@@ -31,6 +32,7 @@ from integrations.connectors.flipkart.orders import OrderReader, filter_body, or
 from integrations.connectors.flipkart.returns import ReturnReader, return_record
 from integrations.dto import (
     AccountHandle,
+    ListingDTO,
     OrderDTO,
     Page,
     PriceDTO,
@@ -80,7 +82,13 @@ class FlipkartConnector(Connector):
         ),
     )
     capabilities = frozenset(
-        {Capability.ORDERS, Capability.RETURNS, Capability.INVENTORY_PUSH, Capability.PRICE_PUSH}
+        {
+            Capability.ORDERS,
+            Capability.RETURNS,
+            Capability.INVENTORY_PUSH,
+            Capability.PRICE_PUSH,
+            Capability.LISTINGS,
+        }
     )
     setup_steps = (
         "In Flipkart Seller Hub open Manage Profile → Developer Access and create a "
@@ -138,8 +146,7 @@ class FlipkartConnector(Connector):
         search covers — still reaches the order book."""
         found = self.orders.complete_orders(order_ids)
         return [
-            order_record({"orderId": order_id, "items": items})
-            for order_id, items in found.items()
+            order_record({"orderId": order_id, "items": items}) for order_id, items in found.items()
         ]
 
     def fetch_returns(self, *, since: datetime | None, cursor: str | None) -> Page[ReturnDTO]:
@@ -149,6 +156,18 @@ class FlipkartConnector(Connector):
     def push_inventory(self, levels: Sequence[StockLevelDTO]) -> list[PushResult]:
         """Set sellable units (``POST /listings/v3/update/inventory``, ≤ 10 SKUs a call)."""
         return self.listings.push_inventory(levels)
+
+    def read_inventory(self, levels: Sequence[StockLevelDTO]) -> dict[str, int | None]:
+        """Units Flipkart offers per SKU (``GET /listings/v3/{skus}``, ≤ 10 SKUs a call) at the
+        level's location, else the account's, else summed over the listing's locations; None
+        for a SKU Flipkart does not list (:meth:`.listings.Listings.read_inventory`)."""
+        return self.listings.read_inventory(levels)
+
+    def fetch_listings(self, *, skus: Sequence[str] = ()) -> Iterator[ListingDTO]:
+        """The listings of ``skus`` (``GET /listings/v3/{skus}``); unknown SKUs are left out.
+        Without ``skus`` nothing: Listings v3 reads by SKU only and has no call that lists a
+        seller's catalogue, so discovery starts from the SKUs Sangam knows."""
+        return self.listings.fetch_listings(skus)
 
     def push_prices(self, prices: Sequence[PriceDTO]) -> list[PushResult]:
         """Set selling prices and MRP (``POST /listings/v3/update/price``, ≤ 10 SKUs a call)."""

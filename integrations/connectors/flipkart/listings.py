@@ -11,6 +11,12 @@ MRP) the caller does not know are looked up with ``GET /listings/v3/{sku,…}`` 
 
 Both updates set absolute values, so sending one twice is harmless: they are retried on 5xx
 like reads (``idempotent=True``).
+
+Reads use the same look-up: each ``available`` entry carries ``listing_id``, ``product_id``
+(FSN), ``product_title``, ``listing_status`` and ``locations`` ``[{"id", "status",
+"inventory"}]``. Flipkart has no call that lists a seller's listings (the Listings v3 API reads
+by SKU only; the full catalogue is a Seller Hub download), so listings can be looked up but
+not enumerated.
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ from urllib.parse import quote
 
 from integrations.connectors.flipkart.client import FlipkartClient
 from integrations.connectors.flipkart.mapping import MappingError, money
-from integrations.dto import PriceDTO, PushResult, PushStatus, StockLevelDTO
+from integrations.dto import ListingDTO, PriceDTO, PushResult, PushStatus, StockLevelDTO
 
 MAX_SKUS_PER_CALL = 10
 INVENTORY_PATH = "/listings/v3/update/inventory"
@@ -65,6 +71,36 @@ class Listings:
                 if isinstance(detail, dict):
                     found[str(sku)] = detail
         return found
+
+    def read_inventory(self, levels: Sequence[StockLevelDTO]) -> dict[str, int | None]:
+        """Sellable units per SKU as Flipkart holds them: at the level's ``location_id`` (else
+        the account's location; 0 when the listing has no stock row there), summed over the
+        locations of a SKU's levels, or over all its locations when neither names one. None
+        for a SKU Flipkart does not list. Raises ``ConnectorError``."""
+        details = self.lookup(level.sku for level in levels)
+        places: dict[str, set[str]] = {}
+        for level in levels:
+            places.setdefault(level.sku, set()).add(level.location_id or self.default_location)
+        quantities: dict[str, int | None] = {}
+        for sku, locations in places.items():
+            detail = details.get(sku)
+            if detail is None:
+                quantities[sku] = None
+            elif "" in locations:
+                quantities[sku] = inventory_at(detail, None)
+            else:
+                quantities[sku] = sum(inventory_at(detail, loc) for loc in sorted(locations))
+        return quantities
+
+    def fetch_listings(self, skus: Sequence[str]) -> Iterator[ListingDTO]:
+        """``ListingDTO`` for each of ``skus`` Flipkart lists (10 per look-up), see
+        :func:`listing_from_detail`; nothing without ``skus`` (Flipkart cannot enumerate)."""
+        if not skus:
+            return
+        details = self.lookup(skus)
+        for sku in dict.fromkeys(skus):
+            if sku in details:
+                yield listing_from_detail(sku, details[sku], self.default_location)
 
     def _send(
         self, path: str, entries: dict[str, dict[str, Any]], results: dict[str, PushResult]
@@ -143,6 +179,45 @@ class Listings:
                 results[sku] = _failure(sku, str(exc))
         self._send(PRICE_PATH, entries, results)
         return [results[sku] for sku in latest]
+
+
+def _stock_rows(detail: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    return [row for row in detail.get("locations") or [] if isinstance(row, Mapping)]
+
+
+def _units(row: Mapping[str, Any]) -> int:
+    value = row.get("inventory")
+    return int(value) if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def inventory_at(detail: Mapping[str, Any], location: str | None) -> int:
+    """Units of a ``GET /listings/v3`` entry at ``location`` (0 when it has no row there), or
+    over every location when ``location`` is None."""
+    rows = _stock_rows(detail)
+    if location is None:
+        return sum(_units(row) for row in rows)
+    return sum(_units(row) for row in rows if str(row.get("id") or "") == location)
+
+
+def listing_from_detail(
+    sku: str, detail: Mapping[str, Any], default_location: str = ""
+) -> ListingDTO:
+    """A ``GET /listings/v3`` ``available`` entry → ``ListingDTO``: ``listing_id``, the FSN as
+    ``product_id``, ``product_title``, ``listing_status`` (``ACTIVE``/``INACTIVE``). The
+    location is the account's (when set) or the listing's only one, with its units; with
+    several and no account location, ``location_id`` is empty and the units are summed.
+    Flipkart reports no barcode."""
+    ids = [str(row.get("id") or "") for row in _stock_rows(detail) if row.get("id")]
+    location = default_location or (ids[0] if len(set(ids)) == 1 else "")
+    return ListingDTO(
+        sku=sku,
+        listing_id=str(detail.get("listing_id") or ""),
+        product_id=str(detail.get("product_id") or ""),
+        title=str(detail.get("product_title") or ""),
+        quantity=inventory_at(detail, location or None),
+        location_id=location,
+        status=str(detail.get("listing_status") or ""),
+    )
 
 
 def _listed_mrp(detail: dict[str, Any]) -> Decimal | None:

@@ -33,6 +33,8 @@ from integrations.connectors.shopify.client import (
     ShopifyUserError,
     raise_for_user_errors,
 )
+from integrations.connectors.shopify.inventory import ShopifyInventory
+from integrations.connectors.shopify.returns import ShopifyReturns
 from integrations.connectors.shopify.signatures import is_valid_shop_domain
 from integrations.dto import (
     AccountHandle,
@@ -55,7 +57,7 @@ def iso_utc(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-class ShopifyConnector(ShopifyBulkOperations, Connector):
+class ShopifyConnector(ShopifyInventory, ShopifyReturns, ShopifyBulkOperations, Connector):
     """Shopify store: OAuth app install or a custom app's Admin API access token.
 
     Credentials: ``access_token`` (offline Admin API token) and, for custom apps,
@@ -89,15 +91,18 @@ class ShopifyConnector(ShopifyBulkOperations, Connector):
             field_type="password",
         ),
     )
-    capabilities = frozenset({Capability.ORDERS, Capability.CATALOG, Capability.WEBHOOKS})
+    capabilities = frozenset(
+        {Capability.ORDERS, Capability.CATALOG, Capability.WEBHOOKS, Capability.INVENTORY_PUSH}
+    )
     setup_steps = (
         "Install the Sangam app from your Shopify admin, or enter your store domain and click "
         "Connect to approve it (OAuth).",
         "For a custom app: Settings → Apps → Develop apps → create an app with read_orders, "
-        "read_products, read_inventory and write_inventory scopes, install it, and paste the "
-        "Admin API access token and API secret key here.",
-        "Sangam registers order, product, inventory and uninstall webhooks and imports your "
-        "catalog, stock and order history.",
+        "write_orders (return status on the order), read_products, read_inventory and "
+        "write_inventory scopes, install it, and paste the Admin API access token and API "
+        "secret key here.",
+        "Sangam registers order, refund, product, inventory and uninstall webhooks and imports "
+        "your catalog, stock and order history.",
     )
     webhook_topics: ClassVar[tuple[str, ...]] = (
         "ORDERS_CREATE",
@@ -105,6 +110,7 @@ class ShopifyConnector(ShopifyBulkOperations, Connector):
         "ORDERS_CANCELLED",
         "PRODUCTS_UPDATE",
         "INVENTORY_LEVELS_UPDATE",
+        "REFUNDS_CREATE",
         "APP_UNINSTALLED",
     )
     account_key_field: ClassVar[str] = "shop_domain"

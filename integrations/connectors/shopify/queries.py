@@ -220,6 +220,51 @@ query SangamBulkOperation($id: ID!) {
 """
 
 
+# --- stock push and read-back (shopify.dev "inventorySetQuantities", "Manage inventory
+# quantities"; channel-apis.md §1.2). ``nodes(ids:)`` answers in the order of ``ids`` with null
+# for an id that does not exist (Relay object identification); it costs one node per id.
+INVENTORY_AT_LOCATION_QUERY = """
+query SangamInventoryAtLocation($ids: [ID!]!, $locationId: ID!) {
+  nodes(ids: $ids) {
+    ... on InventoryItem {
+      id
+      inventoryLevel(locationId: $locationId) {
+        location { id }
+        quantities(names: ["available"]) { name quantity }
+      }
+    }
+  }
+}
+"""
+
+# For listings whose location Sangam does not know: an item stocked at exactly one location
+# is unambiguous, so two levels are enough to tell.
+INVENTORY_ITEM_LOCATIONS_QUERY = """
+query SangamInventoryItemLocations($ids: [ID!]!) {
+  nodes(ids: $ids) {
+    ... on InventoryItem {
+      id
+      inventoryLevels(first: 2) {
+        nodes {
+          location { id }
+          quantities(names: ["available"]) { name quantity }
+        }
+      }
+    }
+  }
+}
+"""
+
+INVENTORY_SET_QUANTITIES = """
+mutation SangamInventorySetQuantities($input: InventorySetQuantitiesInput!) {
+  inventorySetQuantities(input: $input) {
+    inventoryAdjustmentGroup { id reason referenceDocumentUri }
+    userErrors { code field message }
+  }
+}
+"""
+
+
 def bulk_orders_query(search: str | None) -> str:
     """The inner query of an orders backfill bulk operation (line items as child rows).
 
@@ -298,6 +343,9 @@ OPERATIONS = {
     "webhook_subscription_delete": WEBHOOK_SUBSCRIPTION_DELETE,
     "bulk_operation_run_query": BULK_OPERATION_RUN_QUERY,
     "bulk_operation": BULK_OPERATION_QUERY,
+    "inventory_at_location": INVENTORY_AT_LOCATION_QUERY,
+    "inventory_item_locations": INVENTORY_ITEM_LOCATIONS_QUERY,
+    "inventory_set_quantities": INVENTORY_SET_QUANTITIES,
 }
 
 ALL_DOCUMENTS: dict[str, str] = {

@@ -88,6 +88,7 @@ class Command(BaseCommand):
             if account is None:
                 raise CommandError("The store did not connect.")
             self._marketplaces(merchant, opts)
+            self._stock(merchant)
             self._simulate(sandbox, opts["new_orders"])
         orders = Order.objects.for_merchant(merchant).count()
         self.stdout.write(
@@ -107,6 +108,7 @@ class Command(BaseCommand):
         a Meesho orders export imported like an upload: four channels in one order book."""
         # The sandbox finishes reports in seconds; poll it accordingly (Amazon: 15 s).
         settings.AMAZON_REPORT_POLL_SECONDS = min(settings.AMAZON_REPORT_POLL_SECONDS, 0.2)
+        settings.AMAZON_FEED_POLL_SECONDS = min(settings.AMAZON_FEED_POLL_SECONDS, 0.2)
         with tqdm(total=2, desc="Seeding marketplaces", unit="seller") as bar:
             demo.seed_marketplaces(
                 reset=opts["reset"],
@@ -189,10 +191,17 @@ class Command(BaseCommand):
         if failed:
             raise CommandError("The initial sync did not complete.")
 
+    def _stock(self, merchant) -> None:
+        """One stock pool pushed to Shopify, Amazon and Flipkart."""
+        self.stdout.write("Sangam manages stock: matching listings and pushing available-to-sell…")
+        for account, line in demo.manage_stock_everywhere(merchant).items():
+            self.stdout.write(f"  {account}: {line}")
+
     def _simulate(self, sandbox, count: int) -> None:
         if count <= 0:
             return
         last_event = WebhookEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+        before = demo.sandbox_channel_quantities(demo.demo_skus_listed())
         placed = sandbox.simulate_orders(shop=demo.DEMO_SHOP, count=count)
         events = demo.wait_for_webhooks(last_event, expected=len(placed))
         processed = sum(e.status == "processed" for e in events)
@@ -200,3 +209,14 @@ class Command(BaseCommand):
             f"Placed {len(placed)} new orders in the store; {len(events)} webhooks received, "
             f"{processed} processed."
         )
+        sold = sorted({line.sku for order in placed for line in order.line_items.all()})
+        after = demo.sandbox_channel_quantities(sold)
+        for sku in sold[:5]:
+            (amazon_before, flipkart_before), (amazon_now, flipkart_now) = (
+                before.get(sku, (None, None)),
+                after[sku],
+            )
+            self.stdout.write(
+                f"  {sku} sold on Shopify → Amazon {amazon_before} → {amazon_now}, "
+                f"Flipkart {flipkart_before} → {flipkart_now}"
+            )

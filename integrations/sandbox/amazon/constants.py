@@ -59,6 +59,7 @@ USAGE_PLANS: Final = {
     "getFeedDocument": UsagePlan(Decimal("0.0222"), 10),
     "patchListingsItem": UsagePlan(Decimal("5"), 5),
     "getListingsItem": UsagePlan(Decimal("5"), 10),
+    "searchListingsItems": UsagePlan(Decimal("5"), 5),
 }
 
 # Not an SP-API operation: LWA token requests are counted (``call_counts``) but not throttled.

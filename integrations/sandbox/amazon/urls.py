@@ -64,6 +64,11 @@ urlpatterns = [
         name="feed",
     ),
     path(
+        "<str:seller_id>/listings/2021-08-01/items/<str:owner>",
+        by_method(GET=listings.search_listings_items),
+        name="listings-items",
+    ),
+    path(
         "<str:seller_id>/listings/2021-08-01/items/<str:owner>/<path:sku>",
         by_method(GET=listings.get_listings_item, PATCH=listings.patch_listings_item),
         name="listings-item",

@@ -1,6 +1,6 @@
-"""``Mutation`` resolvers: webhook subscriptions, bulk operations, inventory quantities
-(shopify.dev/docs/api/admin-graphql/2025-01/mutations/…). Failures are ``userErrors`` in the
-payload, as the Admin API reports them."""
+"""``Mutation`` resolvers: webhook subscriptions, bulk operations, inventory quantities, order
+note/tags (shopify.dev/docs/api/admin-graphql/2025-01/mutations/…). Failures are ``userErrors``
+in the payload, as the Admin API reports them."""
 
 from __future__ import annotations
 
@@ -8,14 +8,15 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from graphql import GraphQLResolveInfo
+from graphql import GraphQLError, GraphQLResolveInfo
 
 from integrations.sandbox import bulk, clock, inventory
-from integrations.sandbox.graphql.context import ctx, require_scope
-from integrations.sandbox.ids import allocate_id, gid, parse_gid_of
+from integrations.sandbox.graphql.context import ctx, not_implemented, require_scope
+from integrations.sandbox.ids import allocate_id, gid, parse_gid, parse_gid_of
 from integrations.sandbox.models import (
     SandboxApp,
     SandboxBulkOperation,
+    SandboxOrder,
     SandboxWebhookSubscription,
 )
 from integrations.sandbox.webhooks.events import emit_levels
@@ -226,7 +227,49 @@ def _inventory_adjust_quantities(
     }
 
 
+# ``OrderInput`` fields ``orderUpdate`` simulates; the others (shipping address, custom
+# attributes, metafields, localized fields, PO number) answer SANDBOX_NOT_IMPLEMENTED.
+ORDER_UPDATE_FIELDS = frozenset({"id", "note", "tags", "email"})
+
+
+def _order_update(root: Any, info: GraphQLResolveInfo, input: dict[str, Any]) -> dict[str, Any]:
+    """``orderUpdate(input: OrderInput!)``: overwrite the order's ``note``, ``tags`` (blank
+    tags dropped, duplicates removed case-insensitively) and ``email``; needs ``write_orders``.
+    Emits ``orders/updated`` when something was given (as Shopify does on an edit)."""
+    from integrations.sandbox.services import update_order
+
+    require_scope(info, "write_orders")
+    value = input.get("id") or ""
+    if parse_gid(value) is None:
+        raise GraphQLError(
+            f"Invalid global id '{value}'", extensions={"code": "argumentLiteralsIncompatible"}
+        )
+    unsupported = sorted(set(input) - ORDER_UPDATE_FIELDS)
+    if unsupported:
+        raise not_implemented("OrderInput", unsupported[0])
+    order = SandboxOrder.objects.filter(
+        shop=ctx(info).shop, pk=parse_gid_of(value, "Order") or 0
+    ).first()
+    if order is None:
+        return {"order": None, "userErrors": [{"field": ["id"], "message": "Order does not exist"}]}
+    changes: dict[str, Any] = {}
+    if "note" in input:
+        changes["note"] = input["note"] or ""
+    if "email" in input:
+        changes["email"] = input["email"] or ""
+    if "tags" in input:
+        tags: dict[str, str] = {}
+        for tag in input["tags"] or []:
+            if tag.strip():
+                tags.setdefault(tag.strip().lower(), tag.strip())
+        changes["tags"] = list(tags.values())
+    if changes:
+        order = update_order(order, **changes)
+    return {"order": order, "userErrors": []}
+
+
 MUTATION: dict[str, Resolver] = {
+    "orderUpdate": _order_update,
     "webhookSubscriptionCreate": _webhook_subscription_create,
     "webhookSubscriptionDelete": _webhook_subscription_delete,
     "bulkOperationRunQuery": _bulk_operation_run_query,

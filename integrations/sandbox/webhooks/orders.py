@@ -90,7 +90,10 @@ def _tax_lines(lines: list[dict[str, str]], currency: str) -> list[dict[str, Any
     ]
 
 
-def _line_item(item: SandboxLineItem, currency: str, discount_index: int | None) -> dict[str, Any]:
+def line_item_payload(
+    item: SandboxLineItem, currency: str, discount_index: int | None
+) -> dict[str, Any]:
+    """A REST line item (in orders/* bodies and in a refund line's ``line_item``)."""
     unfulfilled = max(item.current_quantity - item.fulfilled_quantity, 0)
     allocations = []
     if discount_index is not None and item.total_discount:
@@ -229,7 +232,7 @@ def order_payload(order: SandboxOrder, shop: SandboxShop) -> dict[str, Any]:
         "fulfillments": [],
         "landing_site": None,
         "landing_site_ref": None,
-        "line_items": [_line_item(i, cur, discount_index) for i in items],
+        "line_items": [line_item_payload(i, cur, discount_index) for i in items],
         "location_id": None,
         "merchant_business_entity_id": f"MTU{shop.id % 10**10}",
         "merchant_of_record_app_id": None,

@@ -28,7 +28,7 @@ def test_catalog_metadata():
     assert cls.connect_type == ConnectType.API_KEY
     assert cls.account_key_field == "seller_id"
     assert cls.capabilities == frozenset(
-        {Capability.ORDERS, Capability.INVENTORY_PUSH, Capability.PRICE_PUSH}
+        {Capability.ORDERS, Capability.INVENTORY_PUSH, Capability.PRICE_PUSH, Capability.LISTINGS}
     )
     assert cls.bulk_streams == frozenset({"orders", "backfill"})
     assert len(cls.setup_steps) == 3

@@ -48,12 +48,21 @@ OPERATIONS = [
         "listing",
         {"marketplaceIds": MARKETPLACE},
     ),
+    (
+        "listingsItems_2021-08-01.json",
+        "/listings/2021-08-01/items/{sellerId}",
+        "get",
+        "seller",
+        {"marketplaceIds": MARKETPLACE},
+    ),
 ]
 
 
 def concrete(path: str, value: str | None) -> str:
     if value == "order":
         value = SandboxAmazonOrder.objects.order_by("pk").first().amazon_order_id
+    elif value == "seller":
+        return path.replace("{sellerId}", SELLER)
     elif value == "listing":
         sku = SandboxAmazonListing.objects.order_by("pk").first().sku
         return path.replace("{sellerId}", SELLER).replace("{sku}", sku)

@@ -154,6 +154,38 @@ def test_inventory_updates_apply_per_sku_and_report_failures(api, seller):
     assert listing_inventory("fk-test-app", mismatched.sku) == before
 
 
+def test_updates_show_per_location_in_get_and_in_the_total(api, seller):
+    """What the connector reads back (``locations[].inventory`` of ``GET /listings/v3``) and
+    what ``listing_inventory`` reports both follow an update, location by location."""
+    from integrations.sandbox import clock
+    from integrations.sandbox.flipkart.models import SandboxFlipkartStock
+    from integrations.sandbox.flipkart.services import listing_inventory
+
+    listing = seller.listings.order_by("sku").first()
+    SandboxFlipkartStock.objects.create(
+        listing=listing, location_id="LOCsecond", inventory=3, updated_at=clock.now()
+    )
+    body = {
+        listing.sku: {
+            "product_id": listing.fsn,
+            "locations": [
+                {"id": seller.location_id, "inventory": 11},
+                {"id": "LOCsecond", "inventory": 4},
+            ],
+        }
+    }
+
+    answer = api.post("/listings/v3/update/inventory", body).json()
+    detail = api.get(f"/listings/v3/{listing.sku}").json()["available"][listing.sku]
+
+    assert answer[listing.sku]["status"] == "SUCCESS"
+    assert sorted((row["id"], row["inventory"]) for row in detail["locations"]) == sorted(
+        [(seller.location_id, 11), ("LOCsecond", 4)]
+    )
+    assert all(row["status"] == "ENABLED" for row in detail["locations"])
+    assert listing_inventory("fk-test-app", listing.sku) == 15
+
+
 @pytest.mark.parametrize("units", [-1, 2.5, "7", None])
 def test_inventory_must_be_a_whole_number(api, seller, units):
     listing = seller.listings.order_by("sku").first()

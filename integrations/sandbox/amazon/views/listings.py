@@ -1,4 +1,5 @@
-"""Listings Items API 2021-08-01: getListingsItem and patchListingsItem (channel-apis.md §2.3).
+"""Listings Items API 2021-08-01: getListingsItem, patchListingsItem and searchListingsItems
+(channel-apis.md §2.3; the search itself is :mod:`integrations.sandbox.amazon.search`).
 
 Both require ``marketplaceIds`` and the path's ``sellerId`` to be the caller's seller (another
 seller's id is refused with 403). getListingsItem answers 404 ``NOT_FOUND`` for an unknown SKU
@@ -15,7 +16,7 @@ import uuid
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 
-from integrations.sandbox.amazon import listings
+from integrations.sandbox.amazon import listings, search
 from integrations.sandbox.amazon.constants import UNAUTHORIZED_MESSAGE
 from integrations.sandbox.amazon.models import SandboxAmazonListing, SandboxAmazonSeller
 from integrations.sandbox.amazon.params import InvalidInput, NotFound, json_body, query_list
@@ -72,6 +73,25 @@ def get_listings_item(
     if listing is None:
         raise NotFound(f"SKU '{sku}' not found in marketplace {marketplace}", code="NOT_FOUND")
     return json_response(listing_json(listing, marketplace, included))
+
+
+@sp_api("searchListingsItems")
+def search_listings_items(
+    request: HttpRequest, seller: SandboxAmazonSeller, owner: str
+) -> HttpResponse:
+    """``GET /listings/2021-08-01/items/{sellerId}?marketplaceIds=…[&identifiers=…&
+    identifiersType=SKU][&includedData=…][&pageSize=…&pageToken=…]`` →
+    ``{"numberOfResults", "pagination"?, "items"}``."""
+    if owner != seller.seller_id:
+        return _forbidden()
+    marketplace = _marketplace(request, seller)
+    included = _included(request, GET_DATA, "summaries")
+    found, total, pagination = search.search(seller, request.GET)
+    body: dict = {"numberOfResults": total}
+    if pagination:
+        body["pagination"] = dict(pagination)
+    body["items"] = [listing_json(listing, marketplace, included) for listing in found]
+    return json_response(body)
 
 
 def _patches(body: dict) -> list[dict]:

@@ -1,125 +1,28 @@
-"""Writes to the catalog and the stock pool.
-
-Stock writes lock ``StockLevel`` rows in primary-key order (``select_for_update``) so concurrent
-orders cannot oversell or deadlock; every change appends a ``StockMovement``.
-"""
+"""Writes to the catalog from the channels: products and variants, the channel listing map,
+and the inventory levels channels report."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
-from accounts.bulk import insert_rows
-from accounts.models import Merchant
 from integrations.dto import ImportResult, InventoryLevelDTO, ProductDTO, RecordFailure
 from inventory.models import (
     ChannelInventoryLevel,
     ChannelListing,
+    MatchedBy,
     MovementKind,
+    MovementSource,
     Product,
     StockLevel,
     StockMovement,
     Variant,
-    Warehouse,
 )
-
-
-def default_warehouse(merchant: Merchant | int) -> Warehouse:
-    """The merchant's default warehouse, created on first use (code ``main``)."""
-    merchant_id = merchant if isinstance(merchant, int) else merchant.pk
-    warehouse = Warehouse.objects.filter(merchant_id=merchant_id, is_default=True).first()
-    if warehouse:
-        return warehouse
-    warehouse, _ = Warehouse.objects.get_or_create(
-        merchant_id=merchant_id,
-        code="main",
-        defaults={"name": "Main warehouse", "is_default": True},
-    )
-    return warehouse
-
-
-@dataclass(frozen=True, slots=True)
-class StockChange:
-    """One ledger entry to apply: deltas in units for one variant."""
-
-    variant_id: int
-    kind: str
-    on_hand_delta: int = 0
-    reserved_delta: int = 0
-    reference: str = ""
-
-
-def stock_apply(*, warehouse: Warehouse, changes: Sequence[StockChange]) -> None:
-    """Apply stock changes atomically: lock the affected levels in pk order, add the deltas in
-    one ``UPDATE … FROM (VALUES …)`` statement (reserved never below 0), and append one
-    movement per change. Missing levels are created at 0. Joins the caller's transaction."""
-    if not changes:
-        return
-    totals: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-    for change in changes:
-        totals[change.variant_id][0] += change.on_hand_delta
-        totals[change.variant_id][1] += change.reserved_delta
-    with transaction.atomic():
-        # Row locks in primary-key order: concurrent imports touching overlapping variants
-        # queue behind each other instead of deadlocking (DESIGN.md "Data rules"). Levels that
-        # do not exist yet are created, then locked the same way.
-        locked = _lock_levels(warehouse, totals)
-        missing = [v for v in totals if v not in locked]
-        if missing:
-            StockLevel.objects.bulk_create(
-                [StockLevel(warehouse=warehouse, variant_id=v) for v in missing],
-                ignore_conflicts=True,
-            )
-            _lock_levels(warehouse, missing)
-        _add_stock_deltas(warehouse.pk, totals)
-        insert_rows(
-            StockMovement,
-            [
-                {
-                    "warehouse_id": warehouse.pk,
-                    "variant_id": c.variant_id,
-                    "kind": c.kind,
-                    "on_hand_delta": c.on_hand_delta,
-                    "reserved_delta": c.reserved_delta,
-                    "reference": c.reference,
-                }
-                for c in changes
-                if c.on_hand_delta or c.reserved_delta
-            ],
-        )
-
-
-def _lock_levels(warehouse: Warehouse, variant_ids) -> set[int]:
-    """Lock the warehouse's levels of ``variant_ids`` (pk order); returns the variant ids found."""
-    return set(
-        StockLevel.objects.select_for_update()
-        .filter(warehouse=warehouse, variant_id__in=list(variant_ids))
-        .order_by("pk")
-        .values_list("variant_id", flat=True)
-    )
-
-
-def _add_stock_deltas(warehouse_id: int, totals: dict[int, list[int]]) -> None:
-    """One statement for the whole batch (PostgreSQL and SQLite ≥ 3.33 both support
-    ``UPDATE … FROM`` and name VALUES columns ``column1…``)."""
-    table = StockLevel._meta.db_table
-    rows = [(v, d[0], d[1]) for v, d in totals.items() if d[0] or d[1]]
-    if not rows:
-        return
-    values = ", ".join(["(%s, %s, %s)"] * len(rows))
-    sql = (
-        f"UPDATE {table} SET on_hand = {table}.on_hand + d.column2, "  # noqa: S608 - no user input
-        f"reserved = CASE WHEN {table}.reserved + d.column3 < 0 THEN 0 "
-        f"ELSE {table}.reserved + d.column3 END, updated_at = %s "
-        f"FROM (VALUES {values}) AS d WHERE {table}.warehouse_id = %s "
-        f"AND {table}.variant_id = d.column1"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [timezone.now(), *[p for row in rows for p in row], warehouse_id])
+from inventory.services.channel_levels import channel_levels_observed
+from inventory.services.stock import StockChange, default_warehouse, stock_apply
 
 
 def variant_ids_for(
@@ -220,11 +123,12 @@ def products_import(
                     )
                 )
                 continue
-            variant = (
-                (listing.variant if listing else None)
-                or variants_by_sku.get(v.sku)
-                or (variants_by_barcode.get(v.barcode) if v.barcode else None)
-            )
+            variant = listing.variant if listing else None
+            how = listing.matched_by if listing else ""
+            if variant is None and v.sku in variants_by_sku:
+                variant, how = variants_by_sku[v.sku], MatchedBy.SKU
+            if variant is None and v.barcode and v.barcode in variants_by_barcode:
+                variant, how = variants_by_barcode[v.barcode], MatchedBy.BARCODE
             fields = {
                 "title": v.title[:255],
                 "barcode": v.barcode,
@@ -237,6 +141,7 @@ def products_import(
                     merchant_id=merchant_id, product=product, sku=v.sku, **fields
                 )
                 variants_by_sku[v.sku] = variant
+                how = MatchedBy.CHANNEL
                 result.created += 1
             else:
                 for key, value in fields.items():
@@ -251,6 +156,9 @@ def products_import(
             listing.external_product_id = dto.external_id
             listing.external_inventory_item_id = v.inventory_item_id
             listing.channel_sku = v.sku
+            listing.matched_by = how or MatchedBy.CHANNEL
+            listing.barcode = v.barcode[:64]
+            listing.title = (f"{dto.title} – {v.title}" if v.title else dto.title)[:500]
             listing.source_updated_at = stamp
             listing.updated_at = now
             listings_to_save.append(listing)
@@ -267,6 +175,9 @@ def products_import(
             "external_product_id",
             "external_inventory_item_id",
             "channel_sku",
+            "matched_by",
+            "barcode",
+            "title",
             "source_updated_at",
             "updated_at",
         ],
@@ -303,6 +214,7 @@ def inventory_levels_import(
         )
     }
     to_save: list[ChannelInventoryLevel] = []
+    fresh: list[InventoryLevelDTO] = []
     now = timezone.now()
     for dto in levels:
         row = existing.get((dto.inventory_item_id, dto.location_id))
@@ -314,6 +226,7 @@ def inventory_levels_import(
         ):
             result.skipped += 1
             continue
+        fresh.append(dto)
         if row is None:
             row = ChannelInventoryLevel(
                 account=account,
@@ -346,6 +259,7 @@ def inventory_levels_import(
         ],
     )
     _seed_stock_from_channel(account=account, levels=levels, listings=listings)
+    channel_levels_observed(account=account, levels=fresh, listings=listings, source=source)
     return result
 
 
@@ -362,17 +276,22 @@ def _seed_stock_from_channel(*, account, levels, listings) -> None:
         on_hand[listing.variant_id] += max(0, units)
     if not on_hand:
         return
+    # Taken once: only variants with no stock history at all (no import, count, order…).
     already = set(
-        StockMovement.objects.filter(
-            warehouse=warehouse, variant_id__in=list(on_hand), kind=MovementKind.IMPORT
-        ).values_list("variant_id", flat=True)
+        StockMovement.objects.filter(warehouse=warehouse, variant_id__in=list(on_hand))
+        .values_list("variant_id", flat=True)
+        .distinct()
     )
     reference = f"{account.provider}-import:{account.pk}"
     stock_apply(
         warehouse=warehouse,
         changes=[
             StockChange(
-                variant_id=v, kind=MovementKind.IMPORT, on_hand_delta=units, reference=reference
+                variant_id=v,
+                kind=MovementKind.IMPORT,
+                on_hand_delta=units,
+                reference=reference,
+                source=MovementSource.SYNC,
             )
             for v, units in on_hand.items()
             if v not in already and units
@@ -391,6 +310,7 @@ def _seed_stock_from_channel(*, account, levels, listings) -> None:
                 variant_id=v,
                 kind=MovementKind.IMPORT,
                 reference=reference,
+                source=MovementSource.SYNC,
                 note="imported with 0 on hand",
             )
             for v in zero

@@ -1,0 +1,148 @@
+"""One stock pool over real HTTP: a Shopify store, an Amazon seller and a Flipkart seller (the
+three sandboxes) list the same catalog; Sangam manages stock on all three. A sale in the Shopify
+store (a signed webhook) lowers the quantity on Amazon and Flipkart; a SKU that sells out is
+pushed as 0 everywhere; the drift check finds and corrects a listing edited on Amazon."""
+
+from __future__ import annotations
+
+import pytest
+
+from integrations import demo
+from integrations.models import ChannelAccount, WebhookEvent
+from integrations.services.accounts import connect_with_credentials
+from inventory.models import ChannelListing, DriftEvent, PushState, StockLevel
+from inventory.services import stock_adjust
+from inventory.services.drift import drift_check_account
+from inventory.services.listings import listings_discover
+from inventory.services.push import account_set_manages_stock, stock_push_account
+from tests.e2e.conftest import SHOP, oauth_connect
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+SELLER = "A2E2ESTOCK01"
+APP = "e2e-stock-fk"
+
+
+@pytest.fixture
+def three_channels(hub, store, owner, settings):
+    from integrations.sandbox.amazon import services as amazon
+    from integrations.sandbox.flipkart import services as flipkart
+
+    settings.AMAZON_REPORT_POLL_SECONDS = 0.05
+    settings.AMAZON_FEED_POLL_SECONDS = 0.05
+    shopify = oauth_connect(hub, owner)
+    amazon.seed_seller(seller_id=SELLER, shop=SHOP, orders=5, days=10, client_id="e2e-client")
+    amazon.set_job_polls(SELLER, queue=0, progress=0)
+    flipkart.seed_seller(application_id=APP, shop=SHOP, orders=5, days=10)
+    az = connect_with_credentials(
+        merchant=owner.merchant,
+        provider="amazon",
+        data={
+            "seller_id": SELLER,
+            "lwa_client_id": "e2e-client",
+            "lwa_client_secret": "sandbox-secret",
+            "refresh_token": amazon.refresh_token(SELLER),
+        },
+        use_sandbox=True,
+    )
+    fk = connect_with_credentials(
+        merchant=owner.merchant,
+        provider="flipkart",
+        data={
+            "application_id": APP,
+            "application_secret": "sandbox-secret",
+            "location_id": "LOCa1b2c3d4e5",
+        },
+        use_sandbox=True,
+    )
+    for account in (az, fk):
+        demo.watch_runs(lambda a=account: a.pk, lambda: True, lambda _runs: None, timeout=300)
+        assert listings_discover(account=account).created > 0
+    for account in (shopify, az, fk):
+        account.refresh_from_db()
+        account_set_manages_stock(account=account, enabled=True)
+        stock_push_account(account_id=account.pk)
+    return shopify, az, fk
+
+
+def on_channels(sku: str) -> tuple[int, int]:
+    from integrations.sandbox.amazon import services as amazon
+    from integrations.sandbox.flipkart import services as flipkart
+
+    return amazon.listing_quantity(SELLER, sku), flipkart.listing_inventory(APP, sku)
+
+
+def available(sku: str, account: ChannelAccount) -> int:
+    listing = ChannelListing.objects.get(account=account, channel_sku=sku)
+    level = StockLevel.objects.get(variant=listing.variant, warehouse__is_default=True)
+    return max(0, level.on_hand - level.reserved - listing.buffer_stock)
+
+
+def test_a_shopify_sale_lowers_the_quantity_on_amazon_and_flipkart(three_channels):
+    from integrations.sandbox.services import simulate_orders
+
+    shopify, az, fk = three_channels
+    matched = ChannelListing.objects.filter(account__in=[az, fk], variant__isnull=False)
+    assert matched.filter(account=az).exists()
+    assert matched.filter(account=fk).exists()
+    assert not ChannelListing.objects.filter(last_push_status=PushState.FAILED).exists()
+
+    placed = simulate_orders(shop=SHOP, count=3, seed=9)
+
+    sold = {line.sku for order in placed for line in order.line_items.all()}
+    for sku in sold:
+        if not ChannelListing.objects.filter(account=az, channel_sku=sku).exists():
+            continue
+        assert on_channels(sku) == (available(sku, az), available(sku, fk))
+    listing = ChannelListing.objects.filter(account=az, channel_sku__in=sold).first()
+    assert listing is not None
+    assert listing.pushes.count() >= 2  # the first push and the one after the sale
+
+
+def test_a_sold_out_sku_is_zero_everywhere_and_drift_is_corrected(three_channels):
+    from integrations.sandbox.amazon.models import SandboxAmazonListing
+
+    shopify, az, fk = three_channels
+    listing = ChannelListing.objects.filter(account=az, variant__isnull=False).first()
+    sku = listing.channel_sku
+    stock_adjust(merchant=az.merchant_id, variant_id=listing.variant_id, on_hand=0)
+
+    assert on_channels(sku) == (0, 0)
+    shop_listing = ChannelListing.objects.get(account=shopify, variant=listing.variant)
+    assert shop_listing.last_pushed_quantity == 0
+
+    # Someone edits the Amazon listing in Seller Central.
+    SandboxAmazonListing.objects.filter(seller__seller_id=SELLER, sku=sku).update(quantity=7)
+    report = drift_check_account(account_id=az.pk)
+
+    assert report.drifted == 1
+    assert report.corrected == 1
+    event = DriftEvent.objects.get(listing=listing)
+    assert (event.expected, event.found, event.corrected) == (0, 7, True)
+    assert on_channels(sku) == (0, 0)
+
+
+def test_our_echo_is_ignored_and_a_shopify_admin_change_reaches_the_other_channels(
+    three_channels,
+):
+    from integrations.sandbox.services import set_available
+    from inventory.models import MovementSource, StockMovement
+
+    shopify, az, fk = three_channels
+    # Every push to Shopify came back as an inventory_levels/update webhook: all echoes.
+    assert WebhookEvent.objects.filter(topic="inventory_levels/update").exists()
+    assert not StockMovement.objects.filter(source=MovementSource.CHANNEL).exists()
+
+    listing = ChannelListing.objects.filter(account=shopify, variant__isnull=False).first()
+    sku = listing.channel_sku
+    before = StockLevel.objects.get(variant=listing.variant, warehouse__is_default=True).on_hand
+    shown = listing.last_pushed_quantity
+
+    set_available(shop=SHOP, sku=sku, available=shown + 5)  # a person in the Shopify admin
+
+    taken = StockMovement.objects.get(source=MovementSource.CHANNEL)
+    assert taken.on_hand_delta == 5
+    after = StockLevel.objects.get(variant=listing.variant, warehouse__is_default=True).on_hand
+    assert after == before + 5
+    assert on_channels(sku) == (available(sku, az), available(sku, fk))
+    assert available(sku, az) == shown + 5

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import queue
 import re
 import socket
 import statistics
@@ -69,6 +70,10 @@ os.environ["DEBUG"] = "False"
 os.environ["SANDBOX_ENABLED"] = "True"
 os.environ["ALLOWED_HOSTS"] = "127.0.0.1,localhost"
 os.environ["PUBLIC_BASE_URL"] = BASE_URL
+# Setup only: the Amazon account's first sync backfills orders through reports (the seller has
+# none); a short window polled quickly keeps setup to seconds. The push path does not use them.
+os.environ.setdefault("AMAZON_BACKFILL_DAYS", "30")
+os.environ.setdefault("AMAZON_REPORT_POLL_SECONDS", "0.2")
 # This process only seeds, places orders and polls; its INFO lines (each webhook delivery) are
 # noise. The worker logs at INFO (see ``start_processes``).
 os.environ["LOG_LEVEL"] = "WARNING"
@@ -462,35 +467,35 @@ class Poller(threading.Thread):
 
 
 class Deliverer(threading.Thread):
-    """Sends the store's due webhooks (``deliver_due_webhooks``: each delivery is claimed
-    before it is sent, so several deliverers never send one twice) — as Shopify does, apart
-    from the order's own transaction."""
+    """Sends the store's due webhooks apart from the order's own transaction, as Shopify does:
+    woken once per order placed, it sends every delivery due (``deliver_due_webhooks`` claims
+    each before sending, so several deliverers never send one twice)."""
 
-    def __init__(self, stop: threading.Event) -> None:
+    def __init__(self, wakeups: queue.Queue) -> None:
         super().__init__(daemon=True)
-        self.stop = stop
+        self.wakeups = wakeups
 
     def run(self) -> None:
         try:
-            while not self.stop.is_set():
-                if not shopify.deliver_due_webhooks():
-                    time.sleep(0.005)
+            while self.wakeups.get() is not None:
+                shopify.deliver_due_webhooks()
         finally:
             connection.close()
 
 
 def place_orders(
     args: argparse.Namespace, start_ats: dict[str, int], poller: Poller
-) -> tuple[int, float, list[float]]:
+) -> tuple[int, float, list[float], float]:
     """Place ``args.orders`` sandbox orders at ``args.rate``/s, one ``simulate_orders`` call
-    each; returns (stock changes, placing seconds, per-call durations). An order counts as
+    each; returns (stock changes, placing seconds, per-call durations, 1-minute load average
+    when the last order was placed). An order counts as
     placed when ``simulate_orders`` returns (committed); its webhooks are sent by
     ``args.deliverers`` threads, so a slow delivery does not hold up the next order."""
     sold: dict[str, int] = defaultdict(int)
     changes = 0
     durations = []
-    stop = threading.Event()
-    deliverers = [Deliverer(stop) for _ in range(args.deliverers)]
+    wakeups: queue.Queue = queue.Queue()
+    deliverers = [Deliverer(wakeups) for _ in range(args.deliverers)]
     for deliverer in deliverers:
         deliverer.start()
     started = time.monotonic()
@@ -502,6 +507,7 @@ def place_orders(
             called = time.monotonic()
             placed = shopify.simulate_orders(shop=SHOP, count=1, deliver=False)
             at = time.monotonic()
+            wakeups.put(n)
             durations.append(at - called)
             if not placed:
                 raise BenchError(f"the store placed no order #{n + 1} (out of stock?)")
@@ -515,16 +521,18 @@ def place_orders(
             expected = {sku: start_ats[sku] - sold[sku] for sku, _ in lines}
             poller.add(Placed(n + 1, at, lines, expected))
         elapsed = time.monotonic() - started
+        load = os.getloadavg()[0]
         with poller.lock:
             poller.placing = False
         poller.join()
     finally:
         with poller.lock:
             poller.placing = False
-        stop.set()
+        for _ in deliverers:
+            wakeups.put(None)
         for deliverer in deliverers:
             deliverer.join()
-    return changes, elapsed, durations
+    return changes, elapsed, durations, load
 
 
 def quantiles(values: list[float]) -> tuple[float, float, float]:
@@ -590,7 +598,9 @@ def report_calls(name: str, calls: dict[str, int], skip: tuple[str, ...], change
     return total
 
 
-def diagnostics(merchant: Merchant, first_push_pk: int, skus: list[str], started_at) -> None:
+def diagnostics(
+    merchant: Merchant, first_push_pk: int, skus: list[str], started_at, orders: list[Placed]
+) -> None:
     """What the push did during the measurement: outcomes per channel, failures, channel
     adjustments (echo rule), and where each channel stands now against available-to-sell."""
     pushes = StockPush.objects.filter(pk__gt=first_push_pk, listing__account__merchant=merchant)
@@ -609,9 +619,24 @@ def diagnostics(merchant: Merchant, first_push_pk: int, skus: list[str], started
         print(f"  failed push ({provider}, x{n}): {message[:200]}")
     adjusted = StockMovement.objects.filter(
         warehouse__merchant=merchant, source=MovementSource.CHANNEL, created_at__gte=started_at
-    ).count()
-    if adjusted:
-        print(f"  channel adjustments taken in (echo rule) during the run: {adjusted}")
+    ).aggregate(n=Count("pk"), units=Sum("on_hand_delta"), skus=Count("variant", distinct=True))
+    if adjusted["n"]:
+        touched = set(
+            StockMovement.objects.filter(
+                warehouse__merchant=merchant,
+                source=MovementSource.CHANNEL,
+                created_at__gte=started_at,
+            ).values_list("variant__sku", flat=True)
+        )
+        stuck = [o for o in orders if len(o.done) < 2]
+        explained = sum(1 for o in stuck if any(sku in touched for sku, _ in o.lines))
+        print(
+            f"  Shopify changes taken in as adjustments (echo rule; no stock was changed in the "
+            f"Shopify admin during the run): {adjusted['n']} movements, net "
+            f"{adjusted['units']:+d} units on hand over {adjusted['skus']} SKUs; "
+            f"{explained} of the {len(stuck)} orders not propagated to both channels sold one "
+            "of these SKUs"
+        )
     failed_events = WebhookEvent.objects.filter(shop_domain=SHOP, status="failed").count()
     if failed_events:
         print(f"  webhook events failed: {failed_events}")
@@ -654,7 +679,7 @@ def measure(args, merchant, accounts, variant_sku, logs: Path) -> None:
 
     poller = Poller(skus, args.poll, args.timeout)
     poller.start()
-    changes, placing, durations = place_orders(args, start_ats, poller)
+    changes, placing, durations, load = place_orders(args, start_ats, poller)
     settle_started = time.monotonic()
     try:
         wait_for(lambda: settled(merchant, variant_sku), args.settle_timeout, "settling", 1.0)
@@ -696,7 +721,8 @@ def measure(args, merchant, accounts, variant_sku, logs: Path) -> None:
     print(
         f"orders placed: {args.orders} in {placing:.1f} s ({args.orders / placing:.1f}/s; "
         f"simulate_orders p50 {statistics.median(durations) * 1000:.0f} ms); stock changes "
-        f"(order lines): {changes} over {len(sold_skus)} SKUs"
+        f"(order lines): {changes} over {len(sold_skus)} SKUs; load average {load:.1f} on "
+        f"{os.cpu_count()} CPUs"
     )
     if both:
         p50, p95, worst = quantiles(both)
@@ -742,7 +768,7 @@ def measure(args, merchant, accounts, variant_sku, logs: Path) -> None:
     )
     total += shopify_total
     print(f"  all channels: {total} calls = {100 * total / max(1, changes):.1f} per 100 changes")
-    diagnostics(merchant, first_push_pk, skus, started_at)
+    diagnostics(merchant, first_push_pk, skus, started_at, orders)
     if poller.timed_out:
         sample = poller.timed_out[0]
         now_amazon, now_flipkart = channel_quantities([s for s, _ in sample.lines])

@@ -9,14 +9,19 @@ merchant (Shopify by token with its webhooks registered, Amazon and Flipkart wit
 credentials), the listings are matched by SKU, every SKU gets the same on-hand and "Sangam
 manages stock" is switched on everywhere.
 
-Then ``--orders`` orders are placed in the sandbox store at ``--rate`` per second
-(``simulate_orders``: the store commits the stock and sends the signed ``orders/create``
-webhook to the hub, which stores it and queues it for the worker; the import reserves the
-units, marks the listings and schedules the coalesced push). For each order the latency is the
-time from placing it until BOTH the Amazon and the Flipkart sandbox offer, for every SKU of
-the order, at most start available-to-sell − units of that SKU sold up to and including this
-order (a poller reads the two sandboxes every ``--poll`` seconds). Orders not there after
-``--timeout`` seconds count as timeouts.
+Then ``--orders`` orders are placed in the sandbox store at ``--rate`` per second, one
+``simulate_orders(count=1)`` call each: the store commits the order and its stock, and
+``--deliverers`` threads send the signed ``orders/create`` (and ``orders/paid``,
+``inventory_levels/update``, ``products/update``) webhooks to the hub, apart from the order's
+transaction as Shopify does; the hub stores each and queues it for the worker, whose import
+reserves the units, marks the listings and schedules the coalesced push. For each order the
+latency runs from its commit until BOTH the Amazon and the Flipkart sandbox offer, for every
+SKU of the order, at most start available-to-sell − units of that SKU sold up to and
+including this order (a poller reads the two sandboxes every ``--poll`` seconds). Orders not
+there after ``--timeout`` seconds count as timeouts. After the last order the bench waits
+(``--settle-timeout``) until every channel holds available-to-sell, then prints the figures
+and what explains them: import delay, worker tasks, broker queue depth, push outcomes,
+adjustments the echo rule took in, and channels still off at the end.
 
 API calls per 100 stock changes (order lines): Amazon and Flipkart from the sandboxes' own
 per-operation call counters; Shopify from the worker's HTTP log (``integrations.http`` logs
@@ -112,6 +117,7 @@ from inventory.models import (  # noqa: E402
     StockLevel,
     StockMovement,
     StockPush,
+    Variant,
 )
 from inventory.services import default_warehouse, stock_adjust  # noqa: E402
 from inventory.services.listings import listings_discover  # noqa: E402
@@ -120,7 +126,10 @@ from inventory.services.push import account_set_manages_stock  # noqa: E402
 MERCHANT = "bench-propagation"
 SHOP = "bench-propagation.myshopify.com"
 AMAZON_SELLER = "A2BENCHPROPAGATE"
-AMAZON_CLIENT_ID = "amzn1.application-oa2-client.benchpropagation"
+# SP-API usage plans are metered per seller + application, and the hub keeps its side of the
+# buckets in Redis across runs while re-seeding resets the sandbox's side: a new application id
+# per run starts both full, so one run's feeds do not throttle the next run.
+AMAZON_CLIENT_ID = f"amzn1.application-oa2-client.benchpropagation{int(time.time())}"
 FLIPKART_APP = "bench-propagation-fk-app"
 FLIPKART_LOCATION = "LOCa1b2c3d4e5"
 SHOPIFY_LOG = re.compile(r"http provider=shopify account=\d+ (\w+) (\S+) status=(\S+)")
@@ -229,7 +238,7 @@ def wait_for(condition, timeout: float, what: str, interval: float = 0.5):
 
 
 def runs_finished(merchant: Merchant) -> None:
-    """Wait for every sync run of the merchant; raise if one did not succeed."""
+    """Wait for every sync run of the merchant to end; print the ones that did not succeed."""
     wait_for(
         lambda: (
             not SyncRun.objects.filter(
@@ -363,8 +372,6 @@ def prepare(args: argparse.Namespace) -> tuple[Merchant, dict[str, ChannelAccoun
     everywhere = matched["shopify"] & matched["amazon"] & matched["flipkart"]
     if not everywhere:
         raise BenchError(f"no variant is listed on all three channels: {matched}")
-    from inventory.models import Variant
-
     variant_sku = dict(
         Variant.objects.filter(pk__in=everywhere).values_list("pk", "sku").order_by("pk")
     )
@@ -487,8 +494,8 @@ def place_orders(
     args: argparse.Namespace, start_ats: dict[str, int], poller: Poller
 ) -> tuple[int, float, list[float], float]:
     """Place ``args.orders`` sandbox orders at ``args.rate``/s, one ``simulate_orders`` call
-    each; returns (stock changes, placing seconds, per-call durations, 1-minute load average
-    when the last order was placed). An order counts as
+    each; returns (stock changes, placing seconds, per-call durations, share of the machine's
+    CPU time busy while placing). An order counts as
     placed when ``simulate_orders`` returns (committed); its webhooks are sent by
     ``args.deliverers`` threads, so a slow delivery does not hold up the next order."""
     sold: dict[str, int] = defaultdict(int)
@@ -498,6 +505,7 @@ def place_orders(
     deliverers = [Deliverer(wakeups) for _ in range(args.deliverers)]
     for deliverer in deliverers:
         deliverer.start()
+    cpu_before = cpu_times()
     started = time.monotonic()
     try:
         for n in range(args.orders):
@@ -521,7 +529,7 @@ def place_orders(
             expected = {sku: start_ats[sku] - sold[sku] for sku, _ in lines}
             poller.add(Placed(n + 1, at, lines, expected))
         elapsed = time.monotonic() - started
-        load = os.getloadavg()[0]
+        busy = cpu_busy(cpu_before)
         with poller.lock:
             poller.placing = False
         poller.join()
@@ -532,7 +540,24 @@ def place_orders(
             wakeups.put(None)
         for deliverer in deliverers:
             deliverer.join()
-    return changes, elapsed, durations, load
+    return changes, elapsed, durations, busy
+
+
+def cpu_times() -> tuple[int, int]:
+    """(busy, total) jiffies of all CPUs from ``/proc/stat`` ((0, 0) where there is none)."""
+    try:
+        with open("/proc/stat") as handle:
+            values = [int(v) for v in handle.readline().split()[1:]]
+    except OSError:
+        return 0, 0
+    idle = values[3] + (values[4] if len(values) > 4 else 0)  # idle + iowait
+    return sum(values) - idle, sum(values)
+
+
+def cpu_busy(before: tuple[int, int]) -> float:
+    """Share of all CPUs' time spent busy since ``before`` (0..1; 0 when unknown)."""
+    busy, total = cpu_times()
+    return (busy - before[0]) / max(1, total - before[1])
 
 
 def quantiles(values: list[float]) -> tuple[float, float, float]:
@@ -679,7 +704,7 @@ def measure(args, merchant, accounts, variant_sku, logs: Path) -> None:
 
     poller = Poller(skus, args.poll, args.timeout)
     poller.start()
-    changes, placing, durations, load = place_orders(args, start_ats, poller)
+    changes, placing, durations, busy = place_orders(args, start_ats, poller)
     settle_started = time.monotonic()
     try:
         wait_for(lambda: settled(merchant, variant_sku), args.settle_timeout, "settling", 1.0)
@@ -721,8 +746,8 @@ def measure(args, merchant, accounts, variant_sku, logs: Path) -> None:
     print(
         f"orders placed: {args.orders} in {placing:.1f} s ({args.orders / placing:.1f}/s; "
         f"simulate_orders p50 {statistics.median(durations) * 1000:.0f} ms); stock changes "
-        f"(order lines): {changes} over {len(sold_skus)} SKUs; load average {load:.1f} on "
-        f"{os.cpu_count()} CPUs"
+        f"(order lines): {changes} over {len(sold_skus)} SKUs; CPU busy while placing "
+        f"{busy:.0%} of {os.cpu_count()} CPUs"
     )
     if both:
         p50, p95, worst = quantiles(both)

@@ -244,6 +244,10 @@ STOCK_PUSH_DEBOUNCE_SECONDS = env.float("STOCK_PUSH_DEBOUNCE_SECONDS", default=1
 # A Shopify inventory webhook that is not our echo waits this long before it is judged, so the
 # order webhook that may explain it is imported first (inventory.services.channel_levels).
 STOCK_ECHO_GRACE_SECONDS = env.float("STOCK_ECHO_GRACE_SECONDS", default=5.0)
+# Take an unexplained Shopify quantity change into the pool as an adjustment (True), or keep
+# Sangam as the master and push its quantity again (False, the default: the order-counting
+# heuristic misjudges bursts of orders and would book phantom units).
+STOCK_ADOPT_CHANNEL_CHANGES = env.bool("STOCK_ADOPT_CHANNEL_CHANGES", default=False)
 
 LOGGING = {
     "version": 1,

@@ -100,7 +100,8 @@ def channel_level_check(
 ) -> str:
     """Decide whether a channel's ``available`` (seen at ``observed_at``) is explained by its
     own orders since our push of ``baseline_quantity`` at ``baseline_at``; take a genuine
-    change into the pool. Returns ``"explained"``, ``"adjusted"`` or ``"gone"``."""
+    change into the pool (only with ``STOCK_ADOPT_CHANNEL_CHANGES``; otherwise Sangam's quantity is
+    pushed again). Returns ``"explained"``, ``"adjusted"``, ``"reasserted"`` or ``"gone"``."""
     from inventory.services.stock import stock_adjust
     from orders.models import OrderItem
 
@@ -124,6 +125,18 @@ def channel_level_check(
         if untouched:
             ChannelListing.objects.filter(pk=listing.pk).update(channel_quantity=available)
         return "explained"
+    if not settings.STOCK_ADOPT_CHANNEL_CHANGES:
+        # Counting orders by time window misjudges bursts of orders (Shopify stamps whole
+        # seconds; bench/stock_propagation.py booked phantom units that way), so by default
+        # Sangam stays the master: the channel's value is recorded and Sangam's quantity is
+        # pushed again; nothing enters the pool.
+        ChannelListing.objects.filter(pk=listing.pk).update(
+            channel_quantity=available, push_pending=True, next_push_at=None
+        )
+        from inventory.services.push import schedule_push
+
+        schedule_push([listing.account_id])
+        return "reasserted"
     with transaction.atomic():
         stock_adjust(
             merchant=listing.account.merchant_id,

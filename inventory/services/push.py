@@ -107,11 +107,14 @@ def stock_push_account(
     summary = PushSummary()
     cache.delete(_debounce_key(account_id))
     if not cache.add(_running_key(account_id), 1, timeout=RUNNING_TTL):
-        # Another run holds the account: try again shortly (its changes are still pending).
+        # Another run holds the account; it schedules what is still pending when it ends.
+        # At most one retry waits per account (a re-queue per change flooded the broker in
+        # bench/stock_propagation.py); the one-minute sweep is the backstop.
         summary.busy = True
-        from inventory.tasks import push_stock_task
+        if cache.add(f"stock-push:retry:{account_id}", 1, timeout=5):
+            from inventory.tasks import push_stock_task
 
-        push_stock_task.apply_async((account_id,), countdown=1)
+            push_stock_task.apply_async((account_id,), countdown=2)
         return summary
     try:
         account = ChannelAccount.objects.filter(pk=account_id).first()

@@ -123,8 +123,9 @@ def test_a_sold_out_sku_is_zero_everywhere_and_drift_is_corrected(three_channels
 
 
 def test_our_echo_is_ignored_and_a_shopify_admin_change_reaches_the_other_channels(
-    three_channels,
+    three_channels, settings
 ):
+    settings.STOCK_ADOPT_CHANNEL_CHANGES = True
     from integrations.sandbox.services import set_available
     from inventory.models import MovementSource, StockMovement
 

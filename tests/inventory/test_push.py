@@ -242,9 +242,10 @@ def test_our_own_push_coming_back_is_ignored(shop, channel, scheduled, monkeypat
     assert StockMovement.objects.count() == movements
 
 
-def test_a_change_made_in_the_shopify_admin_is_taken_in(
-    shop, channel, scheduled, django_capture_on_commit_callbacks, monkeypatch
+def test_a_change_made_in_the_shopify_admin_is_taken_in_when_adoption_is_on(
+    shop, channel, scheduled, django_capture_on_commit_callbacks, monkeypatch, settings
 ):
+    settings.STOCK_ADOPT_CHANNEL_CHANGES = True
     checks = []
     monkeypatch.setattr(
         "inventory.tasks.channel_level_check_task.apply_async",
@@ -316,3 +317,24 @@ def test_drift_is_found_recorded_and_corrected(amazon, channel, scheduled):
     assert all(e.corrected for e in events.values())
     assert channel.quantities == {"SKU-A": 5, "SKU-B": 7}
     assert drift_check_account(account_id=amazon.pk).drifted == 0
+
+
+def test_by_default_an_unexplained_change_is_overwritten_not_taken_in(shop, channel, scheduled):
+    """Sangam stays the master: no phantom units from a misjudged burst of orders."""
+    variant = shopify_listed(shop, "SKU-A", 8)
+    stock_push_account(account_id=shop.pk)
+    listing = ChannelListing.objects.get(variant=variant)
+
+    outcome = channel_level_check(
+        listing_id=listing.pk,
+        available=11,
+        baseline_quantity=8,
+        baseline_at=listing.last_pushed_at,
+        observed_at=timezone.now(),
+    )
+
+    assert outcome == "reasserted"
+    assert not StockMovement.objects.filter(source=MovementSource.CHANNEL).exists()
+    assert variant.stock_levels.get().on_hand == 8
+    stock_push_account(account_id=shop.pk)
+    assert channel.quantities["SKU-A"] == 8

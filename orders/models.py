@@ -124,16 +124,6 @@ class OrderItem(models.Model):
         return f"{self.sku} × {self.quantity}"
 
     @property
-    def order_item(self) -> OrderItem | None:
-        """The returned order line, once the return's order is imported."""
-        order_id = self.return_request.order_id
-        if order_id is None:
-            return None
-        return OrderItem.objects.filter(
-            order_id=order_id, external_id=self.order_item_external_id
-        ).first()
-
-    @property
     def line_total(self):
         return self.unit_price * self.quantity - self.discount
 

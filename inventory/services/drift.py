@@ -85,19 +85,16 @@ def drift_check_account(*, account_id: int) -> DriftReport:
     report.drifted = len(events)
     if events:
         stock_push_account(account_id=account.pk, reason="drift")
-        state = dict(
-            ChannelListing.objects.filter(pk__in=[e.listing_id for e in events]).values_list(
-                "pk", "last_push_status"
-            )
-        )
-        messages = dict(
-            ChannelListing.objects.filter(pk__in=[e.listing_id for e in events]).values_list(
-                "pk", "last_push_message"
-            )
-        )
+        outcome = {
+            pk: (status, message)
+            for pk, status, message in ChannelListing.objects.filter(
+                pk__in=[e.listing_id for e in events]
+            ).values_list("pk", "last_push_status", "last_push_message")
+        }
         for event in events:
-            event.corrected = state.get(event.listing_id) in (PushState.OK, PushState.WARNING)
-            event.message = "" if event.corrected else messages.get(event.listing_id, "")[:1000]
+            status, message = outcome.get(event.listing_id, ("", ""))
+            event.corrected = status in (PushState.OK, PushState.WARNING)
+            event.message = "" if event.corrected else message[:1000]
         DriftEvent.objects.bulk_update(events, ["corrected", "message"])
         report.corrected = sum(1 for e in events if e.corrected)
     return report

@@ -244,6 +244,9 @@ class PushStatus:
     SUCCESS = "success"
     WARNING = "warning"  # accepted with warnings
     FAILURE = "failure"
+    # Handed to the channel for processing (an Amazon feed): the outcome comes later from
+    # ``Connector.push_outcome(submission_id, skus)``.
+    SUBMITTED = "submitted"
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,7 +262,8 @@ class PushResult:
 
     @property
     def ok(self) -> bool:
-        return self.status != PushStatus.FAILURE
+        """The channel applied the value (possibly with warnings)."""
+        return self.status in (PushStatus.SUCCESS, PushStatus.WARNING)
 
 
 @dataclass(frozen=True, slots=True)

@@ -202,6 +202,7 @@ class PushState(models.TextChoices):
     WARNING = "warning", "Pushed with warnings"
     FAILED = "failed", "Failed"
     SKIPPED = "skipped", "Not pushed"
+    SUBMITTED = "submitted", "Submitted, awaiting the channel"
 
 
 class ChannelListing(models.Model):
@@ -218,6 +219,9 @@ class ChannelListing(models.Model):
     push (the push task coalesces them); ``last_pushed_quantity``/``last_pushed_at`` what Sangam
     last set; ``channel_quantity`` the last quantity known to be on the channel (Shopify's
     compare quantity); failures back off through ``push_attempts``/``next_push_at``.
+    ``push_submission_id`` is set while a bulk push (an Amazon feed) is being processed by the
+    channel; the listing is not pushed again until its outcome is recorded, so an older feed
+    can never land after a newer value.
     """
 
     account = models.ForeignKey(
@@ -243,6 +247,7 @@ class ChannelListing(models.Model):
     push_attempts = models.PositiveIntegerField(default=0)
     next_push_at = models.DateTimeField(null=True, blank=True)
     channel_quantity = models.IntegerField(null=True, blank=True)
+    push_submission_id = models.CharField(max_length=255, blank=True)
     last_pushed_price = MoneyField(null=True, blank=True, default=None)
     source_updated_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

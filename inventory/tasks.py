@@ -14,6 +14,14 @@ def push_stock_task(account_id: int, force: bool = False, reason: str = "change"
 
 
 @shared_task
+def push_outcome_task(account_id: int, submission_id: str) -> dict:
+    from inventory.services.push import push_outcome_check
+
+    summary = push_outcome_check(account_id=account_id, submission_id=submission_id)
+    return {"waiting": summary.waiting, "pushed": summary.pushed, "failed": summary.failed}
+
+
+@shared_task
 def push_due_task() -> list[int]:
     from inventory.services.push import push_due_accounts
 

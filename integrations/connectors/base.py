@@ -202,8 +202,26 @@ class Connector:
         """One page of customer returns and RTOs modified since ``since``."""
         raise NotImplementedError
 
+    # Stock push pacing, read by ``inventory.services.push``: at most ``push_run_max`` listings
+    # per push run (a channel whose per-call rate limit would otherwise hold a worker for long;
+    # the rest go in the next run, oldest push first), unless ``push_bulk_min`` or more are due,
+    # which go in one run (the connector sends them in bulk, e.g. as an Amazon feed). None: no
+    # limit. ``push_outcome_poll_seconds``: how long to wait before asking ``push_outcome``.
+    push_run_max: int | None = None
+    push_bulk_min: int | None = None
+    push_outcome_poll_seconds: float = 30.0
+    push_outcome_timeout_seconds: float = 1800.0
+
     def push_inventory(self, levels: Sequence[StockLevelDTO]) -> list[PushResult]:
-        """Set available-to-sell quantities on the channel; one ``PushResult`` per SKU."""
+        """Set available-to-sell quantities on the channel; one ``PushResult`` per SKU. A
+        result may be ``PushStatus.SUBMITTED`` with a ``submission_id`` (processed later by
+        the channel; see ``push_outcome``)."""
+        raise NotImplementedError
+
+    def push_outcome(self, submission_id: str, skus: Sequence[str]) -> list[PushResult] | None:
+        """The outcome of a ``SUBMITTED`` push, one ``PushResult`` per SKU of ``skus`` (in
+        submission order), or None while the channel is still processing it. Raises
+        ``ConnectorError``."""
         raise NotImplementedError
 
     def read_inventory(self, levels: Sequence[StockLevelDTO]) -> dict[str, int | None]:

@@ -65,6 +65,12 @@ def channel_levels_observed(
         observed_at = dto.updated_at or now
         if observed_at + CLOCK_SLACK < listing.last_pushed_at:
             continue  # older than our last push
+        if observed_at > listing.last_pushed_at and listing.channel_quantity != dto.available:
+            # Newer than our push: what Shopify holds now, the compare quantity of the next
+            # push (saves a COMPARE_QUANTITY_STALE round trip after each Shopify order). Only
+            # the compare quantity: the push's "already there" skip needs our own push.
+            listing.channel_quantity = dto.available
+            changed.append(listing)
         if dto.available == listing.last_pushed_quantity:
             continue  # our own push coming back
         checks.append(

@@ -84,7 +84,7 @@ def drift_check_account(*, account_id: int) -> DriftReport:
     DriftEvent.objects.bulk_create(events)
     report.drifted = len(events)
     if events:
-        stock_push_account(account_id=account.pk, reason="drift")
+        stock_push_account(account_id=account.pk, reason="drift", all_due=True)
         outcome = {
             pk: (status, message)
             for pk, status, message in ChannelListing.objects.filter(

@@ -19,9 +19,11 @@ minute (``push_due_task``) picks up anything whose scheduled task was lost.
 from __future__ import annotations
 
 import logging
+import time
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
@@ -37,7 +39,10 @@ from inventory.services.stock import available_to_sell, default_warehouse
 logger = logging.getLogger(__name__)
 
 PUSH_BATCH = 500  # listings claimed per run; the rest is pushed by the next run at once
-RUNNING_TTL = 600  # seconds a run may hold the account's push lock
+# Seconds a run may hold the account's push lock. A run makes a handful of channel calls, each
+# bounded by the HTTP client's timeouts and retries; a worker that dies mid-run holds the
+# account back at most this long (the one-minute sweep then picks it up).
+RUNNING_TTL = 120
 MAX_BACKOFF_SECONDS = 3600
 
 
@@ -83,30 +88,34 @@ def schedule_push(account_ids: Iterable[int], *, urgent: bool = False) -> None:
 
 @dataclass(slots=True)
 class PushSummary:
-    """One run of ``stock_push_account``: listings pushed, unchanged (skipped), failed, and
-    channel calls made (a connector call per batch; counted by the connector's HTTP client
-    elsewhere — here the number of ``push_inventory`` invocations)."""
+    """One run of ``stock_push_account``: listings pushed, unchanged (skipped), failed,
+    submitted (handed to the channel, outcome pending), and ``push_inventory`` calls made."""
 
     pushed: int = 0
     unchanged: int = 0
     failed: int = 0
+    submitted: int = 0
     push_calls: int = 0
     busy: bool = False
     messages: list[str] = field(default_factory=list)
 
 
 def stock_push_account(
-    *, account_id: int, force: bool = False, reason: str = "change"
+    *, account_id: int, force: bool = False, reason: str = "change", all_due: bool = False
 ) -> PushSummary:
     """Push the account's pending listings (``force``: every matched listing, e.g. when
-    "Sangam manages stock" is switched on or by the drift check). Returns a ``PushSummary``.
-    Connector errors are recorded on the listings (never raised): they retry with backoff."""
+    "Sangam manages stock" is switched on). A run sends at most the connector's
+    ``push_run_max`` listings — listings at 0 first, then the longest since their last push —
+    unless ``all_due`` (the drift check) or ``push_bulk_min`` or more are due; what is left is
+    pushed by the next run at once. Returns a ``PushSummary``. Connector errors are recorded on
+    the listings (never raised): they retry with backoff."""
     from integrations.models import ChannelAccount
     from integrations.services.accounts import build_connector
 
     summary = PushSummary()
     cache.delete(_debounce_key(account_id))
-    if not cache.add(_running_key(account_id), 1, timeout=RUNNING_TTL):
+    token = uuid.uuid4().hex
+    if not cache.add(_running_key(account_id), token, timeout=RUNNING_TTL):
         # Another run holds the account; it schedules what is still pending when it ends.
         # At most one retry waits per account (a re-queue per change flooded the broker in
         # bench/stock_propagation.py); the one-minute sweep is the backstop.
@@ -124,13 +133,11 @@ def stock_push_account(
             ChannelListing.objects.filter(account=account, variant__isnull=False).update(
                 push_pending=True, next_push_at=None
             )
-        listings = _claim(account)
-        if not listings:
-            return summary
-        quantities = listing_quantities(account.merchant_id, listings)
+        connector = build_connector(account)
+        limit = None if all_due else connector.push_run_max
+        claimed = _claim(account, limit=limit, bulk_min=connector.push_bulk_min)
         to_push: list[tuple[ChannelListing, int]] = []
-        for listing in listings:
-            quantity = quantities[listing.pk]
+        for listing, quantity in claimed:
             if (
                 not force
                 and listing.last_push_status in (PushState.OK, PushState.WARNING)
@@ -141,8 +148,10 @@ def stock_push_account(
                 continue
             to_push.append((listing, quantity))
         if to_push:
-            connector = build_connector(account)
             levels = [listing_level(listing, quantity) for listing, quantity in to_push]
+            # The push time is when the call went out: a webhook the push causes is never
+            # older than this (a stamp taken after the call dropped them as stale).
+            started = timezone.now()
             try:
                 summary.push_calls += 1
                 results = connector.push_inventory(levels)
@@ -151,27 +160,52 @@ def stock_push_account(
                 results = [
                     PushResult(level.sku, PushStatus.FAILURE, str(exc)[:1000]) for level in levels
                 ]
-            _record(to_push, results, reason=reason, summary=summary)
+            _record(to_push, results, reason=reason, summary=summary, pushed_at=started)
+            submissions = {r.submission_id for r in results if r.status == PushStatus.SUBMITTED}
+            for submission_id in submissions:
+                _schedule_outcome_check(
+                    account_id, submission_id, connector.push_outcome_poll_seconds
+                )
         _schedule_remaining(account_id)
     finally:
-        cache.delete(_running_key(account_id))
+        if cache.get(_running_key(account_id)) == token:
+            cache.delete(_running_key(account_id))
     return summary
 
 
-def _claim(account) -> list[ChannelListing]:
-    """Take the account's due pending listings (row-locked, ``SKIP LOCKED``) and clear their
-    flag; a change that lands afterwards sets it again and is pushed by the next run."""
+def _claim(
+    account, *, limit: int | None = None, bulk_min: int | None = None
+) -> list[tuple[ChannelListing, int]]:
+    """Take the account's due pending listings (row-locked, ``SKIP LOCKED``; none while a
+    submission of theirs is being processed), with their available-to-sell now, and clear their
+    flag; a change that lands afterwards sets it again and is pushed by the next run. With a
+    ``limit`` (and fewer than ``bulk_min`` due) the listings at 0 go first, then those pushed
+    longest ago; the rest stay pending."""
     now = timezone.now()
     with transaction.atomic():
         rows = list(
             ChannelListing.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(account=account, push_pending=True, variant__isnull=False)
+            .filter(push_submission_id="")
             .filter(Q(next_push_at__isnull=True) | Q(next_push_at__lte=now))
             .select_related("variant")
             .order_by("pk")[:PUSH_BATCH]
         )
+        if not rows:
+            return []
+        quantities = listing_quantities(account.merchant_id, rows)
+        if limit is not None and len(rows) > limit and (bulk_min is None or len(rows) < bulk_min):
+            rows.sort(
+                key=lambda r: (
+                    quantities[r.pk] != 0,
+                    r.last_pushed_at is not None,
+                    r.last_pushed_at or now,
+                    r.pk,
+                )
+            )
+            rows = rows[:limit]
         ChannelListing.objects.filter(pk__in=[r.pk for r in rows]).update(push_pending=False)
-    return rows
+    return [(row, quantities[row.pk]) for row in rows]
 
 
 def listing_quantities(merchant_id: int, listings: list[ChannelListing]) -> dict[int, int]:
@@ -215,27 +249,36 @@ def _record(
     *,
     reason: str,
     summary: PushSummary,
+    pushed_at: datetime | None = None,
 ) -> None:
-    """Store each listing's outcome and the push history row."""
+    """Store each listing's outcome (``pushed_at``: when the push went out) and the push
+    history row. A ``SUBMITTED`` result leaves the listing waiting for ``push_outcome``."""
     now = timezone.now()
+    pushed_at = pushed_at or now
     by_sku: dict[str, PushResult] = {r.sku: r for r in results}
     history: list[StockPush] = []
     for listing, quantity in pushed:
         sku = listing.channel_sku or listing.variant.sku
         result = by_sku.get(sku) or PushResult(sku, PushStatus.FAILURE, "no result from channel")
         message = (result.message or "; ".join(result.issues))[:1000]
-        if result.ok:
+        if result.status == PushStatus.SUBMITTED:
+            state = PushState.SUBMITTED
+            listing.push_submission_id = result.submission_id[:255]
+            summary.submitted += 1
+        elif result.ok:
             state = PushState.WARNING if result.status == PushStatus.WARNING else PushState.OK
             listing.last_pushed_quantity = quantity
-            listing.last_pushed_at = now
+            listing.last_pushed_at = pushed_at
             listing.channel_quantity = quantity
             listing.push_attempts = 0
             listing.next_push_at = None
+            listing.push_submission_id = ""
             summary.pushed += 1
         else:
             state = PushState.FAILED
             listing.push_attempts += 1
             listing.next_push_at = now + _backoff(listing.push_attempts)
+            listing.push_submission_id = ""
             summary.failed += 1
             summary.messages.append(f"{sku}: {message}")
         listing.last_push_status = state
@@ -260,12 +303,110 @@ def _record(
             "next_push_at",
             "last_push_status",
             "last_push_message",
+            "push_submission_id",
         ],
     )
     failed = [listing.pk for listing, _ in pushed if listing.last_push_status == PushState.FAILED]
     if failed:
         ChannelListing.objects.filter(pk__in=failed).update(push_pending=True)
     StockPush.objects.bulk_create(history)
+
+
+def _outcome_key(submission_id: str) -> str:
+    return f"stock-push:outcome:{submission_id}"
+
+
+def _schedule_outcome_check(account_id: int, submission_id: str, countdown: float) -> None:
+    from inventory.tasks import push_outcome_task
+
+    # Marks the check as scheduled, so the sweep does not start a second chain of checks.
+    cache.set(_outcome_key(submission_id), 1, timeout=int(countdown) + 120)
+    transaction.on_commit(
+        lambda: push_outcome_task.apply_async((account_id, submission_id), countdown=countdown)
+    )
+
+
+@dataclass(slots=True)
+class OutcomeSummary:
+    """One ``push_outcome_check``: ``waiting`` while the channel still processes the
+    submission, else how many of its listings were pushed and failed."""
+
+    waiting: bool = False
+    pushed: int = 0
+    failed: int = 0
+
+
+def push_outcome_check(*, account_id: int, submission_id: str) -> OutcomeSummary:
+    """Ask the channel for the outcome of a submitted bulk push (an Amazon feed) and record it
+    on the listings still waiting for it: pushed listings take the submitted quantity, failed
+    ones go back to pending with backoff. While the channel is processing, another check is
+    scheduled ``push_outcome_poll_seconds`` later; after ``push_outcome_timeout_seconds`` the
+    listings fail (and are pushed again). Safe to run twice: a listing is recorded only while
+    it still waits for this submission. Channel errors leave the listings waiting (the sweep
+    asks again)."""
+    from integrations.models import ChannelAccount
+    from integrations.services.accounts import build_connector
+
+    summary = OutcomeSummary()
+    waiting = list(
+        ChannelListing.objects.filter(account_id=account_id, push_submission_id=submission_id)
+        .select_related("variant")
+        .order_by("pk")
+    )
+    if not waiting:
+        return summary
+    account = ChannelAccount.objects.get(pk=account_id)
+    connector = build_connector(account)
+    # Submission order = the order the push sent them = ``StockPush`` pk order of that push.
+    sent = list(
+        StockPush.objects.filter(
+            listing__account_id=account_id,
+            submission_id=submission_id,
+            status=PushState.SUBMITTED,
+        )
+        .order_by("pk")
+        .values_list("listing_id", "quantity", "created_at")
+    )
+    order = {listing_id: n for n, (listing_id, _, _) in enumerate(sent)}
+    quantities = {listing_id: quantity for listing_id, quantity, _ in sent}
+    submitted_at = min((at for _, _, at in sent), default=timezone.now())
+    waiting.sort(key=lambda lst: order.get(lst.pk, len(order)))
+    skus = [lst.channel_sku or lst.variant.sku for lst in waiting]
+    try:
+        results = connector.push_outcome(submission_id, skus)
+    except ConnectorError as exc:
+        logger.warning("outcome of push %s (account %s): %s", submission_id, account_id, exc)
+        results = None
+    if results is None:
+        elapsed = (timezone.now() - submitted_at).total_seconds()
+        if elapsed < connector.push_outcome_timeout_seconds:
+            summary.waiting = True
+            poll = connector.push_outcome_poll_seconds
+            if settings.CELERY_TASK_ALWAYS_EAGER:
+                time.sleep(poll)  # no scheduler in eager mode: the next ask runs inline
+            _schedule_outcome_check(account_id, submission_id, poll)
+            return summary
+        results = [
+            PushResult(
+                sku,
+                PushStatus.FAILURE,
+                f"{submission_id} not processed after {elapsed:.0f} s; pushed again",
+                submission_id=submission_id,
+            )
+            for sku in skus
+        ]
+    with transaction.atomic():
+        still = set(
+            ChannelListing.objects.select_for_update()
+            .filter(pk__in=[lst.pk for lst in waiting], push_submission_id=submission_id)
+            .values_list("pk", flat=True)
+        )
+        pairs = [(lst, quantities.get(lst.pk, 0)) for lst in waiting if lst.pk in still]
+        run = PushSummary()
+        _record(pairs, results, reason="feed outcome", summary=run, pushed_at=submitted_at)
+    summary.pushed, summary.failed = run.pushed, run.failed
+    _schedule_remaining(account_id)
+    return summary
 
 
 def _schedule_remaining(account_id: int) -> None:
@@ -302,7 +443,23 @@ def push_due_accounts() -> list[int]:
         .distinct()
     )
     schedule_push(accounts)
+    _outcome_checks_resume()
     return accounts
+
+
+def _outcome_checks_resume() -> None:
+    """Schedule an outcome check for every submission still awaited whose check is not
+    scheduled (its task was lost: a worker restart, a broker flush)."""
+    submissions = (
+        ChannelListing.objects.exclude(push_submission_id="")
+        .values_list("account_id", "push_submission_id")
+        .distinct()
+    )
+    for account_id, submission_id in submissions:
+        if cache.add(_outcome_key(submission_id), 1, timeout=120):
+            from inventory.tasks import push_outcome_task
+
+            push_outcome_task.apply_async((account_id, submission_id), countdown=0)
 
 
 def account_set_manages_stock(*, account, enabled: bool) -> None:

@@ -193,8 +193,9 @@ def test_run_history_lists_runs_with_counts(hub, seller, owner_api):
 
 
 def test_quantity_and_price_pushes_reach_the_sandbox_listings(hub, seller, owner_api):
-    """A few SKUs go by patchListingsItem, a batch by JSON_LISTINGS_FEED; an unknown SKU comes
-    back as a failure mapped to its SKU while the others apply."""
+    """A few SKUs go by patchListingsItem, a bulk push by JSON_LISTINGS_FEED (submitted, its
+    outcome read by polling getFeed); an unknown SKU comes back as a failure mapped to its SKU
+    while the others apply."""
     from decimal import Decimal
 
     from integrations.dto import PriceDTO, PushStatus, StockLevelDTO
@@ -212,10 +213,19 @@ def test_quantity_and_price_pushes_reach_the_sandbox_listings(hub, seller, owner
     )
 
     few = connector.push_inventory([StockLevelDTO(sku=s, quantity=3) for s in skus[:2]])
-    batch = connector.push_inventory(
-        [StockLevelDTO(sku=s, quantity=11) for s in skus[2:]]
-        + [StockLevelDTO(sku="NO-SUCH-SKU", quantity=1)]
-    )
+    connector.push_bulk_min = 8
+    bulk = [StockLevelDTO(sku=s, quantity=11) for s in skus[2:]] + [
+        StockLevelDTO(sku="NO-SUCH-SKU", quantity=1)
+    ]
+    submitted = connector.push_inventory(bulk)
+    assert {r.status for r in submitted} == {PushStatus.SUBMITTED}
+    feed_id = submitted[0].submission_id
+    batch = None
+    for _ in range(10):  # the sandbox feed spends a poll queued and one in progress
+        batch = connector.push_outcome(feed_id, [level.sku for level in bulk])
+        if batch is not None:
+            break
+    assert batch is not None
     prices = connector.push_prices([PriceDTO(sku=skus[0], price=Decimal("649.00"))])
 
     assert [r.status for r in few] == [PushStatus.SUCCESS] * 2

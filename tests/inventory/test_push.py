@@ -32,16 +32,33 @@ pytestmark = pytest.mark.django_db
 class FakeChannel:
     """Holds quantities by SKU like a channel would; records every push call."""
 
+    push_run_max: int | None = None
+    push_bulk_min: int | None = None
+    push_outcome_poll_seconds = 30.0
+    push_outcome_timeout_seconds = 1800.0
+
     def __init__(self):
         self.quantities: dict[str, int] = {}
         self.calls: list[list] = []
         self.fail_with: Exception | None = None
         self.reject: set[str] = set()
+        # Bulk mode (like an Amazon feed): a push of ``push_bulk_min`` or more is submitted and
+        # applied only when ``processed`` holds its id and ``push_outcome`` is asked.
+        self.submissions: dict[str, list] = {}
+        self.processed: set[str] = set()
+        self.outcome_calls: list[tuple[str, list[str]]] = []
 
     def push_inventory(self, levels):
         if self.fail_with:
             raise self.fail_with
         self.calls.append(list(levels))
+        if self.push_bulk_min is not None and len(levels) >= self.push_bulk_min:
+            submission_id = f"FEED-{len(self.submissions) + 1}"
+            self.submissions[submission_id] = list(levels)
+            return [
+                PushResult(level.sku, PushStatus.SUBMITTED, submission_id=submission_id)
+                for level in levels
+            ]
         results = []
         for level in levels:
             if level.sku in self.reject:
@@ -49,6 +66,20 @@ class FakeChannel:
                 continue
             self.quantities[level.sku] = level.quantity
             results.append(PushResult(level.sku, PushStatus.SUCCESS))
+        return results
+
+    def push_outcome(self, submission_id, skus):
+        self.outcome_calls.append((submission_id, list(skus)))
+        if submission_id not in self.processed:
+            return None
+        by_sku = {level.sku: level for level in self.submissions[submission_id]}
+        results = []
+        for sku in skus:
+            if sku in self.reject:
+                results.append(PushResult(sku, PushStatus.FAILURE, "feed error 8541"))
+                continue
+            self.quantities[sku] = by_sku[sku].quantity
+            results.append(PushResult(sku, PushStatus.SUCCESS, submission_id=submission_id))
         return results
 
     def read_inventory(self, levels):
@@ -242,6 +273,40 @@ def test_our_own_push_coming_back_is_ignored(shop, channel, scheduled, monkeypat
     assert StockMovement.objects.count() == movements
 
 
+def test_a_level_newer_than_our_push_becomes_the_compare_quantity(
+    shop, channel, scheduled, monkeypatch
+):
+    """Shopify's own order lowers ``available``; the webhook saying so (newer than our push)
+    makes that value the compare quantity of the next ``inventorySetQuantities``, so the push
+    does not hit ``COMPARE_QUANTITY_STALE``; a level older than our push changes nothing."""
+    monkeypatch.setattr(
+        "inventory.tasks.channel_level_check_task.apply_async", lambda args, countdown=None: None
+    )
+    shopify_listed(shop, "SKU-A", 8)
+    stock_push_account(account_id=shop.pk)
+    listing = ChannelListing.objects.get()
+
+    inventory_levels_import(
+        account=shop,
+        levels=[webhook_level("SKU-A", 3, listing.last_pushed_at - timedelta(seconds=30))],
+        source="webhook",
+    )
+    listing.refresh_from_db()
+    assert listing.channel_quantity == 8
+    inventory_levels_import(
+        account=shop,
+        levels=[webhook_level("SKU-A", 7, listing.last_pushed_at + timedelta(seconds=1))],
+        source="webhook",
+    )
+    listing.refresh_from_db()
+    assert (listing.channel_quantity, listing.last_pushed_quantity) == (7, 8)
+
+    order_import(account=shop, order=order_dto("sh-9", items=(("SKU-A", 1),)))
+    stock_push_account(account_id=shop.pk)
+    assert channel.calls[-1][0].compare_quantity == 7
+    assert channel.quantities["SKU-A"] == 7
+
+
 def test_a_change_made_in_the_shopify_admin_is_taken_in_when_adoption_is_on(
     shop, channel, scheduled, django_capture_on_commit_callbacks, monkeypatch, settings
 ):
@@ -338,3 +403,158 @@ def test_by_default_an_unexplained_change_is_overwritten_not_taken_in(shop, chan
     assert variant.stock_levels.get().on_hand == 8
     stock_push_account(account_id=shop.pk)
     assert channel.quantities["SKU-A"] == 8
+
+
+def test_a_rate_limited_channel_gets_zeros_first_then_the_longest_waiting(
+    amazon, channel, scheduled
+):
+    """``push_run_max`` paces a channel whose calls are rate limited (Amazon's 5 rps
+    patchListingsItem): a run sends at most that many; listings at 0 go first, then the ones
+    pushed longest ago; the rest stay pending and the next run is scheduled at once."""
+    channel.push_run_max = 3
+    variants = [listed(amazon, f"SKU-{n}", 10) for n in range(6)]
+    now = timezone.now()
+    for n, variant in enumerate(variants):  # SKU-0 pushed most recently … SKU-5 longest ago
+        ChannelListing.objects.filter(variant=variant).update(
+            last_pushed_at=now - timedelta(minutes=n), last_push_status=PushState.OK
+        )
+    stock_adjust(merchant=amazon.merchant, variant_id=variants[1].pk, on_hand=0)
+
+    first = stock_push_account(account_id=amazon.pk)
+
+    assert first.pushed == 3
+    assert [level.sku for level in channel.calls[0]] == ["SKU-1", "SKU-5", "SKU-4"]
+    assert channel.quantities["SKU-1"] == 0
+    assert ChannelListing.objects.filter(push_pending=True).count() == 3
+    assert scheduled, "the rest is scheduled"
+    stock_push_account(account_id=amazon.pk)
+    assert sorted(level.sku for level in channel.calls[1]) == ["SKU-0", "SKU-2", "SKU-3"]
+    assert not ChannelListing.objects.filter(push_pending=True).exists()
+
+
+def test_a_bulk_push_is_submitted_and_its_outcome_recorded_later(
+    amazon, channel, scheduled, monkeypatch, django_capture_on_commit_callbacks
+):
+    """From ``push_bulk_min`` due listings one run sends them all as one submission (an
+    Amazon feed) without waiting; the listings wait for its outcome — a change meanwhile is not
+    pushed over it — and ``push_outcome_check`` records what the channel did."""
+    from inventory.services.push import push_outcome_check
+
+    checks: list[tuple] = []
+    monkeypatch.setattr(
+        "inventory.tasks.push_outcome_task.apply_async",
+        lambda args, countdown=None, **kw: checks.append((args, countdown)),
+    )
+    channel.push_run_max, channel.push_bulk_min = 2, 4
+    channel.reject = {"SKU-3"}
+    for n in range(5):
+        listed(amazon, f"SKU-{n}", 10)
+    with django_capture_on_commit_callbacks(execute=True):
+        run = stock_push_account(account_id=amazon.pk)
+
+    assert (run.submitted, run.pushed, len(channel.calls[0])) == (5, 0, 5)
+    assert checks == [((amazon.pk, "FEED-1"), 30.0)]
+    waiting = ChannelListing.objects.get(channel_sku="SKU-0")
+    assert (waiting.last_push_status, waiting.push_submission_id) == (PushState.SUBMITTED, "FEED-1")
+    assert waiting.last_pushed_quantity is None
+    assert channel.quantities == {}
+
+    # A sale while the feed is processed: marked, but not pushed over the feed.
+    stock_adjust(merchant=amazon.merchant, variant_id=waiting.variant_id, delta=-1)
+    assert stock_push_account(account_id=amazon.pk).pushed == 0
+    assert len(channel.calls) == 1
+
+    # Still processing: asked again one poll later.
+    checks.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert push_outcome_check(account_id=amazon.pk, submission_id="FEED-1").waiting
+    assert checks == [((amazon.pk, "FEED-1"), 30.0)]
+    assert channel.outcome_calls[0][1] == [f"SKU-{n}" for n in range(5)]
+
+    channel.processed.add("FEED-1")
+    outcome = push_outcome_check(account_id=amazon.pk, submission_id="FEED-1")
+    assert (outcome.pushed, outcome.failed) == (4, 1)
+    waiting.refresh_from_db()
+    assert (waiting.last_push_status, waiting.last_pushed_quantity) == (PushState.OK, 10)
+    assert waiting.push_submission_id == ""
+    assert waiting.push_pending
+    failed = ChannelListing.objects.get(channel_sku="SKU-3")
+    assert (failed.last_push_status, failed.push_pending) == (PushState.FAILED, True)
+    assert failed.last_push_message == "feed error 8541"
+    # Asking twice changes nothing.
+    assert push_outcome_check(account_id=amazon.pk, submission_id="FEED-1").pushed == 0
+
+    # The sale now goes by itself (fewer than push_bulk_min due: a normal push).
+    assert stock_push_account(account_id=amazon.pk).pushed == 1
+    assert channel.quantities["SKU-0"] == 9
+
+
+def test_a_submission_never_processed_fails_after_the_timeout(amazon, channel, scheduled):
+    from inventory.services.push import push_outcome_check
+
+    channel.push_bulk_min = 1
+    channel.push_outcome_timeout_seconds = 0
+    listed(amazon, "SKU-A", 4)
+    stock_push_account(account_id=amazon.pk)
+    outcome = push_outcome_check(account_id=amazon.pk, submission_id="FEED-1")
+    listing = ChannelListing.objects.get()
+    assert (outcome.waiting, outcome.failed) == (False, 1)
+    assert listing.last_push_status == PushState.FAILED
+    assert listing.push_pending
+    assert "not processed after" in listing.last_push_message
+
+
+def test_the_sweep_resumes_an_outcome_check_that_was_lost(amazon, channel, scheduled, monkeypatch):
+    from django.core.cache import cache
+
+    from inventory.services.push import push_due_accounts
+
+    checks: list[tuple] = []
+    monkeypatch.setattr(
+        "inventory.tasks.push_outcome_task.apply_async",
+        lambda args, countdown=None, **kw: checks.append((args, countdown)),
+    )
+    channel.push_bulk_min = 1
+    listed(amazon, "SKU-A", 4)
+    stock_push_account(account_id=amazon.pk)  # on_commit not run: the check task is "lost"
+    cache.delete("stock-push:outcome:FEED-1")
+    push_due_accounts()
+    push_due_accounts()  # once scheduled, not twice
+    assert checks == [((amazon.pk, "FEED-1"), 0)]
+
+
+def test_the_push_time_is_when_the_call_went_out(amazon, channel, scheduled):
+    """A webhook caused by the push carries a time after the call went out; stamping the
+    result's record time instead dropped such webhooks as older than the push."""
+    listed(amazon, "SKU-A", 4)
+    stamps: list = []
+    original = channel.push_inventory
+
+    def slow_push(levels):
+        stamps.append(timezone.now())
+        return original(levels)
+
+    channel.push_inventory = slow_push
+    stock_push_account(account_id=amazon.pk)
+    listing = ChannelListing.objects.get()
+    assert listing.last_pushed_at <= stamps[0]
+
+
+def test_a_crashed_run_does_not_release_another_runs_lock(amazon, channel, scheduled):
+    """The run lock is owned: a run whose lock expired (it overran ``RUNNING_TTL``) does not
+    delete the lock a later run now holds."""
+    from django.core.cache import cache
+
+    from inventory.services.push import RUNNING_TTL, _running_key
+
+    listed(amazon, "SKU-A", 4)
+    original = channel.push_inventory
+
+    def overrun(levels):
+        cache.set(_running_key(amazon.pk), "another-run", timeout=RUNNING_TTL)
+        return original(levels)
+
+    channel.push_inventory = overrun
+    stock_push_account(account_id=amazon.pk)
+    assert cache.get(_running_key(amazon.pk)) == "another-run"
+    assert RUNNING_TTL <= 120

@@ -1,7 +1,14 @@
 """Price and quantity push: Listings Items API 2021-08-01 for a few SKUs, a
 ``JSON_LISTINGS_FEED`` (Feeds API 2021-06-30) for more (channel-apis.md §2.3–2.4).
 
-- Up to ``PATCH_MAX`` SKUs: one ``patchListingsItem`` each (5 rps, burst 5) —
+- Stock: fewer than ``FEED_MIN`` SKUs go one ``patchListingsItem`` each (5 rps, burst 5), and
+  the push service sends at most ``PUSH_RUN_MAX`` per run so a run holds a worker about 2 s;
+  ``FEED_MIN`` or more (switching stock management on, a large drift correction) go as one feed,
+  submitted without waiting (``PushStatus.SUBMITTED``; ``push_outcome`` reads it later), because
+  ``createFeed`` allows a burst of 15 and then one per 120 s (0.0083 rps) — a feed per change
+  would exhaust it within minutes. Prices: up to ``PATCH_MAX`` SKUs by patch, more by a feed
+  waited for in the call.
+- ``patchListingsItem`` —
   ``PATCH /listings/2021-08-01/items/{sellerId}/{sku}?marketplaceIds=…`` with
   ``{"productType": "PRODUCT", "patches": [{"op": "replace", "path": "/attributes/…"}]}``.
   ``ACCEPTED`` → success (warning when Amazon lists WARNING issues), ``INVALID`` or an HTTP 4xx
@@ -42,7 +49,9 @@ from urllib.parse import quote
 from integrations.dto import ListingDTO, PriceDTO, PushResult, PushStatus, StockLevelDTO
 from integrations.http import ConnectorError
 
-PATCH_MAX = 5
+PATCH_MAX = 5  # prices: more than this go as a feed
+PUSH_RUN_MAX = 10  # stock: patches per push run (2 s of the 5 rps budget)
+FEED_MIN = 100  # stock: from this many SKUs one feed instead of patches
 PRODUCT_TYPE = "PRODUCT"
 FEED_TYPE = "JSON_LISTINGS_FEED"
 FEED_CONTENT_TYPE = "application/json; charset=UTF-8"
@@ -207,10 +216,61 @@ class AmazonListings:
 
     feed_poll_seconds: float = FEED_POLL_SECONDS
     feed_timeout_seconds: float = FEED_TIMEOUT_SECONDS
+    push_run_max = PUSH_RUN_MAX
+    push_bulk_min = FEED_MIN
+
+    @property
+    def push_outcome_poll_seconds(self) -> float:  # type: ignore[override]
+        return self.feed_poll_seconds
+
+    @property
+    def push_outcome_timeout_seconds(self) -> float:  # type: ignore[override]
+        return self.feed_timeout_seconds
 
     def push_inventory(self, levels: Sequence[StockLevelDTO]) -> list[PushResult]:
-        """Set available-to-sell quantities (units) by seller SKU; one result per level."""
-        return self._push([(level.sku, quantity_patch(level.quantity)) for level in levels])
+        """Set seller-fulfilled available-to-sell quantities (units) by seller SKU; one result
+        per level. Fewer than ``push_bulk_min`` (``FEED_MIN``): ``patchListingsItem`` each, in
+        order; a call that fails after the client's retries (throttled, 5xx, network) fails
+        that SKU and the ones after it, the earlier results stand. More: one
+        ``JSON_LISTINGS_FEED``, every result ``SUBMITTED`` with the feed id (see
+        ``push_outcome``). Raises ``ConnectorError`` for refused credentials and when the feed
+        cannot be submitted."""
+        updates = [(level.sku, quantity_patch(level.quantity)) for level in levels]
+        if self.push_bulk_min is not None and len(updates) >= self.push_bulk_min:
+            feed_id = self._submit_feed(updates)
+            return [
+                PushResult(
+                    sku=sku,
+                    status=PushStatus.SUBMITTED,
+                    message=f"feed {feed_id} submitted to Amazon",
+                    submission_id=feed_id,
+                )
+                for sku, _ in updates
+            ]
+        results: list[PushResult] = []
+        for number, (sku, patch) in enumerate(updates):
+            try:
+                results.append(self._patch(sku, patch))
+            except ConnectorError as exc:
+                if exc.permanent:
+                    raise  # refused credentials: every SKU fails the same way
+                message = str(exc)[:500]
+                results.append(PushResult(sku=sku, status=PushStatus.FAILURE, message=message))
+                results.extend(
+                    PushResult(sku=rest, status=PushStatus.FAILURE, message=f"not sent: {message}")
+                    for rest, _ in updates[number + 1 :]
+                )
+                break
+        return results
+
+    def push_outcome(self, submission_id: str, skus: Sequence[str]) -> list[PushResult] | None:
+        """One ``getFeed`` of a submitted stock feed: None while it is ``IN_QUEUE`` or
+        ``IN_PROGRESS``; else one result per SKU (``skus`` in submission order = messageId
+        order) from its processing report. Raises ``ConnectorError``."""
+        feed = self.api.call("getFeed", "GET", f"/feeds/2021-06-30/feeds/{quote(submission_id)}")
+        if feed.get("processingStatus") not in FEED_DONE:
+            return None
+        return self._feed_results(feed, list(skus))
 
     def push_prices(self, prices: Sequence[PriceDTO]) -> list[PushResult]:
         """Set tax-inclusive selling prices (``PriceDTO.price`` in its currency, rupees for
@@ -305,6 +365,7 @@ class AmazonListings:
             created_after = last_created
 
     def _push(self, updates: list[tuple[str, Patch]]) -> list[PushResult]:
+        """Prices: patches up to ``PATCH_MAX`` SKUs, else a feed waited for."""
         if not updates:
             return []
         if len(updates) <= PATCH_MAX:
@@ -344,7 +405,12 @@ class AmazonListings:
 
     # --- JSON_LISTINGS_FEED ------------------------------------------------------------------
     def _feed(self, updates: list[tuple[str, Patch]]) -> list[PushResult]:
-        skus = [sku for sku, _ in updates]
+        """Submit a feed and wait for its outcome (prices; stock feeds are not waited for)."""
+        feed_id = self._submit_feed(updates)
+        return self._feed_results(self._wait_for_feed(feed_id), [sku for sku, _ in updates])
+
+    def _submit_feed(self, updates: list[tuple[str, Patch]]) -> str:
+        """createFeedDocument → upload → createFeed; returns the feed id."""
         body = json.dumps(build_listings_feed(self.seller_id, updates)).encode()
         document = self.api.call(
             "createFeedDocument",
@@ -368,7 +434,11 @@ class AmazonListings:
         feed_id = str(created.get("feedId") or "")
         if not feed_id:
             raise ConnectorError("amazon: createFeed answered without a feedId")
-        feed = self._wait_for_feed(feed_id)
+        return feed_id
+
+    def _feed_results(self, feed: dict[str, Any], skus: list[str]) -> list[PushResult]:
+        """Per-SKU results of a finished feed (``processingStatus`` DONE/FATAL/CANCELLED)."""
+        feed_id = str(feed.get("feedId") or "")
         status = feed.get("processingStatus")
         results = [PushResult(sku=sku, status=PushStatus.SUCCESS) for sku in skus]
         if feed.get("resultFeedDocumentId"):

@@ -1,5 +1,7 @@
-"""Stock and price push: ``patchListingsItem`` for up to five SKUs, a ``JSON_LISTINGS_FEED``
-end to end for more, with both feed documents checked against Amazon's JSON Schemas."""
+"""Stock and price push: ``patchListingsItem`` per SKU (stock below ``FEED_MIN``, prices up to
+five), a ``JSON_LISTINGS_FEED`` end to end for more — stock feeds submitted and their outcome
+read later, price feeds waited for — with both feed documents checked against Amazon's JSON
+Schemas."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import pytest
 
 from integrations.connectors.amazon.listings import (
     FEED_CONTENT_TYPE,
+    FEED_MIN,
     PATCH_MAX,
     build_listings_feed,
     price_patch,
@@ -138,12 +141,32 @@ def test_a_refused_token_on_patch_is_permanent(connector, amazon_server):
     assert caught.value.permanent is True
 
 
-def test_a_persistent_server_error_on_patch_is_raised_not_reported(connector, amazon_server):
+def test_a_persistent_server_error_on_patch_fails_that_sku_and_the_rest(connector, amazon_server):
     amazon_server.on("PATCH", PATCH, Reply(503, {"errors": [{"code": "ServiceUnavailable"}]}))
-    with pytest.raises(ConnectorError) as caught:
-        connector.push_inventory([StockLevelDTO(sku="A", quantity=1)])
-    assert caught.value.permanent is False
-    assert len(amazon_server.calls("PATCH")) == 3  # PATCH of absolute values is retried
+    results = connector.push_inventory(
+        [StockLevelDTO(sku="A", quantity=1), StockLevelDTO(sku="B", quantity=2)]
+    )
+    assert [(r.sku, r.status) for r in results] == [
+        ("A", PushStatus.FAILURE),
+        ("B", PushStatus.FAILURE),
+    ]
+    assert "503" in results[0].message
+    assert results[1].message.startswith("not sent: ")
+    assert len(amazon_server.calls("PATCH")) == 3  # PATCH of absolute values is retried; B waits
+
+
+def test_stock_below_the_feed_minimum_is_patched_not_fed(connector, amazon_server):
+    """Feeds are for bulk: ``createFeed`` allows a burst of 15, then one per 120 s."""
+    amazon_server.on("PATCH", PATCH, accepted)
+    count = min(FEED_MIN - 1, 12)
+    results = connector.push_inventory(
+        [StockLevelDTO(sku=f"SKU-{n}", quantity=n) for n in range(count)]
+    )
+    assert [r.status for r in results] == [PushStatus.SUCCESS] * count
+    assert len(amazon_server.calls("PATCH")) == count
+    assert amazon_server.calls("POST", FEEDS) == []
+    assert connector.push_run_max is not None
+    assert connector.push_run_max < FEED_MIN
 
 
 def test_nothing_to_push_makes_no_request(connector, amazon_server):
@@ -197,7 +220,7 @@ def script_feed(amazon_server, *, statuses, report=None, gzipped=True):
         )
 
 
-def test_more_than_five_skus_go_through_one_feed(connector, amazon_server, fake_clock):
+def test_bulk_stock_goes_as_one_feed_submitted_then_read(connector, amazon_server, fake_clock):
     issues = [
         {"messageId": 2, "sku": "SKU-2", "code": "90220", "severity": "ERROR", "message": "bad"},
         {"messageId": 2, "sku": "SKU-2", "code": "90221", "severity": "ERROR", "message": "worse"},
@@ -208,8 +231,17 @@ def test_more_than_five_skus_go_through_one_feed(connector, amazon_server, fake_
     jsonschema.validate(report, feed_schema("listings-feed-processing-report-schema-v2.json"))
     script_feed(amazon_server, statuses=["IN_QUEUE", "IN_PROGRESS", "DONE"], report=report)
     levels = [StockLevelDTO(sku=f"SKU-{n}", quantity=10 * n) for n in range(1, 8)]
+    connector.push_bulk_min = 7
 
-    results = connector.push_inventory(levels)
+    submitted = connector.push_inventory(levels)
+
+    # Submitted, not waited for: the worker is free while Amazon processes the feed.
+    assert {(r.status, r.submission_id) for r in submitted} == {(PushStatus.SUBMITTED, "F1")}
+    assert len(amazon_server.sp_calls()) == 3
+    skus = [level.sku for level in levels]
+    assert connector.push_outcome("F1", skus) is None  # IN_QUEUE
+    assert connector.push_outcome("F1", skus) is None  # IN_PROGRESS
+    results = connector.push_outcome("F1", skus)
 
     assert [(r.sku, r.status) for r in results] == [
         ("SKU-1", PushStatus.SUCCESS),
@@ -250,7 +282,7 @@ def test_more_than_five_skus_go_through_one_feed(connector, amazon_server, fake_
         (n, f"SKU-{n}", "PATCH") for n in range(1, 8)
     ]
     assert feed["messages"][2]["patches"] == [quantity_patch(30)]
-    assert fake_clock.sleeps == [connector.feed_poll_seconds] * 2
+    assert fake_clock.sleeps == []
 
 
 def test_a_price_feed_validates_against_the_feed_schema(connector, amazon_server):
@@ -291,10 +323,17 @@ def test_an_issue_without_message_id_fails_every_sku():
     ]
 
 
+def submit(connector, count: int = 6) -> list[str]:
+    connector.push_bulk_min = count
+    levels = [StockLevelDTO(sku=f"S{n}", quantity=1) for n in range(count)]
+    assert {r.status for r in connector.push_inventory(levels)} == {PushStatus.SUBMITTED}
+    return [level.sku for level in levels]
+
+
 @pytest.mark.parametrize("status", ["FATAL", "CANCELLED"])
 def test_a_fatal_or_cancelled_feed_fails_every_sku(connector, amazon_server, status):
     script_feed(amazon_server, statuses=[status])
-    results = connector.push_inventory([StockLevelDTO(sku=f"S{n}", quantity=1) for n in range(6)])
+    results = connector.push_outcome("F1", submit(connector))
     assert {r.status for r in results} == {PushStatus.FAILURE}
     assert all("feed F1" in r.message for r in results)
     assert amazon_server.calls("GET", FEED_DOCUMENT) == []
@@ -305,17 +344,18 @@ def test_a_fatal_feed_with_a_report_keeps_its_issues_and_fails_the_rest(connecto
         "F1", [{"messageId": 1, "sku": "S0", "code": "8541", "severity": "ERROR", "message": "x"}]
     )
     script_feed(amazon_server, statuses=["FATAL"], report=report)
-    results = connector.push_inventory([StockLevelDTO(sku=f"S{n}", quantity=1) for n in range(6)])
+    results = connector.push_outcome("F1", submit(connector))
     assert results[0].message == "8541: x"
     assert {r.status for r in results} == {PushStatus.FAILURE}
     assert "FATAL" in results[1].message
 
 
-def test_a_feed_that_never_finishes_raises(connector, amazon_server, fake_clock):
+def test_a_price_feed_that_never_finishes_raises(connector, amazon_server, fake_clock):
     script_feed(amazon_server, statuses=["IN_PROGRESS"])
     connector.feed_timeout_seconds = 60
+    prices = [PriceDTO(sku=f"S{n}", price=Decimal("10")) for n in range(PATCH_MAX + 1)]
     with pytest.raises(ConnectorError, match="still IN_PROGRESS"):
-        connector.push_inventory([StockLevelDTO(sku=f"S{n}", quantity=1) for n in range(6)])
+        connector.push_prices(prices)
     assert fake_clock.sleeps == [connector.feed_poll_seconds] * 2
 
 

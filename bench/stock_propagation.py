@@ -142,6 +142,16 @@ class BenchError(RuntimeError):
 
 
 # --- processes ----------------------------------------------------------------------------------
+
+
+def broker_queue_keys() -> list[str]:
+    """The Redis lists of the default queue, one per priority step (kombu: step 0 keeps the
+    bare name, the others ``name{sep}{step}``)."""
+    options = settings.CELERY_BROKER_TRANSPORT_OPTIONS
+    sep = options.get("sep", ":")
+    return [f"celery{sep}{step}" if step else "celery" for step in options["priority_steps"]]
+
+
 def start_processes(args: argparse.Namespace, logs: Path) -> list[subprocess.Popen]:
     """gunicorn (hub + sandboxes) and one Celery worker, same environment as this process."""
     env = {**os.environ, "LOG_LEVEL": "WARNING"}
@@ -454,7 +464,9 @@ class Poller(threading.Thread):
         now = time.monotonic()
         self.polls += 1
         if self.polls % 10 == 0:
-            self.max_queue = max(self.max_queue, self.broker.llen("celery"))
+            # One Redis list per priority step: "celery", "celery:3", "celery:6", "celery:9".
+            depth = sum(self.broker.llen(key) for key in broker_queue_keys())
+            self.max_queue = max(self.max_queue, depth)
         finished, expired = [], []
         for order in pending:
             for channel, held in (("amazon", on_amazon), ("flipkart", on_flipkart)):
@@ -770,6 +782,19 @@ def measure(args, merchant, accounts, variant_sku, logs: Path) -> None:
             )
         else:
             print(f"  {channel} alone: never reached for {missing} orders")
+    if orders:
+        # Amazon takes one patchListingsItem per SKU at 5 requests/s per seller (burst 5); a
+        # coalesced push sends each changed SKU once per run, so when more distinct SKUs change
+        # per second than that, Amazon's queue grows and its latency is set by the quota.
+        windows: dict[int, set[str]] = defaultdict(set)
+        for order in orders:
+            windows[int(order.at)].update(sku for sku, _ in order.lines)
+        per_second = statistics.fmean(len(skus) for skus in windows.values())
+        print(
+            f"  distinct SKUs changed per second: {per_second:.1f} (Amazon patchListingsItem "
+            f"quota: 5 per second per seller — Amazon "
+            f"{'keeps up' if per_second < 5 else 'cannot keep up; its latency is quota-bound'})"
+        )
     if imports:
         p50, p95, worst = quantiles(imports)
         print(

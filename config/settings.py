@@ -214,6 +214,20 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Task priorities on the Redis broker (0 is taken first; kombu keeps one list per step and the
+# worker drains them in order): the stock push and its feed outcome (``TASK_PRIORITY_STOCK``)
+# go before order webhooks (``TASK_PRIORITY_ORDERS``, they reserve stock), which go before
+# everything else (catalog and inventory-level webhooks, syncs, reports). Without this a
+# burst of webhooks queued the push behind hundreds of tasks (bench/stock_propagation.py).
+# "Routing Tasks → Redis Message Priorities", docs.celeryq.dev.
+TASK_PRIORITY_STOCK = 0
+TASK_PRIORITY_ORDERS = 3
+CELERY_TASK_DEFAULT_PRIORITY = 6
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "priority_steps": [0, 3, 6, 9],
+    "sep": ":",
+    "queue_order_strategy": "priority",
+}
 CELERY_TIMEZONE = "Asia/Kolkata"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {

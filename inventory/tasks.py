@@ -1,11 +1,13 @@
-"""Celery tasks of the stock pool: ids in, one service call each."""
+"""Celery tasks of the stock pool: ids in, one service call each. The push and its outcome
+check run at ``TASK_PRIORITY_STOCK``, ahead of webhook processing (see config/settings.py)."""
 
 from __future__ import annotations
 
 from celery import shared_task
+from django.conf import settings
 
 
-@shared_task
+@shared_task(priority=settings.TASK_PRIORITY_STOCK)
 def push_stock_task(account_id: int, force: bool = False, reason: str = "change") -> dict:
     from inventory.services.push import stock_push_account
 
@@ -13,7 +15,7 @@ def push_stock_task(account_id: int, force: bool = False, reason: str = "change"
     return {"pushed": summary.pushed, "unchanged": summary.unchanged, "failed": summary.failed}
 
 
-@shared_task
+@shared_task(priority=settings.TASK_PRIORITY_STOCK)
 def push_outcome_task(account_id: int, submission_id: str) -> dict:
     from inventory.services.push import push_outcome_check
 

@@ -133,18 +133,24 @@ def webhook_receive(*, provider: str, headers: Mapping[str, str], body: bytes) -
     except IntegrityError:
         return ReceiveOutcome(200, None, "Duplicate delivery ignored.", duplicate=True)
     if status == WebhookStatus.RECEIVED:
-        transaction.on_commit(lambda: _queue_processing(event.pk))
+        order_topic = topic.startswith(("orders/", "refunds/"))
+        transaction.on_commit(lambda: _queue_processing(event.pk, order_topic=order_topic))
     return ReceiveOutcome(200, event, error or "Accepted.")
 
 
-def _queue_processing(event_id: int) -> None:
+def _queue_processing(event_id: int, *, order_topic: bool = False) -> None:
     """Queue processing; if the broker cannot take the message, the event is already stored
     and the inbox sweep (``retry_failed_webhooks``) processes it, so the delivery still gets
     its 200 and is not lost."""
     from integrations.tasks import process_webhook_event_task
 
     try:
-        process_webhook_event_task.delay(event_id)
+        if order_topic:
+            process_webhook_event_task.apply_async(
+                (event_id,), priority=settings.TASK_PRIORITY_ORDERS
+            )
+        else:
+            process_webhook_event_task.delay(event_id)
     except Exception:  # noqa: BLE001 - kombu raises many types; the sweep is the fallback
         logger.warning(
             "could not queue webhook event %s; the inbox sweep will process it",

@@ -12,7 +12,9 @@ carries ``available`` and ``updated_at`` only):
 - ``available`` equals what we last pushed → our echo, ignored;
 - otherwise, after a grace period (``STOCK_ECHO_GRACE_SECONDS``, so the order webhook that caused
   it has been imported), ``expected`` = last pushed − units of this account's orders placed
-  between that push and the webhook. ``available == expected`` → explained by orders; else the
+  between that push and the webhook + units Shopify itself restocked by refunds in that time
+  (``restock_type`` return/legacy_restock: those units reach the pool only when the return is
+  received and passes QC, so counting them as a Shopify admin change would count them twice). ``available == expected`` → explained by orders; else the
   difference is taken into the pool as an ``adjust`` movement (source ``channel``) and pushed to
   every other channel.
 """
@@ -111,7 +113,9 @@ def channel_level_check(
     from inventory.services.stock import stock_adjust
     from orders.models import OrderItem
 
-    listing = ChannelListing.objects.select_related("account").filter(pk=listing_id).first()
+    listing = (
+        ChannelListing.objects.select_related("account", "variant").filter(pk=listing_id).first()
+    )
     if listing is None or listing.variant_id is None:
         return "gone"
     sold = (
@@ -125,7 +129,13 @@ def channel_level_check(
         .aggregate(units=Sum("quantity"))["units"]
         or 0
     )
-    expected = baseline_quantity - sold
+    restocked = channel_restocked_units(
+        account_id=listing.account_id,
+        sku=listing.channel_sku or listing.variant.sku,
+        since=baseline_at - CLOCK_SLACK,
+        until=observed_at + CLOCK_SLACK,
+    )
+    expected = baseline_quantity - sold + restocked
     untouched = listing.last_pushed_at == baseline_at
     if available == expected:
         if untouched:
@@ -159,3 +169,27 @@ def channel_level_check(
         if untouched:
             ChannelListing.objects.filter(pk=listing.pk).update(channel_quantity=available)
     return "adjusted"
+
+
+def channel_restocked_units(*, account_id: int, sku: str, since: datetime, until: datetime) -> int:
+    """Units of ``sku`` the channel put back into its own stock by refunds recorded between
+    ``since`` and ``until`` (Shopify refund lines with ``restock_type`` ``return`` or
+    ``legacy_restock``, kept in ``Return.raw`` by the ``refunds/create`` import)."""
+    from integrations.connectors.shopify.returns import RESTOCKED_TYPES
+    from orders.models import Return
+
+    units = 0
+    raws = Return.objects.filter(
+        account_id=account_id, requested_at__gte=since, requested_at__lte=until
+    ).values_list("raw", flat=True)
+    for raw in raws:
+        for line in (raw or {}).get("lines") or [raw or {}]:
+            refund_line = line.get("refund_line_item") or {}
+            item = refund_line.get("line_item") or {}
+            if (
+                str(refund_line.get("restock_type") or "").lower() in RESTOCKED_TYPES
+                and (item.get("sku") or "").strip() == sku
+                and isinstance(refund_line.get("quantity"), int)
+            ):
+                units += refund_line["quantity"]
+    return units

@@ -365,6 +365,40 @@ def test_a_shopify_order_explains_the_drop(shop, channel, scheduled):
     assert variant.stock_levels.get().on_hand == 8
 
 
+def test_units_shopify_restocked_by_a_refund_are_not_taken_in_twice(shop, channel, settings):
+    """A refund with ``restock_type: return`` raises Shopify's available by itself; those units
+    enter the pool only at the QC receipt, so the echo rule counts them as explained."""
+    from dataclasses import replace
+
+    from integrations.connectors.shopify.returns import returns_from_refund
+    from orders.services import returns_import
+    from tests.integrations.test_shopify_returns import sample_refund
+
+    settings.STOCK_ADOPT_CHANNEL_CHANGES = True
+    variant = shopify_listed(shop, "SKU-A", 8)
+    stock_push_account(account_id=shop.pk)
+    listing = ChannelListing.objects.get(variant=variant)
+    body = sample_refund()
+    body["refund_line_items"] = body["refund_line_items"][:1]
+    body["refund_line_items"][0].update(restock_type="return", quantity=2)
+    body["refund_line_items"][0]["line_item"]["sku"] = "SKU-A"
+    (dto,) = returns_from_refund(body)
+    now = timezone.now()
+    returns_import(account=shop, returns=[replace(dto, created_at=now, updated_at=now)])
+
+    outcome = channel_level_check(
+        listing_id=listing.pk,
+        available=10,
+        baseline_quantity=8,
+        baseline_at=listing.last_pushed_at,
+        observed_at=timezone.now(),
+    )
+
+    assert outcome == "explained"
+    assert not StockMovement.objects.filter(source=MovementSource.CHANNEL).exists()
+    assert variant.stock_levels.get().on_hand == 8
+
+
 # --- drift --------------------------------------------------------------------------------------
 def test_drift_is_found_recorded_and_corrected(amazon, channel, scheduled):
     listed(amazon, "SKU-A", 5)

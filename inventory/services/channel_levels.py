@@ -14,9 +14,10 @@ carries ``available`` and ``updated_at`` only):
   it has been imported), ``expected`` = last pushed − units of this account's orders placed
   between that push and the webhook + units Shopify itself restocked by refunds in that time
   (``restock_type`` return/legacy_restock: those units reach the pool only when the return is
-  received and passes QC, so counting them as a Shopify admin change would count them twice). ``available == expected`` → explained by orders; else the
-  difference is taken into the pool as an ``adjust`` movement (source ``channel``) and pushed to
-  every other channel.
+  received and passes QC, so counting them as a Shopify admin change would count them twice).
+  ``available == expected`` → explained; else, with ``STOCK_ADOPT_CHANNEL_CHANGES``, the
+  difference is taken into the pool as an ``adjust`` movement (source ``channel``) and pushed
+  to every other channel, and by default Sangam's quantity is pushed back over it.
 """
 
 from __future__ import annotations

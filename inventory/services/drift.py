@@ -10,6 +10,7 @@ event records whether the correction succeeded.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 
 from integrations.http import ConnectorError
@@ -19,6 +20,7 @@ from inventory.services.push import listing_level, listing_quantities, stock_pus
 logger = logging.getLogger(__name__)
 
 READ_CHUNK = 200
+BUSY_WAITS = 30  # seconds the check waits for another push run to release the account
 
 
 @dataclass(slots=True)
@@ -84,7 +86,12 @@ def drift_check_account(*, account_id: int) -> DriftReport:
     DriftEvent.objects.bulk_create(events)
     report.drifted = len(events)
     if events:
-        stock_push_account(account_id=account.pk, reason="drift", all_due=True)
+        # Another run may hold the account's push lock (a sale's push); wait for it rather
+        # than leave the correction to that run and report it as not corrected.
+        for _ in range(BUSY_WAITS):
+            if not stock_push_account(account_id=account.pk, reason="drift", all_due=True).busy:
+                break
+            time.sleep(1.0)
         outcome = {
             pk: (status, message)
             for pk, status, message in ChannelListing.objects.filter(
@@ -93,6 +100,8 @@ def drift_check_account(*, account_id: int) -> DriftReport:
         }
         for event in events:
             status, message = outcome.get(event.listing_id, ("", ""))
+            # A bulk correction (an Amazon feed) is confirmed later by ``push_outcome_check``,
+            # which marks these events corrected.
             event.corrected = status in (PushState.OK, PushState.WARNING)
             event.message = "" if event.corrected else message[:1000]
         DriftEvent.objects.bulk_update(events, ["corrected", "message"])

@@ -33,7 +33,7 @@ from django.utils import timezone
 
 from integrations.dto import PushResult, PushStatus, StockLevelDTO
 from integrations.http import ConnectorError
-from inventory.models import ChannelListing, PushState, StockLevel, StockPush
+from inventory.models import ChannelListing, DriftEvent, PushState, StockLevel, StockPush
 from inventory.services.stock import available_to_sell, default_warehouse
 
 logger = logging.getLogger(__name__)
@@ -404,6 +404,11 @@ def push_outcome_check(*, account_id: int, submission_id: str) -> OutcomeSummary
         pairs = [(lst, quantities.get(lst.pk, 0)) for lst in waiting if lst.pk in still]
         run = PushSummary()
         _record(pairs, results, reason="feed outcome", summary=run, pushed_at=submitted_at)
+        applied = [lst.pk for lst, _ in pairs if lst.last_push_status != PushState.FAILED]
+        # Drift corrections sent in this submission are confirmed now.
+        DriftEvent.objects.filter(
+            listing_id__in=applied, corrected=False, message__contains=submission_id
+        ).update(corrected=True, message="")
     summary.pushed, summary.failed = run.pushed, run.failed
     _schedule_remaining(account_id)
     return summary

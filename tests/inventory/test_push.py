@@ -56,7 +56,12 @@ class FakeChannel:
             submission_id = f"FEED-{len(self.submissions) + 1}"
             self.submissions[submission_id] = list(levels)
             return [
-                PushResult(level.sku, PushStatus.SUBMITTED, submission_id=submission_id)
+                PushResult(
+                    level.sku,
+                    PushStatus.SUBMITTED,
+                    f"{submission_id} submitted",
+                    submission_id=submission_id,
+                )
                 for level in levels
             ]
         results = []
@@ -416,6 +421,30 @@ def test_drift_is_found_recorded_and_corrected(amazon, channel, scheduled):
     assert all(e.corrected for e in events.values())
     assert channel.quantities == {"SKU-A": 5, "SKU-B": 7}
     assert drift_check_account(account_id=amazon.pk).drifted == 0
+
+
+def test_a_bulk_drift_correction_is_confirmed_when_its_feed_is_processed(
+    amazon, channel, scheduled, monkeypatch
+):
+    from inventory.services.push import push_outcome_check
+
+    monkeypatch.setattr(
+        "inventory.tasks.push_outcome_task.apply_async", lambda args, countdown=None, **kw: None
+    )
+    listed(amazon, "SKU-A", 5)
+    listed(amazon, "SKU-B", 7)
+    stock_push_account(account_id=amazon.pk)
+    channel.quantities.update({"SKU-A": 1, "SKU-B": 2})
+    channel.push_bulk_min = 2  # two corrections make a bulk push (a feed)
+
+    report = drift_check_account(account_id=amazon.pk)
+
+    assert (report.drifted, report.corrected) == (2, 0)
+    assert all("FEED-1" in e.message for e in DriftEvent.objects.all())
+    channel.processed.add("FEED-1")
+    push_outcome_check(account_id=amazon.pk, submission_id="FEED-1")
+    assert list(DriftEvent.objects.values_list("corrected", flat=True)) == [True, True]
+    assert channel.quantities == {"SKU-A": 5, "SKU-B": 7}
 
 
 def test_by_default_an_unexplained_change_is_overwritten_not_taken_in(shop, channel, scheduled):

@@ -64,8 +64,9 @@ urlpatterns = [
         inventory_views.account_drift_check,
         name="account_drift_check",
     ),
-    # Last: a SKU may contain "/" (any path under /stock/ not matched above is a SKU).
-    path("stock/<path:sku>/", inventory_views.sku_page, name="sku_detail"),
+    # A SKU may contain "/"; under sku/ no SKU (one literally named "drift", say) is shadowed
+    # by a fixed /stock/ page.
+    path("stock/sku/<path:sku>/", inventory_views.sku_page, name="sku_detail"),
     path("returns/", order_views.return_list_page, name="returns"),
     path(
         "returns/<int:return_id>/receive/", order_views.return_receive_view, name="return_receive"

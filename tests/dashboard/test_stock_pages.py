@@ -183,6 +183,17 @@ def test_sku_links_lead_to_the_sku_page(owner_client, owner):
     assert f'href="{sku_url("LINKED-1")}"' in body
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize("sku", ["drift", "counts", "push-status", "listings/unmatched"])
+def test_a_sku_named_like_a_stock_page_has_its_own_page(owner_client, owner, sku):
+    make_stock(owner.merchant, sku, on_hand=3)
+
+    response = owner_client.get(sku_url(sku))
+
+    assert response.status_code == 200
+    assert response.context["variant"].sku == sku
+
+
 # --- one SKU --------------------------------------------------------------------------------------
 @pytest.mark.django_db
 def test_sku_page_shows_levels_ledger_listings_pushes_and_drift(

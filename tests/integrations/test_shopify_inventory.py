@@ -186,6 +186,30 @@ def test_stale_compare_quantity_is_reread_and_retried(connector, sent):
     assert first["referenceDocumentUri"] == second["referenceDocumentUri"]
 
 
+def test_a_stale_row_already_at_its_target_is_not_set_again(connector, sent):
+    """Shopify's own sale took the level exactly where the pool's push was taking it: the
+    stale row is re-read, found at its target and done; only the other row is sent again."""
+    target, other = single_location_levels()[:2]
+    believed = available(target) or 10
+    target.available = believed - 1
+    target.save(update_fields=["available"])
+
+    results = connector.push_inventory(
+        [
+            level_dto(other, 21, compare=available(other)),
+            level_dto(target, believed - 1, compare=believed),
+        ]
+    )
+
+    assert [r.status for r in results] == [PushStatus.SUCCESS, PushStatus.SUCCESS]
+    assert results[1].message == "Shopify already held this quantity"
+    assert (available(other), available(target)) == (21, believed - 1)
+    first, second = mutations(sent)
+    assert [q["inventoryItemId"] for q in second["quantities"]] == [
+        first["quantities"][0]["inventoryItemId"]
+    ]
+
+
 def test_a_level_that_keeps_moving_fails_after_three_attempts(connector, sent, monkeypatch):
     level, steady = single_location_levels()[:2]
     read_levels = connector.read_levels

@@ -9,7 +9,8 @@ and per row ``{inventoryItemId, locationId, quantity, compareQuantity}`` where
 arrays are capped at 250). The mutation is all or nothing: when any row fails nothing is
 applied, so the rows without an error of their own are sent again. ``COMPARE_QUANTITY_STALE``
 means Shopify's quantity moved (a sale, an admin edit): the row's current quantity is read
-back and the set is retried with it, at most ``MAX_STALE_ATTEMPTS`` times per row.
+back and the set is retried with it, at most ``MAX_STALE_ATTEMPTS`` times per row; a row whose
+re-read value already is the quantity to set is done without another call.
 
 Read: ``nodes(ids:)`` on inventory items, ≤ 100 ids per query (about 4 cost points each),
 ``inventoryLevel(locationId:)`` → ``quantities(names: ["available"])``, grouped by location.
@@ -301,6 +302,13 @@ class ShopifyInventory:
             reading = readings[(row.item, row.location)]
             if reading.available is None:
                 results[row.index] = _failure(row.sku, reading.problem)
+                continue
+            if reading.available == row.quantity:
+                # Shopify already holds the value (typically its own order moved it exactly
+                # where the pool's push was taking it): nothing left to set.
+                results[row.index] = PushResult(
+                    row.sku, PushStatus.SUCCESS, message="Shopify already held this quantity"
+                )
                 continue
             row.compare = reading.available
             again.append(row)

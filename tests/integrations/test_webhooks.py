@@ -316,6 +316,30 @@ def test_a_malformed_body_with_a_valid_signature_is_stored_failed(deliver, accou
     assert retry_failed_webhooks() == 0
 
 
+def test_order_webhooks_are_queued_ahead_of_the_rest(deliver, account, monkeypatch, settings):
+    """Order and refund webhooks reserve stock, so they go at ``TASK_PRIORITY_ORDERS``; the
+    other topics at the default priority (the stock push itself goes first of all)."""
+    from integrations import tasks
+    from inventory.tasks import push_stock_task
+
+    queued: list[tuple[str, int | None]] = []
+    task = tasks.process_webhook_event_task
+    monkeypatch.setattr(
+        task, "apply_async", lambda args, priority=None, **kw: queued.append(("async", priority))
+    )
+    monkeypatch.setattr(task, "delay", lambda *args: queued.append(("delay", task.priority)))
+    deliver(open_order_body(), topic="orders/create")
+    deliver({"id": 1, "title": "Kurta"}, topic="products/update")
+
+    assert queued == [
+        ("async", settings.TASK_PRIORITY_ORDERS),
+        ("delay", settings.CELERY_TASK_DEFAULT_PRIORITY),
+    ]
+    assert settings.TASK_PRIORITY_STOCK < settings.TASK_PRIORITY_ORDERS
+    assert settings.TASK_PRIORITY_ORDERS < settings.CELERY_TASK_DEFAULT_PRIORITY
+    assert push_stock_task.priority == settings.TASK_PRIORITY_STOCK
+
+
 def test_a_delivery_whose_queue_message_is_lost_is_processed_by_the_sweep(
     deliver, account, monkeypatch, settings
 ):
@@ -324,7 +348,9 @@ def test_a_delivery_whose_queue_message_is_lost_is_processed_by_the_sweep(
     def broker_down(*args, **kwargs):
         raise ConnectionError("broker unreachable")
 
+    # Order webhooks are queued with a priority (apply_async), the others with delay.
     monkeypatch.setattr(tasks.process_webhook_event_task, "delay", broker_down)
+    monkeypatch.setattr(tasks.process_webhook_event_task, "apply_async", broker_down)
     assert deliver(open_order_body()).status_code == 200  # stored: Shopify must not retry
     event = only_event()
     assert event.status == WebhookStatus.RECEIVED

@@ -176,21 +176,10 @@ def channel_restocked_units(*, account_id: int, sku: str, since: datetime, until
     """Units of ``sku`` the channel put back into its own stock by refunds recorded between
     ``since`` and ``until`` (Shopify refund lines with ``restock_type`` ``return`` or
     ``legacy_restock``, kept in ``Return.raw`` by the ``refunds/create`` import)."""
-    from integrations.connectors.shopify.returns import RESTOCKED_TYPES
+    from integrations.connectors.shopify.returns import restocked_units
     from orders.models import Return
 
-    units = 0
     raws = Return.objects.filter(
         account_id=account_id, requested_at__gte=since, requested_at__lte=until
     ).values_list("raw", flat=True)
-    for raw in raws:
-        for line in (raw or {}).get("lines") or [raw or {}]:
-            refund_line = line.get("refund_line_item") or {}
-            item = refund_line.get("line_item") or {}
-            if (
-                str(refund_line.get("restock_type") or "").lower() in RESTOCKED_TYPES
-                and (item.get("sku") or "").strip() == sku
-                and isinstance(refund_line.get("quantity"), int)
-            ):
-                units += refund_line["quantity"]
-    return units
+    return sum(restocked_units(raw, sku) for raw in raws)

@@ -460,10 +460,10 @@ def _outcome_checks_resume() -> None:
         .values_list("account_id", "push_submission_id")
         .distinct()
     )
+    from inventory.tasks import push_outcome_task
+
     for account_id, submission_id in submissions:
         if cache.add(_outcome_key(submission_id), 1, timeout=120):
-            from inventory.tasks import push_outcome_task
-
             push_outcome_task.apply_async((account_id, submission_id), countdown=0)
 
 

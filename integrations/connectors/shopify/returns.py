@@ -106,6 +106,23 @@ def returns_from_refund(body: dict[str, Any]) -> list[ReturnDTO]:
     return dtos
 
 
+def restocked_units(raw: dict[str, Any], sku: str) -> int:
+    """Units of ``sku`` Shopify put back into its own stock in a stored ``refunds/create``
+    return (``Return.raw`` as ``returns_import`` keeps it: one line's ``refund_line_item``, or
+    ``{"lines": [...]}``): refund lines with ``restock_type`` in ``RESTOCKED_TYPES``."""
+    units = 0
+    for line in (raw or {}).get("lines") or [raw or {}]:
+        refund_line = line.get("refund_line_item") or {}
+        item = refund_line.get("line_item") or {}
+        if (
+            str(refund_line.get("restock_type") or "").lower() in RESTOCKED_TYPES
+            and (item.get("sku") or "").strip() == sku
+            and isinstance(refund_line.get("quantity"), int)
+        ):
+            units += refund_line["quantity"]
+    return units
+
+
 def merged_tags(current: Sequence[str], tags: Sequence[str]) -> list[str]:
     """``current`` without any ``sangam-return-*`` tag, then ``tags`` (no duplicates; Shopify
     tags compare case-insensitively)."""

@@ -21,12 +21,14 @@ including this order (a poller reads the two sandboxes every ``--poll`` seconds)
 there after ``--timeout`` seconds count as timeouts. After the last order the bench waits
 (``--settle-timeout``) until every channel holds available-to-sell, then prints the figures
 and what explains them: import delay, worker tasks, broker queue depth, push outcomes,
-adjustments the echo rule took in, and channels still off at the end.
+adjustments the ledger rule took in (phantoms: nothing is edited in the Shopify admin during
+the run), and channels still off at the end.
 
 API calls per 100 stock changes (order lines): Amazon and Flipkart from the sandboxes' own
 per-operation call counters; Shopify from the worker's HTTP log (``integrations.http`` logs
 every request: the GraphQL requests of the push, i.e. ``inventorySetQuantities`` and the
-re-reads after ``COMPARE_QUANTITY_STALE``), with the number of applied
+re-reads after ``COMPARE_QUANTITY_STALE``, and the ledger's read-back of each Shopify level
+that is not our echo), with the number of applied
 ``inventorySetQuantities`` (distinct adjustment groups in ``StockPush``) next to it.
 
     createdb -h 127.0.0.1 -U postgres sangam_bench   # once
@@ -657,23 +659,26 @@ def diagnostics(
     adjusted = StockMovement.objects.filter(
         warehouse__merchant=merchant, source=MovementSource.CHANNEL, created_at__gte=started_at
     ).aggregate(n=Count("pk"), units=Sum("on_hand_delta"), skus=Count("variant", distinct=True))
-    if adjusted["n"]:
-        touched = set(
-            StockMovement.objects.filter(
-                warehouse__merchant=merchant,
-                source=MovementSource.CHANNEL,
-                created_at__gte=started_at,
-            ).values_list("variant__sku", flat=True)
+    touched = set(
+        StockMovement.objects.filter(
+            warehouse__merchant=merchant,
+            source=MovementSource.CHANNEL,
+            created_at__gte=started_at,
+        ).values_list("variant__sku", flat=True)
+    )
+    stuck = [o for o in orders if len(o.done) < 2]
+    explained = sum(1 for o in stuck if any(sku in touched for sku, _ in o.lines))
+    print(
+        "  Shopify changes taken in as adjustments (ledger rule; nothing was changed in the "
+        f"Shopify admin during the run, so each is a phantom): {adjusted['n']} movements, net "
+        f"{adjusted['units'] or 0:+d} units on hand over {adjusted['skus']} SKUs"
+        + (
+            f"; {explained} of the {len(stuck)} orders not propagated to both channels sold "
+            "one of these SKUs"
+            if adjusted["n"]
+            else ""
         )
-        stuck = [o for o in orders if len(o.done) < 2]
-        explained = sum(1 for o in stuck if any(sku in touched for sku, _ in o.lines))
-        print(
-            f"  Shopify changes taken in as adjustments (echo rule; no stock was changed in the "
-            f"Shopify admin during the run): {adjusted['n']} movements, net "
-            f"{adjusted['units']:+d} units on hand over {adjusted['skus']} SKUs; "
-            f"{explained} of the {len(stuck)} orders not propagated to both channels sold one "
-            "of these SKUs"
-        )
+    )
     failed_events = WebhookEvent.objects.filter(shop_domain=SHOP, status="failed").count()
     if failed_events:
         print(f"  webhook events failed: {failed_events}")

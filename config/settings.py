@@ -255,13 +255,14 @@ CELERY_BEAT_SCHEDULE = {
 
 # Stock push (inventory.services.push): changes within this many seconds ride on one push.
 STOCK_PUSH_DEBOUNCE_SECONDS = env.float("STOCK_PUSH_DEBOUNCE_SECONDS", default=1.0)
-# A Shopify inventory webhook that is not our echo waits this long before it is judged, so the
-# order webhook that may explain it is imported first (inventory.services.channel_levels).
+# A Shopify inventory webhook that is not our echo is read back at once and judged this many
+# seconds later, so the order webhooks placed before the reading are imported first
+# (inventory.services.channel_levels).
 STOCK_ECHO_GRACE_SECONDS = env.float("STOCK_ECHO_GRACE_SECONDS", default=5.0)
-# Take an unexplained Shopify quantity change into the pool as an adjustment (True), or keep
-# Sangam as the master and push its quantity again (False, the default: the order-counting
-# heuristic misjudges bursts of orders and would book phantom units).
-STOCK_ADOPT_CHANNEL_CHANGES = env.bool("STOCK_ADOPT_CHANNEL_CHANGES", default=False)
+# A quantity change made outside Sangam on a channel (the Shopify admin, another app) is taken
+# into the pool as an adjustment (True, the default), or overwritten by Sangam's quantity
+# (False: Sangam is the only master).
+STOCK_ADOPT_CHANNEL_CHANGES = env.bool("STOCK_ADOPT_CHANNEL_CHANGES", default=True)
 
 LOGGING = {
     "version": 1,

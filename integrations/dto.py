@@ -252,13 +252,18 @@ class PushStatus:
 @dataclass(frozen=True, slots=True)
 class PushResult:
     """What the channel said about one SKU of a push. ``status`` is a ``PushStatus``;
-    ``issues`` carries the channel's messages (code: text) for the dashboard."""
+    ``issues`` carries the channel's messages (code: text) for the dashboard.
+
+    ``delta``/``quantity_after`` (units): what the set changed and what the channel held right
+    after it, for channels that report it (Shopify's ``InventoryChange``); None elsewhere."""
 
     sku: str
     status: str
     message: str = ""
     issues: tuple[str, ...] = ()
     submission_id: str = ""
+    delta: int | None = None
+    quantity_after: int | None = None
 
     @property
     def ok(self) -> bool:

@@ -222,6 +222,14 @@ class ChannelListing(models.Model):
     ``push_submission_id`` is set while a bulk push (an Amazon feed) is being processed by the
     channel; the listing is not pushed again until its outcome is recorded, so an older feed
     can never land after a newer value.
+
+    Channel ledger (Shopify, ``inventory.services.channel_levels``): ``channel_base_quantity``
+    is what the channel held at ``channel_base_at`` (an exact observation: a set's
+    ``quantityAfterChange`` or a read taken while no push was in flight);
+    ``channel_set_delta`` sums the deltas our own sets applied since then (units, as the
+    channel reported them); ``channel_foreign_units`` sums the changes made outside Sangam
+    (admin edits, other apps) already taken in or overwritten since then. All null/0 until a
+    baseline is taken.
     """
 
     account = models.ForeignKey(
@@ -248,6 +256,10 @@ class ChannelListing(models.Model):
     next_push_at = models.DateTimeField(null=True, blank=True)
     channel_quantity = models.IntegerField(null=True, blank=True)
     push_submission_id = models.CharField(max_length=255, blank=True)
+    channel_base_quantity = models.IntegerField(null=True, blank=True)
+    channel_base_at = models.DateTimeField(null=True, blank=True)
+    channel_set_delta = models.IntegerField(default=0)
+    channel_foreign_units = models.IntegerField(default=0)
     last_pushed_price = MoneyField(null=True, blank=True, default=None)
     source_updated_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -45,18 +45,28 @@ def drift_check_task(account_id: int) -> dict:
     return {"checked": report.checked, "drifted": report.drifted, "corrected": report.corrected}
 
 
-@shared_task
-def channel_level_check_task(
-    listing_id: int, available: int, baseline_quantity: int, baseline_at: str, observed_at: str
+@shared_task(priority=settings.TASK_PRIORITY_ORDERS)
+def channel_level_read_task(listing_id: int, attempt: int = 0) -> str:
+    """Read a listing's quantity from its channel for the ledger check (``channel_levels``)."""
+    from inventory.services.channel_levels import channel_level_read
+
+    return channel_level_read(listing_id=listing_id, attempt=attempt)
+
+
+@shared_task(priority=settings.TASK_PRIORITY_ORDERS)
+def channel_level_settle_task(
+    listing_id: int, available: int, read_at: str, base_at: str, set_delta: int, attempt: int = 0
 ) -> str:
+    """Judge a reading taken by ``channel_level_read_task`` (times are ISO-8601)."""
     from datetime import datetime
 
-    from inventory.services.channel_levels import channel_level_check
+    from inventory.services.channel_levels import channel_level_settle
 
-    return channel_level_check(
+    return channel_level_settle(
         listing_id=listing_id,
         available=available,
-        baseline_quantity=baseline_quantity,
-        baseline_at=datetime.fromisoformat(baseline_at),
-        observed_at=datetime.fromisoformat(observed_at),
+        read_at=datetime.fromisoformat(read_at),
+        base_at=datetime.fromisoformat(base_at),
+        set_delta=set_delta,
+        attempt=attempt,
     )

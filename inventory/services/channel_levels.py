@@ -3,38 +3,68 @@
 Shopify sends ``inventory_levels/update`` for every change of ``available`` at a location: the
 ones our own ``inventorySetQuantities`` caused (echoes), the ones its own orders caused
 (``available`` drops as ``committed`` rises; Sangam learns of the order from ``orders/create``)
-and genuine changes a person made in the Shopify admin. Only the last kind is news for the pool.
+and genuine changes a person made in the Shopify admin (or another app, or POS). Only the last
+kind is news for the pool, and the issue asks for it to be taken in as an adjustment.
 
-Rule for a webhook on a managed listing (shopify.dev "inventory_levels/update"; the payload
-carries ``available`` and ``updated_at`` only):
+The webhook carries ``available`` and a whole-second ``updated_at`` only (shopify.dev
+"inventory_levels/update"), so which orders a value already reflects cannot be told by
+timestamps alone in a burst. Sangam therefore keeps a small ledger per listing instead of a
+time window around each push:
 
-- older than our last push → stale, ignored;
-- ``available`` equals what we last pushed → our echo, ignored;
-- otherwise, after a grace period (``STOCK_ECHO_GRACE_SECONDS``, so the order webhook that caused
-  it has been imported), ``expected`` = last pushed − units of this account's orders placed
-  between that push and the webhook + units Shopify itself restocked by refunds in that time
-  (``restock_type`` return/legacy_restock: those units reach the pool only when the return is
-  received and passes QC, so counting them as a Shopify admin change would count them twice).
-  ``available == expected`` → explained; else, with ``STOCK_ADOPT_CHANNEL_CHANGES``, the
-  difference is taken into the pool as an ``adjust`` movement (source ``channel``) and pushed
-  to every other channel, and by default Sangam's quantity is pushed back over it.
+- a **baseline**: the channel's ``available`` at an exact moment — the
+  ``quantityAfterChange`` of one of our sets, or a read taken while the account's push lock is
+  held (so no set is in flight);
+- the **set deltas**: every later set of ours adds the ``delta`` Shopify reported for it;
+- the channel's **own flows**, counted by identity from what Sangam imported: units of this
+  account's orders placed since the baseline (−), of its orders cancelled since then (+,
+  Shopify's cancel restocks unfulfilled units), and units Shopify restocked by refunds
+  (``restock_type`` return/legacy_restock, +).
+
+At any exact reading ``available`` at ``t``::
+
+    foreign(t) = available − baseline − set deltas − flows(baseline, t]
+
+is what changed outside Sangam since the baseline. The part not yet dealt with
+(``foreign − channel_foreign_units``) is taken into the pool as an ``adjust`` movement (source
+``channel``), or, with ``STOCK_ADOPT_CHANNEL_CHANGES`` off, overwritten by Sangam's quantity.
+
+Soundness: the only ambiguity left is an order, cancellation or refund stamped within
+``QUIET`` of the baseline or of the reading (its effect may fall on either side). A reading
+with such activity is not judged (it is read again later, ``MAX_READ_ATTEMPTS`` times); a
+baseline with such activity is dropped and the next set or read takes a new one. Because the
+sum runs from the baseline, an order whose webhook comes late is corrected at the next
+reading. Judging waits ``STOCK_ECHO_GRACE_SECONDS`` after the reading so the orders placed
+before it have been imported (eager mode, the demo and tests, does not wait).
+
+Not counted (would show as a foreign change): partial cancellations that restock (Shopify
+refund lines with ``restock_type`` cancel are not stored), order edits adding or removing
+units, and orders allocated to another location than the listing's.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 
-from integrations.dto import InventoryLevelDTO, OrderStatus
+from integrations.dto import InventoryLevelDTO
+from integrations.http import ConnectorError
 from inventory.models import ChannelListing, MovementKind, MovementSource
 
-# Orders and our push are stamped by different clocks (Shopify's, ours).
-CLOCK_SLACK = timedelta(seconds=2)
+logger = logging.getLogger(__name__)
+
+# Orders are stamped by Shopify's clock in whole seconds, our readings by ours: activity this
+# close to a baseline or a reading may have landed on either side of it.
+QUIET = timedelta(seconds=2)
+MAX_READ_ATTEMPTS = 4
+# Seconds a burst of webhooks for one listing waits to ride on one read.
+READ_DELAY_SECONDS = 1.0
 
 
 def channel_levels_observed(
@@ -46,11 +76,13 @@ def channel_levels_observed(
 ) -> None:
     """Record the quantity each listing holds at its push location (``channel_quantity``),
     giving a listing without a location the account's ``location_id`` setting or the first
-    location seen; on webhooks, apply the echo rule of this module."""
+    location seen. On webhooks for a managed listing: a level older than our last push is
+    ignored, one equal to our last push is our echo; any other queues ``channel_level_read``
+    (the ledger rule of this module decides what it means)."""
     location_setting = str(account.settings.get("location_id") or "")
     now = timezone.now()
     changed: list[ChannelListing] = []
-    checks: list[tuple] = []
+    checks: list[int] = []
     for dto in levels:
         listing = listings.get(dto.inventory_item_id)
         if listing is None:
@@ -66,7 +98,7 @@ def channel_levels_observed(
             changed.append(listing)
             continue
         observed_at = dto.updated_at or now
-        if observed_at + CLOCK_SLACK < listing.last_pushed_at:
+        if observed_at + QUIET < listing.last_pushed_at:
             continue  # older than our last push
         if observed_at > listing.last_pushed_at and listing.channel_quantity != dto.available:
             # Newer than our push: what Shopify holds now, the compare quantity of the next
@@ -76,100 +108,231 @@ def channel_levels_observed(
             changed.append(listing)
         if dto.available == listing.last_pushed_quantity:
             continue  # our own push coming back
-        checks.append(
-            (
-                listing.pk,
-                dto.available,
-                listing.last_pushed_quantity,
-                listing.last_pushed_at.isoformat(),
-                observed_at.isoformat(),
-            )
-        )
+        checks.append(listing.pk)
     if changed:
         ChannelListing.objects.bulk_update(
             list({c.pk: c for c in changed}.values()),
             ["external_location_id", "channel_quantity"],
         )
     if checks:
-        from inventory.tasks import channel_level_check_task
-
-        grace = float(settings.STOCK_ECHO_GRACE_SECONDS)
-        transaction.on_commit(
-            lambda: [channel_level_check_task.apply_async(args, countdown=grace) for args in checks]
-        )
+        transaction.on_commit(lambda: [schedule_level_read(pk) for pk in dict.fromkeys(checks)])
 
 
-def channel_level_check(
-    *,
-    listing_id: int,
-    available: int,
-    baseline_quantity: int,
-    baseline_at: datetime,
-    observed_at: datetime,
-) -> str:
-    """Decide whether a channel's ``available`` (seen at ``observed_at``) is explained by its
-    own orders since our push of ``baseline_quantity`` at ``baseline_at``; take a genuine
-    change into the pool (only with ``STOCK_ADOPT_CHANNEL_CHANGES``; otherwise Sangam's quantity is
-    pushed again). Returns ``"explained"``, ``"adjusted"``, ``"reasserted"`` or ``"gone"``."""
-    from inventory.services.stock import stock_adjust
-    from orders.models import OrderItem
+def _check_key(listing_id: int) -> str:
+    return f"stock:level-read:{listing_id}"
 
+
+def schedule_level_read(listing_id: int, *, attempt: int = 0, countdown: float | None = None):
+    """Queue ``channel_level_read`` for a listing: one waiting read per listing (webhooks of a
+    burst ride on it); ``attempt`` > 0 is a retry and always queued."""
+    from inventory.tasks import channel_level_read_task
+
+    if attempt == 0 and not cache.add(_check_key(listing_id), 1, timeout=60):
+        return
+    delay = READ_DELAY_SECONDS if countdown is None else countdown
+    channel_level_read_task.apply_async(
+        (listing_id, attempt), countdown=delay, priority=settings.TASK_PRIORITY_ORDERS
+    )
+
+
+def channel_level_read(*, listing_id: int, attempt: int = 0) -> str:
+    """Read the listing's quantity from its channel under the account's push lock (an exact
+    reading: no set of ours is in flight), take it as the baseline when there is none, and
+    queue ``channel_level_settle`` after the grace period. Returns ``"read"``,
+    ``"baseline"``, ``"busy"`` (the lock is held: read again shortly), ``"gone"`` or
+    ``"error"`` (the channel could not be read; logged)."""
+    from integrations.services.accounts import build_connector
+    from inventory.services.push import listing_level, push_lock_acquire, push_lock_release
+    from inventory.tasks import channel_level_settle_task
+
+    cache.delete(_check_key(listing_id))
     listing = (
         ChannelListing.objects.select_related("account", "variant").filter(pk=listing_id).first()
     )
-    if listing is None or listing.variant_id is None:
+    if listing is None or listing.variant_id is None or not listing.account.manages_stock:
         return "gone"
-    sold = (
-        OrderItem.objects.filter(
-            order__account_id=listing.account_id,
-            variant_id=listing.variant_id,
-            order__placed_at__gte=baseline_at - CLOCK_SLACK,
-            order__placed_at__lte=observed_at + CLOCK_SLACK,
+    token = push_lock_acquire(listing.account_id)
+    if token is None:
+        if attempt < MAX_READ_ATTEMPTS:
+            schedule_level_read(listing_id, attempt=attempt + 1, countdown=1.0)
+        return "busy"
+    try:
+        level = listing_level(listing, listing.channel_quantity or 0)
+        try:
+            found = build_connector(listing.account).read_inventory([level]).get(level.sku)
+        except ConnectorError as exc:
+            logger.warning("reading listing %s from its channel failed: %s", listing_id, exc)
+            return "error"
+        read_at = timezone.now()
+        if found is None:
+            return "gone"
+        ledger = (
+            ChannelListing.objects.filter(pk=listing_id)
+            .values("channel_base_at", "channel_set_delta")
+            .first()
         )
-        .exclude(order__status=OrderStatus.CANCELLED)
+        if ledger is None:
+            return "gone"
+        if ledger["channel_base_at"] is None:
+            _set_baseline(listing_id, found, read_at)
+            ChannelListing.objects.filter(pk=listing_id).update(channel_quantity=found)
+            return "baseline"
+    finally:
+        push_lock_release(listing.account_id, token)
+    args = (
+        listing_id,
+        found,
+        read_at.isoformat(),
+        ledger["channel_base_at"].isoformat(),
+        ledger["channel_set_delta"],
+        attempt,
+    )
+    transaction.on_commit(
+        lambda: channel_level_settle_task.apply_async(
+            args,
+            countdown=float(settings.STOCK_ECHO_GRACE_SECONDS),
+            priority=settings.TASK_PRIORITY_ORDERS,
+        )
+    )
+    return "read"
+
+
+def channel_level_settle(
+    *,
+    listing_id: int,
+    available: int,
+    read_at: datetime,
+    base_at: datetime,
+    set_delta: int,
+    attempt: int = 0,
+) -> str:
+    """Judge an exact reading (``available`` units at ``read_at``, with ``set_delta`` of our
+    sets applied since the baseline of ``base_at``) by the ledger rule of this module.
+
+    Returns ``"explained"`` (nothing changed outside Sangam), ``"adjusted"`` (the change was
+    taken into the pool), ``"reasserted"`` (adoption off: Sangam's quantity is pushed again),
+    ``"ambiguous"`` (orders too close to the reading: read again later), ``"rebased"`` (the
+    baseline was replaced meanwhile, or had orders too close to it and is dropped) or
+    ``"gone"``."""
+    from inventory.services.stock import stock_adjust
+
+    with transaction.atomic():
+        listing = (
+            ChannelListing.objects.select_for_update(of=("self",))
+            .select_related("account", "variant")
+            .filter(pk=listing_id)
+            .first()
+        )
+        if listing is None or listing.variant_id is None:
+            return "gone"
+        if listing.channel_base_at != base_at or listing.channel_base_quantity is None:
+            return "rebased"
+        if _activity_near(listing, base_at):
+            ChannelListing.objects.filter(pk=listing_id, channel_base_at=base_at).update(
+                channel_base_quantity=None,
+                channel_base_at=None,
+                channel_set_delta=0,
+                channel_foreign_units=0,
+            )
+            return "rebased"
+        if _activity_near(listing, read_at):
+            if attempt < MAX_READ_ATTEMPTS:
+                grace = float(settings.STOCK_ECHO_GRACE_SECONDS)
+                transaction.on_commit(
+                    lambda: schedule_level_read(listing_id, attempt=attempt + 1, countdown=grace)
+                )
+            return "ambiguous"
+        flows = channel_flows(listing, since=base_at, until=read_at)
+        foreign = available - listing.channel_base_quantity - set_delta - flows
+        new = foreign - listing.channel_foreign_units
+        if new == 0:
+            return "explained"
+        ChannelListing.objects.filter(pk=listing_id).update(
+            channel_foreign_units=F("channel_foreign_units") + new
+        )
+        if not settings.STOCK_ADOPT_CHANNEL_CHANGES:
+            ChannelListing.objects.filter(pk=listing_id).update(
+                channel_quantity=available, push_pending=True, next_push_at=None
+            )
+            from inventory.services.push import schedule_push
+
+            account_id = listing.account_id
+            transaction.on_commit(lambda: schedule_push([account_id]))
+            return "reasserted"
+        provider = listing.account.get_provider_display()
+        stock_adjust(
+            merchant=listing.account.merchant_id,
+            variant_id=listing.variant_id,
+            delta=new,
+            kind=MovementKind.ADJUST,
+            source=MovementSource.CHANNEL,
+            reference=f"{listing.account.provider}-admin:{listing.pk}",
+            note=f"changed on {provider}: {new:+d} units outside Sangam (found {available})",
+        )
+    return "adjusted"
+
+
+def _set_baseline(listing_id: int, available: int, at: datetime) -> None:
+    ChannelListing.objects.filter(pk=listing_id).update(
+        channel_base_quantity=available,
+        channel_base_at=at,
+        channel_set_delta=0,
+        channel_foreign_units=0,
+    )
+
+
+def _activity_near(listing: ChannelListing, moment: datetime) -> bool:
+    """Whether an order of the listing's variant was placed or cancelled on its account, or a
+    restocking refund recorded, within ``QUIET`` of ``moment``."""
+    from orders.models import Order
+
+    low, high = moment - QUIET, moment + QUIET
+    if (
+        Order.objects.filter(account_id=listing.account_id, items__variant_id=listing.variant_id)
+        .filter(Q(placed_at__range=(low, high)) | Q(cancelled_at__range=(low, high)))
+        .exists()
+    ):
+        return True
+    return (
+        channel_restocked_units(
+            account_id=listing.account_id,
+            sku=listing.channel_sku or listing.variant.sku,
+            since=low,
+            until=high,
+        )
+        > 0
+    )
+
+
+def channel_flows(listing: ChannelListing, *, since: datetime, until: datetime) -> int:
+    """The channel's own change of ``available`` (units) for the listing's variant between
+    ``since`` and ``until`` as Sangam knows it: − units of the account's orders placed, +
+    units of its orders cancelled before fulfilment (Shopify restocks them), + units Shopify
+    restocked by refunds."""
+    from orders.models import OrderItem
+
+    items = OrderItem.objects.filter(
+        order__account_id=listing.account_id, variant_id=listing.variant_id
+    )
+    placed = (
+        items.filter(order__placed_at__gt=since, order__placed_at__lte=until).aggregate(
+            units=Sum("quantity")
+        )["units"]
+        or 0
+    )
+    cancelled = (
+        items.filter(order__cancelled_at__gt=since, order__cancelled_at__lte=until)
+        .exclude(order__fulfillment_status__iexact="fulfilled")
         .aggregate(units=Sum("quantity"))["units"]
         or 0
     )
     restocked = channel_restocked_units(
         account_id=listing.account_id,
         sku=listing.channel_sku or listing.variant.sku,
-        since=baseline_at - CLOCK_SLACK,
-        until=observed_at + CLOCK_SLACK,
+        since=since,
+        until=until,
     )
-    expected = baseline_quantity - sold + restocked
-    untouched = listing.last_pushed_at == baseline_at
-    if available == expected:
-        if untouched:
-            ChannelListing.objects.filter(pk=listing.pk).update(channel_quantity=available)
-        return "explained"
-    if not settings.STOCK_ADOPT_CHANNEL_CHANGES:
-        # Counting orders by time window misjudges bursts of orders (Shopify stamps whole
-        # seconds; bench/stock_propagation.py booked phantom units that way), so by default
-        # Sangam stays the master: the channel's value is recorded and Sangam's quantity is
-        # pushed again; nothing enters the pool.
-        ChannelListing.objects.filter(pk=listing.pk).update(
-            channel_quantity=available, push_pending=True, next_push_at=None
-        )
-        from inventory.services.push import schedule_push
-
-        schedule_push([listing.account_id])
-        return "reasserted"
-    with transaction.atomic():
-        stock_adjust(
-            merchant=listing.account.merchant_id,
-            variant_id=listing.variant_id,
-            delta=available - expected,
-            kind=MovementKind.ADJUST,
-            source=MovementSource.CHANNEL,
-            reference=f"{listing.account.provider}-admin:{listing.pk}",
-            note=(
-                f"changed on {listing.account.get_provider_display()}: expected {expected}, "
-                f"found {available}"
-            ),
-        )
-        if untouched:
-            ChannelListing.objects.filter(pk=listing.pk).update(channel_quantity=available)
-    return "adjusted"
+    return -placed + cancelled + restocked
 
 
 def channel_restocked_units(*, account_id: int, sku: str, since: datetime, until: datetime) -> int:

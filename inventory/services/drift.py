@@ -4,7 +4,9 @@ Daily at 03:00 IST (``stock-drift-check`` in the beat schedule) and on demand pe
 every managed listing's quantity from the channel (``Connector.read_inventory``), compare it
 with current available-to-sell, and where they differ record a ``DriftEvent`` (expected = what
 Sangam last pushed, found = what the channel held) and correct the channel with a push. The
-event records whether the correction succeeded.
+event records whether the correction succeeded. A drifted listing whose channel keeps a ledger
+(Shopify) is then read back and judged by ``channel_levels``: a change made in the Shopify
+admin whose webhook was missed is taken into the pool there.
 """
 
 from __future__ import annotations
@@ -106,6 +108,15 @@ def drift_check_account(*, account_id: int) -> DriftReport:
             event.message = "" if event.corrected else message[:1000]
         DriftEvent.objects.bulk_update(events, ["corrected", "message"])
         report.corrected = sum(1 for e in events if e.corrected)
+        # Where the channel keeps a ledger (Shopify), a drift may be a change made outside
+        # Sangam whose webhook never came: the ledger judges it after the correction and
+        # takes it into the pool (channel_levels).
+        from inventory.services.channel_levels import schedule_level_read
+
+        for pk in ChannelListing.objects.filter(
+            pk__in=[e.listing_id for e in events], channel_base_at__isnull=False
+        ).values_list("pk", flat=True):
+            schedule_level_read(pk)
     return report
 
 

@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Min, Q
+from django.db.models import F, Min, Q
 from django.utils import timezone
 
 from integrations.dto import PushResult, PushStatus, StockLevelDTO
@@ -52,6 +52,19 @@ def _debounce_key(account_id: int) -> str:
 
 def _running_key(account_id: int) -> str:
     return f"stock-push:running:{account_id}"
+
+
+def push_lock_acquire(account_id: int) -> str | None:
+    """Take the account's push run lock (at most ``RUNNING_TTL`` seconds): the token to release
+    it with, or None while another run (or a ledger read) holds it."""
+    token = uuid.uuid4().hex
+    return token if cache.add(_running_key(account_id), token, timeout=RUNNING_TTL) else None
+
+
+def push_lock_release(account_id: int, token: str) -> None:
+    """Release the lock if ``token`` still owns it (an overrunning holder never frees another's)."""
+    if cache.get(_running_key(account_id)) == token:
+        cache.delete(_running_key(account_id))
 
 
 def listings_mark_changed(
@@ -114,8 +127,8 @@ def stock_push_account(
 
     summary = PushSummary()
     cache.delete(_debounce_key(account_id))
-    token = uuid.uuid4().hex
-    if not cache.add(_running_key(account_id), token, timeout=RUNNING_TTL):
+    token = push_lock_acquire(account_id)
+    if token is None:
         # Another run holds the account; it schedules what is still pending when it ends.
         # At most one retry waits per account (a re-queue per change flooded the broker in
         # bench/stock_propagation.py); the one-minute sweep is the backstop.
@@ -168,8 +181,7 @@ def stock_push_account(
                 )
         _schedule_remaining(account_id)
     finally:
-        if cache.get(_running_key(account_id)) == token:
-            cache.delete(_running_key(account_id))
+        push_lock_release(account_id, token)
     return summary
 
 
@@ -310,6 +322,36 @@ def _record(
     if failed:
         ChannelListing.objects.filter(pk__in=failed).update(push_pending=True)
     StockPush.objects.bulk_create(history)
+    _ledger_sets(pushed, by_sku, pushed_at)
+
+
+def _ledger_sets(
+    pushed: list[tuple[ChannelListing, int]], by_sku: dict[str, PushResult], pushed_at: datetime
+) -> None:
+    """Carry the channel ledger (``channel_levels``) through our own sets: a listing with a
+    baseline adds the set's ``delta``; one without takes the set's ``quantity_after`` at
+    ``pushed_at`` as its baseline. Only for results that report them (Shopify)."""
+    by_delta: dict[int, list[int]] = {}
+    bases: list[tuple[int, int]] = []
+    for listing, _ in pushed:
+        result = by_sku.get(listing.channel_sku or listing.variant.sku)
+        if result is None or not result.ok or result.delta is None:
+            continue
+        by_delta.setdefault(result.delta, []).append(listing.pk)
+        if result.quantity_after is not None:
+            bases.append((listing.pk, result.quantity_after))
+    for delta, pks in by_delta.items():
+        if delta:
+            ChannelListing.objects.filter(pk__in=pks, channel_base_at__isnull=False).update(
+                channel_set_delta=F("channel_set_delta") + delta
+            )
+    for pk, after in bases:
+        ChannelListing.objects.filter(pk=pk, channel_base_at__isnull=True).update(
+            channel_base_quantity=after,
+            channel_base_at=pushed_at,
+            channel_set_delta=0,
+            channel_foreign_units=0,
+        )
 
 
 def _outcome_key(submission_id: str) -> str:

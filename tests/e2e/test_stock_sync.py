@@ -123,9 +123,8 @@ def test_a_sold_out_sku_is_zero_everywhere_and_drift_is_corrected(three_channels
 
 
 def test_our_echo_is_ignored_and_a_shopify_admin_change_reaches_the_other_channels(
-    three_channels, settings
+    three_channels,
 ):
-    settings.STOCK_ADOPT_CHANNEL_CHANGES = True
     from integrations.sandbox.services import set_available
     from inventory.models import MovementSource, StockMovement
 
@@ -147,3 +146,39 @@ def test_our_echo_is_ignored_and_a_shopify_admin_change_reaches_the_other_channe
     assert after == before + 5
     assert on_channels(sku) == (available(sku, az), available(sku, fk))
     assert available(sku, az) == shown + 5
+
+
+def test_shopify_sales_are_not_taken_in_but_a_later_admin_change_is(three_channels):
+    """Sales make Shopify send non-echo levels; each is read back and judged by the ledger (the
+    order units explain them, or they are too close to an order to judge): nothing is booked.
+    An admin change made clear of the sales is then taken in exactly."""
+    import time
+
+    from integrations.sandbox.services import set_available, simulate_orders
+    from inventory.models import MovementSource, StockMovement
+
+    shopify, az, fk = three_channels
+    placed = simulate_orders(shop=SHOP, count=4, seed=21)
+    sold = [line.sku for order in placed for line in order.line_items.all()]
+    listing = ChannelListing.objects.filter(
+        account=shopify, channel_sku__in=sold, variant__isnull=False
+    ).first()
+    assert listing is not None
+    assert not StockMovement.objects.filter(source=MovementSource.CHANNEL).exists()
+
+    time.sleep(2.5)  # clear of the sales (channel_levels.QUIET)
+    listing.refresh_from_db()
+    shown = listing.channel_quantity
+    before = StockLevel.objects.get(variant=listing.variant, warehouse__is_default=True).on_hand
+    set_available(shop=SHOP, sku=listing.channel_sku, available=shown - 2)  # 2 found damaged
+
+    taken = list(
+        StockMovement.objects.filter(source=MovementSource.CHANNEL).values_list(
+            "on_hand_delta", flat=True
+        )
+    )
+    assert taken == [-2]
+    after = StockLevel.objects.get(variant=listing.variant, warehouse__is_default=True).on_hand
+    assert after == before - 2
+    sku = listing.channel_sku
+    assert on_channels(sku) == (available(sku, az), available(sku, fk))

@@ -4,12 +4,13 @@ interface (the real connectors are tested against their sandboxes over HTTP else
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
-from integrations.dto import InventoryLevelDTO, PushResult, PushStatus
+from integrations.dto import InventoryLevelDTO, OrderStatus, PushResult, PushStatus
 from integrations.http import ConnectorError
 from inventory.models import (
     ChannelListing,
@@ -20,7 +21,7 @@ from inventory.models import (
     StockPush,
 )
 from inventory.services import inventory_levels_import, stock_adjust
-from inventory.services.channel_levels import channel_level_check
+from inventory.services.channel_levels import channel_level_read, channel_level_settle
 from inventory.services.drift import drift_check_account
 from inventory.services.push import account_set_manages_stock, stock_push_account
 from orders.services import order_import
@@ -69,8 +70,17 @@ class FakeChannel:
             if level.sku in self.reject:
                 results.append(PushResult(level.sku, PushStatus.FAILURE, "listing suppressed"))
                 continue
+            before = self.quantities.get(level.sku, 0)
             self.quantities[level.sku] = level.quantity
-            results.append(PushResult(level.sku, PushStatus.SUCCESS))
+            # Like Shopify's InventoryChange: what the set changed and what it left.
+            results.append(
+                PushResult(
+                    level.sku,
+                    PushStatus.SUCCESS,
+                    delta=level.quantity - before,
+                    quantity_after=level.quantity,
+                )
+            )
         return results
 
     def push_outcome(self, submission_id, skus):
@@ -260,12 +270,58 @@ def webhook_level(sku: str, available: int, at):
     )
 
 
-def test_our_own_push_coming_back_is_ignored(shop, channel, scheduled, monkeypatch):
-    checks = []
+@pytest.fixture
+def reads(monkeypatch):
+    """Record the ledger reads webhooks queue instead of running them."""
+    calls: list[tuple] = []
     monkeypatch.setattr(
-        "inventory.tasks.channel_level_check_task.apply_async",
-        lambda args, countdown=None: checks.append(args),
+        "inventory.services.channel_levels.schedule_level_read",
+        lambda listing_id, **kw: calls.append((listing_id, kw)),
     )
+    return calls
+
+
+def pushed_to_shopify(shop, sku: str, on_hand: int, *, ago: int = 60) -> ChannelListing:
+    """A Shopify listing after its first push, its ledger baseline (taken from the set) moved
+    ``ago`` seconds back so that orders placed since are clear of it."""
+    variant = shopify_listed(shop, sku, on_hand)
+    stock_push_account(account_id=shop.pk)
+    listing = ChannelListing.objects.get(variant=variant)
+    assert (listing.channel_base_quantity, listing.channel_set_delta) == (on_hand, 0)
+    ChannelListing.objects.filter(pk=listing.pk).update(
+        channel_base_at=timezone.now() - timedelta(seconds=ago)
+    )
+    listing.refresh_from_db()
+    return listing
+
+
+def settle(listing: ChannelListing, available: int, *, at=None, attempt: int = 0) -> str:
+    """Judge a reading of ``available`` taken ``at`` (now) against the listing's ledger."""
+    listing.refresh_from_db()
+    return channel_level_settle(
+        listing_id=listing.pk,
+        available=available,
+        read_at=at or timezone.now(),
+        base_at=listing.channel_base_at,
+        set_delta=listing.channel_set_delta,
+        attempt=attempt,
+    )
+
+
+def shopify_order(shop, external_id: str, sku: str, units: int, placed_at, **changes) -> None:
+    order = order_dto(external_id, items=((sku, units),), updated_at=placed_at)
+    order_import(account=shop, order=replace(order, placed_at=placed_at, **changes))
+
+
+def channel_movements() -> list[int]:
+    return list(
+        StockMovement.objects.filter(source=MovementSource.CHANNEL)
+        .order_by("pk")
+        .values_list("on_hand_delta", flat=True)
+    )
+
+
+def test_our_own_push_coming_back_is_ignored(shop, channel, scheduled, reads):
     shopify_listed(shop, "SKU-A", 8)
     stock_push_account(account_id=shop.pk)
     movements = StockMovement.objects.count()
@@ -274,19 +330,14 @@ def test_our_own_push_coming_back_is_ignored(shop, channel, scheduled, monkeypat
         account=shop, levels=[webhook_level("SKU-A", 8, timezone.now())], source="webhook"
     )
 
-    assert checks == []
+    assert reads == []
     assert StockMovement.objects.count() == movements
 
 
-def test_a_level_newer_than_our_push_becomes_the_compare_quantity(
-    shop, channel, scheduled, monkeypatch
-):
+def test_a_level_newer_than_our_push_becomes_the_compare_quantity(shop, channel, scheduled, reads):
     """Shopify's own order lowers ``available``; the webhook saying so (newer than our push)
     makes that value the compare quantity of the next ``inventorySetQuantities``, so the push
     does not hit ``COMPARE_QUANTITY_STALE``; a level older than our push changes nothing."""
-    monkeypatch.setattr(
-        "inventory.tasks.channel_level_check_task.apply_async", lambda args, countdown=None: None
-    )
     shopify_listed(shop, "SKU-A", 8)
     stock_push_account(account_id=shop.pk)
     listing = ChannelListing.objects.get()
@@ -312,96 +363,207 @@ def test_a_level_newer_than_our_push_becomes_the_compare_quantity(
     assert channel.quantities["SKU-A"] == 7
 
 
-def test_a_change_made_in_the_shopify_admin_is_taken_in_when_adoption_is_on(
-    shop, channel, scheduled, django_capture_on_commit_callbacks, monkeypatch, settings
-):
-    settings.STOCK_ADOPT_CHANNEL_CHANGES = True
-    checks = []
-    monkeypatch.setattr(
-        "inventory.tasks.channel_level_check_task.apply_async",
-        lambda args, countdown=None: checks.append(args),
-    )
+def test_the_ledger_follows_our_sets(shop, channel, scheduled):
+    """The first set is the baseline (Shopify's ``quantityAfterChange``); later sets add the
+    delta Shopify reported for them."""
     variant = shopify_listed(shop, "SKU-A", 8)
     stock_push_account(account_id=shop.pk)
+    stock_adjust(merchant=shop.merchant, variant_id=variant.pk, delta=-3)
+    stock_push_account(account_id=shop.pk)
+    stock_adjust(merchant=shop.merchant, variant_id=variant.pk, delta=+1)
+    stock_push_account(account_id=shop.pk)
+
+    listing = ChannelListing.objects.get()
+    assert (listing.channel_base_quantity, listing.channel_set_delta) == (8, -2)
+    assert channel.quantities["SKU-A"] == 6
+
+
+def test_a_change_made_in_the_shopify_admin_is_read_back_and_taken_in(
+    shop, channel, scheduled, django_capture_on_commit_callbacks
+):
+    """Webhook → read under the push lock → judged: +3 units nobody sold or restocked."""
+    listing = pushed_to_shopify(shop, "SKU-A", 8)
+    channel.quantities["SKU-A"] = 11  # a person in the Shopify admin
     with django_capture_on_commit_callbacks(execute=True):
         inventory_levels_import(
             account=shop,
-            levels=[webhook_level("SKU-A", 11, timezone.now() + timedelta(seconds=5))],
+            levels=[webhook_level("SKU-A", 11, timezone.now())],
             source="webhook",
         )
-    assert len(checks) == 1
-    listing_id, available, baseline, baseline_at, observed_at = checks[0]
 
-    from datetime import datetime
+    assert channel_movements() == [3]
+    assert listing.variant.stock_levels.get().on_hand == 11
+    listing.refresh_from_db()
+    assert listing.channel_foreign_units == 3
+    assert settle(listing, 11) == "explained"  # taken in once
 
-    outcome = channel_level_check(
-        listing_id=listing_id,
-        available=available,
-        baseline_quantity=baseline,
-        baseline_at=datetime.fromisoformat(baseline_at),
-        observed_at=datetime.fromisoformat(observed_at),
+
+def test_shopify_orders_explain_the_drop_and_their_cancellation_the_rise(shop, channel, scheduled):
+    listing = pushed_to_shopify(shop, "SKU-A", 8)
+    now = timezone.now()
+    shopify_order(shop, "sh-1", "SKU-A", 2, now - timedelta(seconds=40))
+    shopify_order(shop, "sh-2", "SKU-A", 1, now - timedelta(seconds=30))
+
+    assert settle(listing, 5) == "explained"
+
+    shopify_order(
+        shop,
+        "sh-2",
+        "SKU-A",
+        1,
+        now - timedelta(seconds=30),
+        status=OrderStatus.CANCELLED,
+        cancelled_at=now - timedelta(seconds=20),
+        updated_at=now - timedelta(seconds=20),
     )
-
-    assert outcome == "adjusted"
-    taken = StockMovement.objects.get(source=MovementSource.CHANNEL)
-    assert taken.on_hand_delta == 3
-    assert variant.stock_levels.get().on_hand == 11
+    assert settle(listing, 6) == "explained"  # Shopify restocked the cancelled unit
+    assert channel_movements() == []
+    assert listing.variant.stock_levels.get().on_hand == 8
 
 
-def test_a_shopify_order_explains_the_drop(shop, channel, scheduled):
-    variant = shopify_listed(shop, "SKU-A", 8)
+def test_a_burst_of_orders_at_the_reading_is_not_judged(
+    shop, channel, scheduled, reads, django_capture_on_commit_callbacks
+):
+    """An order in the same second as the reading may or may not be in it: no phantom units,
+    the listing is read again later."""
+    listing = pushed_to_shopify(shop, "SKU-A", 8)
+    now = timezone.now()
+    shopify_order(shop, "sh-1", "SKU-A", 1, now)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        # Shopify had not counted the order yet when it was read (8), or had (7): either way.
+        assert settle(listing, 8, at=now) == "ambiguous"
+        assert settle(listing, 7, at=now) == "ambiguous"
+
+    assert channel_movements() == []
+    assert [kw["attempt"] for _, kw in reads] == [1, 1]
+    assert settle(listing, 7, at=now + timedelta(seconds=10)) == "explained"
+
+
+def test_a_baseline_with_an_order_beside_it_is_dropped(shop, channel, scheduled):
+    listing = pushed_to_shopify(shop, "SKU-A", 8)
+    shopify_order(shop, "sh-1", "SKU-A", 1, listing.channel_base_at + timedelta(seconds=1))
+
+    assert settle(listing, 20) == "rebased"
+
+    listing.refresh_from_db()
+    assert listing.channel_base_at is None
+    assert channel_movements() == []
+    # The next set takes a new baseline.
+    stock_adjust(merchant=shop.merchant, variant_id=listing.variant_id, delta=+2)
     stock_push_account(account_id=shop.pk)
-    listing = ChannelListing.objects.get(variant=variant)
-    order = order_dto("sh-1", items=(("SKU-A", 2),))
-    from dataclasses import replace
-
-    order_import(account=shop, order=replace(order, placed_at=timezone.now()))
-
-    outcome = channel_level_check(
-        listing_id=listing.pk,
-        available=6,
-        baseline_quantity=8,
-        baseline_at=listing.last_pushed_at,
-        observed_at=timezone.now(),
-    )
-
-    assert outcome == "explained"
-    assert not StockMovement.objects.filter(source=MovementSource.CHANNEL).exists()
-    assert variant.stock_levels.get().on_hand == 8
+    listing.refresh_from_db()
+    assert listing.channel_base_quantity == 9
 
 
-def test_units_shopify_restocked_by_a_refund_are_not_taken_in_twice(shop, channel, settings):
+def test_an_order_imported_late_is_corrected_at_the_next_reading(shop, channel, scheduled):
+    """The reading came before the order's webhook: the drop looked foreign and was taken in;
+    once the order is imported, the next reading gives the units back (the ledger runs from
+    the baseline, so nothing is lost for good)."""
+    listing = pushed_to_shopify(shop, "SKU-A", 8)
+    placed_at = timezone.now() - timedelta(seconds=30)
+
+    assert settle(listing, 6) == "adjusted"
+    assert channel_movements() == [-2]
+
+    shopify_order(shop, "sh-late", "SKU-A", 2, placed_at)
+    assert settle(listing, 6) == "adjusted"
+
+    assert channel_movements() == [-2, 2]
+    level = listing.variant.stock_levels.get()
+    assert (level.on_hand, level.reserved) == (8, 2)
+
+
+def test_a_change_after_our_own_corrections_is_still_found(shop, channel, scheduled):
+    listing = pushed_to_shopify(shop, "SKU-A", 8)
+    stock_adjust(merchant=shop.merchant, variant_id=listing.variant_id, delta=-3)
+    stock_push_account(account_id=shop.pk)
+    assert channel.quantities["SKU-A"] == 5
+
+    assert settle(listing, 6) == "adjusted"  # admin +1 on top of our set of -3
+
+    assert channel_movements() == [1]
+
+
+def test_units_shopify_restocked_by_a_refund_are_not_taken_in_twice(shop, channel, scheduled):
     """A refund with ``restock_type: return`` raises Shopify's available by itself; those units
-    enter the pool only at the QC receipt, so the echo rule counts them as explained."""
-    from dataclasses import replace
-
+    enter the pool only at the QC receipt, so the ledger counts them as Shopify's own flow."""
     from integrations.connectors.shopify.returns import returns_from_refund
     from orders.services import returns_import
     from tests.integrations.test_shopify_returns import sample_refund
 
-    settings.STOCK_ADOPT_CHANNEL_CHANGES = True
-    variant = shopify_listed(shop, "SKU-A", 8)
-    stock_push_account(account_id=shop.pk)
-    listing = ChannelListing.objects.get(variant=variant)
+    listing = pushed_to_shopify(shop, "SKU-A", 8)
     body = sample_refund()
     body["refund_line_items"] = body["refund_line_items"][:1]
     body["refund_line_items"][0].update(restock_type="return", quantity=2)
     body["refund_line_items"][0]["line_item"]["sku"] = "SKU-A"
     (dto,) = returns_from_refund(body)
-    now = timezone.now()
-    returns_import(account=shop, returns=[replace(dto, created_at=now, updated_at=now)])
-
-    outcome = channel_level_check(
-        listing_id=listing.pk,
-        available=10,
-        baseline_quantity=8,
-        baseline_at=listing.last_pushed_at,
-        observed_at=timezone.now(),
+    refunded_at = timezone.now() - timedelta(seconds=30)
+    returns_import(
+        account=shop, returns=[replace(dto, created_at=refunded_at, updated_at=refunded_at)]
     )
 
-    assert outcome == "explained"
-    assert not StockMovement.objects.filter(source=MovementSource.CHANNEL).exists()
-    assert variant.stock_levels.get().on_hand == 8
+    assert settle(listing, 10) == "explained"
+    assert channel_movements() == []
+    assert listing.variant.stock_levels.get().on_hand == 8
+
+
+def test_with_adoption_off_the_change_is_overwritten_once(shop, channel, scheduled, settings):
+    """Sangam as the only master: the foreign change is pushed over, and the ledger remembers
+    it was dealt with, so the overwrite itself is not judged again."""
+    settings.STOCK_ADOPT_CHANNEL_CHANGES = False
+    listing = pushed_to_shopify(shop, "SKU-A", 8)
+    channel.quantities["SKU-A"] = 11
+
+    assert settle(listing, 11) == "reasserted"
+    stock_push_account(account_id=shop.pk)
+
+    assert channel.quantities["SKU-A"] == 8
+    assert channel_movements() == []
+    assert settle(listing, 8) == "explained"
+
+
+def test_a_listing_without_a_baseline_takes_its_reading_as_one(
+    shop, channel, scheduled, django_capture_on_commit_callbacks
+):
+    listing = pushed_to_shopify(shop, "SKU-A", 8)
+    ChannelListing.objects.filter(pk=listing.pk).update(
+        channel_base_quantity=None, channel_base_at=None
+    )
+    channel.quantities["SKU-A"] = 9
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert channel_level_read(listing_id=listing.pk) == "baseline"
+
+    listing.refresh_from_db()
+    assert (listing.channel_base_quantity, listing.channel_set_delta) == (9, 0)
+    assert channel_movements() == []
+
+
+def test_a_change_whose_webhook_was_missed_is_taken_in_by_the_drift_check(
+    shop, channel, scheduled, django_capture_on_commit_callbacks
+):
+    listing = pushed_to_shopify(shop, "SKU-A", 8)
+    channel.quantities["SKU-A"] = 11  # changed in the Shopify admin; no webhook came
+
+    with django_capture_on_commit_callbacks(execute=True):
+        report = drift_check_account(account_id=shop.pk)
+
+    assert (report.drifted, report.corrected) == (1, 1)
+    assert channel_movements() == [3]
+    assert listing.variant.stock_levels.get().on_hand == 11
+
+
+def test_a_reading_waits_for_a_push_in_flight(shop, channel, scheduled, reads):
+    from inventory.services.push import push_lock_acquire, push_lock_release
+
+    listing = pushed_to_shopify(shop, "SKU-A", 8)
+    token = push_lock_acquire(shop.pk)
+    try:
+        assert channel_level_read(listing_id=listing.pk) == "busy"
+    finally:
+        push_lock_release(shop.pk, token)
+    assert reads == [(listing.pk, {"attempt": 1, "countdown": 1.0})]
 
 
 # --- drift --------------------------------------------------------------------------------------
@@ -445,27 +607,6 @@ def test_a_bulk_drift_correction_is_confirmed_when_its_feed_is_processed(
     push_outcome_check(account_id=amazon.pk, submission_id="FEED-1")
     assert list(DriftEvent.objects.values_list("corrected", flat=True)) == [True, True]
     assert channel.quantities == {"SKU-A": 5, "SKU-B": 7}
-
-
-def test_by_default_an_unexplained_change_is_overwritten_not_taken_in(shop, channel, scheduled):
-    """Sangam stays the master: no phantom units from a misjudged burst of orders."""
-    variant = shopify_listed(shop, "SKU-A", 8)
-    stock_push_account(account_id=shop.pk)
-    listing = ChannelListing.objects.get(variant=variant)
-
-    outcome = channel_level_check(
-        listing_id=listing.pk,
-        available=11,
-        baseline_quantity=8,
-        baseline_at=listing.last_pushed_at,
-        observed_at=timezone.now(),
-    )
-
-    assert outcome == "reasserted"
-    assert not StockMovement.objects.filter(source=MovementSource.CHANNEL).exists()
-    assert variant.stock_levels.get().on_hand == 8
-    stock_push_account(account_id=shop.pk)
-    assert channel.quantities["SKU-A"] == 8
 
 
 def test_a_rate_limited_channel_gets_zeros_first_then_the_longest_waiting(

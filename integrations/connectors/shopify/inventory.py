@@ -160,7 +160,8 @@ class ShopifyInventory:
         ``listing_id``: inventory item id or GID; ``location_id``: location id or GID (empty:
         the item's only location); ``compare_quantity``: what we believe Shopify holds (None:
         read it first). Returns one ``PushResult`` per level, in order; ``submission_id`` is
-        the inventory adjustment group's GID ("" when nothing changed). A row whose compare
+        the inventory adjustment group's GID ("" when nothing changed); ``delta`` and
+        ``quantity_after`` come from the group's ``changes`` of ``available``. A row whose compare
         value is stale is re-read and retried (``MAX_STALE_ATTEMPTS`` in all); other
         ``userErrors`` fail their row (or the batch when they name no row). Two levels for the
         same item and location: the later one is set, the earlier fails. Raises
@@ -248,10 +249,17 @@ class ShopifyInventory:
             payload = data.get("inventorySetQuantities") or {}
             errors = [e for e in payload.get("userErrors") or [] if isinstance(e, dict)]
             if not errors:
-                group = str((payload.get("inventoryAdjustmentGroup") or {}).get("id") or "")
+                group = payload.get("inventoryAdjustmentGroup") or {}
+                changed = _available_changes(group)
                 for row in pending:
+                    # A row Shopify lists no change for already held the quantity (delta 0).
+                    delta, after = changed.get((row.item, row.location), (0, row.quantity))
                     results[row.index] = PushResult(
-                        row.sku, PushStatus.SUCCESS, submission_id=group
+                        row.sku,
+                        PushStatus.SUCCESS,
+                        submission_id=str(group.get("id") or ""),
+                        delta=delta,
+                        quantity_after=after,
                     )
                 return
             pending = self._after_errors(pending, errors, results)
@@ -307,12 +315,31 @@ class ShopifyInventory:
                 # Shopify already holds the value (typically its own order moved it exactly
                 # where the pool's push was taking it): nothing left to set.
                 results[row.index] = PushResult(
-                    row.sku, PushStatus.SUCCESS, message="Shopify already held this quantity"
+                    row.sku,
+                    PushStatus.SUCCESS,
+                    message="Shopify already held this quantity",
+                    delta=0,
+                    quantity_after=row.quantity,
                 )
                 continue
             row.compare = reading.available
             again.append(row)
         return sorted(again, key=lambda row: row.index)
+
+
+def _available_changes(group: dict[str, Any]) -> dict[tuple[str, str], tuple[int, int]]:
+    """``InventoryAdjustmentGroup.changes`` → ``(item GID, location GID)`` → ``(delta,
+    quantityAfterChange)`` of ``available`` (entries lacking either number are left out)."""
+    found: dict[tuple[str, str], tuple[int, int]] = {}
+    for change in group.get("changes") or []:
+        if not isinstance(change, dict) or change.get("name") != "available":
+            continue
+        item = str((change.get("item") or {}).get("id") or "")
+        location = str((change.get("location") or {}).get("id") or "")
+        delta, after = change.get("delta"), change.get("quantityAfterChange")
+        if item and location and isinstance(delta, int) and isinstance(after, int):
+            found[(item, location)] = (delta, after)
+    return found
 
 
 def _nodes(data: dict[str, Any], count: int) -> list[dict[str, Any] | None]:

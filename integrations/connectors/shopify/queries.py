@@ -258,7 +258,12 @@ query SangamInventoryItemLocations($ids: [ID!]!) {
 INVENTORY_SET_QUANTITIES = """
 mutation SangamInventorySetQuantities($input: InventorySetQuantitiesInput!) {
   inventorySetQuantities(input: $input) {
-    inventoryAdjustmentGroup { id reason referenceDocumentUri }
+    inventoryAdjustmentGroup {
+      id reason referenceDocumentUri
+      changes(quantityNames: ["available"]) {
+        name delta quantityAfterChange item { id } location { id }
+      }
+    }
     userErrors { code field message }
   }
 }

@@ -107,6 +107,20 @@ class ChannelAccount(EncryptedCredentialsMixin):
     def is_active(self) -> bool:
         return self.status in (AccountStatus.CONNECTED, AccountStatus.ERROR)
 
+    @property
+    def missing_scopes(self) -> list[str]:
+        """Shopify access scopes Sangam asks for (``SHOPIFY_SCOPES``) that this account's token
+        was not granted, in the order asked; a ``write_x`` grant covers ``read_x`` (shopify.dev
+        "Access scopes"). Empty for other providers and for tokens whose grant is unknown
+        (custom-app tokens pasted in the hub). A store connected before a scope was added
+        (``write_orders`` for the return write-back) must re-authorize to get it."""
+        if self.provider != "shopify" or not self.scopes.strip():
+            return []
+        granted = {s.strip() for s in self.scopes.split(",") if s.strip()}
+        granted |= {"read_" + s[len("write_") :] for s in granted if s.startswith("write_")}
+        wanted = [s.strip() for s in str(settings.SHOPIFY_SCOPES).split(",") if s.strip()]
+        return [s for s in wanted if s not in granted]
+
 
 class ProviderAppCredential(EncryptedCredentialsMixin):
     """A provider *app* (not a store) credential, e.g. a Shopify app's API key + secret used for

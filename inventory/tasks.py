@@ -46,6 +46,24 @@ def drift_check_task(account_id: int) -> dict:
 
 
 @shared_task(priority=settings.TASK_PRIORITY_ORDERS)
+def channel_level_check_task(
+    listing_id: int, available: int, pushed_quantity: int, pushed_at: str, observed_at: str
+) -> str:
+    """Triage a Shopify level webhook that is not our echo (times are ISO-8601)."""
+    from datetime import datetime
+
+    from inventory.services.channel_levels import channel_level_check
+
+    return channel_level_check(
+        listing_id=listing_id,
+        available=available,
+        pushed_quantity=pushed_quantity,
+        pushed_at=datetime.fromisoformat(pushed_at),
+        observed_at=datetime.fromisoformat(observed_at),
+    )
+
+
+@shared_task(priority=settings.TASK_PRIORITY_ORDERS)
 def channel_level_read_task(listing_id: int, attempt: int = 0) -> str:
     """Read a listing's quantity from its channel for the ledger check (``channel_levels``)."""
     from inventory.services.channel_levels import channel_level_read
@@ -70,3 +88,26 @@ def channel_level_settle_task(
         set_delta=set_delta,
         attempt=attempt,
     )
+
+
+@shared_task(priority=settings.TASK_PRIORITY_ORDERS)
+def channel_levels_settle_many_task(readings: list[list]) -> dict:
+    """Judge the drift check's exact readings: ``[listing_id, available, read_at, base_at,
+    set_delta]`` each (times ISO-8601). Returns the count per outcome."""
+    from collections import Counter
+    from datetime import datetime
+
+    from inventory.services.channel_levels import channel_level_settle
+
+    outcomes: Counter = Counter()
+    for listing_id, available, read_at, base_at, set_delta in readings:
+        outcomes[
+            channel_level_settle(
+                listing_id=listing_id,
+                available=available,
+                read_at=datetime.fromisoformat(read_at),
+                base_at=datetime.fromisoformat(base_at),
+                set_delta=set_delta,
+            )
+        ] += 1
+    return dict(outcomes)

@@ -24,7 +24,11 @@ At any exact reading ``available`` at ``t``::
 
     foreign(t) = available − baseline − set deltas − flows(baseline, t]
 
-is what changed outside Sangam since the baseline. The part not yet dealt with
+is what changed outside Sangam since the baseline. Readings come from two places: a webhook
+level that is not our echo is triaged after the grace period (``channel_level_check``: if the
+channel's own flows since our push can account for the move, nothing is read) and otherwise
+read back under the lock (``channel_level_read``); the nightly drift check reads every listing
+under the lock and hands each reading to ``channel_level_settle``. The part not yet dealt with
 (``foreign − channel_foreign_units``) is taken into the pool as an ``adjust`` movement (source
 ``channel``), or, with ``STOCK_ADOPT_CHANNEL_CHANGES`` off, overwritten by Sangam's quantity.
 
@@ -82,7 +86,7 @@ def channel_levels_observed(
     location_setting = str(account.settings.get("location_id") or "")
     now = timezone.now()
     changed: list[ChannelListing] = []
-    checks: list[int] = []
+    checks: list[tuple] = []
     for dto in levels:
         listing = listings.get(dto.inventory_item_id)
         if listing is None:
@@ -108,14 +112,64 @@ def channel_levels_observed(
             changed.append(listing)
         if dto.available == listing.last_pushed_quantity:
             continue  # our own push coming back
-        checks.append(listing.pk)
+        checks.append(
+            (
+                listing.pk,
+                dto.available,
+                listing.last_pushed_quantity,
+                listing.last_pushed_at.isoformat(),
+                observed_at.isoformat(),
+            )
+        )
     if changed:
         ChannelListing.objects.bulk_update(
             list({c.pk: c for c in changed}.values()),
             ["external_location_id", "channel_quantity"],
         )
     if checks:
-        transaction.on_commit(lambda: [schedule_level_read(pk) for pk in dict.fromkeys(checks)])
+        from inventory.tasks import channel_level_check_task
+
+        grace = float(settings.STOCK_ECHO_GRACE_SECONDS)
+        transaction.on_commit(
+            lambda: [
+                channel_level_check_task.apply_async(
+                    args, countdown=grace, priority=settings.TASK_PRIORITY_ORDERS
+                )
+                for args in checks
+            ]
+        )
+
+
+def channel_level_check(
+    *,
+    listing_id: int,
+    available: int,
+    pushed_quantity: int,
+    pushed_at: datetime,
+    observed_at: datetime,
+) -> str:
+    """Triage a webhook level (``available`` at ``observed_at``; our last push before it was
+    ``pushed_quantity`` at ``pushed_at``), run after the grace period: when the channel's own
+    flows in that window (orders placed: down; cancellations and refund restocks: up) can
+    account for the move, nothing is read (``"explained"``); otherwise the listing is read
+    back for the ledger (``"read"``). A change skipped here stays in the ledger and is found
+    by the next reading (the nightly drift check reads every listing). The window is widened
+    by ``QUIET`` on both sides, so a same-second order always counts as a possible cause."""
+    listing = ChannelListing.objects.select_related("variant").filter(pk=listing_id).first()
+    if listing is None or listing.variant_id is None:
+        return "gone"
+    low, high = pushed_at - QUIET, observed_at + QUIET
+    sold = _units_placed(listing, low, high)
+    back = _units_cancelled(listing, low, high) + channel_restocked_units(
+        account_id=listing.account_id,
+        sku=listing.channel_sku or listing.variant.sku,
+        since=low,
+        until=high,
+    )
+    if pushed_quantity - sold <= available <= pushed_quantity + back:
+        return "explained"
+    schedule_level_read(listing_id, countdown=0)
+    return "read"
 
 
 def _check_key(listing_id: int) -> str:
@@ -309,23 +363,8 @@ def channel_flows(listing: ChannelListing, *, since: datetime, until: datetime) 
     ``since`` and ``until`` as Sangam knows it: − units of the account's orders placed, +
     units of its orders cancelled before fulfilment (Shopify restocks them), + units Shopify
     restocked by refunds."""
-    from orders.models import OrderItem
-
-    items = OrderItem.objects.filter(
-        order__account_id=listing.account_id, variant_id=listing.variant_id
-    )
-    placed = (
-        items.filter(order__placed_at__gt=since, order__placed_at__lte=until).aggregate(
-            units=Sum("quantity")
-        )["units"]
-        or 0
-    )
-    cancelled = (
-        items.filter(order__cancelled_at__gt=since, order__cancelled_at__lte=until)
-        .exclude(order__fulfillment_status__iexact="fulfilled")
-        .aggregate(units=Sum("quantity"))["units"]
-        or 0
-    )
+    placed = _units_placed(listing, since, until, open_start=True)
+    cancelled = _units_cancelled(listing, since, until, open_start=True)
     restocked = channel_restocked_units(
         account_id=listing.account_id,
         sku=listing.channel_sku or listing.variant.sku,
@@ -333,6 +372,39 @@ def channel_flows(listing: ChannelListing, *, since: datetime, until: datetime) 
         until=until,
     )
     return -placed + cancelled + restocked
+
+
+def _items(listing: ChannelListing):
+    from orders.models import OrderItem
+
+    return OrderItem.objects.filter(
+        order__account_id=listing.account_id, variant_id=listing.variant_id
+    )
+
+
+def _units_placed(
+    listing: ChannelListing, since: datetime, until: datetime, *, open_start: bool = False
+) -> int:
+    """Units of the listing's variant in the account's orders placed in the window."""
+    start = "order__placed_at__gt" if open_start else "order__placed_at__gte"
+    window = {start: since, "order__placed_at__lte": until}
+    return _items(listing).filter(**window).aggregate(units=Sum("quantity"))["units"] or 0
+
+
+def _units_cancelled(
+    listing: ChannelListing, since: datetime, until: datetime, *, open_start: bool = False
+) -> int:
+    """Units of the listing's variant in the account's orders cancelled in the window before
+    they were fulfilled (Shopify's cancel restocks them)."""
+    start = "order__cancelled_at__gt" if open_start else "order__cancelled_at__gte"
+    window = {start: since, "order__cancelled_at__lte": until}
+    return (
+        _items(listing)
+        .filter(**window)
+        .exclude(order__fulfillment_status__iexact="fulfilled")
+        .aggregate(units=Sum("quantity"))["units"]
+        or 0
+    )
 
 
 def channel_restocked_units(*, account_id: int, sku: str, since: datetime, until: datetime) -> int:

@@ -21,7 +21,11 @@ from inventory.models import (
     StockPush,
 )
 from inventory.services import inventory_levels_import, stock_adjust
-from inventory.services.channel_levels import channel_level_read, channel_level_settle
+from inventory.services.channel_levels import (
+    channel_level_check,
+    channel_level_read,
+    channel_level_settle,
+)
 from inventory.services.drift import drift_check_account
 from inventory.services.push import account_set_manages_stock, stock_push_account
 from orders.services import order_import
@@ -39,6 +43,9 @@ class FakeChannel:
     push_outcome_timeout_seconds = 1800.0
 
     def __init__(self):
+        # Shopify reports each set's delta and quantity after it (InventoryChange); the
+        # marketplaces report nothing of the kind.
+        self.reports_delta = False
         self.quantities: dict[str, int] = {}
         self.calls: list[list] = []
         self.fail_with: Exception | None = None
@@ -77,8 +84,8 @@ class FakeChannel:
                 PushResult(
                     level.sku,
                     PushStatus.SUCCESS,
-                    delta=level.quantity - before,
-                    quantity_after=level.quantity,
+                    delta=level.quantity - before if self.reports_delta else None,
+                    quantity_after=level.quantity if self.reports_delta else None,
                 )
             )
         return results
@@ -281,9 +288,21 @@ def reads(monkeypatch):
     return calls
 
 
-def pushed_to_shopify(shop, sku: str, on_hand: int, *, ago: int = 60) -> ChannelListing:
+@pytest.fixture
+def checks(monkeypatch):
+    """Record the webhook triage tasks instead of running them."""
+    calls: list[tuple] = []
+    monkeypatch.setattr(
+        "inventory.tasks.channel_level_check_task.apply_async",
+        lambda args, countdown=None, **kw: calls.append(args),
+    )
+    return calls
+
+
+def pushed_to_shopify(shop, channel, sku: str, on_hand: int, *, ago: int = 60) -> ChannelListing:
     """A Shopify listing after its first push, its ledger baseline (taken from the set) moved
     ``ago`` seconds back so that orders placed since are clear of it."""
+    channel.reports_delta = True
     variant = shopify_listed(shop, sku, on_hand)
     stock_push_account(account_id=shop.pk)
     listing = ChannelListing.objects.get(variant=variant)
@@ -321,17 +340,48 @@ def channel_movements() -> list[int]:
     )
 
 
-def test_our_own_push_coming_back_is_ignored(shop, channel, scheduled, reads):
+def test_our_own_push_coming_back_is_ignored(
+    shop, channel, scheduled, checks, django_capture_on_commit_callbacks
+):
     shopify_listed(shop, "SKU-A", 8)
     stock_push_account(account_id=shop.pk)
     movements = StockMovement.objects.count()
 
-    inventory_levels_import(
-        account=shop, levels=[webhook_level("SKU-A", 8, timezone.now())], source="webhook"
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        inventory_levels_import(
+            account=shop, levels=[webhook_level("SKU-A", 8, timezone.now())], source="webhook"
+        )
+        assert checks == []
+        inventory_levels_import(
+            account=shop, levels=[webhook_level("SKU-A", 9, timezone.now())], source="webhook"
+        )
 
-    assert reads == []
+    assert [args[:3] for args in checks] == [(ChannelListing.objects.get().pk, 9, 8)]
     assert StockMovement.objects.count() == movements
+
+
+def test_a_level_its_own_orders_account_for_is_not_read_back(shop, channel, scheduled, reads):
+    """Triage: Shopify's drop by units of its own orders since our push costs no read."""
+    listing = pushed_to_shopify(shop, channel, "SKU-A", 8)
+    pushed_at = listing.last_pushed_at
+    shopify_order(shop, "sh-1", "SKU-A", 2, pushed_at + timedelta(seconds=3))
+    observed = pushed_at + timedelta(seconds=4)
+
+    def check(available):
+        return channel_level_check(
+            listing_id=listing.pk,
+            available=available,
+            pushed_quantity=8,
+            pushed_at=pushed_at,
+            observed_at=observed,
+        )
+
+    assert check(6) == "explained"
+    assert check(7) == "explained"  # the order may be one of two webhooks' worth
+    assert reads == []
+    assert check(5) == "read"  # more than its orders sold
+    assert check(9) == "read"  # up, with nothing restocked
+    assert [pk for pk, _ in reads] == [listing.pk, listing.pk]
 
 
 def test_a_level_newer_than_our_push_becomes_the_compare_quantity(shop, channel, scheduled, reads):
@@ -366,6 +416,7 @@ def test_a_level_newer_than_our_push_becomes_the_compare_quantity(shop, channel,
 def test_the_ledger_follows_our_sets(shop, channel, scheduled):
     """The first set is the baseline (Shopify's ``quantityAfterChange``); later sets add the
     delta Shopify reported for them."""
+    channel.reports_delta = True
     variant = shopify_listed(shop, "SKU-A", 8)
     stock_push_account(account_id=shop.pk)
     stock_adjust(merchant=shop.merchant, variant_id=variant.pk, delta=-3)
@@ -382,7 +433,7 @@ def test_a_change_made_in_the_shopify_admin_is_read_back_and_taken_in(
     shop, channel, scheduled, django_capture_on_commit_callbacks
 ):
     """Webhook → read under the push lock → judged: +3 units nobody sold or restocked."""
-    listing = pushed_to_shopify(shop, "SKU-A", 8)
+    listing = pushed_to_shopify(shop, channel, "SKU-A", 8)
     channel.quantities["SKU-A"] = 11  # a person in the Shopify admin
     with django_capture_on_commit_callbacks(execute=True):
         inventory_levels_import(
@@ -399,7 +450,7 @@ def test_a_change_made_in_the_shopify_admin_is_read_back_and_taken_in(
 
 
 def test_shopify_orders_explain_the_drop_and_their_cancellation_the_rise(shop, channel, scheduled):
-    listing = pushed_to_shopify(shop, "SKU-A", 8)
+    listing = pushed_to_shopify(shop, channel, "SKU-A", 8)
     now = timezone.now()
     shopify_order(shop, "sh-1", "SKU-A", 2, now - timedelta(seconds=40))
     shopify_order(shop, "sh-2", "SKU-A", 1, now - timedelta(seconds=30))
@@ -426,7 +477,7 @@ def test_a_burst_of_orders_at_the_reading_is_not_judged(
 ):
     """An order in the same second as the reading may or may not be in it: no phantom units,
     the listing is read again later."""
-    listing = pushed_to_shopify(shop, "SKU-A", 8)
+    listing = pushed_to_shopify(shop, channel, "SKU-A", 8)
     now = timezone.now()
     shopify_order(shop, "sh-1", "SKU-A", 1, now)
 
@@ -441,7 +492,7 @@ def test_a_burst_of_orders_at_the_reading_is_not_judged(
 
 
 def test_a_baseline_with_an_order_beside_it_is_dropped(shop, channel, scheduled):
-    listing = pushed_to_shopify(shop, "SKU-A", 8)
+    listing = pushed_to_shopify(shop, channel, "SKU-A", 8)
     shopify_order(shop, "sh-1", "SKU-A", 1, listing.channel_base_at + timedelta(seconds=1))
 
     assert settle(listing, 20) == "rebased"
@@ -460,7 +511,7 @@ def test_an_order_imported_late_is_corrected_at_the_next_reading(shop, channel, 
     """The reading came before the order's webhook: the drop looked foreign and was taken in;
     once the order is imported, the next reading gives the units back (the ledger runs from
     the baseline, so nothing is lost for good)."""
-    listing = pushed_to_shopify(shop, "SKU-A", 8)
+    listing = pushed_to_shopify(shop, channel, "SKU-A", 8)
     placed_at = timezone.now() - timedelta(seconds=30)
 
     assert settle(listing, 6) == "adjusted"
@@ -475,7 +526,7 @@ def test_an_order_imported_late_is_corrected_at_the_next_reading(shop, channel, 
 
 
 def test_a_change_after_our_own_corrections_is_still_found(shop, channel, scheduled):
-    listing = pushed_to_shopify(shop, "SKU-A", 8)
+    listing = pushed_to_shopify(shop, channel, "SKU-A", 8)
     stock_adjust(merchant=shop.merchant, variant_id=listing.variant_id, delta=-3)
     stock_push_account(account_id=shop.pk)
     assert channel.quantities["SKU-A"] == 5
@@ -492,7 +543,7 @@ def test_units_shopify_restocked_by_a_refund_are_not_taken_in_twice(shop, channe
     from orders.services import returns_import
     from tests.integrations.test_shopify_returns import sample_refund
 
-    listing = pushed_to_shopify(shop, "SKU-A", 8)
+    listing = pushed_to_shopify(shop, channel, "SKU-A", 8)
     body = sample_refund()
     body["refund_line_items"] = body["refund_line_items"][:1]
     body["refund_line_items"][0].update(restock_type="return", quantity=2)
@@ -512,7 +563,7 @@ def test_with_adoption_off_the_change_is_overwritten_once(shop, channel, schedul
     """Sangam as the only master: the foreign change is pushed over, and the ledger remembers
     it was dealt with, so the overwrite itself is not judged again."""
     settings.STOCK_ADOPT_CHANNEL_CHANGES = False
-    listing = pushed_to_shopify(shop, "SKU-A", 8)
+    listing = pushed_to_shopify(shop, channel, "SKU-A", 8)
     channel.quantities["SKU-A"] = 11
 
     assert settle(listing, 11) == "reasserted"
@@ -526,7 +577,7 @@ def test_with_adoption_off_the_change_is_overwritten_once(shop, channel, schedul
 def test_a_listing_without_a_baseline_takes_its_reading_as_one(
     shop, channel, scheduled, django_capture_on_commit_callbacks
 ):
-    listing = pushed_to_shopify(shop, "SKU-A", 8)
+    listing = pushed_to_shopify(shop, channel, "SKU-A", 8)
     ChannelListing.objects.filter(pk=listing.pk).update(
         channel_base_quantity=None, channel_base_at=None
     )
@@ -543,7 +594,7 @@ def test_a_listing_without_a_baseline_takes_its_reading_as_one(
 def test_a_change_whose_webhook_was_missed_is_taken_in_by_the_drift_check(
     shop, channel, scheduled, django_capture_on_commit_callbacks
 ):
-    listing = pushed_to_shopify(shop, "SKU-A", 8)
+    listing = pushed_to_shopify(shop, channel, "SKU-A", 8)
     channel.quantities["SKU-A"] = 11  # changed in the Shopify admin; no webhook came
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -554,10 +605,29 @@ def test_a_change_whose_webhook_was_missed_is_taken_in_by_the_drift_check(
     assert listing.variant.stock_levels.get().on_hand == 11
 
 
+def test_a_change_our_push_covered_is_still_found_by_the_nightly_check(
+    shop, channel, scheduled, django_capture_on_commit_callbacks
+):
+    """An admin −1 (its webhook triaged as a possible sale, or lost), then our next set
+    overwrites Shopify: no drift is left to see, but the ledger still holds the −1."""
+    listing = pushed_to_shopify(shop, channel, "SKU-A", 8)
+    channel.quantities["SKU-A"] = 7
+    stock_adjust(merchant=shop.merchant, variant_id=listing.variant_id, delta=-2)
+    stock_push_account(account_id=shop.pk)
+    assert channel.quantities["SKU-A"] == 6
+
+    with django_capture_on_commit_callbacks(execute=True):
+        report = drift_check_account(account_id=shop.pk)
+
+    assert report.drifted == 0
+    assert channel_movements() == [-1]
+    assert listing.variant.stock_levels.get().on_hand == 5
+
+
 def test_a_reading_waits_for_a_push_in_flight(shop, channel, scheduled, reads):
     from inventory.services.push import push_lock_acquire, push_lock_release
 
-    listing = pushed_to_shopify(shop, "SKU-A", 8)
+    listing = pushed_to_shopify(shop, channel, "SKU-A", 8)
     token = push_lock_acquire(shop.pk)
     try:
         assert channel_level_read(listing_id=listing.pk) == "busy"

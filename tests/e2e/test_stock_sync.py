@@ -182,3 +182,38 @@ def test_shopify_sales_are_not_taken_in_but_a_later_admin_change_is(three_channe
     assert after == before - 2
     sku = listing.channel_sku
     assert on_channels(sku) == (available(sku, az), available(sku, fk))
+
+
+def test_an_admin_change_whose_webhook_never_came_is_taken_in_by_the_drift_check(
+    three_channels,
+):
+    """The store's level changes with no ``inventory_levels/update`` (a lost delivery): the
+    nightly check reads it under the push lock, corrects Shopify, and the ledger then takes the
+    change into the pool, so Amazon and Flipkart follow it."""
+    from integrations.sandbox.models import SandboxInventoryLevel
+    from inventory.models import MovementSource, StockMovement
+
+    shopify, az, fk = three_channels
+    listing = ChannelListing.objects.filter(account=shopify, variant__isnull=False).first()
+    sku = listing.channel_sku
+    level = SandboxInventoryLevel.objects.get(
+        item__variant__sku=sku,
+        item__variant__shop__domain=SHOP,
+        location_id=int(listing.external_location_id),
+    )
+    shown = level.available
+    SandboxInventoryLevel.objects.filter(pk=level.pk).update(available=shown + 6)
+
+    report = drift_check_account(account_id=shopify.pk)
+
+    assert report.drifted == 1
+    taken = list(
+        StockMovement.objects.filter(source=MovementSource.CHANNEL).values_list(
+            "on_hand_delta", flat=True
+        )
+    )
+    assert taken == [6]
+    assert available(sku, az) == shown + 6
+    assert on_channels(sku) == (shown + 6, shown + 6)
+    level.refresh_from_db()
+    assert level.available == shown + 6

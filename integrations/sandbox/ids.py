@@ -37,6 +37,8 @@ KINDS: Final = (
     "Refund",
     "RefundLineItem",
     "OrderTransaction",
+    "Fulfillment",
+    "FulfillmentLineItem",
 )
 
 GID_PREFIX: Final = "gid://shopify/"

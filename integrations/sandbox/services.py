@@ -17,7 +17,6 @@ from typing import Any
 import requests
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
 
 from integrations.sandbox import clock, inventory, oauth, throttle
 from integrations.sandbox.constants import COMPLIANCE_TOPICS
@@ -29,11 +28,15 @@ from integrations.sandbox.models import (
     SandboxApp,
     SandboxBucket,
     SandboxCustomer,
+    SandboxFulfillment,
+    SandboxFulfillmentLineItem,
     SandboxInventoryLevel,
     SandboxLineItem,
     SandboxLocation,
     SandboxOrder,
     SandboxProduct,
+    SandboxRefund,
+    SandboxRefundLineItem,
     SandboxShop,
     SandboxVariant,
     SandboxWebhookDelivery,
@@ -45,7 +48,7 @@ from integrations.sandbox.seed.orders import Pick, compose_order, make_customer
 from integrations.sandbox.webhooks import delivery as webhooks
 from integrations.sandbox.webhooks import events
 from integrations.sandbox.webhooks.payloads import compliance_payload, shop_payload
-from integrations.sandbox.webhooks.refunds import RefundLine, RefundTransaction, refund_payload
+from integrations.sandbox.webhooks.refunds import refund_payload
 
 ORDER_FIELDS = frozenset(
     {"note", "tags", "email", "phone", "shipping_address", "financial_status", "source_name"}
@@ -289,7 +292,9 @@ def cancel_order(order: SandboxOrder, reason: str = "customer") -> SandboxOrder:
 
 
 def fulfill_order(order: SandboxOrder) -> SandboxOrder:
-    """Ship every open quantity: ``committed`` drops (so ``on_hand`` does), the order becomes
+    """Ship every open quantity in one fulfillment (a ``SandboxFulfillment`` at
+    ``fulfilled_at`` with a line per line item that had open units; none, and ``fulfilled_at``
+    kept, when nothing was open): ``committed`` drops (so ``on_hand`` does), the order becomes
     ``FULFILLED`` (closed if already paid). Emits ``orders/fulfilled`` and ``orders/updated``."""
     with transaction.atomic():
         locked = _locked_order(order)
@@ -298,17 +303,31 @@ def fulfill_order(order: SandboxOrder) -> SandboxOrder:
         now = clock.after(locked.updated_at)
         items = list(locked.line_items.select_related("variant__inventory_item"))
         primary = _primary(locked.shop)
-        moves = [
-            (i.variant.inventory_item.id, primary.id, 0, -open_qty)
+        shipped = [
+            (i, open_qty)
             for i in items
-            if i.variant and (open_qty := i.current_quantity - i.fulfilled_quantity) > 0
+            if (open_qty := i.current_quantity - i.fulfilled_quantity) > 0
         ]
+        moves = [(i.variant.inventory_item.id, primary.id, 0, -q) for i, q in shipped if i.variant]
         inventory.move(inventory.lock_levels(locked.shop, [(m[0], m[1]) for m in moves]), moves)
-        SandboxLineItem.objects.filter(order=locked).update(
-            fulfilled_quantity=F("current_quantity")
-        )
+        if shipped:
+            fulfillment = SandboxFulfillment.objects.create(
+                id=allocate_id("Fulfillment"), order=locked, created_at=now, updated_at=now
+            )
+            SandboxFulfillmentLineItem.objects.bulk_create(
+                SandboxFulfillmentLineItem(
+                    id=line_id, fulfillment=fulfillment, line_item=item, quantity=units
+                )
+                for line_id, (item, units) in zip(
+                    allocate_ids("FulfillmentLineItem", len(shipped)), shipped, strict=True
+                )
+            )
+            for item, units in shipped:
+                item.fulfilled_quantity += units
+            SandboxLineItem.objects.bulk_update([i for i, _ in shipped], ["fulfilled_quantity"])
+            locked.fulfilled_at = now
         locked.fulfillment_status = "FULFILLED"
-        locked.fulfilled_at = locked.updated_at = now
+        locked.updated_at = now
         if locked.financial_status == "PAID":
             locked.closed_at = now
         locked.save()
@@ -336,6 +355,10 @@ def refund_order(
     ``total_refunded`` grows and the financial status becomes ``PARTIALLY_REFUNDED`` or
     ``REFUNDED``; an unpaid (COD pending) order refunds no money.
 
+    The refund is stored (``SandboxRefund`` with its ``SandboxRefundLineItem`` rows, served by
+    ``Order.refunds`` over GraphQL) and the webhook payload is built from those rows; with
+    ``deliver=False`` the webhook is recorded but not sent (a lost delivery).
+
     Returns the ``refunds/create`` payload. Raises ``ValueError`` for a cancelled order, a line
     not on the order, units ≤ 0 or above what is still on the line, nothing to refund, or a
     line whose units are partly shipped and partly open (refund those separately)."""
@@ -354,8 +377,9 @@ def refund_order(
         store = locked.shop
         primary = _primary(store)
         now = clock.after(locked.updated_at)
+        refund = SandboxRefund(id=allocate_id("Refund"), order=locked, note=note, created_at=now)
         line_ids = iter(allocate_ids("RefundLineItem", len(wanted)))
-        refund_lines: list[RefundLine] = []
+        refund_lines: list[SandboxRefundLineItem] = []
         moves: list[tuple[int, int, int, int]] = []
         for item_id, units in wanted.items():
             item = items.get(item_id)
@@ -381,46 +405,41 @@ def refund_order(
                 moves.append((item.variant.inventory_item.id, primary.id, d_available, d_committed))
             share = Decimal(units) / Decimal(item.quantity)
             refund_lines.append(
-                RefundLine(
+                SandboxRefundLineItem(
                     id=next(line_ids),
-                    item=item,
+                    refund=refund,
+                    line_item=item,
                     quantity=units,
                     restock_type=restock_type,
-                    location_id=primary.id if restock else None,
+                    location=primary if restock else None,
                     subtotal=((item.price * item.quantity - item.total_discount) * share).quantize(
                         CENT
                     ),
-                    tax=(
+                    total_tax=(
                         sum((Decimal(t["amount"]) for t in item.tax_lines), Decimal("0")) * share
                     ).quantize(CENT),
                 )
             )
             item.current_quantity -= units
         SandboxLineItem.objects.bulk_update(
-            [line.item for line in refund_lines], ["current_quantity"]
+            [line.line_item for line in refund_lines], ["current_quantity"]
         )
         touched = inventory.move(inventory.lock_levels(store, [(m[0], m[1]) for m in moves]), moves)
-        transactions: list[RefundTransaction] = []
         amount = sum((line.subtotal for line in refund_lines), Decimal("0"))
         if locked.financial_status in ("PAID", "PARTIALLY_REFUNDED") and amount > 0:
             amount = min(amount, locked.total_price - locked.total_refunded)
-            gateway = (locked.payment_gateway_names or ["manual"])[0]
-            transactions.append(RefundTransaction(allocate_id("OrderTransaction"), amount, gateway))
+            refund.transaction_id = allocate_id("OrderTransaction")
+            refund.amount = amount
+            refund.gateway = (locked.payment_gateway_names or ["manual"])[0]
             locked.total_refunded += amount
             locked.financial_status = (
                 "REFUNDED" if locked.total_refunded >= locked.total_price else "PARTIALLY_REFUNDED"
             )
         locked.updated_at = now
         locked.save()
-        payload = refund_payload(
-            refund_id=allocate_id("Refund"),
-            order=locked,
-            shop=store,
-            lines=refund_lines,
-            transactions=transactions,
-            note=note,
-            created_at=now,
-        )
+        refund.save()
+        SandboxRefundLineItem.objects.bulk_create(refund_lines)
+        payload = refund_payload(refund, refund_lines, store)
         webhooks.emit(store, "REFUNDS_CREATE", payload, deliver=deliver)
         events.emit_orders(store, [locked.pk], ["ORDERS_UPDATED"], deliver)
         restocked = {(m[0], m[1]) for m in moves if m[2]}

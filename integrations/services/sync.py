@@ -304,7 +304,10 @@ def _run_paged(run: SyncRun, connector: Connector) -> None:
 def _import_orders_of_returns(run: SyncRun, connector: Any, returns: Sequence[Any]) -> None:
     """Orders first seen in the returns stream (already past the states an order search
     covers, e.g. Flipkart RETURNED) are fetched by id and imported, which links their returns.
-    Counted on the run like its own records; connectors without ``fetch_orders_by_id`` skip."""
+    Counted on the run like its own records; connectors without ``fetch_orders_by_id`` skip:
+    Shopify's returns stream reads the same orders (updated since the cursor) as its orders
+    stream, which runs first on the schedule, and a return that still comes before its order is
+    linked when the order is imported (``attach_returns_to_orders``)."""
     fetch = getattr(connector, "fetch_orders_by_id", None)
     if fetch is None or not returns:
         return
@@ -476,14 +479,16 @@ def _finish(run: SyncRun, status: str, error: str) -> SyncRun:
 
 # --- quarantine ---------------------------------------------------------------------------------
 def sync_log_reprocess(*, log: SyncLog) -> bool:
-    """Translate and import a quarantined record again; True if it now imported cleanly."""
+    """Translate and import a quarantined record again; True if it now imported cleanly. A
+    record may translate to several DTOs (a Shopify refund: one ``ReturnDTO`` per line)."""
     cls = get_connector_class(log.account.provider)
     record = cls.parse_record(stream_kind(log.stream), log.payload)
     if isinstance(record, RecordFailure):
         log.error = record.error
         log.save(update_fields=["error"])
         return False
-    result = importer_for(log.stream)(account=log.account, items=[record], source="reprocess")
+    items = record if isinstance(record, list) else [record]
+    result = importer_for(log.stream)(account=log.account, items=items, source="reprocess")
     if result.failures:
         log.error = result.failures[0].error
         log.save(update_fields=["error"])

@@ -51,6 +51,7 @@ def test_oauth_install_connects_registers_webhooks_and_imports_everything(hub, s
         "catalog": SyncStatus.SUCCEEDED,
         "inventory": SyncStatus.SUCCEEDED,
         "orders": SyncStatus.SUCCEEDED,
+        "returns": SyncStatus.SUCCEEDED,
     }
     assert runs["orders"].checkpoint["mode"] == "bulk"  # first sync of history: bulk operation
     assert runs["inventory"].checkpoint["mode"] == "bulk"  # inventory snapshot: bulk operation

@@ -261,8 +261,11 @@ def account(merchant):
 @pytest.mark.parametrize(
     ("url", "streams"),
     [
-        ("/api/integrations/providers/shopify/sync", ["catalog", "inventory", "orders"]),
-        ("/api/integrations/shopify/sync", ["catalog", "inventory", "orders"]),
+        (
+            "/api/integrations/providers/shopify/sync",
+            ["catalog", "inventory", "orders", "returns"],
+        ),
+        ("/api/integrations/shopify/sync", ["catalog", "inventory", "orders", "returns"]),
         ("/api/integrations/shopify/sync/orders", ["orders"]),
     ],
 )

@@ -28,8 +28,8 @@ def test_every_connected_account_is_its_own_task_with_the_streams_it_supports(
     queued = sync.sync_all_accounts(["orders", "returns"])
 
     assert queued == [shop.pk]
-    # Shopify has no returns stream (its returns come with orders): only orders is asked for.
-    assert sent == [(tasks.sync_account_task, shop.pk, ["orders"])]
+    # Shopify polls its refunds too (the safety net of the refunds/create webhook).
+    assert sent == [(tasks.sync_account_task, shop.pk, ["orders", "returns"])]
     assert broken.pk not in queued
     assert gone.pk not in queued
 
@@ -40,12 +40,15 @@ def test_the_account_task_claims_its_runs_and_leaves_an_active_one_alone(merchan
     monkeypatch.setattr(sync, "run_sync_runs", lambda ids: executed.append(list(ids)) or [])
 
     sync.sync_account(account_id=shop.pk, streams=["orders", "returns"])
-    (run,) = SyncRun.objects.filter(account=shop)
-    assert (run.stream, run.status) == ("orders", SyncStatus.QUEUED)
-    assert executed == [[run.pk]]
+    orders, returns = SyncRun.objects.filter(account=shop).order_by("pk")
+    assert [(r.stream, r.status) for r in (orders, returns)] == [
+        ("orders", SyncStatus.QUEUED),
+        ("returns", SyncStatus.QUEUED),
+    ]
+    assert executed == [[orders.pk, returns.pk]]
 
     sync.sync_account(account_id=shop.pk, streams=["orders"])  # still queued: nothing new
-    assert SyncRun.objects.filter(account=shop).count() == 1
+    assert SyncRun.objects.filter(account=shop).count() == 2
     assert executed[-1] == []
 
 

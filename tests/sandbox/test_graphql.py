@@ -21,6 +21,17 @@ def variables_for(name: str, gql) -> dict:
     if name == "order_line_items":
         first = gql("{ orders(first: 1) { nodes { id } } }")["data"]["orders"]["nodes"][0]
         return {"id": first["id"]}
+    if name in ("order_fulfillments", "fulfillment_line_items"):
+        from integrations.sandbox.models import SandboxFulfillment
+
+        fulfillment = SandboxFulfillment.objects.filter(order__shop__domain=SHOP).first()
+        if name == "order_fulfillments":
+            return {"id": f"gid://shopify/Order/{fulfillment.order_id}"}
+        return {"id": f"gid://shopify/Fulfillment/{fulfillment.id}"}
+    if name == "refund_line_items":
+        order = SandboxOrder.objects.filter(shop__domain=SHOP, fulfillment_status="FULFILLED")[0]
+        payload = services.refund_order(order, deliver=False)
+        return {"id": payload["admin_graphql_api_id"]}
     if name == "bulk_operation":
         return {"id": "gid://shopify/BulkOperation/1"}
     if name == "webhook_subscription_create":

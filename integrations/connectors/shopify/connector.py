@@ -2,8 +2,10 @@
 
 Orders: incremental by ``updated_at`` (``query: "updated_at:>='…'"``, ``sortKey: UPDATED_AT``,
 cursor pagination, ``first`` up to 250 and shrunk to fit the single-query cost limit), and bulk
-operations (JSONL streamed line by line) for history. Catalog: products + variants, inventory
-items with per-location levels. Webhooks: ``webhookSubscriptionCreate``.
+operations (JSONL streamed line by line) for history. Returns: refunds of the orders updated
+since the cursor (``returns.ShopifyReturns.fetch_returns``), the safety net of the
+``refunds/create`` webhook. Catalog: products + variants, inventory items with per-location
+levels. Webhooks: ``webhookSubscriptionCreate``.
 Docs: https://shopify.dev/docs/api/admin-graphql/2025-01 ; wire details in channel-apis.md §1.
 """
 
@@ -34,7 +36,7 @@ from integrations.connectors.shopify.client import (
     raise_for_user_errors,
 )
 from integrations.connectors.shopify.inventory import ShopifyInventory
-from integrations.connectors.shopify.returns import ShopifyReturns
+from integrations.connectors.shopify.returns import ShopifyReturns, return_records
 from integrations.connectors.shopify.signatures import is_valid_shop_domain
 from integrations.dto import (
     AccountHandle,
@@ -92,7 +94,13 @@ class ShopifyConnector(ShopifyInventory, ShopifyReturns, ShopifyBulkOperations, 
         ),
     )
     capabilities = frozenset(
-        {Capability.ORDERS, Capability.CATALOG, Capability.WEBHOOKS, Capability.INVENTORY_PUSH}
+        {
+            Capability.ORDERS,
+            Capability.CATALOG,
+            Capability.WEBHOOKS,
+            Capability.INVENTORY_PUSH,
+            Capability.RETURNS,
+        }
     )
     setup_steps = (
         "Install the Sangam app from your Shopify admin, or enter your store domain and click "
@@ -128,6 +136,7 @@ class ShopifyConnector(ShopifyInventory, ShopifyReturns, ShopifyBulkOperations, 
         sleep: Callable[[float], None] | None = None,
     ) -> None:
         super().__init__(account, http)
+        self.clock = clock
         self.sleep = sleep or http.sleep
         self.api_version = account.settings.get("api_version") or settings.SHOPIFY_API_VERSION
         self.base_url = (account.base_url or f"https://{account.external_id}").rstrip("/")
@@ -303,7 +312,9 @@ class ShopifyConnector(ShopifyInventory, ShopifyReturns, ShopifyBulkOperations, 
 
     @classmethod
     def parse_record(cls, stream: str, payload: dict[str, Any]) -> Any:
-        """Payload (GraphQL node or REST webhook body) → DTO, or ``RecordFailure``.
+        """Payload (GraphQL node or REST webhook body) → DTO, or ``RecordFailure``; for
+        ``returns`` a list of ``ReturnDTO`` (one refund is a return of several lines, possibly
+        none), see ``returns.return_records``.
 
         Used by pages, bulk files and the reprocessing of quarantined records."""
         try:
@@ -321,6 +332,8 @@ class ShopifyConnector(ShopifyInventory, ShopifyReturns, ShopifyBulkOperations, 
                 return mapping.product_from_graphql(payload, list(payload.get("variants") or []))
             if stream == "inventory":
                 return mapping.inventory_level_from_webhook(payload)
+            if stream == "returns":
+                return return_records(payload)
         except mapping.MappingError as exc:
             return RecordFailure(mapping.gid_to_id(payload.get("id")), str(exc), payload)
         raise ValueError(f"unknown stream {stream!r}")

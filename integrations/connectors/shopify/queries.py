@@ -270,6 +270,93 @@ mutation SangamInventorySetQuantities($input: InventorySetQuantitiesInput!) {
 """
 
 
+# --- refunds: the returns stream (shopify.dev objects/Refund, objects/RefundLineItem,
+# objects/Fulfillment; 2025-01). ``Order.refunds`` and ``Order.fulfillments`` are plain lists
+# (no ``first`` needed: an order has few of either; a list costs one element).
+REFUND_LINE_ITEM_FIELDS = f"""
+    id
+    quantity
+    restockType
+    location {{ id }}
+    lineItem {{ id sku }}
+    subtotalSet {{ {_MONEY} }}
+    totalTaxSet {{ {_MONEY} }}
+"""
+
+# Refund lines fetched inline with each refund (7 points each); refunds with more are completed
+# by REFUND_LINE_ITEMS. An order then costs 1 + 1 + 1 + (2 + 10 × 7) = 75 points.
+REFUND_LINE_ITEMS_PAGE = 10
+
+ORDER_REFUNDS_QUERY = f"""
+query SangamOrderRefunds($first: Int!, $after: String, $query: String) {{
+  orders(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {{
+    pageInfo {{ hasNextPage endCursor }}
+    nodes {{
+      id
+      updatedAt
+      refunds {{
+        id
+        createdAt
+        note
+        return {{ id }}
+        refundLineItems(first: {REFUND_LINE_ITEMS_PAGE}) {{
+          pageInfo {{ hasNextPage endCursor }}
+          nodes {{ {REFUND_LINE_ITEM_FIELDS} }}
+        }}
+      }}
+    }}
+  }}
+}}
+"""
+
+REFUND_LINE_ITEMS_QUERY = f"""
+query SangamRefundLineItems($id: ID!, $after: String) {{
+  node(id: $id) {{
+    ... on Refund {{
+      id
+      refundLineItems(first: 100, after: $after) {{
+        pageInfo {{ hasNextPage endCursor }}
+        nodes {{ {REFUND_LINE_ITEM_FIELDS} }}
+      }}
+    }}
+  }}
+}}
+"""
+
+# Which lines had shipped, and when: read only for orders with a refund line whose restock
+# type alone does not decide (``NO_RESTOCK`` outside a Shopify return). 204 points.
+ORDER_FULFILLMENTS_QUERY = """
+query SangamOrderFulfillments($id: ID!) {
+  order(id: $id) {
+    id
+    fulfillments {
+      id
+      createdAt
+      status
+      fulfillmentLineItems(first: 100) {
+        pageInfo { hasNextPage endCursor }
+        nodes { lineItem { id } }
+      }
+    }
+  }
+}
+"""
+
+FULFILLMENT_LINE_ITEMS_QUERY = """
+query SangamFulfillmentLineItems($id: ID!, $after: String) {
+  node(id: $id) {
+    ... on Fulfillment {
+      id
+      fulfillmentLineItems(first: 100, after: $after) {
+        pageInfo { hasNextPage endCursor }
+        nodes { lineItem { id } }
+      }
+    }
+  }
+}
+"""
+
+
 def bulk_orders_query(search: str | None) -> str:
     """The inner query of an orders backfill bulk operation (line items as child rows).
 
@@ -351,6 +438,10 @@ OPERATIONS = {
     "inventory_at_location": INVENTORY_AT_LOCATION_QUERY,
     "inventory_item_locations": INVENTORY_ITEM_LOCATIONS_QUERY,
     "inventory_set_quantities": INVENTORY_SET_QUANTITIES,
+    "order_refunds": ORDER_REFUNDS_QUERY,
+    "refund_line_items": REFUND_LINE_ITEMS_QUERY,
+    "order_fulfillments": ORDER_FULFILLMENTS_QUERY,
+    "fulfillment_line_items": FULFILLMENT_LINE_ITEMS_QUERY,
 }
 
 ALL_DOCUMENTS: dict[str, str] = {

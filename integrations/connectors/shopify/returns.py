@@ -1,9 +1,17 @@
 """Returns and refunds from Shopify and the return status written back to the order. Mixed into
 ``ShopifyConnector``.
 
-In: the ``refunds/create`` webhook (REST-shaped body, 2025-01 JSON Schema
-``shared/reference/shopify/webhooks/schemas/2025-01/refunds/create.json``) → ``ReturnDTO`` per
-returned line (``returns_from_refund``, a pure function).
+In, two ways that give the same ``ReturnDTO``s for the same refund:
+
+- the ``refunds/create`` webhook (REST-shaped body, 2025-01 JSON Schema
+  ``shared/reference/shopify/webhooks/schemas/2025-01/refunds/create.json``) → ``ReturnDTO`` per
+  returned line (``returns_from_refund``, a pure function);
+- the polled ``returns`` stream (``fetch_returns``): orders updated since the cursor with their
+  ``refunds`` over GraphQL (``queries.ORDER_REFUNDS_QUERY``). Each GraphQL ``Refund`` is first
+  rewritten as the REST body the webhook would have carried (``refund_body_from_graphql``) and
+  then goes through ``returns_from_refund`` too, so one rule decides and ``Return.raw`` has one
+  shape, whichever way a refund arrived. A refund missed by the webhook is picked up by the
+  next poll; one seen both ways is one Return (same ``external_id``, same ``updated_at``).
 Out: ``orderUpdate(input: {id, tags, note})`` (shopify.dev/docs/api/admin-graphql/2025-01/
 mutations/orderUpdate; needs the ``write_orders`` scope), after reading the order's current
 ``tags`` and ``note`` so the merchant's own tags and note text are kept.
@@ -11,12 +19,14 @@ mutations/orderUpdate; needs the ``write_orders`` scope), after reading the orde
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from integrations.connectors.shopify import queries
 from integrations.connectors.shopify.client import ShopifyUserError, raise_for_user_errors
 from integrations.connectors.shopify.mapping import MappingError, gid_to_id, parse_time
-from integrations.dto import ReturnDTO, ReturnKind, ReturnStatus
+from integrations.dto import Page, RecordFailure, ReturnDTO, ReturnKind, ReturnStatus
 
 if TYPE_CHECKING:
     from integrations.connectors.shopify.client import ShopifyGraphQLClient
@@ -45,6 +55,17 @@ NOTE_LINE_PREFIX = "Sangam return"
 # location), ``legacy_restock`` (restocked, pre-2019 refunds), ``no_restock``, ``cancel``
 # (unfulfilled units removed from the order: nothing was shipped, so nothing comes back).
 RESTOCKED_TYPES = frozenset({"return", "legacy_restock"})
+# Restock types that decide a line by themselves; ``no_restock`` needs to know about shipping.
+DECIDED_TYPES = RESTOCKED_TYPES | {"cancel"}
+# A fulfillment in one of these states shipped nothing (``FulfillmentStatus``, 2025-01).
+UNSHIPPED_FULFILLMENT_STATUSES = frozenset({"CANCELLED", "ERROR", "FAILURE"})
+# Orders per page of the returns stream: 12 × 75 points + 2 fits the 1,000-point single-query
+# limit (queries.REFUND_LINE_ITEMS_PAGE); the connector still shrinks a page that does not.
+RETURNS_PAGE_SIZE = 12
+# A first poll (no cursor yet) reads refunds of orders updated in this window: the orders the
+# ``read_orders`` scope can see at all (the last 60 days; older ones need ``read_all_orders``,
+# shopify.dev "Orders" access scopes).
+RETURNS_INITIAL_LOOKBACK = timedelta(days=60)
 
 
 def returns_from_refund(body: dict[str, Any]) -> list[ReturnDTO]:
@@ -106,10 +127,161 @@ def returns_from_refund(body: dict[str, Any]) -> list[ReturnDTO]:
     return dtos
 
 
+def _rest_id(value: Any, what: str) -> int:
+    """A GID (or numeric id) as the JSON integer REST bodies carry."""
+    text = gid_to_id(value)
+    if not text.isdigit():
+        raise MappingError(f"{what}: not a Shopify id: {value!r}")
+    return int(text)
+
+
+def _rest_money_set(bag: Any) -> dict[str, Any] | None:
+    """GraphQL ``MoneyBag`` (``shopMoney`` only) → REST ``*_set`` (``shop_money`` only)."""
+    money = (bag or {}).get("shopMoney")
+    if not money:
+        return None
+    return {
+        "shop_money": {"amount": money.get("amount"), "currency_code": money.get("currencyCode")}
+    }
+
+
+def shipped_line_item_ids(fulfillments: Sequence[dict[str, Any]], at: datetime) -> set[str]:
+    """Ids (as strings) of the line items that went out in a fulfillment made at or before
+    ``at`` and not cancelled or failed (``Fulfillment.status``): what the REST
+    ``line_item.fulfillment_status`` of a refund made at ``at`` tells (null until a unit of the
+    line ships). ``fulfillments`` are GraphQL ``Fulfillment`` nodes with ``createdAt``,
+    ``status`` and ``fulfillmentLineItems`` (a connection, or a plain list of nodes)."""
+    shipped: set[str] = set()
+    for fulfillment in fulfillments:
+        if str(fulfillment.get("status") or "").upper() in UNSHIPPED_FULFILLMENT_STATUSES:
+            continue
+        made = parse_time(fulfillment.get("createdAt"), "fulfillment createdAt")
+        if made is None or made > at:
+            continue
+        lines = fulfillment.get("fulfillmentLineItems") or []
+        if isinstance(lines, dict):
+            lines = lines.get("nodes") or []
+        shipped.update(gid_to_id((line.get("lineItem") or {}).get("id")) for line in lines)
+    shipped.discard("")
+    return shipped
+
+
+def needs_fulfillments(order: dict[str, Any]) -> bool:
+    """Whether mapping ``order``'s refunds (a GraphQL ``Order`` node with ``refunds``) needs its
+    fulfillments: some refund line is ``NO_RESTOCK`` (or has no restock type) and its refund
+    belongs to no Shopify return, so only "had the line shipped?" decides."""
+    for refund in order.get("refunds") or []:
+        if refund.get("return"):
+            continue
+        for line in _refund_lines(refund):
+            if str(line.get("restockType") or "NO_RESTOCK").lower() not in DECIDED_TYPES:
+                return True
+    return False
+
+
+def _refund_lines(refund: dict[str, Any]) -> list[dict[str, Any]]:
+    lines = refund.get("refundLineItems") or []
+    return list(lines.get("nodes") or []) if isinstance(lines, dict) else list(lines)
+
+
+def refund_body_from_graphql(
+    order_id: Any, refund: dict[str, Any], fulfillments: Sequence[dict[str, Any]] | None
+) -> dict[str, Any]:
+    """A GraphQL ``Refund`` node of order ``order_id`` (GID or id) → the ``refunds/create``
+    body Shopify sends for it, limited to the keys ``returns_from_refund`` reads and
+    ``Return.raw`` keeps: ``id``, ``order_id``, ``created_at``, ``note``, ``return``
+    (``{id, admin_graphql_api_id}`` or null) and per line ``id``, ``quantity``,
+    ``line_item_id``, ``location_id``, ``restock_type`` (the GraphQL enum lower-cased: ``RETURN``
+    → ``return``), ``subtotal_set``/``total_tax_set`` (shop money) and ``line_item`` with ``id``,
+    ``sku`` and ``fulfillment_status``. Ids are JSON integers as in REST; ``created_at`` stays
+    the GraphQL UTC time (REST writes the same instant with the shop's offset).
+
+    ``fulfillment_status`` is ``"fulfilled"`` when a unit of the line had shipped by the
+    refund's ``createdAt`` (``shipped_line_item_ids`` over ``fulfillments``), else null — only
+    whether it is set matters to the mapping (REST would say ``partial`` for a part-shipped
+    line). ``fulfillments`` may be None when ``needs_fulfillments`` is false: every line is then
+    decided by its restock type or the refund's return.
+
+    The node needs ``id``, ``createdAt``, ``note``, ``return { id }`` and
+    ``refundLineItems`` (connection or list) of ``id quantity restockType location { id }
+    lineItem { id sku } subtotalSet totalTaxSet``. Raises ``MappingError`` for missing ids or
+    times, and when ``fulfillments`` are needed but not given."""
+    refund_id = _rest_id(refund.get("id"), "refund")
+    created = parse_time(refund.get("createdAt"), "createdAt")
+    if created is None:
+        raise MappingError(f"refund {refund_id}: missing createdAt")
+    linked = refund.get("return")
+    if fulfillments is None and needs_fulfillments({"refunds": [refund]}):
+        raise MappingError(f"refund {refund_id}: fulfillments are needed to map it")
+    shipped = shipped_line_item_ids(fulfillments or (), created)
+    lines = []
+    for line in _refund_lines(refund):
+        item = line.get("lineItem") or {}
+        item_id = _rest_id(item.get("id"), f"refund {refund_id} line item")
+        location = (line.get("location") or {}).get("id")
+        lines.append(
+            {
+                "id": _rest_id(line.get("id"), f"refund {refund_id} line"),
+                "quantity": line.get("quantity"),
+                "line_item_id": item_id,
+                "location_id": _rest_id(location, f"refund {refund_id} location")
+                if location
+                else None,
+                "restock_type": str(line.get("restockType") or "no_restock").lower(),
+                "subtotal_set": _rest_money_set(line.get("subtotalSet")),
+                "total_tax_set": _rest_money_set(line.get("totalTaxSet")),
+                "line_item": {
+                    "id": item_id,
+                    "sku": item.get("sku"),
+                    "fulfillment_status": "fulfilled" if str(item_id) in shipped else None,
+                },
+            }
+        )
+    return {
+        "id": refund_id,
+        "order_id": _rest_id(order_id, f"refund {refund_id} order"),
+        "created_at": refund.get("createdAt"),
+        "note": refund.get("note"),
+        "return": {
+            "id": _rest_id(linked.get("id"), f"refund {refund_id} return"),
+            "admin_graphql_api_id": linked.get("id"),
+        }
+        if linked
+        else None,
+        "refund_line_items": lines,
+    }
+
+
+def returns_from_graphql_order(order: dict[str, Any]) -> list[ReturnDTO]:
+    """Every ``ReturnDTO`` of a GraphQL ``Order`` node's ``refunds`` (plus ``fulfillments`` when
+    ``needs_fulfillments``): each refund through ``refund_body_from_graphql`` and
+    ``returns_from_refund``, so the DTOs equal the webhook's. Raises ``MappingError``."""
+    dtos: list[ReturnDTO] = []
+    for refund in order.get("refunds") or []:
+        body = refund_body_from_graphql(order.get("id"), refund, order.get("fulfillments"))
+        dtos.extend(returns_from_refund(body))
+    return dtos
+
+
+def return_records(payload: dict[str, Any]) -> list[ReturnDTO] | RecordFailure:
+    """A stored payload of the returns stream → its ``ReturnDTO``s (empty when the refund
+    returned nothing), or a ``RecordFailure``: a ``refunds/create`` body (``refund_line_items``)
+    or a GraphQL ``Order`` node with ``refunds`` (what ``fetch_returns`` quarantines)."""
+    try:
+        if "refund_line_items" in payload:
+            return returns_from_refund(payload)
+        if "refunds" in payload:
+            return returns_from_graphql_order(payload)
+        raise MappingError("returns: neither a refunds/create body nor an Order with refunds")
+    except MappingError as exc:
+        return RecordFailure(gid_to_id(payload.get("id")), str(exc), payload)
+
+
 def restocked_units(raw: dict[str, Any], sku: str) -> int:
-    """Units of ``sku`` Shopify put back into its own stock in a stored ``refunds/create``
-    return (``Return.raw`` as ``returns_import`` keeps it: one line's ``refund_line_item``, or
-    ``{"lines": [...]}``): refund lines with ``restock_type`` in ``RESTOCKED_TYPES``."""
+    """Units of ``sku`` Shopify put back into its own stock in a stored Shopify return
+    (``Return.raw`` as ``returns_import`` keeps it: one line's ``refund_line_item``, or
+    ``{"lines": [...]}``; the same shape whether the refund came by webhook or by the returns
+    poll): refund lines with ``restock_type`` in ``RESTOCKED_TYPES``."""
     units = 0
     for line in (raw or {}).get("lines") or [raw or {}]:
         refund_line = line.get("refund_line_item") or {}
@@ -156,9 +328,100 @@ def merged_note(current: str | None, line: str) -> str:
 
 
 class ShopifyReturns:
-    """Shopify returns/refunds → ``ReturnDTO``; ``orderUpdate`` write-back."""
+    """Shopify returns/refunds → ``ReturnDTO`` (polled: ``fetch_returns``); ``orderUpdate``
+    write-back."""
 
     gql: ShopifyGraphQLClient
+    clock: Callable[[], float]
+    _paged: Callable[..., dict[str, Any]]
+    orders_search: Callable[[datetime | None], str | None]
+
+    def fetch_returns(self, *, since: datetime | None, cursor: str | None) -> Page[ReturnDTO]:
+        """One page of the returns stream: orders updated at or after ``since`` (oldest update
+        first, ``sortKey: UPDATED_AT``; the last ``RETURNS_INITIAL_LOOKBACK`` on a first poll)
+        with their refunds, as ``ReturnDTO``s equal to the ``refunds/create`` webhook's.
+
+        ``RETURNS_PAGE_SIZE`` orders a page (shrunk if Shopify finds the query too costly);
+        refunds with more than ``queries.REFUND_LINE_ITEMS_PAGE`` lines are completed with
+        ``REFUND_LINE_ITEMS_QUERY``, and an order whose refund has a line that only shipping
+        decides gets its fulfillments (``ORDER_FULFILLMENTS_QUERY``, one call per such order).
+        ``high_water`` is the greatest order ``updatedAt`` seen (``2024-05-01T10:15:00Z``); a
+        refund that cannot be mapped is a ``RecordFailure`` (payload: its order node with that
+        refund and the fulfillments, which ``return_records`` maps again). Raises
+        ``ConnectorError`` from the client."""
+        if since is None:
+            since = datetime.fromtimestamp(self.clock(), UTC) - RETURNS_INITIAL_LOOKBACK
+        data = self._paged(
+            "returns",
+            queries.ORDER_REFUNDS_QUERY,
+            {"after": cursor, "query": self.orders_search(since)},
+            RETURNS_PAGE_SIZE,
+        )
+        connection = data.get("orders") or {}
+        items: list[ReturnDTO] = []
+        failures: list[RecordFailure] = []
+        high_water = ""
+        for node in connection.get("nodes") or []:
+            updated = parse_time(node.get("updatedAt"), "updatedAt")
+            if updated is not None:
+                high_water = max(high_water, updated.strftime("%Y-%m-%dT%H:%M:%SZ"))
+            if not node.get("refunds"):
+                continue
+            order = {**node, "refunds": [self._complete_refund(r) for r in node["refunds"]]}
+            if needs_fulfillments(order):
+                order["fulfillments"] = self._order_fulfillments(order["id"])
+            for refund in order["refunds"]:
+                record = {**order, "refunds": [refund]}
+                result = return_records(record)
+                if isinstance(result, RecordFailure):
+                    failures.append(
+                        RecordFailure(f"refund:{gid_to_id(refund.get('id'))}", result.error, record)
+                    )
+                else:
+                    items.extend(result)
+        info = connection.get("pageInfo") or {}
+        return Page(
+            items=items,
+            next_cursor=info.get("endCursor") if info.get("hasNextPage") else None,
+            high_water=high_water or None,
+            failures=failures,
+        )
+
+    def _complete_refund(self, refund: dict[str, Any]) -> dict[str, Any]:
+        """``refund`` with every refund line as a plain list under ``refundLineItems``."""
+        connection = refund.get("refundLineItems") or {}
+        lines = list(connection.get("nodes") or [])
+        info = connection.get("pageInfo") or {}
+        cursor = info.get("endCursor") if info.get("hasNextPage") else None
+        while cursor:
+            data = self.gql.execute(
+                queries.REFUND_LINE_ITEMS_QUERY, {"id": refund["id"], "after": cursor}
+            )
+            page = (data.get("node") or {}).get("refundLineItems") or {}
+            lines.extend(page.get("nodes") or [])
+            info = page.get("pageInfo") or {}
+            cursor = info.get("endCursor") if info.get("hasNextPage") else None
+        return {**refund, "refundLineItems": lines}
+
+    def _order_fulfillments(self, order_gid: str) -> list[dict[str, Any]]:
+        """The order's fulfillments, each with all its lines as a plain list."""
+        data = self.gql.execute(queries.ORDER_FULFILLMENTS_QUERY, {"id": order_gid})
+        fulfillments = []
+        for fulfillment in (data.get("order") or {}).get("fulfillments") or []:
+            connection = fulfillment.get("fulfillmentLineItems") or {}
+            lines = list(connection.get("nodes") or [])
+            info = connection.get("pageInfo") or {}
+            cursor = info.get("endCursor") if info.get("hasNextPage") else None
+            while cursor:
+                data = self.gql.execute(
+                    queries.FULFILLMENT_LINE_ITEMS_QUERY, {"id": fulfillment["id"], "after": cursor}
+                )
+                page = (data.get("node") or {}).get("fulfillmentLineItems") or {}
+                lines.extend(page.get("nodes") or [])
+                info = page.get("pageInfo") or {}
+                cursor = info.get("endCursor") if info.get("hasNextPage") else None
+            fulfillments.append({**fulfillment, "fulfillmentLineItems": lines})
+        return fulfillments
 
     def write_return_status(
         self, *, order_external_id: str, tags: Sequence[str], note: str

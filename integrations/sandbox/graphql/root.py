@@ -23,12 +23,14 @@ from integrations.sandbox.loading import with_levels, with_line_items, with_vari
 from integrations.sandbox.models import (
     SandboxBulkOperation,
     SandboxCustomer,
+    SandboxFulfillment,
     SandboxInventoryItem,
     SandboxInventoryLevel,
     SandboxLineItem,
     SandboxLocation,
     SandboxOrder,
     SandboxProduct,
+    SandboxRefund,
     SandboxVariant,
     SandboxWebhookSubscription,
 )
@@ -253,6 +255,14 @@ NODE_KINDS: dict[str, tuple[str | None, Callable[[SandboxContext], QuerySet]]] =
     "LineItem": (
         "read_orders",
         lambda c: SandboxLineItem.objects.filter(order__shop=c.shop).select_related("order"),
+    ),
+    "Refund": (
+        "read_orders",
+        lambda c: SandboxRefund.objects.filter(order__shop=c.shop).select_related("order"),
+    ),
+    "Fulfillment": (
+        "read_orders",
+        lambda c: SandboxFulfillment.objects.filter(order__shop=c.shop).select_related("order"),
     ),
     "Customer": ("read_customers", lambda c: SandboxCustomer.objects.filter(shop=c.shop)),
     "Product": (

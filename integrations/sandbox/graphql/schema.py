@@ -44,11 +44,12 @@ def _resolver_tables() -> tuple[dict[str, dict[str, Any]], dict[type, str]]:
         types_admin,
         types_catalog,
         types_orders,
+        types_refunds,
     )
 
     resolvers: dict[str, dict[str, Any]] = {}
     type_names: dict[type, str] = {}
-    for module in (root, mutations, types_orders, types_catalog, types_admin):
+    for module in (root, mutations, types_orders, types_refunds, types_catalog, types_admin):
         resolvers.update(module.RESOLVERS)
         type_names.update(getattr(module, "TYPE_NAMES", {}))
     return resolvers, type_names

@@ -19,6 +19,7 @@ from graphql import FieldNode, GraphQLResolveInfo
 
 from integrations.sandbox.formats import iso_utc, money, money_bag
 from integrations.sandbox.graphql.pagination import paginate_list
+from integrations.sandbox.graphql.types_refunds import ORDER_FIELDS as REFUND_FIELDS
 from integrations.sandbox.ids import gid
 from integrations.sandbox.loading import line_items_of
 from integrations.sandbox.models import (
@@ -237,6 +238,7 @@ ORDER: dict[str, Resolver] = {
     "lineItems": lambda o, info, **args: paginate_list(info, list(line_items_of(o)), args),
     "taxLines": lambda o, info: order_tax_lines(o),
     "currentTaxLines": lambda o, info: [] if o.cancelled_at else order_tax_lines(o),
+    **REFUND_FIELDS,
 }
 
 
@@ -285,7 +287,7 @@ LINE_ITEM: dict[str, Resolver] = {
         i.current_quantity - min(i.fulfilled_quantity, i.current_quantity)
     ),
     "nonFulfillableQuantity": lambda i, info: i.quantity - i.current_quantity,
-    "fulfillmentStatus": lambda i, info: "fulfilled" if i.fulfilled_quantity else "unfulfilled",
+    "fulfillmentStatus": lambda i, info: i.fulfillment_status or "unfulfilled",
     "requiresShipping": lambda i, info: True,
     "taxable": lambda i, info: True,
     "isGiftCard": lambda i, info: False,

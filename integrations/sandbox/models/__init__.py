@@ -1,4 +1,5 @@
-"""Data of the Shopify sandbox: apps, shops, catalog, stock, orders, webhooks, bulk operations.
+"""Data of the Shopify sandbox: apps, shops, catalog, stock, orders (with their
+fulfillments and refunds), webhooks, bulk operations.
 
 Primary keys of Shopify resources are the Shopify numeric ids themselves (``BigIntegerField``,
 allocated by :func:`integrations.sandbox.ids.allocate_ids`, all > 2^53). Money is ``Decimal``
@@ -23,8 +24,12 @@ from integrations.sandbox.models.events import (
 )
 from integrations.sandbox.models.orders import (
     SandboxCustomer,
+    SandboxFulfillment,
+    SandboxFulfillmentLineItem,
     SandboxLineItem,
     SandboxOrder,
+    SandboxRefund,
+    SandboxRefundLineItem,
 )
 from integrations.sandbox.models.store import (
     SandboxAccessToken,
@@ -43,6 +48,8 @@ __all__ = [
     "SandboxBucket",
     "SandboxBulkOperation",
     "SandboxCustomer",
+    "SandboxFulfillment",
+    "SandboxFulfillmentLineItem",
     "SandboxIdSequence",
     "SandboxInventoryItem",
     "SandboxInventoryLevel",
@@ -50,6 +57,8 @@ __all__ = [
     "SandboxLocation",
     "SandboxOrder",
     "SandboxProduct",
+    "SandboxRefund",
+    "SandboxRefundLineItem",
     "SandboxShop",
     "SandboxVariant",
     "SandboxWebhookDelivery",

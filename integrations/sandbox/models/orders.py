@@ -1,4 +1,5 @@
-"""Customers, orders and line items of a shop."""
+"""Customers, orders and line items of a shop, and what happened to the lines after the sale:
+fulfillments (shipments) and refunds."""
 
 from __future__ import annotations
 
@@ -6,7 +7,12 @@ from decimal import Decimal
 
 from django.db import models
 
-from integrations.sandbox.models.catalog import SandboxProduct, SandboxVariant, money_field
+from integrations.sandbox.models.catalog import (
+    SandboxLocation,
+    SandboxProduct,
+    SandboxVariant,
+    money_field,
+)
 from integrations.sandbox.models.store import SandboxShop
 
 
@@ -127,3 +133,95 @@ class SandboxLineItem(models.Model):
     @property
     def name(self) -> str:
         return f"{self.title} - {self.variant_title}" if self.variant_title else self.title
+
+    @property
+    def fulfillment_status(self) -> str | None:
+        """REST ``line_item.fulfillment_status``: None while no unit has shipped, ``partial``
+        while some units still on the order wait to ship, ``fulfilled`` once none does
+        (refunded units no longer count). GraphQL's ``LineItem.fulfillmentStatus`` is the same
+        with ``unfulfilled`` for None."""
+        if not self.fulfilled_quantity:
+            return None
+        return "partial" if self.current_quantity > self.fulfilled_quantity else "fulfilled"
+
+
+class SandboxFulfillment(models.Model):
+    """A shipment of some units of an order (``fulfill_order`` and seeded history), status
+    ``FulfillmentStatus`` (``SUCCESS``; ``CANCELLED`` for a cancelled shipment). Its lines say
+    which line items went in it and how many units."""
+
+    id = models.BigIntegerField(primary_key=True)
+    order = models.ForeignKey(SandboxOrder, on_delete=models.CASCADE, related_name="fulfillments")
+    status = models.CharField(max_length=20, default="SUCCESS")
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Fulfillment {self.id}"
+
+
+class SandboxFulfillmentLineItem(models.Model):
+    """``quantity`` units of ``line_item`` shipped in ``fulfillment``."""
+
+    id = models.BigIntegerField(primary_key=True)
+    fulfillment = models.ForeignKey(
+        SandboxFulfillment, on_delete=models.CASCADE, related_name="line_items"
+    )
+    line_item = models.ForeignKey(SandboxLineItem, on_delete=models.CASCADE, related_name="+")
+    quantity = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.line_item_id} × {self.quantity}"
+
+
+class SandboxRefund(models.Model):
+    """A refund of an order (``refund_order``, like ``refundCreate``): ``note`` as the staff
+    typed it; the money sent back, if any, as one refund transaction (``transaction_id``,
+    ``amount`` in rupees through ``gateway``; no transaction and ``amount`` 0 when nothing had
+    been paid). Refunds never change once made. Shopify returns (``Refund.return``) are not
+    simulated, so a sandbox refund never belongs to one."""
+
+    id = models.BigIntegerField(primary_key=True)
+    order = models.ForeignKey(SandboxOrder, on_delete=models.CASCADE, related_name="refunds")
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+    transaction_id = models.BigIntegerField(null=True, blank=True)
+    amount = money_field(default=Decimal("0"))
+    gateway = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Refund {self.id}"
+
+
+class SandboxRefundLineItem(models.Model):
+    """``quantity`` units of ``line_item`` refunded. ``restock_type`` in REST spelling
+    (``return``, ``cancel``, ``no_restock``; GraphQL's ``RefundLineItemRestockType`` is the same
+    upper-cased); ``location`` is where restocked units went (null when not restocked);
+    ``subtotal`` (GST-inclusive, after discounts) and ``total_tax`` (the GST in it) in rupees
+    for those units."""
+
+    id = models.BigIntegerField(primary_key=True)
+    refund = models.ForeignKey(SandboxRefund, on_delete=models.CASCADE, related_name="line_items")
+    line_item = models.ForeignKey(SandboxLineItem, on_delete=models.CASCADE, related_name="+")
+    quantity = models.PositiveIntegerField()
+    restock_type = models.CharField(max_length=20)
+    location = models.ForeignKey(
+        SandboxLocation, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    subtotal = money_field()
+    total_tax = money_field(default=Decimal("0"))
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.line_item_id} × {self.quantity} ({self.restock_type})"

@@ -20,6 +20,8 @@ from integrations.sandbox.ids import allocate_id, allocate_ids
 from integrations.sandbox.models import (
     SandboxBulkOperation,
     SandboxCustomer,
+    SandboxFulfillment,
+    SandboxFulfillmentLineItem,
     SandboxInventoryItem,
     SandboxInventoryLevel,
     SandboxLineItem,
@@ -216,6 +218,7 @@ def seed(
             now,
             lambda done: report(products + variants + done, total),
         )
+        fulfillments, fulfillment_lines = _fulfillments(order_rows, line_rows)
         _save_all(
             (SandboxProduct, catalog.products),
             (SandboxVariant, catalog.variants),
@@ -224,6 +227,8 @@ def seed(
             (SandboxCustomer, customers),
             (SandboxOrder, order_rows),
             (SandboxLineItem, line_rows),
+            (SandboxFulfillment, fulfillments),
+            (SandboxFulfillmentLineItem, fulfillment_lines),
         )
         shop.next_order_number = 1001 + len(order_rows)
         shop.updated_at = now
@@ -293,3 +298,39 @@ def _history(
         if index % 250 == 249:
             report(index + 1)
     return list(customers.values()), orders, lines
+
+
+def _fulfillments(
+    orders: list[SandboxOrder], lines: list[SandboxLineItem]
+) -> tuple[list[SandboxFulfillment], list[SandboxFulfillmentLineItem]]:
+    """One fulfillment per shipped order at its ``fulfilled_at``, with the units each line
+    shipped (``fulfilled_quantity``), so ``Order.fulfillments`` agrees with the lines."""
+    shipped = [o for o in orders if o.fulfilled_at is not None]
+    by_order: dict[int, list[SandboxLineItem]] = {}
+    for line in lines:
+        if line.fulfilled_quantity:
+            by_order.setdefault(line.order_id, []).append(line)
+    fulfillment_ids = iter(allocate_ids("Fulfillment", len(shipped)))
+    line_ids = iter(
+        allocate_ids("FulfillmentLineItem", sum(len(by_order.get(o.id, [])) for o in shipped))
+    )
+    fulfillments: list[SandboxFulfillment] = []
+    fulfillment_lines: list[SandboxFulfillmentLineItem] = []
+    for order in shipped:
+        fulfillment = SandboxFulfillment(
+            id=next(fulfillment_ids),
+            order=order,
+            created_at=order.fulfilled_at,
+            updated_at=order.fulfilled_at,
+        )
+        fulfillments.append(fulfillment)
+        fulfillment_lines.extend(
+            SandboxFulfillmentLineItem(
+                id=next(line_ids),
+                fulfillment=fulfillment,
+                line_item=line,
+                quantity=line.fulfilled_quantity,
+            )
+            for line in by_order.get(order.id, [])
+        )
+    return fulfillments, fulfillment_lines

@@ -116,7 +116,7 @@ def line_item_payload(
         "current_quantity": item.current_quantity,
         "fulfillable_quantity": unfulfilled,
         "fulfillment_service": "manual",
-        "fulfillment_status": "fulfilled" if item.fulfilled_quantity >= item.quantity else None,
+        "fulfillment_status": item.fulfillment_status,
         "gift_card": False,
         "grams": item.grams,
         "name": item.name,

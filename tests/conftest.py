@@ -31,6 +31,13 @@ def _eager_tasks_and_clean_cache(request, settings):
 
 
 @pytest.fixture
+def hub(live_server, settings, transactional_db):
+    """Base URL of the running hub (a live server); the sandboxes send webhooks back to it."""
+    settings.PUBLIC_BASE_URL = live_server.url
+    return live_server.url
+
+
+@pytest.fixture
 def membership(db):
     return MembershipFactory()
 

@@ -13,13 +13,6 @@ SHOP = "e2e-kurta-co.myshopify.com"
 
 
 @pytest.fixture
-def hub(live_server, settings, transactional_db):
-    """Base URL of the running hub; webhooks from the sandbox are sent back to it."""
-    settings.PUBLIC_BASE_URL = live_server.url
-    return live_server.url
-
-
-@pytest.fixture
 def store(transactional_db):
     """A small deterministic sandbox store (12 products, 36 variants, 150 orders)."""
     from integrations.sandbox.services import seed_shop

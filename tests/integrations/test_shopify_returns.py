@@ -244,12 +244,6 @@ def test_write_back_documents_validate_against_the_admin_schema(name):
 
 # --- over HTTP against the sandbox ---------------------------------------------------------------
 @pytest.fixture
-def hub(live_server, settings, transactional_db):
-    settings.PUBLIC_BASE_URL = live_server.url
-    return live_server.url
-
-
-@pytest.fixture
 def store(transactional_db):
     from integrations.sandbox.services import seed_shop
 

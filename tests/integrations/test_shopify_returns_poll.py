@@ -466,12 +466,6 @@ def test_a_first_poll_looks_back_sixty_days_and_quarantines_a_bad_refund(
 
 # --- against the sandbox over real HTTP -----------------------------------------------------------
 @pytest.fixture
-def hub(live_server, settings, transactional_db):
-    settings.PUBLIC_BASE_URL = live_server.url
-    return live_server.url
-
-
-@pytest.fixture
 def store(transactional_db):
     from integrations.sandbox.services import seed_shop
 

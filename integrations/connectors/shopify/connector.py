@@ -232,13 +232,7 @@ class ShopifyConnector(ShopifyInventory, ShopifyReturns, ShopifyBulkOperations, 
             else:
                 items.append(result)
             high_water = max(high_water or "", _utc_text(node.get("updatedAt")))
-        info = connection.get("pageInfo") or {}
-        return Page(
-            items=items,
-            next_cursor=info.get("endCursor") if info.get("hasNextPage") else None,
-            high_water=high_water or None,
-            failures=failures,
-        )
+        return mapping.connection_page(connection, items, failures, high_water)
 
     def _remaining_line_items(self, order_gid: str, after: str) -> list[dict[str, Any]]:
         nodes: list[dict[str, Any]] = []
@@ -274,13 +268,7 @@ class ShopifyConnector(ShopifyInventory, ShopifyReturns, ShopifyBulkOperations, 
                 failures.append(result)
             else:
                 items.append(result)
-        info = connection.get("pageInfo") or {}
-        return Page(
-            items=items,
-            next_cursor=info.get("endCursor") if info.get("hasNextPage") else None,
-            high_water=high_water or None,
-            failures=failures,
-        )
+        return mapping.connection_page(connection, items, failures, high_water)
 
     def fetch_inventory_levels(self, *, cursor: str | None) -> Page[InventoryLevelDTO]:
         """One page of inventory items with available/on_hand/committed per location."""
@@ -295,12 +283,7 @@ class ShopifyConnector(ShopifyInventory, ShopifyReturns, ShopifyBulkOperations, 
                 levels.extend(mapping.inventory_levels_from_graphql(item))
             except mapping.MappingError as exc:
                 failures.append(RecordFailure(mapping.gid_to_id(item.get("id")), str(exc), item))
-        info = connection.get("pageInfo") or {}
-        return Page(
-            items=levels,
-            next_cursor=info.get("endCursor") if info.get("hasNextPage") else None,
-            failures=failures,
-        )
+        return mapping.connection_page(connection, levels, failures)
 
     @classmethod
     def account_key(cls, data: Mapping[str, Any]) -> str:

@@ -22,8 +22,10 @@ from integrations.dto import (
     OrderDTO,
     OrderItemDTO,
     OrderStatus,
+    Page,
     PaymentMethod,
     ProductDTO,
+    RecordFailure,
     VariantDTO,
 )
 
@@ -380,4 +382,21 @@ def inventory_level_from_webhook(body: dict[str, Any]) -> InventoryLevelDTO:
         location_id=gid_to_id(_require(body, "location_id", "inventory level")),
         available=body.get("available"),
         updated_at=parse_time(body.get("updated_at"), "updated_at"),
+    )
+
+
+def connection_page(
+    connection: dict[str, Any],
+    items: list[Any],
+    failures: list[RecordFailure],
+    high_water: str | None = None,
+) -> Page:
+    """A GraphQL connection's page as a ``Page``: ``next_cursor`` is ``pageInfo.endCursor``
+    while ``hasNextPage``, else None (the last page); ``high_water`` "" counts as None."""
+    info = connection.get("pageInfo") or {}
+    return Page(
+        items=items,
+        next_cursor=info.get("endCursor") if info.get("hasNextPage") else None,
+        high_water=high_water or None,
+        failures=failures,
     )

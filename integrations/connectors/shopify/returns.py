@@ -25,7 +25,12 @@ from typing import TYPE_CHECKING, Any
 
 from integrations.connectors.shopify import queries
 from integrations.connectors.shopify.client import ShopifyUserError, raise_for_user_errors
-from integrations.connectors.shopify.mapping import MappingError, gid_to_id, parse_time
+from integrations.connectors.shopify.mapping import (
+    MappingError,
+    connection_page,
+    gid_to_id,
+    parse_time,
+)
 from integrations.dto import Page, RecordFailure, ReturnDTO, ReturnKind, ReturnStatus
 
 if TYPE_CHECKING:
@@ -379,13 +384,7 @@ class ShopifyReturns:
                     )
                 else:
                     items.extend(result)
-        info = connection.get("pageInfo") or {}
-        return Page(
-            items=items,
-            next_cursor=info.get("endCursor") if info.get("hasNextPage") else None,
-            high_water=high_water or None,
-            failures=failures,
-        )
+        return connection_page(connection, items, failures, high_water)
 
     def _complete_refund(self, refund: dict[str, Any]) -> dict[str, Any]:
         """``refund`` with every refund line as a plain list under ``refundLineItems``."""

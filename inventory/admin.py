@@ -227,6 +227,18 @@ class UnmatchedFilter(admin.SimpleListFilter):
         return queryset
 
 
+# What the channel told us about a listing: shown read-only.
+LISTING_CHANNEL_FIELDS = [
+    "title",
+    "barcode",
+    "external_product_id",
+    "external_variant_id",
+    "external_inventory_item_id",
+    "external_location_id",
+    "last_pushed_price",
+    "source_updated_at",
+    "updated_at",
+]
 PUSH_STATE_FIELDS = [
     "push_pending",
     "last_pushed_quantity",
@@ -276,34 +288,14 @@ class ChannelListingAdmin(admin.ModelAdmin):
         (None, {"fields": ["account", "variant", "matched_by", "channel_sku", "buffer_stock"]}),
         (
             "Channel",
-            {
-                "fields": [
-                    "title",
-                    "barcode",
-                    "external_product_id",
-                    "external_variant_id",
-                    "external_inventory_item_id",
-                    "external_location_id",
-                    "last_pushed_price",
-                    "source_updated_at",
-                    "updated_at",
-                ]
-            },
+            {"fields": LISTING_CHANNEL_FIELDS},
         ),
         ("Stock push", {"fields": PUSH_STATE_FIELDS}),
     ]
     readonly_fields = [
         "account",
         "matched_by",
-        "title",
-        "barcode",
-        "external_product_id",
-        "external_variant_id",
-        "external_inventory_item_id",
-        "external_location_id",
-        "last_pushed_price",
-        "source_updated_at",
-        "updated_at",
+        *LISTING_CHANNEL_FIELDS,
         *PUSH_STATE_FIELDS,
     ]
 

@@ -158,14 +158,7 @@ def channel_level_check(
     listing = ChannelListing.objects.select_related("variant").filter(pk=listing_id).first()
     if listing is None or listing.variant_id is None:
         return "gone"
-    low, high = pushed_at - QUIET, observed_at + QUIET
-    sold = _units_placed(listing, low, high)
-    back = _units_cancelled(listing, low, high) + channel_restocked_units(
-        account_id=listing.account_id,
-        sku=listing.channel_sku or listing.variant.sku,
-        since=low,
-        until=high,
-    )
+    sold, back = _flow_units(listing, pushed_at - QUIET, observed_at + QUIET)
     if pushed_quantity - sold <= available <= pushed_quantity + back:
         return "explained"
     schedule_level_read(listing_id, countdown=0)
@@ -360,18 +353,27 @@ def _activity_near(listing: ChannelListing, moment: datetime) -> bool:
 
 def channel_flows(listing: ChannelListing, *, since: datetime, until: datetime) -> int:
     """The channel's own change of ``available`` (units) for the listing's variant between
-    ``since`` and ``until`` as Sangam knows it: − units of the account's orders placed, +
-    units of its orders cancelled before fulfilment (Shopify restocks them), + units Shopify
-    restocked by refunds."""
-    placed = _units_placed(listing, since, until, open_start=True)
-    cancelled = _units_cancelled(listing, since, until, open_start=True)
-    restocked = channel_restocked_units(
+    ``since`` (excluded) and ``until`` as Sangam knows it: − units of the account's orders
+    placed, + units of its orders cancelled before fulfilment (Shopify restocks them), + units
+    Shopify restocked by refunds."""
+    placed, back = _flow_units(listing, since, until, open_start=True)
+    return back - placed
+
+
+def _flow_units(
+    listing: ChannelListing, since: datetime, until: datetime, *, open_start: bool = False
+) -> tuple[int, int]:
+    """``(units placed, units back)`` of the channel's own flows in the window: placed by the
+    account's orders; back by its cancellations before fulfilment and refund restocks."""
+    placed = _units_placed(listing, since, until, open_start=open_start)
+    back = _units_cancelled(listing, since, until, open_start=open_start)
+    back += channel_restocked_units(
         account_id=listing.account_id,
         sku=listing.channel_sku or listing.variant.sku,
         since=since,
         until=until,
     )
-    return -placed + cancelled + restocked
+    return placed, back
 
 
 def _items(listing: ChannelListing):

@@ -49,9 +49,12 @@ class PaymentMethod:
 
 @dataclass(frozen=True, slots=True)
 class OrderItemDTO:
-    """One order line. ``unit_price`` is the pre-discount price per unit (tax-inclusive where
-    the channel prices tax-inclusive, as Indian stores do); ``discount`` and ``tax`` are line
-    totals."""
+    """One order line. ``quantity`` is the units ordered; ``current_quantity`` the units the
+    order still asks for after removals (Shopify ``currentQuantity``: refunded, cancelled before
+    shipping or edited out), ``None`` when the channel reports no such thing (then it is
+    ``quantity``). ``unit_price`` is the pre-discount price per unit (tax-inclusive where the
+    channel prices tax-inclusive, as Indian stores do); ``discount`` and ``tax`` are line
+    totals, all in rupees."""
 
     external_id: str
     sku: str
@@ -61,6 +64,12 @@ class OrderItemDTO:
     discount: Decimal = Decimal("0")
     tax: Decimal = Decimal("0")
     variant_external_id: str = ""
+    current_quantity: int | None = None
+
+    @property
+    def units_current(self) -> int:
+        """``current_quantity`` if the channel reported it, else ``quantity``."""
+        return self.quantity if self.current_quantity is None else self.current_quantity
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,6 +199,24 @@ class ReturnDTO:
     reason: str = ""
     sub_reason: str = ""
     tracking_id: str = ""
+    raw: dict[str, Any] = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class OrderLineRemovalDTO:
+    """Units removed from an order line before they shipped (a partial or whole cancellation
+    by refund: Shopify refund lines with ``restock_type`` ``cancel``, or ``no_restock`` on a line
+    not shipped). ``restocked``: the channel put the units back into its own ``available``
+    (``cancel``); ``removed_at`` is the refund's ``created_at``; ``quantity`` in units.
+    ``external_id`` is ``refund:<refund id>:<line item id>``."""
+
+    external_id: str
+    order_external_id: str
+    order_item_external_id: str
+    sku: str
+    quantity: int
+    restocked: bool
+    removed_at: datetime
     raw: dict[str, Any] = field(default_factory=dict, compare=False)
 
 

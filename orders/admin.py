@@ -13,15 +13,31 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.html import format_html
 
-from accounts.admin_base import ReadOnlyInline
+from accounts.admin_base import ReadOnlyAdmin, ReadOnlyInline
 from inventory.services.returns import return_receive
-from orders.models import Order, OrderItem, OrderStatusEvent, Return, ReturnItem
+from orders.models import (
+    Order,
+    OrderItem,
+    OrderLineRemoval,
+    OrderStatusEvent,
+    Return,
+    ReturnItem,
+)
 from orders.templatetags.money import format_money
 
 
 class OrderItemInline(ReadOnlyInline):
     model = OrderItem
-    fields = ["sku", "title", "quantity", "unit_price", "discount", "tax", "variant"]
+    fields = [
+        "sku",
+        "title",
+        "quantity",
+        "current_quantity",
+        "unit_price",
+        "discount",
+        "tax",
+        "variant",
+    ]
     readonly_fields = fields
 
     def get_queryset(self, request: HttpRequest):
@@ -270,3 +286,22 @@ class ReturnAdmin(admin.ModelAdmin):
                 done += 1
         if done:
             self.message_user(request, f"Received {done} return(s).", messages.SUCCESS)
+
+
+@admin.register(OrderLineRemoval)
+class OrderLineRemovalAdmin(ReadOnlyAdmin):
+    """Units removed from order lines before shipping, as the channel reported them (Shopify
+    refunds of unshipped units); read-only, written by the refund import."""
+
+    list_display = [
+        "removed_at",
+        "account",
+        "order_external_id",
+        "sku",
+        "quantity",
+        "restocked",
+        "external_id",
+    ]
+    list_filter = ["restocked", "account__provider"]
+    search_fields = ["order_external_id", "sku", "external_id"]
+    date_hierarchy = "removed_at"

@@ -93,8 +93,12 @@ class OrderItemQuerySet(MerchantScopedQuerySet):
 
 
 class OrderItem(models.Model):
-    """One line: ``unit_price`` per unit before discount; ``discount`` and ``tax`` are line
-    totals; ``variant`` is matched by SKU when the catalog has it."""
+    """One line: ``quantity`` units ordered; ``current_quantity`` the units the order still
+    holds in stock: the channel's current quantity (Shopify ``current_quantity``: ordered minus
+    refunded and removed) while nothing of the order has shipped, and what it held before once
+    shipping has begun (a refund of shipped units is a return, not a removal; see
+    ``orders.services.orders``). ``unit_price`` per unit before discount; ``discount`` and
+    ``tax`` are line totals (rupees); ``variant`` is matched by SKU when the catalog has it."""
 
     # The order FK is covered by the unique (order, external_id) index.
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items", db_index=False)
@@ -106,6 +110,7 @@ class OrderItem(models.Model):
     variant_external_id = models.CharField(max_length=255, blank=True)
     title = models.CharField(max_length=500, blank=True)
     quantity = models.IntegerField()
+    current_quantity = models.IntegerField(default=0)
     unit_price = MoneyField()
     discount = MoneyField()
     tax = MoneyField()
@@ -126,6 +131,12 @@ class OrderItem(models.Model):
     @property
     def line_total(self):
         return self.unit_price * self.quantity - self.discount
+
+    @property
+    def removed_units(self) -> int:
+        """Units of the line no longer on the order (ordered − current; while the order is
+        open these are units removed before shipping, later also refunded ones)."""
+        return max(self.quantity - self.current_quantity, 0)
 
 
 class OrderStatusEvent(models.Model):
@@ -192,6 +203,49 @@ class Return(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} return {self.external_id} ({self.status})"
+
+
+class OrderLineRemoval(models.Model):
+    """Units removed from an order line before they shipped, as the channel reported them
+    (Shopify ``refunds/create`` and the returns poll: refund lines with ``restock_type``
+    ``cancel``, restocked, or ``no_restock`` on an unshipped line, not restocked). Unique on
+    (account, external_id) = ``refund:<refund id>:<line item id>``, so a refund seen by webhook
+    and by poll is one row.
+
+    The order's reservation follows the line's current quantity (``OrderItem``); these rows are
+    the timed record the channel ledger (``inventory.services.channel_levels``) needs: a
+    restocked removal at ``removed_at`` is Shopify's own +``quantity`` to ``available``."""
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="+")
+    account = models.ForeignKey(
+        "integrations.ChannelAccount", on_delete=models.CASCADE, related_name="+"
+    )
+    external_id = models.CharField(max_length=255)
+    order_external_id = models.CharField(max_length=255)
+    order_item_external_id = models.CharField(max_length=255)
+    sku = models.CharField(max_length=255, blank=True)
+    quantity = models.PositiveIntegerField()
+    restocked = models.BooleanField()
+    removed_at = models.DateTimeField()
+    raw = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = MerchantScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-removed_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "external_id"], name="uniq_line_removal_external"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["account", "sku", "removed_at"], name="orders_removal_sku_idx"),
+            models.Index(fields=["account", "order_external_id"], name="orders_removal_order_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sku} × {self.quantity} removed from order {self.order_external_id}"
 
 
 class ReturnItemQuerySet(MerchantScopedQuerySet):

@@ -17,6 +17,7 @@ from integrations.dto import (
     InventoryLevelDTO,
     ListingDTO,
     OrderDTO,
+    OrderLineRemovalDTO,
     Page,
     PriceDTO,
     ProductDTO,
@@ -198,8 +199,11 @@ class Connector:
     def list_webhooks(self) -> list[WebhookRegistration]:
         raise NotImplementedError
 
-    def fetch_returns(self, *, since: datetime | None, cursor: str | None) -> Page[ReturnDTO]:
-        """One page of customer returns and RTOs modified since ``since``."""
+    def fetch_returns(
+        self, *, since: datetime | None, cursor: str | None
+    ) -> Page[ReturnDTO | OrderLineRemovalDTO]:
+        """One page of customer returns and RTOs modified since ``since``; a channel whose
+        refunds also remove unshipped units (Shopify) adds ``OrderLineRemovalDTO``s."""
         raise NotImplementedError
 
     # Stock push pacing, read by ``inventory.services.push``: at most ``push_run_max`` listings

@@ -31,7 +31,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from integrations.connectors.shopify import mapping
-from integrations.connectors.shopify.returns import returns_from_refund
+from integrations.connectors.shopify.returns import refund_records
 from integrations.connectors.shopify.signatures import verify_webhook_hmac
 from integrations.models import (
     AccountStatus,
@@ -256,11 +256,11 @@ def _dispatch(event: WebhookEvent, body: dict[str, Any]) -> str:
             )
             return WebhookStatus.PROCESSED
     elif topic == "refunds/create":
-        returned = returns_from_refund(body)
-        if not returned:
-            return WebhookStatus.IGNORED  # nothing came back (e.g. a cancel of unshipped units)
+        records = refund_records(body)
+        if not records:
+            return WebhookStatus.IGNORED  # a refund of money only (shipping, an adjustment)
         result = import_string("orders.services.returns_import")(
-            account=account, returns=returned, source="webhook"
+            account=account, returns=records, source="webhook"
         )
     elif topic == "inventory_levels/update":
         dto = mapping.inventory_level_from_webhook(body)

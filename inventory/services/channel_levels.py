@@ -17,8 +17,9 @@ time window around each push:
 - the **set deltas**: every later set of ours adds the ``delta`` Shopify reported for it;
 - the channel's **own flows**, counted by identity from what Sangam imported: units of this
   account's orders placed since the baseline (−), of its orders cancelled since then (+,
-  Shopify's cancel restocks unfulfilled units), and units Shopify restocked by refunds
-  (``restock_type`` return/legacy_restock, +).
+  Shopify's cancel restocks unfulfilled units), units removed from unshipped lines by
+  restocking refunds (``restock_type`` cancel, +) and units Shopify restocked by refunds of
+  returns (``restock_type`` return/legacy_restock, +).
 
 At any exact reading ``available`` at ``t``::
 
@@ -40,9 +41,14 @@ sum runs from the baseline, an order whose webhook comes late is corrected at th
 reading. Judging waits ``STOCK_ECHO_GRACE_SECONDS`` after the reading so the orders placed
 before it have been imported (eager mode, the demo and tests, does not wait).
 
-Not counted (would show as a foreign change): partial cancellations that restock (Shopify
-refund lines with ``restock_type`` cancel are not stored), order edits adding or removing
-units, and orders allocated to another location than the listing's.
+Partial cancellations count too: a refund that removes unshipped units with ``restock_type``
+``cancel`` is recorded as an ``OrderLineRemoval`` (webhook and returns poll) and is Shopify's
+own +units at the refund's time; a whole cancellation restocks the units ordered less those
+removed before it. Order edits that add or remove units leave no timed record (the 2025-01
+``orders/updated`` body has no edit history, nor whether the edit restocked): a window with an
+open order whose current quantity its removals do not explain is not judged, and the baseline
+is taken again. Not counted (would show as a foreign change): orders allocated to another
+location than the listing's.
 """
 
 from __future__ import annotations
@@ -57,7 +63,7 @@ from django.db import transaction
 from django.db.models import F, Q, Sum
 from django.utils import timezone
 
-from integrations.dto import InventoryLevelDTO
+from integrations.dto import InventoryLevelDTO, OrderStatus
 from integrations.http import ConnectorError
 from inventory.models import ChannelListing, MovementKind, MovementSource
 
@@ -282,6 +288,16 @@ def channel_level_settle(
                 channel_foreign_units=0,
             )
             return "rebased"
+        if _edited_between(listing, base_at, read_at):
+            # Units left (or joined) an open order by an edit: whether Shopify restocked them
+            # is not known, so this window cannot be judged; start again from a new baseline.
+            ChannelListing.objects.filter(pk=listing_id, channel_base_at=base_at).update(
+                channel_base_quantity=None,
+                channel_base_at=None,
+                channel_set_delta=0,
+                channel_foreign_units=0,
+            )
+            return "rebased"
         if _activity_near(listing, read_at):
             if attempt < MAX_READ_ATTEMPTS:
                 grace = float(settings.STOCK_ECHO_GRACE_SECONDS)
@@ -340,15 +356,41 @@ def _activity_near(listing: ChannelListing, moment: datetime) -> bool:
         .exists()
     ):
         return True
+    sku = listing.channel_sku or listing.variant.sku
+    if _removals(listing.account_id, sku, low, high).filter(restocked=True).exists():
+        return True
     return (
-        channel_restocked_units(
-            account_id=listing.account_id,
-            sku=listing.channel_sku or listing.variant.sku,
-            since=low,
-            until=high,
-        )
-        > 0
+        channel_restocked_units(account_id=listing.account_id, sku=sku, since=low, until=high) > 0
     )
+
+
+def _edited_between(listing: ChannelListing, since: datetime, until: datetime) -> bool:
+    """Whether an open, unshipped order of the listing's variant on its account, last updated
+    in the window, holds a current quantity that its recorded removals (refunds of unshipped
+    units) do not account for: an order edit, whose restock Sangam cannot see."""
+    from orders.models import OrderLineRemoval
+
+    drops: dict[str, int] = {}
+    for external_id, quantity, current in (
+        _items(listing)
+        .filter(
+            order__status__in=(OrderStatus.PENDING, OrderStatus.CONFIRMED),
+            order__source_updated_at__gt=since,
+            order__source_updated_at__lte=until,
+        )
+        .values_list("order__external_id", "quantity", "current_quantity")
+    ):
+        drops[external_id] = drops.get(external_id, 0) + quantity - current
+    if not any(drops.values()):
+        return False
+    removed: dict[str, int] = {}
+    for external_id, units in OrderLineRemoval.objects.filter(
+        account_id=listing.account_id,
+        sku=listing.channel_sku or listing.variant.sku,
+        order_external_id__in=[k for k, v in drops.items() if v],
+    ).values_list("order_external_id", "quantity"):
+        removed[external_id] = removed.get(external_id, 0) + units
+    return any(drop != removed.get(external_id, 0) for external_id, drop in drops.items())
 
 
 def channel_flows(listing: ChannelListing, *, since: datetime, until: datetime) -> int:
@@ -364,14 +406,14 @@ def _flow_units(
     listing: ChannelListing, since: datetime, until: datetime, *, open_start: bool = False
 ) -> tuple[int, int]:
     """``(units placed, units back)`` of the channel's own flows in the window: placed by the
-    account's orders; back by its cancellations before fulfilment and refund restocks."""
+    account's orders; back by its cancellations before fulfilment, its restocked removals of
+    unshipped units (partial cancellations) and refund restocks."""
+    sku = listing.channel_sku or listing.variant.sku
     placed = _units_placed(listing, since, until, open_start=open_start)
-    back = _units_cancelled(listing, since, until, open_start=open_start)
+    back = _units_cancelled(listing, sku, since, until, open_start=open_start)
+    back += _units_removed(listing.account_id, sku, since, until, open_start=open_start)
     back += channel_restocked_units(
-        account_id=listing.account_id,
-        sku=listing.channel_sku or listing.variant.sku,
-        since=since,
-        until=until,
+        account_id=listing.account_id, sku=sku, since=since, until=until
     )
     return placed, back
 
@@ -394,18 +436,78 @@ def _units_placed(
 
 
 def _units_cancelled(
-    listing: ChannelListing, since: datetime, until: datetime, *, open_start: bool = False
+    listing: ChannelListing,
+    sku: str,
+    since: datetime,
+    until: datetime,
+    *,
+    open_start: bool = False,
 ) -> int:
     """Units of the listing's variant in the account's orders cancelled in the window before
-    they were fulfilled (Shopify's cancel restocks them)."""
+    they were fulfilled: what Shopify's cancel restocks, i.e. the units ordered less those
+    already removed earlier (``OrderLineRemoval`` stamped before the cancellation; the removal
+    lines of the cancellation's own refund are the same units and are not counted twice)."""
+    from orders.models import OrderLineRemoval
+
     start = "order__cancelled_at__gt" if open_start else "order__cancelled_at__gte"
     window = {start: since, "order__cancelled_at__lte": until}
-    return (
+    cancelled: dict[str, tuple[datetime, int]] = {}
+    for external_id, cancelled_at, quantity in (
         _items(listing)
         .filter(**window)
         .exclude(order__fulfillment_status__iexact="fulfilled")
-        .aggregate(units=Sum("quantity"))["units"]
-        or 0
+        .values_list("order__external_id", "order__cancelled_at", "quantity")
+    ):
+        units = cancelled.get(external_id, (cancelled_at, 0))[1] + quantity
+        cancelled[external_id] = (cancelled_at, units)
+    if not cancelled:
+        return 0
+    for external_id, quantity, removed_at in OrderLineRemoval.objects.filter(
+        account_id=listing.account_id, sku=sku, order_external_id__in=list(cancelled)
+    ).values_list("order_external_id", "quantity", "removed_at"):
+        cancelled_at, units = cancelled[external_id]
+        if removed_at < cancelled_at - QUIET:
+            cancelled[external_id] = (cancelled_at, units - quantity)
+    return sum(max(units, 0) for _, units in cancelled.values())
+
+
+def _removals(account_id: int, sku: str, low: datetime, high: datetime, *, open_start=False):
+    """``OrderLineRemoval`` rows of ``sku`` on the account stamped in the window."""
+    from orders.models import OrderLineRemoval
+
+    start = "removed_at__gt" if open_start else "removed_at__gte"
+    return OrderLineRemoval.objects.filter(
+        account_id=account_id, sku=sku, **{start: low, "removed_at__lte": high}
+    )
+
+
+def _units_removed(
+    account_id: int, sku: str, since: datetime, until: datetime, *, open_start: bool = False
+) -> int:
+    """Units of ``sku`` the channel restocked in the window by removing them from unshipped
+    order lines (Shopify refund lines with ``restock_type`` ``cancel``), except the removals
+    that belong to the order's own cancellation (stamped from ``QUIET`` before it on), which
+    ``_units_cancelled`` counts."""
+    from orders.models import Order
+
+    rows = list(
+        _removals(account_id, sku, since, until, open_start=open_start)
+        .filter(restocked=True)
+        .values_list("order_external_id", "quantity", "removed_at")
+    )
+    if not rows:
+        return 0
+    cancelled_at = dict(
+        Order.objects.filter(
+            account_id=account_id,
+            external_id__in={r[0] for r in rows},
+            cancelled_at__isnull=False,
+        ).values_list("external_id", "cancelled_at")
+    )
+    return sum(
+        quantity
+        for order_id, quantity, removed_at in rows
+        if order_id not in cancelled_at or removed_at < cancelled_at[order_id] - QUIET
     )
 
 

@@ -179,9 +179,11 @@ def stock_push_account(
                 _schedule_outcome_check(
                     account_id, submission_id, connector.push_outcome_poll_seconds
                 )
-        _schedule_remaining(account_id)
     finally:
         push_lock_release(account_id, token)
+    # After the release: the next run must find the lock free (in eager mode, the demo and
+    # tests, it runs right here and would otherwise find this run's lock and stop).
+    _schedule_remaining(account_id)
     return summary
 
 

@@ -6,7 +6,9 @@ stored one (``updated_at``) changes nothing. Bulk: a page costs a fixed number o
 one per order. Stock: a new open order reserves its lines in the default warehouse, all or
 nothing: an order whose lines do not fit in available-to-sell is kept, reserves nothing and is
 flagged ``unfulfillable`` (a backorder, reserved by ``backorders_allocate`` when stock comes
-back). Cancelling or refunding releases the reservation; shipping turns it into an on-hand
+back). An order reserves each line's current quantity (``OrderItem.current_quantity``): units
+removed before shipping (a partial cancellation, an edit) are released when the channel's update
+says so. Cancelling or refunding releases the reservation; shipping turns it into an on-hand
 decrease. Amazon-fulfilled (AFN/FBA) orders never touch the pool: Amazon ships them from its own
 stock. Every change is a ``StockMovement`` referencing ``order:<pk>``.
 """
@@ -114,8 +116,18 @@ def order_values(dto: OrderDTO) -> dict:
     }
 
 
-def _line_key(external_id: str, sku: str, quantity: int, unit_price, discount, tax) -> tuple:
-    return (external_id, sku, quantity, Decimal(unit_price), Decimal(discount), Decimal(tax))
+def _line_key(
+    external_id: str, sku: str, quantity: int, current: int, unit_price, discount, tax
+) -> tuple:
+    return (
+        external_id,
+        sku,
+        quantity,
+        current,
+        Decimal(unit_price),
+        Decimal(discount),
+        Decimal(tax),
+    )
 
 
 def _unchanged_orders(existing: dict[str, Order], newest: dict[str, OrderDTO]) -> set[str]:
@@ -138,13 +150,28 @@ def _unchanged_orders(existing: dict[str, Order], newest: dict[str, OrderDTO]) -
         return set()
     stored: dict[int, list[tuple]] = {pk: [] for pk in candidates}
     for row in OrderItem.objects.filter(order_id__in=list(candidates)).values_list(
-        "order_id", "external_id", "sku", "quantity", "unit_price", "discount", "tax"
+        "order_id",
+        "external_id",
+        "sku",
+        "quantity",
+        "current_quantity",
+        "unit_price",
+        "discount",
+        "tax",
     ):
         stored[row[0]].append(_line_key(*row[1:]))
     same: set[str] = set()
     for pk, external_id in candidates.items():
         incoming = [
-            _line_key(i.external_id, i.sku[:255], i.quantity, i.unit_price, i.discount, i.tax)
+            _line_key(
+                i.external_id,
+                i.sku[:255],
+                i.quantity,
+                i.units_current,
+                i.unit_price,
+                i.discount,
+                i.tax,
+            )
             for i in newest[external_id].items
         ]
         if sorted(incoming) == sorted(stored[pk]):
@@ -259,16 +286,23 @@ def _import_batch(*, account, orders: Sequence[OrderDTO], source: str) -> Import
     # old items had reserved).
     changed_ids = [o.pk for o, *_ in to_update]
     old_reserved: dict[int, list[tuple[int, int]]] = {}
+    old_held: dict[int, dict[str, int]] = {}
     if changed_ids:
-        for order_id, variant_id, quantity in OrderItem.objects.filter(
-            order_id__in=changed_ids, variant_id__isnull=False
-        ).values_list("order_id", "variant_id", "quantity"):
-            old_reserved.setdefault(order_id, []).append((variant_id, quantity))
+        for order_id, external_id, variant_id, held in OrderItem.objects.filter(
+            order_id__in=changed_ids
+        ).values_list("order_id", "external_id", "variant_id", "current_quantity"):
+            old_held.setdefault(order_id, {})[external_id] = held
+            if variant_id is not None and held > 0:
+                old_reserved.setdefault(order_id, []).append((variant_id, held))
         OrderItem.objects.filter(order_id__in=changed_ids).delete()
     items: list[dict] = []
     for order, dto in [(o, newest[o.external_id]) for o in to_create] + [
         (o, d) for o, d, *_ in to_update
     ]:
+        # Once shipping has begun, a drop in the channel's current quantity may be a refund of
+        # shipped units (a return, restocked when it is received), so the lines keep what they
+        # held; before that, a drop is units removed from the order and released.
+        kept = old_held.get(order.pk, {}) if dto.status == OrderStatus.PARTIALLY_SHIPPED else {}
         for line in dto.items:
             items.append(
                 {
@@ -279,6 +313,7 @@ def _import_batch(*, account, orders: Sequence[OrderDTO], source: str) -> Import
                     "variant_external_id": line.variant_external_id,
                     "title": line.title[:500],
                     "quantity": line.quantity,
+                    "current_quantity": kept.get(line.external_id, line.units_current),
                     "unit_price": line.unit_price,
                     "discount": line.discount,
                     "tax": line.tax,
@@ -329,9 +364,9 @@ def _stock_and_history(
     rows for a batch (no queries)."""
     new_lines: dict[int, list[tuple[int, int]]] = {}
     for item in items:
-        if item["variant_id"]:
+        if item["variant_id"] and item["current_quantity"] > 0:
             new_lines.setdefault(item["order_id"], []).append(
-                (item["variant_id"], item["quantity"])
+                (item["variant_id"], item["current_quantity"])
             )
     changes: list[StockChange] = []
     reservations: list[Reservation] = []
@@ -417,8 +452,8 @@ def backorders_allocate(
         return []
     lines: dict[int, list[tuple[int, int]]] = {pk: [] for pk in waiting}
     for order_id, variant_id, quantity in OrderItem.objects.filter(
-        order_id__in=waiting, variant_id__isnull=False
-    ).values_list("order_id", "variant_id", "quantity"):
+        order_id__in=waiting, variant_id__isnull=False, current_quantity__gt=0
+    ).values_list("order_id", "variant_id", "current_quantity"):
         lines[order_id].append((variant_id, quantity))
     outcome = stock_apply(
         warehouse=default_warehouse(merchant_id),

@@ -1,5 +1,6 @@
 """``returns_import``: customer returns and RTOs reported by a channel, recorded against their
-orders (Flipkart ``/v2/returns``; later Shopify refunds, file imports and courier RTO).
+orders (Flipkart ``/v2/returns``, Shopify refunds; later file imports and courier RTO), and the
+removals of unshipped units a Shopify refund also reports (``order_line_removals_import``).
 
 Idempotent like orders: keyed on (account, external_id); a version not newer than the stored
 one (``updated_at``) is skipped. Stock is not moved here: restocking on receipt and QC belongs to
@@ -20,27 +21,43 @@ from django.db import transaction
 from django.utils import timezone
 
 from integrations.connectors.shopify.client import ShopifyUserError
-from integrations.dto import ImportResult, RecordFailure, ReturnDTO, ReturnStatus
+from integrations.dto import (
+    ImportResult,
+    OrderLineRemovalDTO,
+    RecordFailure,
+    ReturnDTO,
+    ReturnStatus,
+)
 from integrations.http import ConnectorError
 from integrations.models import AccountStatus
 from integrations.services.accounts import build_connector
-from orders.models import Order, Return, ReturnItem
+from orders.models import Order, OrderLineRemoval, Return, ReturnItem
 
 logger = logging.getLogger(__name__)
 
 IST = ZoneInfo("Asia/Kolkata")
 
 
-def returns_import(*, account, returns: Sequence[ReturnDTO], source: str = "sync") -> ImportResult:
+def returns_import(
+    *, account, returns: Sequence[ReturnDTO | OrderLineRemovalDTO], source: str = "sync"
+) -> ImportResult:
     """Create or update a batch of returns of one account; returns counts.
 
     DTOs sharing an ``external_id`` are one return with several lines. A return whose order is
     not imported yet is kept with ``order`` null and linked by ``attach_returns_to_orders`` when
-    the order arrives. A record that fails is quarantined (``ImportResult.failures``)."""
+    the order arrives. A record that fails is quarantined (``ImportResult.failures``). The
+    ``OrderLineRemovalDTO``s a refund also gives (Shopify) go to
+    ``order_line_removals_import``, counted in the same result."""
     groups: dict[str, list[ReturnDTO]] = {}
+    removals: list[OrderLineRemovalDTO] = []
     for dto in returns:
-        groups.setdefault(dto.external_id, []).append(dto)
+        if isinstance(dto, OrderLineRemovalDTO):
+            removals.append(dto)
+        else:
+            groups.setdefault(dto.external_id, []).append(dto)
     result = ImportResult()
+    if removals:
+        result.add(order_line_removals_import(account=account, removals=removals))
     for external_id, dtos in groups.items():
         try:
             with transaction.atomic():
@@ -52,6 +69,37 @@ def returns_import(*, account, returns: Sequence[ReturnDTO], source: str = "sync
             continue
         setattr(result, outcome, getattr(result, outcome) + 1)
     return result
+
+
+def order_line_removals_import(*, account, removals: Sequence[OrderLineRemovalDTO]) -> ImportResult:
+    """Record units removed from order lines before shipping (``OrderLineRemoval``); a removal
+    never changes, so one already stored (same account and ``external_id``, e.g. seen by webhook
+    and by poll) is skipped. Returns counts (created, skipped). Stock is not moved here: the
+    order's own update carries the new current quantity, which releases the units."""
+    wanted = {dto.external_id: dto for dto in removals}
+    stored = set(
+        OrderLineRemoval.objects.filter(account=account, external_id__in=list(wanted)).values_list(
+            "external_id", flat=True
+        )
+    )
+    rows = [
+        OrderLineRemoval(
+            merchant_id=account.merchant_id,
+            account=account,
+            external_id=dto.external_id[:255],
+            order_external_id=dto.order_external_id[:255],
+            order_item_external_id=dto.order_item_external_id[:255],
+            sku=dto.sku[:255],
+            quantity=dto.quantity,
+            restocked=dto.restocked,
+            removed_at=dto.removed_at,
+            raw=dto.raw,
+        )
+        for external_id, dto in wanted.items()
+        if external_id not in stored
+    ]
+    created = OrderLineRemoval.objects.bulk_create(rows, ignore_conflicts=True)
+    return ImportResult(created=len(created), skipped=len(removals) - len(created))
 
 
 def _upsert(account, external_id: str, dtos: list[ReturnDTO]) -> str:

@@ -48,6 +48,7 @@ def make_order(account, **overrides) -> Order:
             sku=sku,
             title=f"Item {sku}",
             quantity=qty,
+            current_quantity=qty,
             unit_price=Decimal("999.00"),
         )
     return order

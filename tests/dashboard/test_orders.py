@@ -166,6 +166,16 @@ def test_order_detail_labels_tax_added_on_top_as_plain_tax(owner_client, account
     assert "included in prices" not in body
 
 
+def test_order_detail_shows_units_removed_before_shipping(owner_client, account):
+    order = make_order(account, items=(("KURTA-M", 3), ("DUPATTA", 1)), stock_reserved=True)
+    order.items.filter(sku="KURTA-M").update(current_quantity=1)
+
+    body = owner_client.get(reverse("dashboard:order_detail", args=[order.pk])).content.decode()
+
+    assert body.count("removed)") == 1
+    assert "(2 removed)" in body
+
+
 def test_order_detail_of_another_merchant_is_404(owner_client, other_account):
     order = make_order(other_account)
 

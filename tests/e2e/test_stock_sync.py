@@ -217,3 +217,42 @@ def test_an_admin_change_whose_webhook_never_came_is_taken_in_by_the_drift_check
     assert on_channels(sku) == (shown + 6, shown + 6)
     level.refresh_from_db()
     assert level.available == shown + 6
+
+
+def test_a_partial_cancellation_in_shopify_frees_its_units_on_every_channel(three_channels):
+    """The Shopify admin refunds the units of one line before shipping, with restock: Shopify
+    sends ``refunds/create`` (``restock_type: cancel``), ``orders/updated`` (current quantity
+    0) and its own level. Sangam releases the units, Amazon and Flipkart get them back, and the
+    ledger counts Shopify's restock as its own flow: nothing is taken in twice."""
+    import time
+
+    from integrations.sandbox.models import SandboxInventoryLevel
+    from integrations.sandbox.services import refund_order, simulate_orders
+    from inventory.models import MovementSource, StockMovement
+    from orders.models import Order, OrderLineRemoval
+
+    shopify, az, fk = three_channels
+    (placed,) = simulate_orders(shop=SHOP, count=1, seed=33)
+    line = next(
+        item
+        for item in placed.line_items.all()
+        if ChannelListing.objects.filter(account=az, channel_sku=item.sku).exists()
+    )
+    sku, units = line.sku, line.current_quantity
+    before = available(sku, az)
+    assert on_channels(sku) == (before, before)
+    time.sleep(2.5)  # clear of the sale (channel_levels.QUIET)
+
+    refund_order(placed, lines={line.id: units}, restock=True, note="customer changed mind")
+
+    order = Order.objects.get(account=shopify, external_id=str(placed.id))
+    assert order.items.get(external_id=str(line.id)).current_quantity == 0
+    removal = OrderLineRemoval.objects.get(account=shopify)
+    assert (removal.sku, removal.quantity, removal.restocked) == (sku, units, True)
+    assert available(sku, az) == before + units
+    assert on_channels(sku) == (before + units, before + units)
+    shopify_level = SandboxInventoryLevel.objects.get(
+        item__variant__sku=sku, item__variant__shop__domain=SHOP, location__is_primary=True
+    )
+    assert shopify_level.available == available(sku, shopify)
+    assert not StockMovement.objects.filter(source=MovementSource.CHANNEL).exists()

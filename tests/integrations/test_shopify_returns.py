@@ -22,6 +22,8 @@ from integrations.connectors.shopify.returns import (
     DOCUMENTS,
     merged_note,
     merged_tags,
+    refund_records,
+    removals_from_refund,
     returns_from_refund,
 )
 from integrations.dto import ReturnKind, ReturnStatus
@@ -31,7 +33,7 @@ from integrations.services.accounts import build_connector
 from integrations.tasks import return_writeback_task
 from inventory.models import MovementKind, StockLevel, StockMovement
 from inventory.services.returns import return_receive
-from orders.models import Order, Return
+from orders.models import Order, OrderLineRemoval, Return
 from orders.services.returns import return_note, return_tag, return_writeback
 from tests.e2e.conftest import token_connect
 from tests.factories import MembershipFactory
@@ -101,6 +103,33 @@ def test_which_refund_lines_are_returns(restock_type, fulfillment_status, linked
     body["refund_line_items"][0]["line_item"]["fulfillment_status"] = fulfillment_status
 
     assert len(returns_from_refund(body)) == (1 if is_return else 0)
+    # Every line with units is exactly one of the two: a return or a removal of unshipped units.
+    assert len(removals_from_refund(body)) == (0 if is_return else 1)
+
+
+@pytest.mark.parametrize(
+    ("restock_type", "restocked"),
+    [pytest.param("cancel", True, id="cancel"), pytest.param("no_restock", False, id="no-restock")],
+)
+def test_unshipped_refund_lines_are_removals_with_exact_ids(restock_type, restocked):
+    body = sample_refund()
+    for line in body["refund_line_items"]:
+        line["restock_type"] = restock_type
+    body["refund_line_items"][1]["quantity"] = 0  # a 0-unit line removes nothing
+
+    first, second = removals_from_refund(body)
+
+    assert (first.external_id, second.external_id) == (
+        "refund:890088186047892400:487817672276298560",
+        "refund:890088186047892400:315789986012684400",
+    )
+    assert (first.order_external_id, first.order_item_external_id) == (
+        "820982911946154500",
+        "487817672276298560",
+    )
+    assert (first.sku, first.quantity, first.restocked) == ("SKU2006-001", 1, restocked)
+    assert first.removed_at.isoformat() == "2022-01-01T00:00:00+00:00"
+    assert refund_records(body) == [first, second]
 
 
 @pytest.mark.parametrize(
@@ -179,11 +208,30 @@ def test_a_refund_webhook_records_a_return_once(deliver_refund):
 
 
 @pytest.mark.django_db
-def test_a_refund_that_returns_nothing_is_ignored(deliver_refund):
-    event = deliver_refund(sample_refund())
+def test_a_refund_of_unshipped_units_records_removals_not_a_return(deliver_refund):
+    """Shopify's sample refunds three lines of an order never fulfilled, without restock: no
+    goods come back, but the units left the order; a replay records nothing twice."""
+    first = deliver_refund(sample_refund())
+    replay = deliver_refund(sample_refund())
 
-    assert event.status == WebhookStatus.IGNORED
+    assert (first.status, replay.status) == (WebhookStatus.PROCESSED, WebhookStatus.PROCESSED)
     assert not Return.objects.exists()
+    assert sorted(
+        OrderLineRemoval.objects.values_list("sku", "quantity", "restocked", "order_external_id")
+    ) == [
+        ("SKU2006-001", 1, False, "820982911946154500"),
+        ("SKU2006-020", 1, False, "820982911946154500"),
+        ("SKU2006-035", 1, False, "820982911946154500"),
+    ]
+
+
+@pytest.mark.django_db
+def test_a_refund_of_money_only_is_ignored(deliver_refund):
+    body = sample_refund()
+    body["refund_line_items"] = []  # e.g. a shipping refund
+
+    assert deliver_refund(body).status == WebhookStatus.IGNORED
+    assert not OrderLineRemoval.objects.exists()
 
 
 @pytest.mark.django_db

@@ -22,12 +22,13 @@ from integrations.connectors.shopify.returns import (
     RETURNS_INITIAL_LOOKBACK,
     needs_fulfillments,
     refund_body_from_graphql,
+    refund_records,
     restocked_units,
     return_records,
     returns_from_graphql_order,
     returns_from_refund,
 )
-from integrations.dto import AccountHandle, RecordFailure
+from integrations.dto import AccountHandle, RecordFailure, ReturnDTO
 from integrations.http import HttpClient
 from orders.models import Return
 from orders.services import returns_import
@@ -125,6 +126,11 @@ def graphql_order(body: dict, fulfillments=None) -> dict:
     }
 
 
+def returns_of(records: list) -> list[ReturnDTO]:
+    """The returns among a refund's records (the rest are removals of unshipped units)."""
+    return [r for r in records if isinstance(r, ReturnDTO)]
+
+
 # --- mapping --------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("restock_type", "shipped", "linked_return", "returned_lines"),
@@ -150,13 +156,16 @@ def test_a_polled_refund_gives_exactly_the_webhooks_returns(
     body = sample_refund(restock_type, shipped)
     body["return"] = linked_return
 
-    from_webhook = returns_from_refund(body)
+    from_webhook = refund_records(body)
     from_poll = returns_from_graphql_order(graphql_order(body))
 
-    assert len(from_poll) == returned_lines
+    # Every line is a return or a removal of unshipped units, the same either way.
+    assert [type(d).__name__ for d in from_poll] == ["ReturnDTO"] * returned_lines + [
+        "OrderLineRemovalDTO"
+    ] * (3 - returned_lines)
     assert from_poll == from_webhook  # every field but raw: ids, quantities, kind, status, times
     for polled, pushed in zip(from_poll, from_webhook, strict=True):
-        assert polled.external_id == "refund:890088186047892400"
+        assert polled.external_id.startswith("refund:890088186047892400")
         assert polled.raw.keys() == pushed.raw.keys()
         assert polled.raw["refund_line_item"].keys() <= pushed.raw["refund_line_item"].keys()
         for key in ("id", "quantity", "line_item_id", "location_id", "restock_type"):
@@ -187,7 +196,7 @@ def test_a_no_restock_line_that_had_not_shipped_by_the_refund_is_not_a_return(ma
     line_ids = [line["line_item_id"] for line in body["refund_line_items"]]
     order = graphql_order(body, fulfillments=[fulfillment(line_ids, at=made, status=status)])
 
-    assert returns_from_graphql_order(order) == []
+    assert returns_of(returns_from_graphql_order(order)) == []
 
 
 def test_a_fulfillment_made_at_the_refunds_second_counts_as_shipped():
@@ -195,7 +204,7 @@ def test_a_fulfillment_made_at_the_refunds_second_counts_as_shipped():
     line_ids = [body["refund_line_items"][0]["line_item_id"]]
     order = graphql_order(body, fulfillments=[fulfillment(line_ids, at="2022-01-01T00:00:00Z")])
 
-    (dto,) = returns_from_graphql_order(order)
+    (dto,) = returns_of(returns_from_graphql_order(order))
 
     assert dto.order_item_external_id == str(line_ids[0])
     assert dto.raw["refund_line_item"]["line_item"]["fulfillment_status"] == "fulfilled"
@@ -222,7 +231,9 @@ def test_fulfillments_are_read_only_when_shipping_decides(restock_type, linked_r
         with pytest.raises(MappingError, match="fulfillments are needed"):
             returns_from_graphql_order(order)
     else:
-        assert len(returns_from_graphql_order(order)) == (0 if restock_type == "cancel" else 3)
+        assert len(returns_of(returns_from_graphql_order(order))) == (
+            0 if restock_type == "cancel" else 3
+        )
 
 
 def test_the_graphql_refund_becomes_the_rest_body_shopify_would_send():
@@ -503,14 +514,20 @@ def test_fetch_returns_pages_the_sandboxs_refunds_into_the_webhooks_returns(hub,
     while pages[-1].next_cursor:
         pages.append(connector.fetch_returns(since=start, cursor=pages[-1].next_cursor))
 
-    items = [dto for page in pages for dto in page.items]
-    expected = [dto for payload in payloads for dto in returns_from_refund(payload)]
+    def by_id(dtos):
+        return sorted(dtos, key=lambda d: d.external_id)
+
+    items = by_id(dto for page in pages for dto in page.items)
+    expected = by_id(dto for payload in payloads for dto in refund_records(payload))
     assert len(pages) >= 2  # seeded orders changed in the window have no refunds
     assert items == expected
-    assert [(d.external_id, d.quantity) for d in items] == [
-        (f"refund:{payloads[0]['id']}", 1),
-        (f"refund:{payloads[1]['id']}", 1),
-    ]  # the cancelled unit had not shipped: no return
+    assert [(type(d).__name__, d.external_id, d.quantity) for d in items] == [
+        ("ReturnDTO", f"refund:{payloads[0]['id']}", 1),
+        ("ReturnDTO", f"refund:{payloads[1]['id']}", 1),
+        # the cancelled unit had not shipped: no return, a restocked removal
+        ("OrderLineRemovalDTO", f"refund:{payloads[2]['id']}:{item.id}", 1),
+    ]
+    assert items[2].restocked
     assert all(not page.failures for page in pages)
     newest = max(
         SandboxOrder.objects.filter(pk__in=[o.pk for o in placed]).values_list(
@@ -518,7 +535,7 @@ def test_fetch_returns_pages_the_sandboxs_refunds_into_the_webhooks_returns(hub,
         )
     )
     assert max(p.high_water for p in pages) == newest.strftime("%Y-%m-%dT%H:%M:%SZ")
-    for dto, payload in zip(items, payloads, strict=False):
+    for dto, payload in zip(items[:2], payloads, strict=False):
         assert restocked_units(dto.raw, dto.sku) == restocked_units(
             returns_from_refund(payload)[0].raw, dto.sku
         )

@@ -559,6 +559,107 @@ def test_units_shopify_restocked_by_a_refund_are_not_taken_in_twice(shop, channe
     assert listing.variant.stock_levels.get().on_hand == 8
 
 
+def remove_units(shop, order_id: str, sku: str, units: int, at, *, restocked=True, refund="r1"):
+    """What a Shopify refund of unshipped units records: one ``OrderLineRemoval``."""
+    from integrations.dto import OrderLineRemovalDTO
+    from orders.services import returns_import
+
+    returns_import(
+        account=shop,
+        returns=[
+            OrderLineRemovalDTO(
+                external_id=f"refund:{refund}:{order_id}-0",
+                order_external_id=order_id,
+                order_item_external_id=f"{order_id}-0",
+                sku=sku,
+                quantity=units,
+                restocked=restocked,
+                removed_at=at,
+            )
+        ],
+    )
+
+
+def with_current(order, units: int):
+    """``order`` with its only line's current quantity set to ``units``."""
+    (line,) = order.items
+    return replace(order, items=(replace(line, current_quantity=units),))
+
+
+def test_a_partial_cancellation_that_restocks_is_shopifys_own_flow(shop, channel, scheduled):
+    """3 units sold, 2 of them refunded before shipping with ``restock_type: cancel`` (Shopify
+    puts them back), then the order cancelled (Shopify restocks the last unit; the cancel's own
+    refund line is the same unit): every reading is explained, the reservation follows the
+    order's current quantity, and nothing is taken in."""
+    listing = pushed_to_shopify(shop, channel, "SKU-A", 8)
+    now = timezone.now()
+    placed = now - timedelta(seconds=40)
+    order = order_dto("sh-1", items=(("SKU-A", 3),), updated_at=placed)
+    order = replace(order, placed_at=placed)
+    order_import(account=shop, order=order)
+    level = listing.variant.stock_levels.get
+    assert (level().reserved, settle(listing, 5)) == (3, "explained")
+
+    removed = now - timedelta(seconds=30)
+    remove_units(shop, "sh-1", "SKU-A", 2, removed)
+    order_import(account=shop, order=replace(with_current(order, 1), updated_at=removed))
+    assert level().reserved == 1
+    assert settle(listing, 7) == "explained"
+
+    cancelled = now - timedelta(seconds=20)
+    remove_units(shop, "sh-1", "SKU-A", 1, cancelled, refund="r2")  # the cancel's own refund
+    order_import(
+        account=shop,
+        order=replace(
+            with_current(order, 0),
+            status=OrderStatus.CANCELLED,
+            cancelled_at=cancelled,
+            updated_at=cancelled,
+        ),
+    )
+    assert level().reserved == 0
+    assert settle(listing, 8) == "explained"
+    assert channel_movements() == []
+    assert level().on_hand == 8
+
+
+def test_a_removal_without_restock_leaves_shopifys_available_alone(shop, channel, scheduled):
+    """2 unshipped units refunded with ``no_restock``: Shopify's available stays, so a reading
+    that rose by 2 is a change made outside Sangam (taken in), while Sangam releases the 2."""
+    listing = pushed_to_shopify(shop, channel, "SKU-A", 8)
+    now = timezone.now()
+    placed = now - timedelta(seconds=40)
+    order = replace(order_dto("sh-1", items=(("SKU-A", 3),), updated_at=placed), placed_at=placed)
+    order_import(account=shop, order=order)
+    removed = now - timedelta(seconds=30)
+    remove_units(shop, "sh-1", "SKU-A", 2, removed, restocked=False)
+    order_import(account=shop, order=replace(with_current(order, 1), updated_at=removed))
+
+    assert listing.variant.stock_levels.get().reserved == 1
+    assert settle(listing, 5) == "explained"
+    assert settle(listing, 7) == "adjusted"
+    assert channel_movements() == [2]
+
+
+def test_an_order_edit_that_removed_units_is_not_judged(shop, channel, scheduled):
+    """An edit takes 2 units off an open order (no refund record; whether Shopify restocked
+    them is unknown): Sangam releases them, and a reading that rose by 2 is not booked as a
+    change outside Sangam; the baseline is taken again. A later admin change is found."""
+    listing = pushed_to_shopify(shop, channel, "SKU-A", 8)
+    now = timezone.now()
+    placed = now - timedelta(seconds=40)
+    order = replace(order_dto("sh-1", items=(("SKU-A", 3),), updated_at=placed), placed_at=placed)
+    order_import(account=shop, order=order)
+    edited = now - timedelta(seconds=30)
+    order_import(account=shop, order=replace(with_current(order, 1), updated_at=edited))
+    assert listing.variant.stock_levels.get().reserved == 1
+
+    assert settle(listing, 7) == "rebased"
+    assert channel_movements() == []
+    listing.refresh_from_db()
+    assert listing.channel_base_at is None
+
+
 def test_with_adoption_off_the_change_is_overwritten_once(shop, channel, scheduled, settings):
     """Sangam as the only master: the foreign change is pushed over, and the ledger remembers
     it was dealt with, so the overwrite itself is not judged again."""

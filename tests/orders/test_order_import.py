@@ -255,6 +255,76 @@ def test_lines_edited_while_open_are_re_reserved(account, variants):
     assert net == {"SKU-1": 1, "SKU-2": 0, "SKU-3": 3}
 
 
+def current(order, *units: int):
+    """``order`` with its lines' current quantities (units left after removals) set."""
+    return dataclasses.replace(
+        order,
+        items=tuple(
+            dataclasses.replace(line, current_quantity=left)
+            for line, left in zip(order.items, units, strict=True)
+        ),
+    )
+
+
+def test_units_removed_before_shipping_are_released_and_serve_a_backorder(account, variants):
+    """A partial cancellation (Shopify: a refund of 2 unshipped units, current quantity 3 → 1)
+    releases the 2; the order keeps its ordered quantity; a waiting order gets them."""
+    StockLevel.objects.filter(variant=variants["SKU-1"]).update(on_hand=4)
+    order_import(account=account, order=order_dto("1001", items=(("SKU-1", 3),)))
+    order_import(account=account, order=order_dto("1002", items=(("SKU-1", 2),)))
+    assert Order.objects.get(external_id="1002").unfulfillable
+
+    edited = order_dto("1001", updated_at=T0 + timedelta(minutes=1), items=(("SKU-1", 3),))
+    order_import(account=account, order=current(edited, 1))
+
+    assert level(variants["SKU-1"]) == (4, 3)  # 1 for #1001, 2 for the backorder #1002
+    assert Order.objects.get(external_id="1002").stock_reserved
+    assert list(
+        Order.objects.get(external_id="1001").items.values_list("quantity", "current_quantity")
+    ) == [(3, 1)]
+
+    shipped = order_dto(
+        "1001",
+        updated_at=T0 + timedelta(minutes=2),
+        status=OrderStatus.SHIPPED,
+        items=(("SKU-1", 3),),
+    )
+    order_import(account=account, order=current(shipped, 1))
+    assert level(variants["SKU-1"]) == (3, 2)  # only the unit still on the order shipped
+
+
+def test_once_shipping_began_a_lower_current_quantity_keeps_the_reservation(account, variants):
+    """Partially shipped: a drop of the current quantity may be a refund of a shipped unit (a
+    return, restocked when received), so the line keeps what it held and ships it."""
+    order_import(account=account, order=order_dto("1001", items=(("SKU-1", 3),)))
+    partial = order_dto(
+        "1001",
+        updated_at=T0 + timedelta(minutes=1),
+        status=OrderStatus.PARTIALLY_SHIPPED,
+        items=(("SKU-1", 3),),
+    )
+    order_import(account=account, order=current(partial, 2))
+    assert level(variants["SKU-1"]) == (10, 3)
+
+    shipped = order_dto(
+        "1001",
+        updated_at=T0 + timedelta(minutes=2),
+        status=OrderStatus.SHIPPED,
+        items=(("SKU-1", 3),),
+    )
+    order_import(account=account, order=current(shipped, 2))
+    assert level(variants["SKU-1"]) == (7, 0)
+
+
+def test_an_order_whose_every_unit_was_removed_holds_nothing(account, variants):
+    order_import(account=account, order=order_dto("1001", items=(("SKU-1", 2), ("SKU-2", 1))))
+    edited = order_dto(
+        "1001", updated_at=T0 + timedelta(minutes=1), items=(("SKU-1", 2), ("SKU-2", 1))
+    )
+    order_import(account=account, order=current(edited, 0, 1))
+    assert (level(variants["SKU-1"]), level(variants["SKU-2"])) == ((10, 0), (10, 1))
+
+
 def test_an_order_reopened_after_cancellation_reserves_again(account, variants):
     order_import(
         account=account,

@@ -296,8 +296,9 @@ class ShopifyConnector(ShopifyInventory, ShopifyReturns, ShopifyBulkOperations, 
     @classmethod
     def parse_record(cls, stream: str, payload: dict[str, Any]) -> Any:
         """Payload (GraphQL node or REST webhook body) → DTO, or ``RecordFailure``; for
-        ``returns`` a list of ``ReturnDTO`` (one refund is a return of several lines, possibly
-        none), see ``returns.return_records``.
+        ``returns`` a list of ``ReturnDTO`` and ``OrderLineRemovalDTO`` (one refund is a return of
+        several lines and removals of unshipped ones, possibly none), see
+        ``returns.return_records``.
 
         Used by pages, bulk files and the reprocessing of quarantined records."""
         try:

@@ -138,11 +138,10 @@ def _require(node: dict[str, Any], key: str, what: str) -> Any:
 
 # --- GraphQL -------------------------------------------------------------------------------
 def line_item_from_graphql(node: dict[str, Any]) -> OrderItemDTO:
-    """A ``LineItem`` node → ``OrderItemDTO`` (tax = sum of ``taxLines.priceSet``)."""
+    """A ``LineItem`` node → ``OrderItemDTO`` (tax = sum of ``taxLines.priceSet``;
+    ``current_quantity`` from ``currentQuantity``, absent → ``None``)."""
     tax = sum((_bag(t, "priceSet") for t in node.get("taxLines") or []), ZERO)
-    quantity = node.get("quantity")
-    if not isinstance(quantity, int) or quantity < 0:
-        raise MappingError(f"line item {node.get('id')}: bad quantity {quantity!r}")
+    quantity = _units(node, "quantity")
     return OrderItemDTO(
         external_id=gid_to_id(_require(node, "id", "line item")),
         sku=(node.get("sku") or "").strip(),
@@ -152,7 +151,19 @@ def line_item_from_graphql(node: dict[str, Any]) -> OrderItemDTO:
         discount=_bag(node, "totalDiscountSet"),
         tax=tax,
         variant_external_id=gid_to_id((node.get("variant") or {}).get("id")),
+        current_quantity=_units(node, "currentQuantity", optional=True),
     )
+
+
+def _units(line: dict[str, Any], key: str, *, optional: bool = False) -> int | None:
+    """A line item's unit count under ``key``: a non-negative integer (``None`` when
+    ``optional`` and absent). Raises ``MappingError`` otherwise."""
+    value = line.get(key)
+    if value is None and optional:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise MappingError(f"line item {line.get('id')}: bad {key} {value!r}")
+    return value
 
 
 def order_from_graphql(node: dict[str, Any], line_items: list[dict[str, Any]]) -> OrderDTO:
@@ -278,9 +289,7 @@ def order_from_webhook(body: dict[str, Any]) -> OrderDTO:
         raise MappingError(f"order {external_id}: missing created_at/updated_at")
     items = []
     for li in body.get("line_items") or []:
-        quantity = li.get("quantity")
-        if not isinstance(quantity, int) or quantity < 0:
-            raise MappingError(f"line item {li.get('id')}: bad quantity {quantity!r}")
+        quantity = _units(li, "quantity")
         items.append(
             OrderItemDTO(
                 external_id=gid_to_id(_require(li, "id", "line item")),
@@ -293,6 +302,7 @@ def order_from_webhook(body: dict[str, Any]) -> OrderDTO:
                     (_rest_bag(t, "price_set", "price") for t in li.get("tax_lines") or []), ZERO
                 ),
                 variant_external_id=gid_to_id(li.get("variant_id")),
+                current_quantity=_units(li, "current_quantity", optional=True),
             )
         )
     name_parts = [customer.get("first_name") or "", customer.get("last_name") or ""]

@@ -31,7 +31,14 @@ from integrations.connectors.shopify.mapping import (
     gid_to_id,
     parse_time,
 )
-from integrations.dto import Page, RecordFailure, ReturnDTO, ReturnKind, ReturnStatus
+from integrations.dto import (
+    OrderLineRemovalDTO,
+    Page,
+    RecordFailure,
+    ReturnDTO,
+    ReturnKind,
+    ReturnStatus,
+)
 
 if TYPE_CHECKING:
     from integrations.connectors.shopify.client import ShopifyGraphQLClient
@@ -90,30 +97,12 @@ def returns_from_refund(body: dict[str, Any]) -> list[ReturnDTO]:
     means the refund returned nothing (the webhook is then ignored).
 
     Raises ``MappingError`` for a body without ids, times or integer quantities."""
-    refund_id = gid_to_id(body.get("id"))
-    order_id = gid_to_id(body.get("order_id"))
-    if not refund_id or not order_id:
-        raise MappingError("refund: missing id or order_id")
-    created = parse_time(body.get("created_at") or body.get("processed_at"), "created_at")
-    if created is None:
-        raise MappingError(f"refund {refund_id}: missing created_at")
-    linked_return = body.get("return") or None
-    head = {key: body.get(key) for key in ("id", "order_id", "created_at", "note", "return")}
+    refund_id, order_id, created, head = _refund_head(body)
     dtos: list[ReturnDTO] = []
-    for line in body.get("refund_line_items") or []:
-        quantity = line.get("quantity")
-        if not isinstance(quantity, int) or quantity < 0:
-            raise MappingError(f"refund {refund_id}: bad quantity {quantity!r}")
+    for line, quantity, restock_type, line_item_id in _unit_lines(body, refund_id):
         item = line.get("line_item") or {}
-        restock_type = str(line.get("restock_type") or "no_restock").lower()
-        shipped = bool(item.get("fulfillment_status"))
-        if restock_type == "cancel" or quantity == 0:
+        if _removal(body, line, restock_type) is not None:
             continue
-        if restock_type not in RESTOCKED_TYPES and not (linked_return or shipped):
-            continue
-        line_item_id = gid_to_id(line.get("line_item_id") or item.get("id"))
-        if not line_item_id:
-            raise MappingError(f"refund {refund_id}: refund line without line_item_id")
         dtos.append(
             ReturnDTO(
                 external_id=f"refund:{refund_id}",
@@ -130,6 +119,83 @@ def returns_from_refund(body: dict[str, Any]) -> list[ReturnDTO]:
             )
         )
     return dtos
+
+
+def removals_from_refund(body: dict[str, Any]) -> list[OrderLineRemovalDTO]:
+    """A ``refunds/create`` body → one ``OrderLineRemovalDTO`` per line whose refunded units
+    had not shipped: ``restock_type`` ``cancel`` (Shopify put them back into ``available``:
+    ``restocked``) and ``no_restock`` on a line neither shipped nor in a Shopify return (removed,
+    not restocked). The lines ``returns_from_refund`` does not take, apart from 0-unit lines;
+    ``external_id`` ``refund:<refund id>:<line item id>``, ``removed_at`` the refund's
+    ``created_at``. Raises ``MappingError`` as ``returns_from_refund`` does."""
+    refund_id, order_id, created, head = _refund_head(body)
+    dtos: list[OrderLineRemovalDTO] = []
+    for line, quantity, restock_type, line_item_id in _unit_lines(body, refund_id):
+        restocked = _removal(body, line, restock_type)
+        if restocked is None:
+            continue
+        dtos.append(
+            OrderLineRemovalDTO(
+                external_id=f"refund:{refund_id}:{line_item_id}",
+                order_external_id=order_id,
+                order_item_external_id=line_item_id,
+                sku=((line.get("line_item") or {}).get("sku") or "").strip(),
+                quantity=quantity,
+                restocked=restocked,
+                removed_at=created,
+                raw={**head, "refund_line_item": line},
+            )
+        )
+    return dtos
+
+
+def refund_records(body: dict[str, Any]) -> list[ReturnDTO | OrderLineRemovalDTO]:
+    """Everything a ``refunds/create`` body says: its returns (``returns_from_refund``) and its
+    removals of unshipped units (``removals_from_refund``). Raises ``MappingError``."""
+    return [*returns_from_refund(body), *removals_from_refund(body)]
+
+
+def _refund_head(body: dict[str, Any]) -> tuple[str, str, datetime, dict[str, Any]]:
+    """``(refund id, order id, created_at, head)`` of a refund body; ``head`` is what every
+    stored line keeps of it. Raises ``MappingError`` without ids or time."""
+    refund_id = gid_to_id(body.get("id"))
+    order_id = gid_to_id(body.get("order_id"))
+    if not refund_id or not order_id:
+        raise MappingError("refund: missing id or order_id")
+    created = parse_time(body.get("created_at") or body.get("processed_at"), "created_at")
+    if created is None:
+        raise MappingError(f"refund {refund_id}: missing created_at")
+    head = {key: body.get(key) for key in ("id", "order_id", "created_at", "note", "return")}
+    return refund_id, order_id, created, head
+
+
+def _unit_lines(body: dict[str, Any], refund_id: str):
+    """``(line, quantity, restock_type, line item id)`` per refund line with units (lower-cased
+    ``restock_type``, default ``no_restock``). Raises ``MappingError`` for a bad quantity or a
+    line without ``line_item_id``."""
+    for line in body.get("refund_line_items") or []:
+        quantity = line.get("quantity")
+        if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity < 0:
+            raise MappingError(f"refund {refund_id}: bad quantity {quantity!r}")
+        if quantity == 0:
+            continue
+        item = line.get("line_item") or {}
+        line_item_id = gid_to_id(line.get("line_item_id") or item.get("id"))
+        if not line_item_id:
+            raise MappingError(f"refund {refund_id}: refund line without line_item_id")
+        yield line, quantity, str(line.get("restock_type") or "no_restock").lower(), line_item_id
+
+
+def _removal(body: dict[str, Any], line: dict[str, Any], restock_type: str) -> bool | None:
+    """Whether a refund line removed unshipped units, and if so whether Shopify restocked them:
+    ``True`` for ``cancel``, ``False`` for ``no_restock`` on a line neither shipped
+    (``line_item.fulfillment_status``) nor in a Shopify return, ``None`` for a returned line."""
+    if restock_type == "cancel":
+        return True
+    shipped = bool((line.get("line_item") or {}).get("fulfillment_status"))
+    if restock_type not in RESTOCKED_TYPES and not (body.get("return") or shipped):
+        return False
+    return None
 
 
 def _rest_id(value: Any, what: str) -> int:
@@ -257,24 +323,28 @@ def refund_body_from_graphql(
     }
 
 
-def returns_from_graphql_order(order: dict[str, Any]) -> list[ReturnDTO]:
-    """Every ``ReturnDTO`` of a GraphQL ``Order`` node's ``refunds`` (plus ``fulfillments`` when
-    ``needs_fulfillments``): each refund through ``refund_body_from_graphql`` and
-    ``returns_from_refund``, so the DTOs equal the webhook's. Raises ``MappingError``."""
-    dtos: list[ReturnDTO] = []
+def returns_from_graphql_order(order: dict[str, Any]) -> list[ReturnDTO | OrderLineRemovalDTO]:
+    """Every ``ReturnDTO`` and ``OrderLineRemovalDTO`` of a GraphQL ``Order`` node's ``refunds``
+    (plus ``fulfillments`` when ``needs_fulfillments``): each refund through
+    ``refund_body_from_graphql`` and ``refund_records``, so the DTOs equal the webhook's.
+    Raises ``MappingError``."""
+    dtos: list[ReturnDTO | OrderLineRemovalDTO] = []
     for refund in order.get("refunds") or []:
         body = refund_body_from_graphql(order.get("id"), refund, order.get("fulfillments"))
-        dtos.extend(returns_from_refund(body))
+        dtos.extend(refund_records(body))
     return dtos
 
 
-def return_records(payload: dict[str, Any]) -> list[ReturnDTO] | RecordFailure:
-    """A stored payload of the returns stream → its ``ReturnDTO``s (empty when the refund
-    returned nothing), or a ``RecordFailure``: a ``refunds/create`` body (``refund_line_items``)
-    or a GraphQL ``Order`` node with ``refunds`` (what ``fetch_returns`` quarantines)."""
+def return_records(
+    payload: dict[str, Any],
+) -> list[ReturnDTO | OrderLineRemovalDTO] | RecordFailure:
+    """A stored payload of the returns stream → its ``ReturnDTO``s and
+    ``OrderLineRemovalDTO``s (empty when the refund neither returned nor removed anything), or a
+    ``RecordFailure``: a ``refunds/create`` body (``refund_line_items``) or a GraphQL ``Order``
+    node with ``refunds`` (what ``fetch_returns`` quarantines)."""
     try:
         if "refund_line_items" in payload:
-            return returns_from_refund(payload)
+            return refund_records(payload)
         if "refunds" in payload:
             return returns_from_graphql_order(payload)
         raise MappingError("returns: neither a refunds/create body nor an Order with refunds")
@@ -341,10 +411,13 @@ class ShopifyReturns:
     _paged: Callable[..., dict[str, Any]]
     orders_search: Callable[[datetime | None], str | None]
 
-    def fetch_returns(self, *, since: datetime | None, cursor: str | None) -> Page[ReturnDTO]:
+    def fetch_returns(
+        self, *, since: datetime | None, cursor: str | None
+    ) -> Page[ReturnDTO | OrderLineRemovalDTO]:
         """One page of the returns stream: orders updated at or after ``since`` (oldest update
         first, ``sortKey: UPDATED_AT``; the last ``RETURNS_INITIAL_LOOKBACK`` on a first poll)
-        with their refunds, as ``ReturnDTO``s equal to the ``refunds/create`` webhook's.
+        with their refunds, as the ``ReturnDTO``s and ``OrderLineRemovalDTO``s the
+        ``refunds/create`` webhook gives (``refund_records``).
 
         ``RETURNS_PAGE_SIZE`` orders a page (shrunk if Shopify finds the query too costly);
         refunds with more than ``queries.REFUND_LINE_ITEMS_PAGE`` lines are completed with
@@ -363,7 +436,7 @@ class ShopifyReturns:
             RETURNS_PAGE_SIZE,
         )
         connection = data.get("orders") or {}
-        items: list[ReturnDTO] = []
+        items: list[ReturnDTO | OrderLineRemovalDTO] = []
         failures: list[RecordFailure] = []
         high_water = ""
         for node in connection.get("nodes") or []:

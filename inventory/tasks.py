@@ -72,6 +72,14 @@ def channel_level_read_task(listing_id: int, attempt: int = 0) -> str:
 
 
 @shared_task(priority=settings.TASK_PRIORITY_ORDERS)
+def channel_level_refunds_task(listing_id: int) -> str:
+    """Poll the account's refunds, then read the listing again (``channel_levels``)."""
+    from inventory.services.channel_levels import channel_level_refunds_check
+
+    return channel_level_refunds_check(listing_id=listing_id)
+
+
+@shared_task(priority=settings.TASK_PRIORITY_ORDERS)
 def channel_level_settle_task(
     listing_id: int, available: int, read_at: str, base_at: str, set_delta: int, attempt: int = 0
 ) -> str:

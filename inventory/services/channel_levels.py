@@ -32,6 +32,10 @@ read back under the lock (``channel_level_read``); the nightly drift check reads
 under the lock and hands each reading to ``channel_level_settle``. The part not yet dealt with
 (``foreign − channel_foreign_units``) is taken into the pool as an ``adjust`` movement (source
 ``channel``), or, with ``STOCK_ADOPT_CHANNEL_CHANGES`` off, overwritten by Sangam's quantity.
+A rise is taken in only once the account's refunds have been polled after it was first seen
+(``_refunds_polled``: the returns stream runs at once and the listing is read again), because
+a restocking refund whose webhook was lost looks exactly like one and its units reach the pool
+through the return's QC receipt.
 
 Soundness: the only ambiguity left is an order, cancellation or refund stamped within
 ``QUIET`` of the baseline or of the reading (its effect may fall on either side). A reading
@@ -75,6 +79,10 @@ QUIET = timedelta(seconds=2)
 MAX_READ_ATTEMPTS = 4
 # Seconds a burst of webhooks for one listing waits to ride on one read.
 READ_DELAY_SECONDS = 1.0
+# A rise is taken in once the account's refunds were polled after it was first seen; a poll
+# that keeps failing lets it through after this long, asking again every retry interval.
+REFUND_CHECK_MAX_SECONDS = 900.0
+REFUND_CHECK_RETRY_SECONDS = 60.0
 
 
 def channel_levels_observed(
@@ -264,7 +272,9 @@ def channel_level_settle(
 
     Returns ``"explained"`` (nothing changed outside Sangam), ``"adjusted"`` (the change was
     taken into the pool), ``"reasserted"`` (adoption off: Sangam's quantity is pushed again),
-    ``"ambiguous"`` (orders too close to the reading: read again later), ``"rebased"`` (the
+    ``"ambiguous"`` (orders too close to the reading: read again later), ``"checking"`` (a
+    rise not yet taken in: the account's refunds are polled first and the listing read again,
+    see ``_refunds_polled``), ``"rebased"`` (the
     baseline was replaced meanwhile, or had orders too close to it and is dropped) or
     ``"gone"``."""
     from inventory.services.stock import stock_adjust
@@ -280,17 +290,10 @@ def channel_level_settle(
             return "gone"
         if listing.channel_base_at != base_at or listing.channel_base_quantity is None:
             return "rebased"
-        if _activity_near(listing, base_at):
-            ChannelListing.objects.filter(pk=listing_id, channel_base_at=base_at).update(
-                channel_base_quantity=None,
-                channel_base_at=None,
-                channel_set_delta=0,
-                channel_foreign_units=0,
-            )
-            return "rebased"
-        if _edited_between(listing, base_at, read_at):
-            # Units left (or joined) an open order by an edit: whether Shopify restocked them
-            # is not known, so this window cannot be judged; start again from a new baseline.
+        # An order beside the baseline, or units that left (or joined) an open order by an
+        # edit, whose restock Shopify does not report: the window cannot be judged, so the
+        # baseline is dropped and the next set or read takes a new one.
+        if _activity_near(listing, base_at) or _edited_between(listing, base_at, read_at):
             ChannelListing.objects.filter(pk=listing_id, channel_base_at=base_at).update(
                 channel_base_quantity=None,
                 channel_base_at=None,
@@ -309,7 +312,10 @@ def channel_level_settle(
         foreign = available - listing.channel_base_quantity - set_delta - flows
         new = foreign - listing.channel_foreign_units
         if new == 0:
+            cache.delete(_rise_key(listing_id))
             return "explained"
+        if new > 0 and settings.STOCK_ADOPT_CHANNEL_CHANGES and not _refunds_polled(listing):
+            return "checking"
         ChannelListing.objects.filter(pk=listing_id).update(
             channel_foreign_units=F("channel_foreign_units") + new
         )
@@ -333,6 +339,76 @@ def channel_level_settle(
             note=f"changed on {provider}: {new:+d} units outside Sangam (found {available})",
         )
     return "adjusted"
+
+
+def _rise_key(listing_id: int) -> str:
+    return f"stock:channel-rise:{listing_id}"
+
+
+def _refunds_polled(listing: ChannelListing) -> bool:
+    """Whether a rise of the listing's channel quantity may be taken in: the account's refunds
+    have been polled since the rise was first seen, so a restocking refund whose webhook was
+    lost is in the flows by now (taking in its units as well would count them twice: the
+    return restocks them at QC). The first time, the rise is stamped and a returns poll queued
+    (``channel_level_refunds_task``), which reads the listing again when done; a channel
+    without a returns stream, or a poll that has not succeeded within
+    ``REFUND_CHECK_MAX_SECONDS``, lets the rise through."""
+    from integrations.connectors.base import Capability
+    from integrations.models import SyncRun, SyncStatus
+    from integrations.registry import get_connector_class
+
+    account = listing.account
+    if Capability.RETURNS not in get_connector_class(account.provider).capabilities:
+        return True
+    key = _rise_key(listing.pk)
+    now = timezone.now()
+    seen = cache.get(key)
+    if seen is None:
+        cache.set(key, now.isoformat(), timeout=int(REFUND_CHECK_MAX_SECONDS) + 3600)
+        _queue_refunds_check(listing.pk)
+        return False
+    first = datetime.fromisoformat(seen)
+    polled = SyncRun.objects.filter(
+        account_id=account.pk,
+        stream="returns",
+        status=SyncStatus.SUCCEEDED,
+        started_at__gte=first,
+    ).exists()
+    # Eager mode (the demo, tests) cannot wait for a later poll: one that failed lets it through.
+    eager = settings.CELERY_TASK_ALWAYS_EAGER
+    if polled or eager or (now - first).total_seconds() > REFUND_CHECK_MAX_SECONDS:
+        cache.delete(key)
+        return True
+    _queue_refunds_check(listing.pk, countdown=REFUND_CHECK_RETRY_SECONDS)
+    return False
+
+
+def _queue_refunds_check(listing_id: int, countdown: float = 0.0) -> None:
+    from inventory.tasks import channel_level_refunds_task
+
+    transaction.on_commit(
+        lambda: channel_level_refunds_task.apply_async(
+            (listing_id,), countdown=countdown, priority=settings.TASK_PRIORITY_ORDERS
+        )
+    )
+
+
+def channel_level_refunds_check(*, listing_id: int) -> str:
+    """Poll the refunds of the listing's account now (the ``returns`` stream; a run already
+    under way elsewhere is left to finish) and read the listing again, so that a rise of its
+    channel quantity is judged with every refund known. Returns the read's outcome."""
+    from integrations.services.sync import sync_account
+
+    account_id = (
+        ChannelListing.objects.filter(pk=listing_id).values_list("account_id", flat=True).first()
+    )
+    if account_id is None:
+        return "gone"
+    try:
+        sync_account(account_id=account_id, streams=["returns"])
+    except Exception:  # noqa: BLE001 - a failed poll is retried until REFUND_CHECK_MAX_SECONDS
+        logger.exception("refund poll for listing %s failed", listing_id)
+    return channel_level_read(listing_id=listing_id, attempt=1)
 
 
 def _set_baseline(listing_id: int, available: int, at: datetime) -> None:

@@ -6,9 +6,10 @@ pushed as 0 everywhere; the drift check finds and corrects a listing edited on A
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 
 from integrations import demo
-from integrations.models import ChannelAccount, WebhookEvent
+from integrations.models import ChannelAccount, SyncRun, SyncStatus, WebhookEvent
 from integrations.services.accounts import connect_with_credentials
 from inventory.models import ChannelListing, DriftEvent, PushState, StockLevel
 from inventory.services import stock_adjust
@@ -138,10 +139,16 @@ def test_our_echo_is_ignored_and_a_shopify_admin_change_reaches_the_other_channe
     before = StockLevel.objects.get(variant=listing.variant, warehouse__is_default=True).on_hand
     shown = listing.last_pushed_quantity
 
+    changed_at = timezone.now()
     set_available(shop=SHOP, sku=sku, available=shown + 5)  # a person in the Shopify admin
 
     taken = StockMovement.objects.get(source=MovementSource.CHANNEL)
     assert taken.on_hand_delta == 5
+    # A rise is taken in only after the store's refunds were polled (a restock whose refund
+    # webhook was lost would otherwise count twice).
+    assert SyncRun.objects.filter(
+        account=shopify, stream="returns", status=SyncStatus.SUCCEEDED, started_at__gt=changed_at
+    ).exists()
     after = StockLevel.objects.get(variant=listing.variant, warehouse__is_default=True).on_hand
     assert after == before + 5
     assert on_channels(sku) == (available(sku, az), available(sku, fk))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 from django.utils import timezone
@@ -115,6 +116,44 @@ def channel(monkeypatch):
         "integrations.services.accounts.build_connector", lambda account, **kw: fake
     )
     return fake
+
+
+@pytest.fixture(autouse=True)
+def polls(monkeypatch):
+    """The returns poll a rise waits for, done at once: a succeeded ``returns`` run per call
+    (what ``sync_account`` records), its account ids listed."""
+    from integrations.models import ChannelAccount, SyncRun, SyncStatus
+
+    calls: list[int] = []
+
+    def sync_account(*, account_id, streams):
+        assert list(streams) == ["returns"]
+        calls.append(account_id)
+        account = ChannelAccount.objects.get(pk=account_id)
+        return [
+            SyncRun.objects.create(
+                account=account,
+                stream="returns",
+                status=SyncStatus.SUCCEEDED,
+                started_at=timezone.now(),
+                finished_at=timezone.now(),
+            )
+        ]
+
+    monkeypatch.setattr("integrations.services.sync.sync_account", sync_account)
+    return calls
+
+
+def settle_rise(listing: ChannelListing, available: int, polls: list[int]) -> str:
+    """Judge a reading that shows a rise: held back until the refunds are polled, then
+    judged."""
+    assert settle(listing, available) == "checking"
+    from inventory.services.channel_levels import channel_level_refunds_check
+
+    with mock.patch("inventory.services.channel_levels.channel_level_read"):
+        channel_level_refunds_check(listing_id=listing.pk)
+    assert polls[-1] == listing.account_id
+    return settle(listing, available)
 
 
 @pytest.fixture
@@ -507,7 +546,7 @@ def test_a_baseline_with_an_order_beside_it_is_dropped(shop, channel, scheduled)
     assert listing.channel_base_quantity == 9
 
 
-def test_an_order_imported_late_is_corrected_at_the_next_reading(shop, channel, scheduled):
+def test_an_order_imported_late_is_corrected_at_the_next_reading(shop, channel, scheduled, polls):
     """The reading came before the order's webhook: the drop looked foreign and was taken in;
     once the order is imported, the next reading gives the units back (the ledger runs from
     the baseline, so nothing is lost for good)."""
@@ -518,20 +557,20 @@ def test_an_order_imported_late_is_corrected_at_the_next_reading(shop, channel, 
     assert channel_movements() == [-2]
 
     shopify_order(shop, "sh-late", "SKU-A", 2, placed_at)
-    assert settle(listing, 6) == "adjusted"
+    assert settle_rise(listing, 6, polls) == "adjusted"
 
     assert channel_movements() == [-2, 2]
     level = listing.variant.stock_levels.get()
     assert (level.on_hand, level.reserved) == (8, 2)
 
 
-def test_a_change_after_our_own_corrections_is_still_found(shop, channel, scheduled):
+def test_a_change_after_our_own_corrections_is_still_found(shop, channel, scheduled, polls):
     listing = pushed_to_shopify(shop, channel, "SKU-A", 8)
     stock_adjust(merchant=shop.merchant, variant_id=listing.variant_id, delta=-3)
     stock_push_account(account_id=shop.pk)
     assert channel.quantities["SKU-A"] == 5
 
-    assert settle(listing, 6) == "adjusted"  # admin +1 on top of our set of -3
+    assert settle_rise(listing, 6, polls) == "adjusted"  # admin +1 on top of our set of -3
 
     assert channel_movements() == [1]
 
@@ -580,6 +619,14 @@ def remove_units(shop, order_id: str, sku: str, units: int, at, *, restocked=Tru
     )
 
 
+def placed_three(shop, now):
+    """Shopify order ``sh-1`` of 3 × SKU-A placed 40 s before ``now``, imported."""
+    placed = now - timedelta(seconds=40)
+    order = replace(order_dto("sh-1", items=(("SKU-A", 3),), updated_at=placed), placed_at=placed)
+    order_import(account=shop, order=order)
+    return order
+
+
 def with_current(order, units: int):
     """``order`` with its only line's current quantity set to ``units``."""
     (line,) = order.items
@@ -593,10 +640,7 @@ def test_a_partial_cancellation_that_restocks_is_shopifys_own_flow(shop, channel
     order's current quantity, and nothing is taken in."""
     listing = pushed_to_shopify(shop, channel, "SKU-A", 8)
     now = timezone.now()
-    placed = now - timedelta(seconds=40)
-    order = order_dto("sh-1", items=(("SKU-A", 3),), updated_at=placed)
-    order = replace(order, placed_at=placed)
-    order_import(account=shop, order=order)
+    order = placed_three(shop, now)
     level = listing.variant.stock_levels.get
     assert (level().reserved, settle(listing, 5)) == (3, "explained")
 
@@ -623,21 +667,19 @@ def test_a_partial_cancellation_that_restocks_is_shopifys_own_flow(shop, channel
     assert level().on_hand == 8
 
 
-def test_a_removal_without_restock_leaves_shopifys_available_alone(shop, channel, scheduled):
+def test_a_removal_without_restock_leaves_shopifys_available_alone(shop, channel, scheduled, polls):
     """2 unshipped units refunded with ``no_restock``: Shopify's available stays, so a reading
     that rose by 2 is a change made outside Sangam (taken in), while Sangam releases the 2."""
     listing = pushed_to_shopify(shop, channel, "SKU-A", 8)
     now = timezone.now()
-    placed = now - timedelta(seconds=40)
-    order = replace(order_dto("sh-1", items=(("SKU-A", 3),), updated_at=placed), placed_at=placed)
-    order_import(account=shop, order=order)
+    order = placed_three(shop, now)
     removed = now - timedelta(seconds=30)
     remove_units(shop, "sh-1", "SKU-A", 2, removed, restocked=False)
     order_import(account=shop, order=replace(with_current(order, 1), updated_at=removed))
 
     assert listing.variant.stock_levels.get().reserved == 1
     assert settle(listing, 5) == "explained"
-    assert settle(listing, 7) == "adjusted"
+    assert settle_rise(listing, 7, polls) == "adjusted"
     assert channel_movements() == [2]
 
 
@@ -647,9 +689,7 @@ def test_an_order_edit_that_removed_units_is_not_judged(shop, channel, scheduled
     change outside Sangam; the baseline is taken again. A later admin change is found."""
     listing = pushed_to_shopify(shop, channel, "SKU-A", 8)
     now = timezone.now()
-    placed = now - timedelta(seconds=40)
-    order = replace(order_dto("sh-1", items=(("SKU-A", 3),), updated_at=placed), placed_at=placed)
-    order_import(account=shop, order=order)
+    order = placed_three(shop, now)
     edited = now - timedelta(seconds=30)
     order_import(account=shop, order=replace(with_current(order, 1), updated_at=edited))
     assert listing.variant.stock_levels.get().reserved == 1
@@ -658,6 +698,51 @@ def test_an_order_edit_that_removed_units_is_not_judged(shop, channel, scheduled
     assert channel_movements() == []
     listing.refresh_from_db()
     assert listing.channel_base_at is None
+
+
+def test_a_restock_whose_refund_webhook_was_lost_waits_for_the_refund_poll(
+    shop, channel, scheduled, monkeypatch
+):
+    """Shopify restocked 2 units by a refund whose ``refunds/create`` never came: the rise is
+    not taken in at once; the account's refunds are polled first, the poll brings the refund,
+    and the next reading is explained: nothing is counted twice (the return restocks at QC)."""
+    from integrations.connectors.shopify.returns import returns_from_refund
+    from integrations.models import SyncRun, SyncStatus
+    from orders.services import returns_import
+    from tests.integrations.test_shopify_returns import sample_refund
+
+    listing = pushed_to_shopify(shop, channel, "SKU-A", 8)
+    body = sample_refund()
+    body["refund_line_items"] = body["refund_line_items"][:1]
+    body["refund_line_items"][0].update(restock_type="return", quantity=2)
+    body["refund_line_items"][0]["line_item"]["sku"] = "SKU-A"
+    (dto,) = returns_from_refund(body)
+    refunded_at = timezone.now() - timedelta(seconds=30)
+
+    def poll(*, account_id, streams):
+        returns_import(
+            account=shop, returns=[replace(dto, created_at=refunded_at, updated_at=refunded_at)]
+        )
+        SyncRun.objects.create(
+            account=shop, stream="returns", status=SyncStatus.SUCCEEDED, started_at=timezone.now()
+        )
+
+    monkeypatch.setattr("integrations.services.sync.sync_account", poll)
+    read_again: list[int] = []
+    monkeypatch.setattr(
+        "inventory.services.channel_levels.channel_level_read",
+        lambda *, listing_id, attempt: read_again.append(listing_id) or "read",
+    )
+
+    assert settle(listing, 10) == "checking"
+    assert channel_movements() == []
+    from inventory.services.channel_levels import channel_level_refunds_check
+
+    assert channel_level_refunds_check(listing_id=listing.pk) == "read"
+    assert read_again == [listing.pk]
+    assert settle(listing, 10) == "explained"
+    assert channel_movements() == []
+    assert listing.variant.stock_levels.get().on_hand == 8
 
 
 def test_with_adoption_off_the_change_is_overwritten_once(shop, channel, scheduled, settings):

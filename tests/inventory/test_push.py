@@ -371,6 +371,21 @@ def shopify_order(shop, external_id: str, sku: str, units: int, placed_at, **cha
     order_import(account=shop, order=replace(order, placed_at=placed_at, **changes))
 
 
+def restocking_refund(sku: str, units: int, *, ago: int):
+    """The Return a Shopify refund with ``restock_type: return`` of ``units`` × ``sku``, made
+    ``ago`` seconds back, gives (Shopify's own sample, one line)."""
+    from integrations.connectors.shopify.returns import returns_from_refund
+    from tests.integrations.test_shopify_returns import sample_refund
+
+    body = sample_refund()
+    body["refund_line_items"] = body["refund_line_items"][:1]
+    body["refund_line_items"][0].update(restock_type="return", quantity=units)
+    body["refund_line_items"][0]["line_item"]["sku"] = sku
+    (dto,) = returns_from_refund(body)
+    at = timezone.now() - timedelta(seconds=ago)
+    return replace(dto, created_at=at, updated_at=at)
+
+
 def channel_movements() -> list[int]:
     return list(
         StockMovement.objects.filter(source=MovementSource.CHANNEL)
@@ -578,20 +593,11 @@ def test_a_change_after_our_own_corrections_is_still_found(shop, channel, schedu
 def test_units_shopify_restocked_by_a_refund_are_not_taken_in_twice(shop, channel, scheduled):
     """A refund with ``restock_type: return`` raises Shopify's available by itself; those units
     enter the pool only at the QC receipt, so the ledger counts them as Shopify's own flow."""
-    from integrations.connectors.shopify.returns import returns_from_refund
     from orders.services import returns_import
-    from tests.integrations.test_shopify_returns import sample_refund
 
     listing = pushed_to_shopify(shop, channel, "SKU-A", 8)
-    body = sample_refund()
-    body["refund_line_items"] = body["refund_line_items"][:1]
-    body["refund_line_items"][0].update(restock_type="return", quantity=2)
-    body["refund_line_items"][0]["line_item"]["sku"] = "SKU-A"
-    (dto,) = returns_from_refund(body)
-    refunded_at = timezone.now() - timedelta(seconds=30)
-    returns_import(
-        account=shop, returns=[replace(dto, created_at=refunded_at, updated_at=refunded_at)]
-    )
+    refund = restocking_refund("SKU-A", 2, ago=30)
+    returns_import(account=shop, returns=[refund])
 
     assert settle(listing, 10) == "explained"
     assert channel_movements() == []
@@ -706,23 +712,14 @@ def test_a_restock_whose_refund_webhook_was_lost_waits_for_the_refund_poll(
     """Shopify restocked 2 units by a refund whose ``refunds/create`` never came: the rise is
     not taken in at once; the account's refunds are polled first, the poll brings the refund,
     and the next reading is explained: nothing is counted twice (the return restocks at QC)."""
-    from integrations.connectors.shopify.returns import returns_from_refund
     from integrations.models import SyncRun, SyncStatus
     from orders.services import returns_import
-    from tests.integrations.test_shopify_returns import sample_refund
 
     listing = pushed_to_shopify(shop, channel, "SKU-A", 8)
-    body = sample_refund()
-    body["refund_line_items"] = body["refund_line_items"][:1]
-    body["refund_line_items"][0].update(restock_type="return", quantity=2)
-    body["refund_line_items"][0]["line_item"]["sku"] = "SKU-A"
-    (dto,) = returns_from_refund(body)
-    refunded_at = timezone.now() - timedelta(seconds=30)
+    refund = restocking_refund("SKU-A", 2, ago=30)
 
     def poll(*, account_id, streams):
-        returns_import(
-            account=shop, returns=[replace(dto, created_at=refunded_at, updated_at=refunded_at)]
-        )
+        returns_import(account=shop, returns=[refund])
         SyncRun.objects.create(
             account=shop, stream="returns", status=SyncStatus.SUCCEEDED, started_at=timezone.now()
         )

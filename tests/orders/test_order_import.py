@@ -266,6 +266,17 @@ def current(order, *units: int):
     )
 
 
+def version(minutes: int, status: str, units: int, *, left: int):
+    """Order 1001 of ``units`` × SKU-1, ``minutes`` after T0, with ``left`` units current."""
+    order = order_dto(
+        "1001",
+        updated_at=T0 + timedelta(minutes=minutes),
+        status=status,
+        items=(("SKU-1", units),),
+    )
+    return current(order, left)
+
+
 def test_units_removed_before_shipping_are_released_and_serve_a_backorder(account, variants):
     """A partial cancellation (Shopify: a refund of 2 unshipped units, current quantity 3 → 1)
     releases the 2; the order keeps its ordered quantity; a waiting order gets them."""
@@ -274,8 +285,7 @@ def test_units_removed_before_shipping_are_released_and_serve_a_backorder(accoun
     order_import(account=account, order=order_dto("1002", items=(("SKU-1", 2),)))
     assert Order.objects.get(external_id="1002").unfulfillable
 
-    edited = order_dto("1001", updated_at=T0 + timedelta(minutes=1), items=(("SKU-1", 3),))
-    order_import(account=account, order=current(edited, 1))
+    order_import(account=account, order=version(1, OrderStatus.CONFIRMED, 3, left=1))
 
     assert level(variants["SKU-1"]) == (4, 3)  # 1 for #1001, 2 for the backorder #1002
     assert Order.objects.get(external_id="1002").stock_reserved
@@ -283,13 +293,7 @@ def test_units_removed_before_shipping_are_released_and_serve_a_backorder(accoun
         Order.objects.get(external_id="1001").items.values_list("quantity", "current_quantity")
     ) == [(3, 1)]
 
-    shipped = order_dto(
-        "1001",
-        updated_at=T0 + timedelta(minutes=2),
-        status=OrderStatus.SHIPPED,
-        items=(("SKU-1", 3),),
-    )
-    order_import(account=account, order=current(shipped, 1))
+    order_import(account=account, order=version(2, OrderStatus.SHIPPED, 3, left=1))
     assert level(variants["SKU-1"]) == (3, 2)  # only the unit still on the order shipped
 
 
@@ -297,22 +301,10 @@ def test_once_shipping_began_a_lower_current_quantity_keeps_the_reservation(acco
     """Partially shipped: a drop of the current quantity may be a refund of a shipped unit (a
     return, restocked when received), so the line keeps what it held and ships it."""
     order_import(account=account, order=order_dto("1001", items=(("SKU-1", 3),)))
-    partial = order_dto(
-        "1001",
-        updated_at=T0 + timedelta(minutes=1),
-        status=OrderStatus.PARTIALLY_SHIPPED,
-        items=(("SKU-1", 3),),
-    )
-    order_import(account=account, order=current(partial, 2))
+    order_import(account=account, order=version(1, OrderStatus.PARTIALLY_SHIPPED, 3, left=2))
     assert level(variants["SKU-1"]) == (10, 3)
 
-    shipped = order_dto(
-        "1001",
-        updated_at=T0 + timedelta(minutes=2),
-        status=OrderStatus.SHIPPED,
-        items=(("SKU-1", 3),),
-    )
-    order_import(account=account, order=current(shipped, 2))
+    order_import(account=account, order=version(2, OrderStatus.SHIPPED, 3, left=2))
     assert level(variants["SKU-1"]) == (7, 0)
 
 

@@ -237,6 +237,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute="*/10"),
         "args": (["orders", "returns"],),
     },
+    # Amazon orders backfilled from reports (no payment column) get their payment method
+    # from getOrders, a few calls a run, between the order syncs.
+    "order-payments-refresh": {
+        "task": "integrations.tasks.order_payments_refresh_task",
+        "schedule": crontab(minute="5-59/10"),
+    },
     "webhook-retry": {
         "task": "integrations.tasks.retry_failed_webhooks_task",
         "schedule": crontab(minute="*/5"),

@@ -45,6 +45,17 @@ def sync_all_accounts_task(streams: list[str] | str | None = None) -> None:
 
 
 @shared_task
+def order_payments_refresh_task() -> dict[int, str]:
+    """Payment methods of report-imported Amazon orders (``orders.services.payments``)."""
+    from orders.services.payments import order_payments_refresh_all
+
+    return {
+        pk: r.error or f"{r.checked} checked, {r.cod} COD, {r.missing} missing"
+        for pk, r in order_payments_refresh_all().items()
+    }
+
+
+@shared_task
 def sync_account_task(account_id: int, streams: list[str]) -> None:
     from integrations.services.sync import sync_account
 

@@ -238,3 +238,39 @@ def test_quantity_and_price_pushes_reach_the_sandbox_listings(hub, seller, owner
     assert prices[0].status == PushStatus.SUCCESS
     listing = SandboxAmazonListing.objects.get(seller__seller_id=SELLER, sku=skus[0])
     assert listing.price == Decimal("649.00")
+
+
+def test_report_backfilled_orders_get_their_payment_method_from_getorders(hub, seller, owner_api):
+    """The order reports have no payment column: backfilled orders start as prepaid; the
+    refresh reads them by id (getOrders with AmazonOrderIds, 50 a call) and marks the COD ones,
+    each order once."""
+    from integrations.sandbox.amazon import services
+    from integrations.sandbox.amazon.models import SandboxAmazonOrder
+    from orders.services.payments import order_payments_refresh, unchecked_report_orders
+
+    account = connect_amazon(owner_api)
+    cod = set(
+        SandboxAmazonOrder.objects.filter(
+            seller__seller_id=SELLER, payment_method="COD"
+        ).values_list("amazon_order_id", flat=True)
+    )
+    assert cod  # the seeded seller has COD orders
+    assert not Order.objects.filter(account=account, payment_method="cod").exists()
+    total = unchecked_report_orders(account).count()
+    assert total == sandbox_order_count()
+    services.reset_call_counts(SELLER)
+
+    first = order_payments_refresh(account=account, calls=1)
+    assert (first.checked, first.missing, first.error) == (50, 0, "")
+    assert services.call_counts(SELLER)["getOrders"] == 1
+    while unchecked_report_orders(account).exists():
+        assert not order_payments_refresh(account=account, calls=2).error
+
+    found = set(
+        Order.objects.filter(account=account, payment_method="cod").values_list(
+            "external_id", flat=True
+        )
+    )
+    assert found == cod
+    assert services.call_counts(SELLER)["getOrders"] == -(-total // 50)  # each order read once
+    assert order_payments_refresh(account=account).checked == 0

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 from urllib.parse import quote
@@ -36,6 +36,7 @@ from integrations.http import ConnectorError, HttpClient
 
 INDIA_MARKETPLACE_ID = "A21TJRUUN4KGV"
 MAX_PAGE_SIZE = 100  # getOrders MaxResultsPerPage 1–100 (ordersV0.json)
+ORDER_IDS_PER_CALL = 50  # getOrders AmazonOrderIds: "A maximum of 50" (ordersV0.json)
 DEFAULT_LOOKBACK_DAYS = 30
 ORDER_STREAMS = ("orders", "backfill")
 
@@ -246,6 +247,43 @@ class AmazonConnector(AmazonReports, AmazonListings, Connector):
             high_water=high_water,
             failures=failures,
         )
+
+    def payment_methods(
+        self, order_ids: Sequence[str], *, created_after: datetime
+    ) -> dict[str, tuple[str, dict[str, Any]]]:
+        """The payment method of each order Amazon returns: ``{AmazonOrderId:
+        (PaymentMethod.COD|PREPAID, <v0 Order>)}``, by ``getOrders`` with ``AmazonOrderIds``
+        (at most ``ORDER_IDS_PER_CALL`` = 50 per call) and ``CreatedAfter`` (required by
+        getOrders even with ids: "Either the CreatedAfter parameter or the LastUpdatedAfter
+        parameter is required", ordersV0.json) no later than the oldest order's purchase
+        date. Paced by getOrders' usage plan (0.0167 rps, burst 20). Orders Amazon does not
+        return are absent. The flat-file order reports have no payment column, so
+        report-backfilled orders are read here once (``orders.services.payments``). Raises
+        ``ConnectorError`` from the client."""
+        found: dict[str, tuple[str, dict[str, Any]]] = {}
+        ids = [str(i) for i in order_ids if i]
+        for start in range(0, len(ids), ORDER_IDS_PER_CALL):
+            params: dict[str, Any] = {
+                "MarketplaceIds": ",".join(self.marketplace_ids),
+                "CreatedAfter": iso_z(created_after),
+                "AmazonOrderIds": ",".join(ids[start : start + ORDER_IDS_PER_CALL]),
+            }
+            while True:
+                payload = (
+                    self.api.call("getOrders", "GET", "/orders/v0/orders", params=params).get(
+                        "payload"
+                    )
+                    or {}
+                )
+                for order in payload.get("Orders") or []:
+                    order_id = str(order.get("AmazonOrderId") or "")
+                    if order_id:
+                        found[order_id] = (mapping.v0_payment_method(order), dict(order))
+                token = payload.get("NextToken")
+                if not token:
+                    break
+                params = {"MarketplaceIds": params["MarketplaceIds"], "NextToken": token}
+        return found
 
     def _order_items(self, order: dict[str, Any]) -> list[dict[str, Any]]:
         """Every ``OrderItem`` of ``order`` (getOrderItems, following its ``NextToken``)."""

@@ -300,3 +300,46 @@ def test_fetch_orders_sends_the_incremental_search_and_cursor(connector, scripte
     variables = scripted_server.requests[0].json()["variables"]
     assert variables["query"] == "updated_at:>='2026-11-01T04:30:00Z'"
     assert variables["after"] == "abc"
+
+
+def test_all_nodes_follows_a_nested_connection_page_by_page():
+    """The first page read with its parent, then ``after`` each ``endCursor`` until
+    ``hasNextPage`` is false (order line items, refund lines, fulfillment lines)."""
+    from integrations.connectors.shopify.client import all_nodes
+
+    class ScriptedGraphQL:
+        def __init__(self):
+            self.sent: list[dict] = []
+            self.pages = [
+                {
+                    "node": {
+                        "lines": {
+                            "nodes": [{"id": 3}],
+                            "pageInfo": {"hasNextPage": True, "endCursor": "c2"},
+                        }
+                    }
+                },
+                {
+                    "node": {
+                        "lines": {
+                            "nodes": [{"id": 4}],
+                            "pageInfo": {"hasNextPage": False, "endCursor": "c3"},
+                        }
+                    }
+                },
+            ]
+
+        def execute(self, query, variables):
+            self.sent.append(variables)
+            return self.pages.pop(0)
+
+    gql = ScriptedGraphQL()
+    first = {"nodes": [{"id": 1}, {"id": 2}], "pageInfo": {"hasNextPage": True, "endCursor": "c1"}}
+
+    nodes = all_nodes(gql, first, "query", {"id": "gid://x/1"}, lambda d: d["node"]["lines"])
+
+    assert [n["id"] for n in nodes] == [1, 2, 3, 4]
+    assert gql.sent == [{"id": "gid://x/1", "after": "c1"}, {"id": "gid://x/1", "after": "c2"}]
+    last = {"nodes": [{"id": 9}], "pageInfo": {"hasNextPage": False, "endCursor": "c9"}}
+    assert all_nodes(gql, last, "query", {}, lambda d: d) == [{"id": 9}]
+    assert all_nodes(gql, None, "query", {}, lambda d: d) == []

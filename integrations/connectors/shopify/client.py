@@ -186,6 +186,29 @@ class ShopifyGraphQLClient:
         )
 
 
+def all_nodes(
+    gql: ShopifyGraphQLClient,
+    connection: dict[str, Any] | None,
+    query: str,
+    variables: dict[str, Any],
+    pick: Callable[[dict[str, Any]], dict[str, Any] | None],
+) -> list[dict[str, Any]]:
+    """Every node of a nested connection: the nodes of ``connection`` (its first page, read
+    with the parent) and then, while ``pageInfo.hasNextPage``, the pages ``query`` returns for
+    ``variables`` plus ``after``; ``pick`` finds the connection in a response's ``data``.
+    Raises what ``execute`` raises."""
+    connection = connection or {}
+    nodes = list(connection.get("nodes") or [])
+    info = connection.get("pageInfo") or {}
+    cursor = info.get("endCursor") if info.get("hasNextPage") else None
+    while cursor:
+        page = pick(gql.execute(query, {**variables, "after": cursor})) or {}
+        nodes.extend(page.get("nodes") or [])
+        info = page.get("pageInfo") or {}
+        cursor = info.get("endCursor") if info.get("hasNextPage") else None
+    return nodes
+
+
 def _as_list(errors: Any) -> list[dict[str, Any]]:
     if isinstance(errors, list):
         return [e if isinstance(e, dict) else {"message": str(e)} for e in errors]

@@ -33,6 +33,7 @@ from integrations.connectors.shopify.client import (
     QueryCostExceeded,
     ShopifyGraphQLClient,
     ShopifyUserError,
+    all_nodes,
     raise_for_user_errors,
 )
 from integrations.connectors.shopify.inventory import ShopifyInventory
@@ -222,10 +223,13 @@ class ShopifyConnector(ShopifyInventory, ShopifyReturns, ShopifyBulkOperations, 
         failures: list[RecordFailure] = []
         high_water: str | None = None
         for node in connection.get("nodes") or []:
-            line_items = list((node.get("lineItems") or {}).get("nodes") or [])
-            page_info = (node.get("lineItems") or {}).get("pageInfo") or {}
-            if page_info.get("hasNextPage"):
-                line_items.extend(self._remaining_line_items(node["id"], page_info["endCursor"]))
+            line_items = all_nodes(
+                self.gql,
+                node.get("lineItems"),
+                queries.ORDER_LINE_ITEMS_QUERY,
+                {"id": node.get("id")},
+                lambda data: (data.get("order") or {}).get("lineItems"),
+            )
             result = self.parse_record("orders", {**node, "lineItems": line_items})
             if isinstance(result, RecordFailure):
                 failures.append(result)
@@ -233,19 +237,6 @@ class ShopifyConnector(ShopifyInventory, ShopifyReturns, ShopifyBulkOperations, 
                 items.append(result)
             high_water = max(high_water or "", _utc_text(node.get("updatedAt")))
         return mapping.connection_page(connection, items, failures, high_water)
-
-    def _remaining_line_items(self, order_gid: str, after: str) -> list[dict[str, Any]]:
-        nodes: list[dict[str, Any]] = []
-        cursor: str | None = after
-        while cursor:
-            data = self.gql.execute(
-                queries.ORDER_LINE_ITEMS_QUERY, {"id": order_gid, "after": cursor}
-            )
-            connection = ((data.get("order") or {}).get("lineItems")) or {}
-            nodes.extend(connection.get("nodes") or [])
-            info = connection.get("pageInfo") or {}
-            cursor = info.get("endCursor") if info.get("hasNextPage") else None
-        return nodes
 
     def fetch_products(
         self, *, cursor: str | None, since: datetime | None = None

@@ -24,7 +24,11 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from integrations.connectors.shopify import queries
-from integrations.connectors.shopify.client import ShopifyUserError, raise_for_user_errors
+from integrations.connectors.shopify.client import (
+    ShopifyUserError,
+    all_nodes,
+    raise_for_user_errors,
+)
 from integrations.connectors.shopify.mapping import (
     MappingError,
     connection_page,
@@ -461,39 +465,31 @@ class ShopifyReturns:
 
     def _complete_refund(self, refund: dict[str, Any]) -> dict[str, Any]:
         """``refund`` with every refund line as a plain list under ``refundLineItems``."""
-        connection = refund.get("refundLineItems") or {}
-        lines = list(connection.get("nodes") or [])
-        info = connection.get("pageInfo") or {}
-        cursor = info.get("endCursor") if info.get("hasNextPage") else None
-        while cursor:
-            data = self.gql.execute(
-                queries.REFUND_LINE_ITEMS_QUERY, {"id": refund["id"], "after": cursor}
-            )
-            page = (data.get("node") or {}).get("refundLineItems") or {}
-            lines.extend(page.get("nodes") or [])
-            info = page.get("pageInfo") or {}
-            cursor = info.get("endCursor") if info.get("hasNextPage") else None
+        lines = all_nodes(
+            self.gql,
+            refund.get("refundLineItems"),
+            queries.REFUND_LINE_ITEMS_QUERY,
+            {"id": refund["id"]},
+            lambda data: (data.get("node") or {}).get("refundLineItems"),
+        )
         return {**refund, "refundLineItems": lines}
 
     def _order_fulfillments(self, order_gid: str) -> list[dict[str, Any]]:
         """The order's fulfillments, each with all its lines as a plain list."""
         data = self.gql.execute(queries.ORDER_FULFILLMENTS_QUERY, {"id": order_gid})
-        fulfillments = []
-        for fulfillment in (data.get("order") or {}).get("fulfillments") or []:
-            connection = fulfillment.get("fulfillmentLineItems") or {}
-            lines = list(connection.get("nodes") or [])
-            info = connection.get("pageInfo") or {}
-            cursor = info.get("endCursor") if info.get("hasNextPage") else None
-            while cursor:
-                data = self.gql.execute(
-                    queries.FULFILLMENT_LINE_ITEMS_QUERY, {"id": fulfillment["id"], "after": cursor}
-                )
-                page = (data.get("node") or {}).get("fulfillmentLineItems") or {}
-                lines.extend(page.get("nodes") or [])
-                info = page.get("pageInfo") or {}
-                cursor = info.get("endCursor") if info.get("hasNextPage") else None
-            fulfillments.append({**fulfillment, "fulfillmentLineItems": lines})
-        return fulfillments
+        return [
+            {
+                **fulfillment,
+                "fulfillmentLineItems": all_nodes(
+                    self.gql,
+                    fulfillment.get("fulfillmentLineItems"),
+                    queries.FULFILLMENT_LINE_ITEMS_QUERY,
+                    {"id": fulfillment["id"]},
+                    lambda page: (page.get("node") or {}).get("fulfillmentLineItems"),
+                ),
+            }
+            for fulfillment in (data.get("order") or {}).get("fulfillments") or []
+        ]
 
     def write_return_status(
         self, *, order_external_id: str, tags: Sequence[str], note: str

@@ -2,10 +2,16 @@
 sustained rate. Each request is a distinct, correctly signed Shopify ``orders/create``
 delivery; the receiver verifies it, stores the event and queues processing on the broker.
 
-Run on PostgreSQL with a Redis broker (as production would):
+Run on PostgreSQL with a Redis broker and a Redis cache (as production would; with a shared
+cache the request only wakes the inbox drain instead of publishing a Celery message itself, see
+``integrations.services.webhooks``):
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/sangam_bench \\
-    CELERY_BROKER_URL=redis://127.0.0.1:6379/13 .venv/bin/python bench/webhooks.py
+    CELERY_BROKER_URL=redis://127.0.0.1:6379/13 CACHE_URL=redis://127.0.0.1:6379/12 \\
+    .venv/bin/python bench/webhooks.py
+
+No worker runs: the figures are the receiver's (verify, store, queue); the drain and processing
+tasks it queues are purged at the end.
 
 Prints p50/p90/p99 latency at ``--rate`` req/s for ``--seconds``, then the throughput of
 ``--clients`` concurrent closed-loop clients.
@@ -175,6 +181,9 @@ def main() -> None:
         help="gunicorn threads per worker (>1 uses the gthread worker)",
     )
     args = parser.parse_args()
+    from integrations.services.webhooks import inbox_drain_enabled
+
+    drained = inbox_drain_enabled()
     if connection.vendor != "postgresql" or not settings.CELERY_BROKER_URL:
         print(
             "note: the target is measured on PostgreSQL with a Redis broker; this run uses "
@@ -211,6 +220,7 @@ def main() -> None:
             f"127.0.0.1:{port}",
             "--log-level",
             "warning",
+            *(["--threads", str(args.threads)] if args.threads > 1 else []),
         ],
         cwd=ROOT,
         env=env,
@@ -242,6 +252,8 @@ def main() -> None:
             app.control.purge()
     print(
         f"database: {connection.vendor}; broker: {settings.CELERY_BROKER_URL or 'none'}; "
+        f"cache: {settings.CACHES['default']['BACKEND'].rsplit('.', 1)[-1]} (queueing: "
+        f"{'inbox drain' if drained else 'one message per request'}); "
         f"gunicorn workers: {args.workers}"
     )
     print(

@@ -292,6 +292,9 @@ class WebhookEvent(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
     received_at = models.DateTimeField(auto_now_add=True)
+    # When the inbox drain handed the event to the broker (``webhook_inbox_drain``); null while
+    # it waits for a drain, and for events queued straight from the request (eager mode).
+    queued_at = models.DateTimeField(null=True, blank=True)
     processed_at = models.DateTimeField(null=True, blank=True)
 
     objects = WebhookEventQuerySet.as_manager()

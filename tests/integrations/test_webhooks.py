@@ -367,6 +367,173 @@ def test_a_delivery_whose_queue_message_is_lost_is_processed_by_the_sweep(
     assert Order.objects.count() == 1
 
 
+# --- the inbox drain (a broker and a shared cache) ----------------------------------------------
+@pytest.fixture
+def broker(settings, tmp_path, monkeypatch):
+    """Tasks go to a broker (recorded here, not run) and the cache is shared between processes
+    (a file cache stands in for Redis): the receiver then leaves queueing to the inbox drain.
+    Returns the list of ``(task name, args, priority)`` sent."""
+    from config.celery import app as celery_app
+    from integrations import tasks
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(tmp_path / "cache"),
+        }
+    }
+    celery_app.conf.task_always_eager = False  # the autouse fixture restores it
+    sent: list[tuple[str, tuple, int | None]] = []
+
+    def recorder(task):
+        name = task.name.rsplit(".", 1)[-1]
+
+        def apply_async(args=(), priority=None, **kwargs):
+            sent.append((name, tuple(args), task.priority if priority is None else priority))
+
+        return apply_async
+
+    for task in (tasks.drain_webhook_inbox_task, tasks.process_webhook_event_task):
+        send = recorder(task)
+        monkeypatch.setattr(task, "apply_async", send)
+        monkeypatch.setattr(task, "delay", lambda *args, _send=send: _send(args))
+    return sent
+
+
+def test_with_a_broker_a_burst_of_deliveries_wakes_one_inbox_drain(deliver, account, broker):
+    """The request only stores the event and wakes the drain (one cache ``add``); the drain
+    queues the waiting events in arrival order, each once, orders ahead of the rest."""
+    from django.conf import settings
+
+    from integrations.services.webhooks import inbox_drain_enabled, webhook_inbox_drain
+
+    assert inbox_drain_enabled()
+    for topic in ("orders/create", "products/update", "refunds/create"):
+        body = open_order_body() if topic == "orders/create" else {"id": 1, "title": "Kurta"}
+        assert deliver(body, topic=topic).status_code == 200
+    assert broker == [("drain_webhook_inbox_task", (), settings.TASK_PRIORITY_STOCK)]
+    events = list(WebhookEvent.objects.order_by("pk"))
+    assert [e.status for e in events] == [WebhookStatus.RECEIVED] * 3
+    assert all(e.queued_at is None for e in events)
+    broker.clear()
+
+    assert webhook_inbox_drain(batch=2) == 3  # two claims: 2 then 1
+    assert broker == [
+        ("process_webhook_event_task", (events[0].pk,), settings.TASK_PRIORITY_ORDERS),
+        ("process_webhook_event_task", (events[1].pk,), settings.CELERY_TASK_DEFAULT_PRIORITY),
+        ("process_webhook_event_task", (events[2].pk,), settings.TASK_PRIORITY_ORDERS),
+    ]
+    assert WebhookEvent.objects.filter(queued_at__isnull=True).count() == 0
+    broker.clear()
+    assert webhook_inbox_drain() == 0  # nothing is queued twice
+    assert broker == []
+
+    # The drain cleared the wake-up flag: the next delivery queues the next drain.
+    deliver({"id": 2, "title": "Saree"}, topic="products/update")
+    assert broker == [("drain_webhook_inbox_task", (), settings.TASK_PRIORITY_STOCK)]
+
+
+def test_an_event_whose_drain_or_message_is_lost_is_processed_by_the_sweep(
+    deliver, account, broker, monkeypatch, settings
+):
+    from integrations import tasks
+    from integrations.services.webhooks import webhook_inbox_drain
+
+    def broker_down(*args, **kwargs):
+        raise ConnectionError("broker unreachable")
+
+    monkeypatch.setattr(tasks.drain_webhook_inbox_task, "apply_async", broker_down)
+    assert deliver(open_order_body()).status_code == 200  # stored: Shopify must not retry
+    event = only_event()
+    assert event.status == WebhookStatus.RECEIVED
+
+    monkeypatch.setattr(tasks.process_webhook_event_task, "apply_async", broker_down)
+    assert webhook_inbox_drain() == 1  # claimed and stamped, but its message was refused
+    event.refresh_from_db()
+    assert event.queued_at is not None
+    assert event.status == WebhookStatus.RECEIVED
+
+    settings.WEBHOOK_STRANDED_SECONDS = 60
+    WebhookEvent.objects.filter(pk=event.pk).update(
+        received_at=timezone.now() - timedelta(seconds=61)
+    )
+    assert retry_failed_webhooks() == 1
+    event.refresh_from_db()
+    assert event.status == WebhookStatus.PROCESSED
+    assert Order.objects.count() == 1
+
+
+def test_without_a_shared_cache_or_a_broker_each_request_queues_its_event(settings, broker):
+    from config.celery import app as celery_app
+    from integrations.services.webhooks import inbox_drain_enabled
+
+    assert inbox_drain_enabled()
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    assert not inbox_drain_enabled()
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache"}}
+    assert inbox_drain_enabled()
+    celery_app.conf.task_always_eager = True
+    assert not inbox_drain_enabled()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_drains_never_queue_one_event_twice(account, broker):
+    """A drain skips the events another drain holds locked (``SKIP LOCKED``) and finds them
+    once that one has stamped them."""
+    import threading
+
+    from integrations.services.webhooks import webhook_inbox_drain
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks (SELECT … FOR UPDATE SKIP LOCKED) need PostgreSQL; CI runs it")
+    events = [
+        WebhookEvent.objects.create(
+            provider="shopify", account=account, topic="products/update", dedup_key=f"d{n}"
+        )
+        for n in range(3)
+    ]
+    locked, release = threading.Event(), threading.Event()
+
+    def hold_first() -> None:
+        from django.db import connection as thread_connection
+        from django.db import transaction
+
+        try:
+            with transaction.atomic():
+                WebhookEvent.objects.select_for_update().filter(pk=events[0].pk).exists()
+                locked.set()
+                release.wait(10)
+        finally:
+            thread_connection.close()
+
+    holder = threading.Thread(target=hold_first)
+    holder.start()
+    assert locked.wait(10)
+    try:
+        assert webhook_inbox_drain() == 2
+    finally:
+        release.set()
+        holder.join(10)
+    assert [args for _, args, _ in broker] == [(events[1].pk,), (events[2].pk,)]
+    assert webhook_inbox_drain() == 1
+    assert [args for _, args, _ in broker][-1] == (events[0].pk,)
+
+
+def test_a_broker_without_a_shared_cache_is_reported_by_the_system_checks(settings):
+    from integrations.checks import shared_cache_with_broker
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    (warning,) = shared_cache_with_broker(None)
+    assert warning.id == "sangam.W001"
+    assert "CACHE_URL" in warning.hint
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache"}}
+    assert shared_cache_with_broker(None) == []
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    assert shared_cache_with_broker(None) == []
+
+
 def test_a_delivery_without_a_topic_is_stored_failed(deliver, account):
     response = deliver(open_order_body(), topic=None)
     assert response.status_code == 200

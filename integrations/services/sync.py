@@ -29,7 +29,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from integrations.connectors.base import Capability, Connector
+from integrations.connectors.base import Capability, Connector, ConnectType
 from integrations.dto import ImportResult, RecordFailure
 from integrations.http import ConnectorError
 from integrations.models import (
@@ -482,7 +482,27 @@ def sync_log_reprocess(*, log: SyncLog) -> bool:
     """Translate and import a quarantined record again; True if it now imported cleanly. A
     record may translate to several DTOs (a Shopify refund: one ``ReturnDTO`` per line)."""
     cls = get_connector_class(log.account.provider)
-    record = cls.parse_record(stream_kind(log.stream), log.payload)
+    if cls.connect_type == ConnectType.FILE:
+        from integrations.connectors.files.errors import ProfileError
+        from integrations.models import FileImport
+        from integrations.services.files import file_profile
+
+        # The account's column mapping as it is now (staff may have fixed it since), and the
+        # upload time of the row's file as the order's version, as the import used.
+        upload = None
+        if log.stream.startswith("file:") and log.stream[5:].isdigit():
+            upload = FileImport.objects.filter(pk=int(log.stream[5:])).first()
+        try:
+            record = cls.parse_record(
+                stream_kind(log.stream),
+                log.payload,
+                file_profile(account=log.account),
+                upload.created_at if upload else None,
+            )
+        except ProfileError as exc:
+            record = RecordFailure(log.external_id, f"Column profile: {exc}", log.payload)
+    else:
+        record = cls.parse_record(stream_kind(log.stream), log.payload)
     if isinstance(record, RecordFailure):
         log.error = record.error
         log.save(update_fields=["error"])

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from integrations.models import (
     ChannelAccount,
@@ -146,6 +147,47 @@ def test_a_file_missing_a_required_column_fails_the_run_with_the_reason(
     assert run.status == SyncStatus.FAILED
     assert "Sub Order No" in run.error
     assert Order.objects.count() == 0
+
+
+def test_a_row_quarantined_under_a_wrong_mapping_imports_once_staff_fix_the_profile(
+    api_client, meesho, stock, tmp_path
+):
+    """Reprocessing reads the quarantined row with the account's column profile as it is now,
+    not the channel's default (the seller panel wrote dates as "01 08 2026")."""
+    from integrations.services.sync import sync_log_reprocess
+
+    header = (
+        "Reason for Credit Entry,Sub Order No,Order Date,Customer State,Product Name,SKU,Size,"
+        "Quantity,Supplier Listed Price (Incl. GST + Commission),"
+        "Supplier Discounted Price (Incl GST and Commision),Packet Id"
+    )
+    path = tmp_path / "Meesho Orders 01-Aug-26.csv"
+    path.write_text(
+        f"{header}\n"
+        "PENDING,SO-1001,2026-08-01,Kerala,Cotton kurta 0,MS-000,M,1,599,499,PK1\n"
+        "PENDING,SO-1002,01 08 2026,Kerala,Cotton kurta 1,MS-001,M,2,599,499,PK2\n",
+        encoding="utf-8",
+    )
+    run = SyncRun.objects.get(pk=post(api_client, "meesho", upload(path)).json()["sync_run_id"])
+    assert (run.created, run.failed) == (1, 1)
+    (log,) = SyncLog.objects.filter(run=run)
+    assert "column 'Order Date'" in log.error
+
+    assert sync_log_reprocess(log=log) is False  # the default profile still cannot read it
+    assert "Order Date" in log.error
+
+    FileColumnProfile.objects.create(
+        provider="meesho",
+        merchant=meesho.merchant,
+        profile={"date_formats": ["%d %m %Y", "%Y-%m-%d"]},
+    )
+    assert sync_log_reprocess(log=log) is True
+    order = Order.objects.get(account=meesho, external_id="SO-1002")
+    assert timezone.localtime(order.placed_at).date() == date(2026, 8, 1)  # IST
+    assert order.items.get().quantity == 2
+    assert order.stock_reserved
+    # Its version is the upload time of its file, as for the rows imported with it.
+    assert order.source_updated_at == FileImport.objects.get().created_at
 
 
 @pytest.mark.parametrize(

@@ -68,8 +68,18 @@ class FileImportConnector(Connector):
             yield from orders.parse_stream(sheets, profile, channel=self.id, as_of=as_of)
 
     @classmethod
-    def parse_record(cls, stream: str, payload: dict[str, Any]) -> OrderDTO | RecordFailure:
+    def parse_record(
+        cls,
+        stream: str,
+        payload: dict[str, Any],
+        profile: Mapping[str, Any] | None = None,
+        as_of: datetime | None = None,
+    ) -> OrderDTO | RecordFailure:
         """Reprocess a quarantined order: ``payload`` is a ``RecordFailure`` payload
-        (``{"row": n, "values": {...}}`` or ``{"rows": [...]}``), read with the default
-        profile. Every stream of a file channel carries orders, so ``stream`` is not used."""
-        return orders.parse_payload(payload, cls.profile(), channel=cls.id)
+        (``{"row": n, "values": {...}}`` or ``{"rows": [...]}``), read with ``profile`` (the
+        account's overrides, as for ``parse_file``; the engine passes the current ones, so a
+        row quarantined under a wrong mapping imports once staff fixed it) and ``as_of`` (the
+        upload time of its file, as for ``parse_file``). Every stream of a file channel
+        carries orders, so ``stream`` is not used. Raises ``ProfileError`` for a bad
+        ``profile``."""
+        return orders.parse_payload(payload, cls.profile(profile), channel=cls.id, as_of=as_of)

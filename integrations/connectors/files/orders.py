@@ -252,10 +252,15 @@ def parse_stream(
 
 
 def parse_payload(
-    payload: Mapping[str, Any], profile: Mapping[str, Any], *, channel: str
+    payload: Mapping[str, Any],
+    profile: Mapping[str, Any],
+    *,
+    channel: str,
+    as_of: datetime | None = None,
 ) -> OrderDTO | RecordFailure:
     """A quarantined payload (``{"row", "values"}`` or ``{"rows": [...]}``) → the order, or
-    a ``RecordFailure`` saying what is still wrong (``updated_at`` = the order date)."""
+    a ``RecordFailure`` saying what is still wrong (``updated_at`` = ``as_of``, the upload
+    time of the file the row came from, or without it the order date)."""
     entries = payload.get("rows") if "rows" in payload else [payload]
     if not isinstance(entries, list) or not entries:
         return RecordFailure("", "payload has no rows", dict(payload))
@@ -278,5 +283,5 @@ def parse_payload(
     parser = RowParser(profile, columns)
     group = [(row, values, parser.parse(row, values)) for row, values in raw_rows]
     order_id = parser.text(raw_rows[0][1], "order_id") or f"row {raw_rows[0][0]}"
-    result = finish_group(order_id, group, channel=channel, as_of=None)
+    result = finish_group(order_id, group, channel=channel, as_of=as_of)
     return result if isinstance(result, RecordFailure) else result[0]

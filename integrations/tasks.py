@@ -71,8 +71,8 @@ def process_webhook_event_task(event_id: int) -> None:
 
 @shared_task
 def drain_webhook_inbox_task() -> None:
-    """Queue processing for the stored webhook events waiting in the inbox (see
-    ``webhook_inbox_drain``); the receiver queues one per burst."""
+    """Process a batch of the stored webhook events waiting in the inbox (see
+    ``webhook_inbox_drain``); the receiver queues one at a time."""
     from integrations.services.webhooks import webhook_inbox_drain
 
     webhook_inbox_drain()

@@ -15,8 +15,9 @@ Then ``--orders`` orders are placed in the sandbox store at ``--rate`` per secon
 ``inventory_levels/update``, ``products/update``) webhooks to the hub, apart from the order's
 transaction as Shopify does; the hub stores each and wakes the inbox drain, a worker task
 that processes the waiting events a few at a time, orders first; the import reserves the
-units, marks the listings and schedules the coalesced push. For each order the latency runs from its commit until BOTH the Amazon and the Flipkart sandbox offer, for every
-SKU of the order, at most start available-to-sell − units of that SKU sold up to and
+units, marks the listings and schedules the coalesced push. For each order the latency runs
+from its commit until BOTH the Amazon and the Flipkart sandbox offer, for every SKU of the
+order, at most start available-to-sell − units of that SKU sold up to and
 including this order (a poller reads the two sandboxes every ``--poll`` seconds). Orders not
 there after ``--timeout`` seconds count as timeouts. After the last order the bench waits
 (``--settle-timeout``) until every channel holds available-to-sell, then prints the figures

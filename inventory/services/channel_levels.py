@@ -51,8 +51,10 @@ own +units at the refund's time; a whole cancellation restocks the units ordered
 removed before it. Order edits that add or remove units leave no timed record (the 2025-01
 ``orders/updated`` body has no edit history, nor whether the edit restocked): a window with an
 open order whose current quantity its removals do not explain is not judged, and the baseline
-is taken again. Not counted (would show as a foreign change): orders allocated to another
-location than the listing's.
+is taken again. Locations: the order webhooks do not say which location an order was
+allocated to (nor where a cancellation or refund restocked), so for an item the store also
+stocks at another location a window with any such flow is not judged either; one without
+flows is exact at any location.
 """
 
 from __future__ import annotations
@@ -290,10 +292,15 @@ def channel_level_settle(
             return "gone"
         if listing.channel_base_at != base_at or listing.channel_base_quantity is None:
             return "rebased"
-        # An order beside the baseline, or units that left (or joined) an open order by an
-        # edit, whose restock Shopify does not report: the window cannot be judged, so the
-        # baseline is dropped and the next set or read takes a new one.
-        if _activity_near(listing, base_at) or _edited_between(listing, base_at, read_at):
+        # An order beside the baseline, units that left (or joined) an open order by an edit
+        # (whose restock Shopify does not report), or flows at a store that stocks the item at
+        # other locations too: the window cannot be judged, so the baseline is dropped and the
+        # next set or read takes a new one.
+        if (
+            _activity_near(listing, base_at)
+            or _edited_between(listing, base_at, read_at)
+            or _flows_maybe_elsewhere(listing, base_at, read_at)
+        ):
             ChannelListing.objects.filter(pk=listing_id, channel_base_at=base_at).update(
                 channel_base_quantity=None,
                 channel_base_at=None,
@@ -467,6 +474,26 @@ def _edited_between(listing: ChannelListing, since: datetime, until: datetime) -
     ).values_list("order_external_id", "quantity"):
         removed[external_id] = removed.get(external_id, 0) + units
     return any(drop != removed.get(external_id, 0) for external_id, drop in drops.items())
+
+
+def _flows_maybe_elsewhere(listing: ChannelListing, since: datetime, until: datetime) -> bool:
+    """Whether the channel's own flows moved in the window while the listing's inventory item
+    is also stocked at another of the store's locations (a ``ChannelInventoryLevel`` there).
+    Shopify allocates an order to a location, and restocks a cancellation or refund at one,
+    in its fulfillment orders, which the order webhooks Sangam imports do not carry: such a
+    flow may not have touched the listing's location at all, and counting it there would book
+    phantom units."""
+    from inventory.models import ChannelInventoryLevel
+
+    elsewhere = (
+        ChannelInventoryLevel.objects.filter(
+            account_id=listing.account_id,
+            external_inventory_item_id=listing.external_inventory_item_id,
+        )
+        .exclude(external_location_id=listing.external_location_id)
+        .exists()
+    )
+    return elsewhere and _flow_units(listing, since, until, open_start=True) != (0, 0)
 
 
 def channel_flows(listing: ChannelListing, *, since: datetime, until: datetime) -> int:

@@ -706,6 +706,51 @@ def test_an_order_edit_that_removed_units_is_not_judged(shop, channel, scheduled
     assert listing.channel_base_at is None
 
 
+def test_an_order_at_a_store_that_stocks_the_item_at_two_locations_is_not_judged(
+    shop, channel, scheduled, polls
+):
+    """The store also stocks SKU-A at a second location, and Shopify allocated the order there:
+    the listing's location still reads 8. Counting the order at the listing's location would
+    book 2 phantom units; the window is not judged and the baseline is taken again. A later
+    change without orders is exact at any location and is taken in."""
+    listing = pushed_to_shopify(shop, channel, "SKU-A", 8)
+    inventory_levels_import(
+        account=shop,
+        levels=[
+            InventoryLevelDTO(
+                inventory_item_id="ii-SKU-A",
+                location_id="loc-2",
+                available=5,
+                updated_at=timezone.now() - timedelta(seconds=50),
+            )
+        ],
+        source="webhook",
+    )
+    shopify_order(shop, "sh-1", "SKU-A", 2, timezone.now() - timedelta(seconds=30))
+
+    assert settle(listing, 8) == "rebased"
+    assert channel_movements() == []
+    listing.refresh_from_db()
+    assert listing.channel_base_at is None
+
+    # The next set takes a new baseline; a change made in the admin after it is taken in.
+    stock_adjust(merchant=shop.merchant, variant_id=listing.variant_id, delta=+1)
+    stock_push_account(account_id=shop.pk)
+    listing.refresh_from_db()
+    assert listing.channel_base_quantity == 7  # 8 on hand + 1 − 2 reserved
+    assert settle(listing, 4) == "adjusted"
+    assert channel_movements() == [-3]
+
+
+def test_the_same_order_at_a_one_location_store_is_judged(shop, channel, scheduled, polls):
+    listing = pushed_to_shopify(shop, channel, "SKU-A", 8)
+    shopify_order(shop, "sh-1", "SKU-A", 2, timezone.now() - timedelta(seconds=30))
+
+    assert settle(listing, 6) == "explained"
+    assert settle(listing, 5) == "adjusted"
+    assert channel_movements() == [-1]
+
+
 def test_a_restock_whose_refund_webhook_was_lost_waits_for_the_refund_poll(
     shop, channel, scheduled, monkeypatch
 ):

@@ -292,8 +292,8 @@ class WebhookEvent(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
     received_at = models.DateTimeField(auto_now_add=True)
-    # When the inbox drain handed the event to the broker (``webhook_inbox_drain``); null while
-    # it waits for a drain, and for events queued straight from the request (eager mode).
+    # When an inbox drain claimed the event for processing (``webhook_inbox_drain``); null while
+    # it waits for one, and for events queued straight from their request (eager mode).
     queued_at = models.DateTimeField(null=True, blank=True)
     processed_at = models.DateTimeField(null=True, blank=True)
 

@@ -25,9 +25,11 @@ also accepts the prefix-less header names, and so do we.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
+import operator
 from collections.abc import Mapping
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -60,6 +62,7 @@ logger = logging.getLogger(__name__)
 MALFORMED = "Malformed payload"
 MAX_ATTEMPTS = 8
 INBOX_DRAIN_BATCH = 5  # events one drain task processes (≈ 0.2 s of order imports)
+INBOX_DRAIN_FLAG_KEY = "webhooks:inbox-drain:scheduled"  # set while a drain is queued
 INBOX_DRAIN_FLAG_SECONDS = 10  # a queued drain's wake-up flag lives at most this long
 PER_PROCESS_CACHES = frozenset(
     {
@@ -167,8 +170,8 @@ def webhook_receive(*, provider: str, headers: Mapping[str, str], body: bytes) -
 
 
 ORDER_TOPIC_PREFIXES = ("orders/", "refunds/")
-ORDER_TOPICS = Q(topic__startswith=ORDER_TOPIC_PREFIXES[0]) | Q(
-    topic__startswith=ORDER_TOPIC_PREFIXES[1]
+ORDER_TOPICS = functools.reduce(
+    operator.or_, (Q(topic__startswith=prefix) for prefix in ORDER_TOPIC_PREFIXES)
 )
 
 
@@ -187,10 +190,6 @@ def inbox_drain_enabled() -> bool:
     return not eager and backend not in PER_PROCESS_CACHES
 
 
-def _drain_flag_key() -> str:
-    return "webhooks:inbox-drain:scheduled"
-
-
 def _wake_inbox_drain() -> None:
     """Queue one inbox drain unless one is already queued. The flag lives at most
     ``INBOX_DRAIN_FLAG_SECONDS``: if that drain is lost (worker killed), the first delivery
@@ -200,7 +199,7 @@ def _wake_inbox_drain() -> None:
     from integrations.tasks import drain_webhook_inbox_task
 
     try:
-        if cache.add(_drain_flag_key(), 1, timeout=INBOX_DRAIN_FLAG_SECONDS):
+        if cache.add(INBOX_DRAIN_FLAG_KEY, 1, timeout=INBOX_DRAIN_FLAG_SECONDS):
             drain_webhook_inbox_task.apply_async(priority=settings.TASK_PRIORITY_ORDERS)
     except Exception:  # noqa: BLE001 - redis/kombu raise many types; the sweep is the fallback
         logger.warning("could not wake the webhook inbox drain", exc_info=True)
@@ -218,13 +217,13 @@ def webhook_inbox_drain(*, batch: int = INBOX_DRAIN_BATCH) -> int:
     worker for one batch only (a stock push queued meanwhile goes next). Processing inline
     saves a broker message and a task per event on both sides. An event claimed by a drain
     whose worker died is processed by the sweep after ``WEBHOOK_STRANDED_SECONDS``."""
-    cache.delete(_drain_flag_key())
-    later = Case(When(ORDER_TOPICS, then=Value(0)), default=Value(1))
+    cache.delete(INBOX_DRAIN_FLAG_KEY)
+    orders_first = Case(When(ORDER_TOPICS, then=Value(0)), default=Value(1))
     with transaction.atomic():
         claimed = list(
             WebhookEvent.objects.select_for_update(skip_locked=True)
             .filter(status=WebhookStatus.RECEIVED, queued_at__isnull=True)
-            .order_by(later, "pk")
+            .order_by(orders_first, "pk")
             .values_list("pk", flat=True)[:batch]
         )
         if claimed:

@@ -488,10 +488,9 @@ def sync_log_reprocess(*, log: SyncLog) -> bool:
         from integrations.services.files import file_profile
 
         # The account's column mapping as it is now (staff may have fixed it since), and the
-        # upload time of the row's file as the order's version, as the import used.
-        upload = None
-        if log.stream.startswith("file:") and log.stream[5:].isdigit():
-            upload = FileImport.objects.filter(pk=int(log.stream[5:])).first()
+        # upload time of the row's file (its run's ``file_import``) as the order's version,
+        # as the import used.
+        upload = FileImport.objects.filter(run_id=log.run_id).first() if log.run_id else None
         try:
             record = cls.parse_record(
                 stream_kind(log.stream),

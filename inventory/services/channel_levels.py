@@ -621,7 +621,14 @@ def channel_restocked_units(*, account_id: int, sku: str, since: datetime, until
     from integrations.connectors.shopify.returns import restocked_units
     from orders.models import Return
 
-    raws = Return.objects.filter(
-        account_id=account_id, requested_at__gte=since, requested_at__lte=until
-    ).values_list("raw", flat=True)
+    raws = (
+        Return.objects.filter(
+            account_id=account_id,
+            requested_at__gte=since,
+            requested_at__lte=until,
+            items__sku=sku,  # the line's SKU, as ``returns_from_refund`` stores it
+        )
+        .distinct()
+        .values_list("raw", flat=True)
+    )
     return sum(restocked_units(raw, sku) for raw in raws)

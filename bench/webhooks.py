@@ -1,6 +1,7 @@
-"""Webhook receiver under gunicorn (2 workers): accept latency at a fixed rate and the maximum
-sustained rate. Each request is a distinct, correctly signed Shopify ``orders/create``
-delivery; the receiver verifies it, stores the event and queues processing on the broker.
+"""Webhook receiver under gunicorn, configured by the project's gunicorn.conf.py as production
+is (2 workers × 2 threads): accept latency at a fixed rate and the maximum sustained rate. Each
+request is a distinct, correctly signed Shopify ``orders/create`` delivery; the receiver
+verifies it, stores the event and queues processing on the broker.
 
 Run on PostgreSQL with a Redis broker and a Redis cache (as production would; with a shared
 cache the request only wakes the inbox drain instead of publishing a Celery message itself, see
@@ -23,6 +24,7 @@ import argparse
 import http.client
 import json
 import os
+import runpy
 import socket
 import statistics
 import subprocess
@@ -115,13 +117,22 @@ class Poster:
     def post(self, supply: Deliveries) -> float:
         body, headers = supply.next()
         started = time.perf_counter()
-        self.connection.request("POST", self.path, body=body, headers=headers)
-        response = self.connection.getresponse()
+        try:
+            response = self._send(body, headers)
+        except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+            # The server closed an idle kept-alive connection (gunicorn's ``keepalive``); a
+            # client resends on a new one, as urllib3 does. Timed from the first attempt.
+            self.connection.close()
+            response = self._send(body, headers)
         payload = response.read()
         elapsed = time.perf_counter() - started
         if response.status != 200:
             raise RuntimeError(f"HTTP {response.status}: {payload[:200]!r}")
         return elapsed
+
+    def _send(self, body: bytes, headers: dict[str, str]) -> http.client.HTTPResponse:
+        self.connection.request("POST", self.path, body=body, headers=headers)
+        return self.connection.getresponse()
 
 
 def fixed_rate(url: str, supply: Deliveries, rate: int, seconds: int) -> list[float]:
@@ -173,12 +184,14 @@ def main() -> None:
     parser.add_argument("--rate", type=int, default=100)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--workers", type=int, default=None, help="gunicorn workers (default: gunicorn.conf.py)"
+    )
     parser.add_argument(
         "--threads",
         type=int,
-        default=1,
-        help="gunicorn threads per worker (>1 uses the gthread worker)",
+        default=None,
+        help="gunicorn threads per worker (default: gunicorn.conf.py; 1 gives the sync worker)",
     )
     args = parser.parse_args()
     from integrations.services.webhooks import inbox_drain_enabled
@@ -201,6 +214,13 @@ def main() -> None:
             cursor.execute(f"VACUUM ANALYZE {WebhookEvent._meta.db_table}")
     connection.close()
     port = free_port()
+    # The server runs with the project's gunicorn.conf.py (as in production); --workers and
+    # --threads go through the environment variables that file reads.
+    if args.workers:
+        os.environ["WEB_CONCURRENCY"] = str(args.workers)
+    if args.threads:
+        os.environ["WEB_THREADS"] = str(args.threads)
+    server_conf = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
     env = {
         **os.environ,
         "DEBUG": "False",
@@ -214,13 +234,10 @@ def main() -> None:
             "-m",
             "gunicorn",
             "config.wsgi",
-            "--workers",
-            str(args.workers),
             "--bind",
             f"127.0.0.1:{port}",
             "--log-level",
             "warning",
-            *(["--threads", str(args.threads)] if args.threads > 1 else []),
         ],
         cwd=ROOT,
         env=env,
@@ -254,7 +271,8 @@ def main() -> None:
         f"database: {connection.vendor}; broker: {settings.CELERY_BROKER_URL or 'none'}; "
         f"cache: {settings.CACHES['default']['BACKEND'].rsplit('.', 1)[-1]} (queueing: "
         f"{'inbox drain' if drained else 'one message per request'}); "
-        f"gunicorn workers: {args.workers}"
+        f"gunicorn (gunicorn.conf.py): {server_conf['workers']} {server_conf['worker_class']} "
+        f"workers x {server_conf['threads']} threads"
     )
     print(
         f"at {args.rate} req/s for {args.seconds} s: p50 {q[49] * 1000:.1f} ms, "

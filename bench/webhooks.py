@@ -251,9 +251,10 @@ def main() -> None:
                 break
             except requests.RequestException:
                 time.sleep(0.2)
-        warm = Poster(url)
-        for _ in range(50):
-            warm.post(supply)
+        # Warm every server thread (each opens its database and Redis connections on its first
+        # request) with as many connections as the measurement uses, so neither phase times
+        # a connection setup.
+        closed_loop(url, supply, args.clients, 2)
         latencies = sorted(fixed_rate(url, supply, args.rate, args.seconds))
         q = statistics.quantiles(latencies, n=100)
         sustained = closed_loop(url, supply, args.clients, args.seconds)

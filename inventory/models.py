@@ -219,6 +219,11 @@ class ChannelListing(models.Model):
     push (the push task coalesces them); ``last_pushed_quantity``/``last_pushed_at`` what Sangam
     last set; ``channel_quantity`` the last quantity known to be on the channel (Shopify's
     compare quantity); failures back off through ``push_attempts``/``next_push_at``.
+    ``held_elsewhere`` is what the channel offers of the item at its other locations (units, the
+    sum of their positive ``available`` in ``ChannelInventoryLevel``): the pool was taken from
+    every location (``inventory_levels_import``), so the push location gets available-to-sell
+    less those units and the channel as a whole never offers more than the pool holds
+    (``quantity_to_offer``).
     ``push_submission_id`` is set while a bulk push (an Amazon feed) is being processed by the
     channel; the listing is not pushed again until its outcome is recorded, so an older feed
     can never land after a newer value.
@@ -247,6 +252,7 @@ class ChannelListing(models.Model):
     barcode = models.CharField(max_length=64, blank=True)
     title = models.CharField(max_length=500, blank=True)
     buffer_stock = models.PositiveIntegerField(default=0)
+    held_elsewhere = models.PositiveIntegerField(default=0)
     push_pending = models.BooleanField(default=False)
     last_pushed_quantity = models.IntegerField(null=True, blank=True)
     last_pushed_at = models.DateTimeField(null=True, blank=True)
@@ -283,6 +289,12 @@ class ChannelListing(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account} {self.channel_sku or self.external_variant_id}"
+
+    def quantity_to_offer(self, *, on_hand: int, reserved: int) -> int:
+        """Units to set at the listing's location from the pool's ``on_hand`` and ``reserved``:
+        available-to-sell less the buffer and less what the channel offers at its other
+        locations (``held_elsewhere``), never below 0."""
+        return max(0, on_hand - reserved - self.buffer_stock - self.held_elsewhere)
 
 
 class StockPushQuerySet(MerchantScopedQuerySet):

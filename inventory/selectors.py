@@ -2,8 +2,9 @@
 dashboard and the API (always merchant-scoped: every query starts from ``for_merchant``).
 
 Available-to-sell of a listing is computed from the merchant's default warehouse, the pool the
-push uses (``inventory.services.push.listing_quantities``): on hand − reserved − buffer, never
-below 0. Reads never create rows (no ``default_warehouse()`` call on a GET).
+push uses (``inventory.services.push.listing_quantities``): on hand − reserved − buffer − what
+the channel holds at its other locations, never below 0. Reads never create rows (no
+``default_warehouse()`` call on a GET).
 """
 
 from __future__ import annotations
@@ -40,7 +41,6 @@ from inventory.models import (
     StockPush,
     Variant,
 )
-from inventory.services.stock import available_to_sell
 from orders.models import Return, ReturnItem
 
 LOW_STOCK_AT = 5  # available (on hand − reserved) at or below this is "low stock"
@@ -125,7 +125,7 @@ def listing_states_by_variant(
         result[listing.variant_id][listing.account_id].append(
             ListingState(
                 listing,
-                available_to_sell(on_hand=on_hand, reserved=reserved, buffer=listing.buffer_stock),
+                listing.quantity_to_offer(on_hand=on_hand, reserved=reserved),
             )
         )
     return result
@@ -158,9 +158,7 @@ def _default_pool(merchant, variant_ids: Iterable[int]) -> dict[int, tuple[int, 
 
 def _state(listing: ChannelListing, pool: dict[int, tuple[int, int]]) -> ListingState:
     on_hand, reserved = pool.get(listing.variant_id, (0, 0))
-    return ListingState(
-        listing, available_to_sell(on_hand=on_hand, reserved=reserved, buffer=listing.buffer_stock)
-    )
+    return ListingState(listing, listing.quantity_to_offer(on_hand=on_hand, reserved=reserved))
 
 
 # --- one SKU --------------------------------------------------------------------------------------
@@ -223,9 +221,7 @@ def variant_listing_states(variant: Variant) -> list[ListingState]:
     return [
         ListingState(
             listing,
-            available_to_sell(
-                on_hand=variant.on_hand, reserved=variant.reserved, buffer=listing.buffer_stock
-            ),
+            listing.quantity_to_offer(on_hand=variant.on_hand, reserved=variant.reserved),
         )
         for listing in variant.listings.all()
     ]

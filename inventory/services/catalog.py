@@ -22,6 +22,7 @@ from inventory.models import (
     Variant,
 )
 from inventory.services.channel_levels import channel_levels_observed
+from inventory.services.push import listings_mark_changed
 from inventory.services.stock import StockChange, default_warehouse, stock_apply
 
 
@@ -260,7 +261,43 @@ def inventory_levels_import(
     )
     _seed_stock_from_channel(account=account, levels=levels, listings=listings)
     channel_levels_observed(account=account, levels=fresh, listings=listings, source=source)
+    _held_elsewhere_refresh(account=account, item_ids=item_ids)
     return result
+
+
+def _held_elsewhere_refresh(*, account, item_ids: set[str]) -> None:
+    """Recompute ``ChannelListing.held_elsewhere`` for the account's listings of ``item_ids``
+    from the stored levels: the positive ``available`` at every location but the listing's
+    own. A listing whose figure changed is marked for the push (its location then gets
+    available-to-sell less the new figure)."""
+    listings = list(
+        ChannelListing.objects.filter(
+            account=account, external_inventory_item_id__in=item_ids
+        ).exclude(external_location_id="")
+    )
+    if not listings:
+        return
+    by_item: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    for item, location, available in ChannelInventoryLevel.objects.filter(
+        account=account, external_inventory_item_id__in=item_ids
+    ).values_list("external_inventory_item_id", "external_location_id", "available"):
+        by_item[item].append((location, max(0, available or 0)))
+    changed = []
+    for listing in listings:
+        units = sum(
+            available
+            for location, available in by_item[listing.external_inventory_item_id]
+            if location != listing.external_location_id
+        )
+        if units != listing.held_elsewhere:
+            listing.held_elsewhere = units
+            changed.append(listing)
+    if not changed:
+        return
+    ChannelListing.objects.bulk_update(changed, ["held_elsewhere"])
+    variant_ids = [listing.variant_id for listing in changed if listing.variant_id]
+    if variant_ids:
+        listings_mark_changed(variant_ids=variant_ids, account_ids=[account.pk])
 
 
 def _seed_stock_from_channel(*, account, levels, listings) -> None:

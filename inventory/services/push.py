@@ -34,7 +34,7 @@ from django.utils import timezone
 from integrations.dto import PushResult, PushStatus, StockLevelDTO
 from integrations.http import ConnectorError
 from inventory.models import ChannelListing, DriftEvent, PushState, StockLevel, StockPush
-from inventory.services.stock import available_to_sell, default_warehouse
+from inventory.services.stock import default_warehouse
 
 logger = logging.getLogger(__name__)
 
@@ -78,11 +78,21 @@ def listings_mark_changed(
     )
     if account_ids:
         qs = qs.filter(account_id__in=list(account_ids))
-    accounts = set(qs.values_list("account_id", flat=True).distinct())
-    if not accounts:
-        return accounts
-    qs.filter(push_pending=False).update(push_pending=True)
-    transaction.on_commit(lambda: schedule_push(accounts, urgent=urgent))
+    # Every row is locked and written, pending or not: the lock is held until this
+    # transaction commits, so a push run claiming meanwhile (``SKIP LOCKED``) leaves the
+    # listing for the next run instead of pushing the quantity from before this change and
+    # clearing the flag (skipping rows already pending lost such a change until the next one:
+    # a 35 s stale Amazon quantity in bench/stock_propagation.py). Locked in primary-key
+    # order, like the stock rows, so two transactions marking the same listings queue.
+    with transaction.atomic(savepoint=False):
+        locked = dict(
+            qs.order_by("pk").select_for_update(of=("self",)).values_list("pk", "account_id")
+        )
+        if not locked:
+            return set()
+        ChannelListing.objects.filter(pk__in=list(locked)).update(push_pending=True)
+        accounts = set(locked.values())
+        transaction.on_commit(lambda: schedule_push(accounts, urgent=urgent))
     return accounts
 
 
@@ -223,8 +233,9 @@ def _claim(
 
 
 def listing_quantities(merchant_id: int, listings: list[ChannelListing]) -> dict[int, int]:
-    """Available-to-sell per listing pk (units) from the default warehouse, minus each
-    listing's buffer, never below 0."""
+    """Units to offer per listing pk from the default warehouse: available-to-sell less each
+    listing's buffer and what its channel holds at other locations, never below 0
+    (``ChannelListing.quantity_to_offer``)."""
     warehouse = default_warehouse(merchant_id)
     levels = {
         v: (oh, rs)
@@ -235,9 +246,7 @@ def listing_quantities(merchant_id: int, listings: list[ChannelListing]) -> dict
     result = {}
     for listing in listings:
         on_hand, reserved = levels.get(listing.variant_id, (0, 0))
-        result[listing.pk] = available_to_sell(
-            on_hand=on_hand, reserved=reserved, buffer=listing.buffer_stock
-        )
+        result[listing.pk] = listing.quantity_to_offer(on_hand=on_hand, reserved=reserved)
     return result
 
 

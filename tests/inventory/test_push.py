@@ -21,6 +21,7 @@ from inventory.models import (
     StockMovement,
     StockPush,
 )
+from inventory.selectors import listing_states
 from inventory.services import inventory_levels_import, stock_adjust
 from inventory.services.channel_levels import (
     channel_level_check,
@@ -220,6 +221,47 @@ def test_a_burst_of_changes_is_pushed_once_per_listing(
     assert StockPush.objects.count() == 10  # 5 first pushes + 5 after the burst
     assert not ChannelListing.objects.filter(push_pending=True).exists()
     assert len(variants) == 5
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_change_committing_while_a_run_claims_its_listing_is_not_lost(amazon, channel, scheduled):
+    """SKU-A is already waiting for the push when an order reserves a unit; before that order's
+    transaction commits, a push run claims the account's pending listings. The run must leave
+    SKU-A (still locked by the order) for the next run: pushing the quantity from before the
+    order and clearing the flag would leave Amazon one unit high until some later change."""
+    import threading
+
+    from django.db import connection, transaction
+    from django.db import connection as thread_connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks (SELECT … FOR UPDATE SKIP LOCKED) need PostgreSQL; CI runs it")
+    variant = listed(amazon, "SKU-A", 10)
+    assert ChannelListing.objects.get(variant=variant).push_pending
+    marked, release = threading.Event(), threading.Event()
+
+    def order_in_flight() -> None:
+        try:
+            with transaction.atomic():
+                stock_adjust(merchant=amazon.merchant, variant_id=variant.pk, delta=-1)
+                marked.set()
+                release.wait(10)
+        finally:
+            thread_connection.close()
+
+    order = threading.Thread(target=order_in_flight)
+    order.start()
+    assert marked.wait(10)
+    try:
+        summary = stock_push_account(account_id=amazon.pk)
+    finally:
+        release.set()
+        order.join(10)
+    assert (summary.pushed, channel.calls) == (0, [])
+    assert ChannelListing.objects.get(variant=variant).push_pending
+
+    stock_push_account(account_id=amazon.pk)
+    assert channel.quantities == {"SKU-A": 9}
 
 
 def test_reaching_zero_pushes_at_once_and_buffer_counts(
@@ -737,9 +779,56 @@ def test_an_order_at_a_store_that_stocks_the_item_at_two_locations_is_not_judged
     stock_adjust(merchant=shop.merchant, variant_id=listing.variant_id, delta=+1)
     stock_push_account(account_id=shop.pk)
     listing.refresh_from_db()
-    assert listing.channel_base_quantity == 7  # 8 on hand + 1 − 2 reserved
-    assert settle(listing, 4) == "adjusted"
-    assert channel_movements() == [-3]
+    assert listing.channel_base_quantity == 2  # 8 on hand + 1 − 2 reserved − 5 at loc-2
+    assert settle(listing, 0) == "adjusted"
+    assert channel_movements() == [-2]
+
+
+def level_at(sku: str, location: str, available: int, *, ago: int = 0) -> InventoryLevelDTO:
+    return InventoryLevelDTO(
+        inventory_item_id=f"ii-{sku}",
+        location_id=location,
+        available=available,
+        updated_at=timezone.now() - timedelta(seconds=ago),
+    )
+
+
+def test_a_store_with_two_locations_offers_the_pool_once(
+    shop, channel, scheduled, django_capture_on_commit_callbacks
+):
+    """The pool holds 8 of SKU-A, taken from both locations; loc-2 offers 3 of them. The push
+    location gets 8 − 3, so the store as a whole offers 8, not 11. When loc-2's quantity moves
+    (a transfer, a sale allocated there) the push location follows; what loc-2 oversold
+    (negative) offers nothing and is not added back."""
+    variant = shopify_listed(shop, "SKU-A", 8)
+    listing = ChannelListing.objects.get(variant=variant)
+    with django_capture_on_commit_callbacks(execute=True):
+        inventory_levels_import(account=shop, levels=[level_at("SKU-A", "loc-2", 3)])
+    listing.refresh_from_db()
+    assert (listing.held_elsewhere, listing.push_pending) == (3, True)
+    assert scheduled  # the change was scheduled for the push
+    (state,) = listing_states(merchant=shop.merchant, listing_ids=[listing.pk])
+    assert state.available_to_sell == 5
+
+    stock_push_account(account_id=shop.pk)
+    assert channel.quantities["SKU-A"] == 5
+
+    inventory_levels_import(account=shop, levels=[level_at("SKU-A", "loc-2", 1)], source="webhook")
+    stock_push_account(account_id=shop.pk)
+    assert channel.quantities["SKU-A"] == 7
+
+    inventory_levels_import(account=shop, levels=[level_at("SKU-A", "loc-2", -2)], source="webhook")
+    stock_push_account(account_id=shop.pk)
+    assert channel.quantities["SKU-A"] == 8
+    listing.refresh_from_db()
+    assert listing.held_elsewhere == 0
+
+    # A level at the push location itself is not "elsewhere"; an unchanged figure marks nothing.
+    ChannelListing.objects.filter(pk=listing.pk).update(push_pending=False)
+    inventory_levels_import(account=shop, levels=[level_at("SKU-A", "loc-1", 8)])
+    inventory_levels_import(account=shop, levels=[level_at("SKU-A", "loc-2", -1)])
+    listing.refresh_from_db()
+    assert (listing.held_elsewhere, listing.push_pending) == (0, False)
 
 
 def test_the_same_order_at_a_one_location_store_is_judged(shop, channel, scheduled, polls):

@@ -235,6 +235,7 @@ LISTING_CHANNEL_FIELDS = [
     "external_variant_id",
     "external_inventory_item_id",
     "external_location_id",
+    "held_elsewhere",
     "last_pushed_price",
     "source_updated_at",
     "updated_at",

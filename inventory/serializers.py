@@ -240,6 +240,7 @@ class ListingOutput(serializers.ModelSerializer):
             "external_variant_id",
             "external_inventory_item_id",
             "external_location_id",
+            "held_elsewhere",
             "buffer_stock",
             "push_pending",
             "last_pushed_quantity",

@@ -130,6 +130,7 @@ def bench_raw(account, orders: list[OrderDTO]) -> float:
                 "channel": "bench",
                 "external_id": o.external_id,
                 "stock_reserved": False,
+                "unfulfillable": False,
                 "created_at": now,
                 "updated_at": now,
                 **values,

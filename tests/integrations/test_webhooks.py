@@ -490,9 +490,8 @@ def test_without_a_shared_cache_or_a_broker_each_request_queues_its_event(settin
 def test_two_drains_never_take_one_event(account, broker):
     """A drain skips the events another drain holds locked (``SKIP LOCKED``) and finds them
     once that one is done."""
-    import threading
-
     from integrations.services.webhooks import webhook_inbox_drain
+    from tests.concurrency import open_transaction
 
     if connection.vendor != "postgresql":
         pytest.skip("row locks (SELECT … FOR UPDATE SKIP LOCKED) need PostgreSQL; CI runs it")
@@ -506,28 +505,12 @@ def test_two_drains_never_take_one_event(account, broker):
         )
         for n in range(3)
     ]
-    locked, release = threading.Event(), threading.Event()
 
-    def hold_first() -> None:
-        from django.db import connection as thread_connection
-        from django.db import transaction
+    def lock_the_first() -> None:
+        WebhookEvent.objects.select_for_update().filter(pk=events[0].pk).exists()
 
-        try:
-            with transaction.atomic():
-                WebhookEvent.objects.select_for_update().filter(pk=events[0].pk).exists()
-                locked.set()
-                release.wait(10)
-        finally:
-            thread_connection.close()
-
-    holder = threading.Thread(target=hold_first)
-    holder.start()
-    assert locked.wait(10)
-    try:
+    with open_transaction(lock_the_first):
         assert webhook_inbox_drain() == 2
-    finally:
-        release.set()
-        holder.join(10)
     waiting = WebhookEvent.objects.filter(status=WebhookStatus.RECEIVED)
     assert list(waiting.values_list("pk", flat=True)) == [events[0].pk]
     assert webhook_inbox_drain() == 1

@@ -31,6 +31,7 @@ from inventory.services.channel_levels import (
 from inventory.services.drift import drift_check_account
 from inventory.services.push import account_set_manages_stock, stock_push_account
 from orders.services import order_import
+from tests.concurrency import open_transaction
 from tests.factories import ChannelAccountFactory, MembershipFactory, VariantFactory, order_dto
 
 pytestmark = pytest.mark.django_db
@@ -229,34 +230,18 @@ def test_a_change_committing_while_a_run_claims_its_listing_is_not_lost(amazon, 
     transaction commits, a push run claims the account's pending listings. The run must leave
     SKU-A (still locked by the order) for the next run: pushing the quantity from before the
     order and clearing the flag would leave Amazon one unit high until some later change."""
-    import threading
-
-    from django.db import connection, transaction
-    from django.db import connection as thread_connection
+    from django.db import connection
 
     if connection.vendor != "postgresql":
         pytest.skip("row locks (SELECT … FOR UPDATE SKIP LOCKED) need PostgreSQL; CI runs it")
     variant = listed(amazon, "SKU-A", 10)
     assert ChannelListing.objects.get(variant=variant).push_pending
-    marked, release = threading.Event(), threading.Event()
 
-    def order_in_flight() -> None:
-        try:
-            with transaction.atomic():
-                stock_adjust(merchant=amazon.merchant, variant_id=variant.pk, delta=-1)
-                marked.set()
-                release.wait(10)
-        finally:
-            thread_connection.close()
+    def order_reserves_a_unit() -> None:
+        stock_adjust(merchant=amazon.merchant, variant_id=variant.pk, delta=-1)
 
-    order = threading.Thread(target=order_in_flight)
-    order.start()
-    assert marked.wait(10)
-    try:
+    with open_transaction(order_reserves_a_unit):
         summary = stock_push_account(account_id=amazon.pk)
-    finally:
-        release.set()
-        order.join(10)
     assert (summary.pushed, channel.calls) == (0, [])
     assert ChannelListing.objects.get(variant=variant).push_pending
 

@@ -6,8 +6,8 @@ third of a request waiting on the INSERT's commit and the inbox drain's ``SET NX
 (``bench/webhooks.py``, profiled with py-spy); a sync worker sits idle meanwhile, and closes
 every connection after one response, so each Shopify delivery costs a TCP accept and a
 shutdown as well. Measured on the 2-core machine with ``bench/webhooks.py`` (2 workers,
-PostgreSQL, Redis, interleaved runs on a noisy host): sync 372–830 req/s over 10 runs, gthread
-with 2 threads 437–954 over 17 (4 threads: no better).
+PostgreSQL, Redis, interleaved runs on a noisy host): sync 372–830 req/s over 13 runs, gthread
+with 2 threads 437–954 over 21 (4 threads: no better).
 
 Environment: ``WEB_CONCURRENCY`` (workers, default 2), ``WEB_THREADS`` (threads per worker,
 default 2; 1 gives the sync worker), ``WEB_BIND`` (default 127.0.0.1:8000), ``WEB_TIMEOUT``

@@ -261,21 +261,20 @@ def inventory_levels_import(
     )
     _seed_stock_from_channel(account=account, levels=levels, listings=listings)
     channel_levels_observed(account=account, levels=fresh, listings=listings, source=source)
-    _held_elsewhere_refresh(account=account, item_ids=item_ids)
+    _held_elsewhere_refresh(account=account, item_ids=item_ids, listings=listings)
     return result
 
 
-def _held_elsewhere_refresh(*, account, item_ids: set[str]) -> None:
-    """Recompute ``ChannelListing.held_elsewhere`` for the account's listings of ``item_ids``
-    from the stored levels: the positive ``available`` at every location but the listing's
-    own. A listing whose figure changed is marked for the push (its location then gets
+def _held_elsewhere_refresh(
+    *, account, item_ids: set[str], listings: dict[str, ChannelListing]
+) -> None:
+    """Recompute ``ChannelListing.held_elsewhere`` for ``listings`` (by inventory item id, as
+    ``channel_levels_observed`` left them: push locations set) from the stored levels of
+    ``item_ids``: the positive ``available`` at every location but the listing's own. A
+    listing whose figure changed is marked for the push (its location then gets
     available-to-sell less the new figure)."""
-    listings = list(
-        ChannelListing.objects.filter(
-            account=account, external_inventory_item_id__in=item_ids
-        ).exclude(external_location_id="")
-    )
-    if not listings:
+    located = [lst for lst in listings.values() if lst.external_location_id]
+    if not located:
         return
     by_item: dict[str, list[tuple[str, int]]] = defaultdict(list)
     for item, location, available in ChannelInventoryLevel.objects.filter(
@@ -283,7 +282,7 @@ def _held_elsewhere_refresh(*, account, item_ids: set[str]) -> None:
     ).values_list("external_inventory_item_id", "external_location_id", "available"):
         by_item[item].append((location, max(0, available or 0)))
     changed = []
-    for listing in listings:
+    for listing in located:
         units = sum(
             available
             for location, available in by_item[listing.external_inventory_item_id]

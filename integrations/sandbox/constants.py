@@ -6,9 +6,20 @@ from typing import Final
 
 from django.conf import settings
 
-# Stable Admin API versions served (all executed against the 2025-01 schema, the one that ships
-# in shared/reference); the configured SHOPIFY_API_VERSION is always accepted too.
-STABLE_API_VERSIONS: Final = ("2024-04", "2024-07", "2024-10", "2025-01")
+# Stable Admin API versions served: the 2025-01 schema that ships in shared/reference, with the
+# documented 2026-01 and 2026-04 inventory changes applied from those versions on
+# (``graphql.versions``); the configured SHOPIFY_API_VERSION is always accepted too.
+STABLE_API_VERSIONS: Final = (
+    "2024-04",
+    "2024-07",
+    "2024-10",
+    "2025-01",
+    "2025-04",
+    "2025-07",
+    "2025-10",
+    "2026-01",
+    "2026-04",
+)
 
 COD_GATEWAY: Final = "Cash on Delivery (COD)"
 

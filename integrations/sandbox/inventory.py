@@ -60,17 +60,49 @@ def user_error(field: list[str], message: str, code: str) -> dict[str, Any]:
     return {"field": field, "message": message, "code": code}
 
 
-def compare_quantity_conflict(*, current: int, expected: int | None, ignore: bool) -> str | None:
-    """The compare-and-set rule of ``inventorySetQuantities``: the error code, or ``None``.
+def compare_and_set_error(
+    *, row: dict[str, Any], current: int, ignore: bool, changes_from_required: bool
+) -> tuple[str, str, str] | None:
+    """The compare-and-set rule of one ``inventorySetQuantities`` row: ``(error code, input
+    field, message)``, or ``None`` when the row may be set.
 
-    2025-01 calls the input ``compareQuantity``; from 2026-04 Shopify renames it
-    ``changeFromQuantity`` with the same meaning (channel-apis.md §1.2), so this is the one place
-    the comparison lives whichever name the request used."""
+    2025-01 compares ``compareQuantity`` unless the input sets ``ignoreCompareQuantity``. From
+    2026-01 a row may carry ``changeFromQuantity`` instead (an explicit ``null`` opts that row
+    out); from 2026-04 it must (``changes_from_required``), the old fields being gone
+    (``graphql.versions``)."""
+    if "changeFromQuantity" in row:
+        expected = row["changeFromQuantity"]
+        if expected is None or expected == current:
+            return None
+        return (
+            "CHANGE_FROM_QUANTITY_STALE",
+            "changeFromQuantity",
+            f"The changeFromQuantity value does not match persisted value ({current}).",
+        )
+    if changes_from_required:
+        return (
+            "COMPARE_QUANTITY_REQUIRED",
+            "changeFromQuantity",
+            "changeFromQuantity must be given for each quantity; pass null to opt out of the "
+            "check.",
+        )
     if ignore:
         return None
+    expected = row.get("compareQuantity")
     if expected is None:
-        return "COMPARE_QUANTITY_REQUIRED"
-    return None if expected == current else "COMPARE_QUANTITY_STALE"
+        return (
+            "COMPARE_QUANTITY_REQUIRED",
+            "compareQuantity",
+            "The compareQuantity argument must be given to each quantity or ignored using "
+            "ignoreCompareQuantity.",
+        )
+    if expected != current:
+        return (
+            "COMPARE_QUANTITY_STALE",
+            "compareQuantity",
+            f"The compareQuantity value does not match persisted value ({current}).",
+        )
+    return None
 
 
 def _apply(level: SandboxInventoryLevel, name: str, delta: int) -> list[tuple[str, int, int]]:
@@ -146,10 +178,13 @@ def _common_errors(name: str, names: tuple[str, ...], reason: str) -> list[dict[
     return errors
 
 
-def set_quantities(*, shop: SandboxShop, data: dict[str, Any]) -> tuple[list[Change], list[dict]]:
+def set_quantities(
+    *, shop: SandboxShop, data: dict[str, Any], changes_from_required: bool = False
+) -> tuple[list[Change], list[dict]]:
     """``inventorySetQuantities``: set ``available`` or ``on_hand`` absolutely, all or nothing.
 
-    ``data`` is the coerced ``InventorySetQuantitiesInput``. Returns ``(changes, user_errors)``."""
+    ``data`` is the coerced ``InventorySetQuantitiesInput``; ``changes_from_required`` from API
+    version 2026-04 on (``compare_and_set_error``). Returns ``(changes, user_errors)``."""
     rows = data["quantities"]
     errors = _common_errors(data["name"], SET_NAMES, data["reason"])
     targets, target_errors = _resolve_targets(shop, rows, "quantities")
@@ -196,29 +231,15 @@ def set_quantities(*, shop: SandboxShop, data: dict[str, Any]) -> tuple[list[Cha
                 )
                 continue
             current = level.quantity(data["name"])
-            conflict = compare_quantity_conflict(
+            conflict = compare_and_set_error(
+                row=row,
                 current=current,
-                expected=row.get("compareQuantity"),
                 ignore=bool(data.get("ignoreCompareQuantity")),
+                changes_from_required=changes_from_required,
             )
-            if conflict == "COMPARE_QUANTITY_REQUIRED":
-                errors.append(
-                    user_error(
-                        [*path, "compareQuantity"],
-                        "The compareQuantity argument must be given to each "
-                        "quantity or ignored using ignoreCompareQuantity.",
-                        conflict,
-                    )
-                )
-                continue
-            if conflict == "COMPARE_QUANTITY_STALE":
-                errors.append(
-                    user_error(
-                        [*path, "compareQuantity"],
-                        f"The compareQuantity value does not match persisted value ({current}).",
-                        conflict,
-                    )
-                )
+            if conflict is not None:
+                code, input_field, message = conflict
+                errors.append(user_error([*path, input_field], message, code))
                 continue
             for name, delta, after in _apply(level, data["name"], quantity - current):
                 changes.append(Change(level, name, delta, after))

@@ -1,4 +1,6 @@
-"""Every GraphQL document Sangam sends validates against the Shopify Admin schema (2025-01)."""
+"""Every GraphQL document Sangam sends validates against the Shopify Admin schema (2025-01), and
+the documents of later API versions against that version's schema (2025-01 with the version's
+documented changes, ``integrations.sandbox.graphql.versions``)."""
 
 from __future__ import annotations
 
@@ -15,20 +17,22 @@ from integrations.connectors.shopify import queries
 from integrations.connectors.shopify.connector import ShopifyConnector
 from integrations.dto import AccountHandle, StockLevelDTO
 from integrations.http import HttpClient
+from integrations.sandbox.graphql import versions
 from tests.integrations.conftest import Reply
 
 
 @cache
-def admin_schema() -> GraphQLSchema:
+def admin_schema(release: str = versions.BASE) -> GraphQLSchema:
     path = settings.SHOPIFY_ADMIN_SCHEMA_PATH
     if not path.exists():
         pytest.fail(f"Shopify Admin schema not found at {path} (SHOPIFY_ADMIN_SCHEMA_PATH)")
     with gzip.open(path, "rt", encoding="utf-8") as handle:
-        return build_client_schema(json.load(handle)["data"])
+        base = json.load(handle)["data"]
+    return build_client_schema(versions.introspection_for(release, base))
 
 
-def validation_errors(document: str) -> list[str]:
-    return [error.message for error in validate(admin_schema(), parse(document))]
+def validation_errors(document: str, release: str = versions.BASE) -> list[str]:
+    return [error.message for error in validate(admin_schema(release), parse(document))]
 
 
 @pytest.mark.parametrize("name", sorted(queries.ALL_DOCUMENTS))
@@ -66,6 +70,40 @@ def test_a_wrong_document_fails_validation(document, expected_fragment):
     assert any(expected_fragment in message for message in errors)
 
 
+@pytest.mark.parametrize("name", sorted(queries.VERSIONED_DOCUMENTS))
+def test_a_later_versions_document_validates_from_that_version_only(name):
+    first, document = queries.VERSIONED_DOCUMENTS[name]
+    for release in versions.RELEASES:
+        errors = validation_errors(document, release)
+        if versions.at_least(release, first):
+            assert errors == [], release
+        else:
+            assert errors, release
+
+
+def test_the_2025_01_stock_set_is_invalid_from_2026_04():
+    """2026-04 removed ``compareQuantity``: the configured version must pick the document."""
+    assert validation_errors(queries.INVENTORY_SET_QUANTITIES, "2026-01") == []
+    assert validation_errors(queries.INVENTORY_SET_QUANTITIES, "2026-04") == []  # no rows yet
+    operation = parse(queries.INVENTORY_SET_QUANTITIES).definitions[0]
+    row = {
+        "inventoryItemId": "gid://shopify/InventoryItem/1",
+        "locationId": "gid://shopify/Location/1",
+        "quantity": 1,
+        "compareQuantity": 0,
+    }
+    variables = {"input": {"name": "available", "reason": "correction", "quantities": [row]}}
+    assert isinstance(
+        get_variable_values(admin_schema("2026-01"), operation.variable_definitions, variables),
+        dict,
+    )
+    refused = get_variable_values(
+        admin_schema("2026-04"), operation.variable_definitions, variables
+    )
+    assert isinstance(refused, list)
+    assert "compareQuantity" in refused[0].message
+
+
 def test_every_operation_constant_of_the_queries_module_is_validated():
     """A document added to ``queries`` but not to ``ALL_DOCUMENTS`` would skip validation."""
     constants = {
@@ -76,7 +114,9 @@ def test_every_operation_constant_of_the_queries_module_is_validated():
         and value.lstrip().startswith(("query ", "mutation "))
     }
     assert constants, "expected the module's query/mutation constants"
-    validated = set(queries.ALL_DOCUMENTS.values())
+    validated = set(queries.ALL_DOCUMENTS.values()) | {
+        document for _, document in queries.VERSIONED_DOCUMENTS.values()
+    }
     missing = sorted(name for name, value in constants.items() if value not in validated)
     assert missing == []
 
@@ -94,11 +134,16 @@ def test_bulk_orders_query_escapes_quotes_in_the_search_string():
     assert r"tag:\"vip\"" in document
 
 
+@pytest.mark.parametrize(
+    ("api_version", "compare_field"),
+    [("2025-01", "compareQuantity"), ("2026-04", "changeFromQuantity")],
+)
 def test_the_variables_the_stock_push_and_read_send_are_valid_for_their_documents(
-    scripted_server, fake_clock
+    scripted_server, fake_clock, api_version, compare_field
 ):
-    """The documents validate above; here the variables the connector builds are coerced
-    against the schema types (``InventorySetQuantitiesInput``, ``[ID!]!``) as Shopify does."""
+    """The documents validate above; here the variables the connector builds for the
+    configured API version are coerced against that version's schema types
+    (``InventorySetQuantitiesInput``, ``[ID!]!``) as Shopify does."""
     nodes = {"data": {"nodes": [{"id": "gid://shopify/InventoryItem/1", "inventoryLevel": None}]}}
     located = {
         "data": {
@@ -128,6 +173,7 @@ def test_the_variables_the_stock_push_and_read_send_are_valid_for_their_document
         external_id="demo.myshopify.com",
         base_url=scripted_server.url,
         credentials={"access_token": "shpat_x"},
+        settings={"api_version": api_version},
     )
     http = HttpClient(provider="shopify", account_key="1", max_retries=1, sleep=fake_clock.sleep)
     connector = ShopifyConnector(account, http, clock=fake_clock, sleep=fake_clock.sleep)
@@ -142,15 +188,15 @@ def test_the_variables_the_stock_push_and_read_send_are_valid_for_their_document
     for request in scripted_server.requests:
         body = request.json()
         operation = parse(body["query"]).definitions[0]
-        coerced = get_variable_values(
-            admin_schema(), operation.variable_definitions, body["variables"]
-        )
+        schema = admin_schema(versions.release_of(api_version))
+        assert validate(schema, parse(body["query"])) == []
+        coerced = get_variable_values(schema, operation.variable_definitions, body["variables"])
         assert isinstance(coerced, dict), coerced
     assert scripted_server.requests[2].json()["variables"]["input"]["quantities"] == [
         {
             "inventoryItemId": "gid://shopify/InventoryItem/2",
             "locationId": "gid://shopify/Location/9",
             "quantity": 6,
-            "compareQuantity": 4,
+            compare_field: 4,
         }
     ]

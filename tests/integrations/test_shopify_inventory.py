@@ -36,8 +36,7 @@ def store(transactional_db):
     )
 
 
-@pytest.fixture
-def connector(live_server, store):
+def make_connector(live_server, api_version: str = "2025-01") -> ShopifyConnector:
     from integrations.sandbox.services import issue_access_token
 
     token = issue_access_token(shop=SHOP, api_key=settings.SHOPIFY_API_KEY)
@@ -48,9 +47,15 @@ def connector(live_server, store):
         external_id=SHOP,
         base_url=f"{live_server.url}/sandbox/shopify/{SHOP}",
         credentials={"access_token": token},
+        settings={"api_version": api_version},
     )
     http = HttpClient(provider="shopify", account_key=SHOP, max_retries=1, sleep=lambda _s: None)
     return ShopifyConnector(handle, http, sleep=lambda _s: None)
+
+
+@pytest.fixture
+def connector(live_server, store):
+    return make_connector(live_server)
 
 
 @pytest.fixture
@@ -356,3 +361,41 @@ def test_transport_errors_propagate(connector, store):
 
     with pytest.raises(ConnectorError):
         connector.push_inventory([level])
+
+
+@pytest.mark.parametrize("api_version", ["2026-01", "2026-04"])
+def test_from_2026_01_the_push_sends_change_from_quantity_with_an_idempotency_key(
+    live_server, store, monkeypatch, api_version
+):
+    """The configured version decides the document: 2026-04 has no ``compareQuantity`` and
+    refuses a set without ``@idempotent``; a stale row is re-read and sent as a new request
+    with a new key."""
+    from integrations.sandbox.models import SandboxIdempotentRequest
+
+    connector = make_connector(live_server, api_version)
+    sent: list[tuple[str, dict]] = []
+    execute = connector.gql.execute
+    monkeypatch.setattr(
+        connector.gql, "execute", lambda d, v=None: sent.append((d, v or {})) or execute(d, v)
+    )
+    target, other = single_location_levels()[:2]
+    believed = available(target)
+    target.available = believed + 2
+    target.save(update_fields=["available"])
+
+    results = connector.push_inventory(
+        [level_dto(other, 14, compare=available(other)), level_dto(target, 6, compare=believed)]
+    )
+
+    assert [r.status for r in results] == [PushStatus.SUCCESS, PushStatus.SUCCESS]
+    assert (available(other), available(target)) == (14, 6)
+    sets = [(d, v) for d, v in sent if "inventorySetQuantities" in d]
+    assert [d for d, _ in sets] == [queries.INVENTORY_SET_QUANTITIES_IDEMPOTENT] * 2
+    first, second = (v for _, v in sets)
+    assert first["input"]["quantities"][1]["changeFromQuantity"] == believed
+    assert all("compareQuantity" not in q for q in first["input"]["quantities"])
+    assert second["input"]["quantities"][1]["changeFromQuantity"] == believed + 2
+    assert first["idempotencyKey"] != second["idempotencyKey"]
+    assert set(
+        SandboxIdempotentRequest.objects.filter(shop__domain=SHOP).values_list("key", flat=True)
+    ) == {first["idempotencyKey"], second["idempotencyKey"]}

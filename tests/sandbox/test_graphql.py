@@ -326,3 +326,18 @@ def test_a_cursor_from_another_sort_order_is_rejected(gql):
         {"c": by_date},
     )
     assert body["errors"][0]["message"].startswith("Invalid cursor")
+
+
+@pytest.mark.parametrize("name", sorted(queries.VERSIONED_DOCUMENTS))
+def test_every_later_version_document_executes_from_its_version(gql, name):
+    first, document = queries.VERSIONED_DOCUMENTS[name]
+    variables = variables_for(name.removesuffix("_idempotent"), gql)
+    for row in variables["input"]["quantities"]:
+        row["changeFromQuantity"] = row.pop("compareQuantity")
+
+    for version in (first, "2026-04"):
+        body = gql(document, {**variables, "idempotencyKey": f"key-{version}"}, version=version)
+        assert "errors" not in body, body["errors"]
+        assert body["data"]["inventorySetQuantities"]["userErrors"] == []
+        row = variables["input"]["quantities"][0]
+        row["changeFromQuantity"], row["quantity"] = row["quantity"], row["quantity"] + 1

@@ -5,8 +5,12 @@ from __future__ import annotations
 import pytest
 
 from integrations.sandbox import services
-from integrations.sandbox.inventory import compare_quantity_conflict
-from integrations.sandbox.models import SandboxInventoryLevel, SandboxOrder
+from integrations.sandbox.inventory import compare_and_set_error
+from integrations.sandbox.models import (
+    SandboxIdempotentRequest,
+    SandboxInventoryLevel,
+    SandboxOrder,
+)
 from tests.sandbox.conftest import SHOP
 
 SET = """
@@ -48,17 +52,29 @@ def quantity(level: SandboxInventoryLevel, value: int, **extra) -> dict:
 
 
 @pytest.mark.parametrize(
-    ("current", "expected", "ignore", "result"),
+    ("row", "ignore", "required", "result"),
     [
-        (5, 5, False, None),
-        (5, 4, False, "COMPARE_QUANTITY_STALE"),
-        (5, None, False, "COMPARE_QUANTITY_REQUIRED"),
-        (5, None, True, None),
-        (5, 9, True, None),
+        ({"compareQuantity": 5}, False, False, None),
+        ({"compareQuantity": 4}, False, False, ("COMPARE_QUANTITY_STALE", "compareQuantity")),
+        ({}, False, False, ("COMPARE_QUANTITY_REQUIRED", "compareQuantity")),
+        ({}, True, False, None),
+        ({"compareQuantity": 9}, True, False, None),
+        # 2026-01 on: changeFromQuantity, where an explicit null opts the row out.
+        ({"changeFromQuantity": 5}, False, False, None),
+        (
+            {"changeFromQuantity": 4},
+            False,
+            True,
+            ("CHANGE_FROM_QUANTITY_STALE", "changeFromQuantity"),
+        ),
+        ({"changeFromQuantity": None}, False, True, None),
+        # 2026-04: leaving it out is an error.
+        ({}, False, True, ("COMPARE_QUANTITY_REQUIRED", "changeFromQuantity")),
     ],
 )
-def test_compare_quantity_rule(current, expected, ignore, result):
-    assert compare_quantity_conflict(current=current, expected=expected, ignore=ignore) == result
+def test_compare_and_set_rule(row, ignore, required, result):
+    error = compare_and_set_error(row=row, current=5, ignore=ignore, changes_from_required=required)
+    assert (error[:2] if error else None) == result
 
 
 def test_set_available_with_matching_compare_quantity(gql, level):
@@ -236,3 +252,96 @@ def test_fulfilment_drops_committed_but_not_available(store):
     order.refresh_from_db()
     assert order.fulfillment_status == "FULFILLED"
     assert order.updated_at >= order.created_at
+
+
+IDEMPOTENT_SET = """
+mutation($input: InventorySetQuantitiesInput!, $key: String!) {
+  inventorySetQuantities(input: $input) @idempotent(key: $key) {
+    inventoryAdjustmentGroup {
+      id
+      changes(quantityNames: ["available"]) { delta quantityAfterChange }
+    }
+    userErrors { field message code }
+  }
+}
+"""
+
+
+def set_input(*rows: dict) -> dict:
+    return {"name": "available", "reason": "correction", "quantities": list(rows)}
+
+
+def test_versions_from_2026_04_take_change_from_quantity_and_refuse_compare_quantity(gql, level):
+    gql.version = "2026-04"
+    old = gql(SET, {"input": set_input(quantity(level, 3, compareQuantity=level.available))})
+    assert "compareQuantity" in old["errors"][0]["message"]
+
+    stale = gql(
+        IDEMPOTENT_SET,
+        {
+            "input": set_input(quantity(level, 3, changeFromQuantity=level.available + 1)),
+            "key": "k1",
+        },
+    )
+    [error] = stale["data"]["inventorySetQuantities"]["userErrors"]
+    assert error["code"] == "CHANGE_FROM_QUANTITY_STALE"
+    assert error["field"] == ["input", "quantities", "0", "changeFromQuantity"]
+
+    missing = gql(IDEMPOTENT_SET, {"input": set_input(quantity(level, 3)), "key": "k2"})
+    assert missing["data"]["inventorySetQuantities"]["userErrors"][0]["field"][-1] == (
+        "changeFromQuantity"
+    )
+
+    done = gql(
+        IDEMPOTENT_SET,
+        {"input": set_input(quantity(level, 3, changeFromQuantity=level.available)), "key": "k3"},
+    )
+    assert done["data"]["inventorySetQuantities"]["userErrors"] == []
+    assert SandboxInventoryLevel.objects.get(pk=level.pk).available == 3
+
+
+def test_2026_04_needs_the_idempotent_directive_and_2025_01_does_not_know_it(gql, level):
+    row = quantity(level, 4, changeFromQuantity=None)
+    refused = gql(SET, {"input": set_input(row)}, version="2026-04")
+    assert refused["data"]["inventorySetQuantities"] is None
+    assert "@idempotent" in refused["errors"][0]["message"]
+    assert SandboxInventoryLevel.objects.get(pk=level.pk).available == level.available
+
+    unknown = gql(IDEMPOTENT_SET, {"input": set_input(row), "key": "k"}, version="2025-01")
+    assert any("idempotent" in e["message"] for e in unknown["errors"])
+
+    # 2026-01: both compare fields exist and the directive is optional.
+    both = gql(
+        SET, {"input": set_input(quantity(level, 4, changeFromQuantity=None))}, version="2026-01"
+    )
+    assert both["data"]["inventorySetQuantities"]["userErrors"] == []
+    assert SandboxInventoryLevel.objects.get(pk=level.pk).available == 4
+
+
+def test_a_repeated_idempotency_key_replays_the_first_result_without_setting_again(gql, level):
+    gql.version = "2026-04"
+    start = level.available
+    variables = {
+        "input": set_input(quantity(level, start + 5, changeFromQuantity=start)),
+        "key": "2f1c7a5e-0b7e-4c55-9d0e-7d1f1c9e6a11",
+    }
+    first = gql(IDEMPOTENT_SET, variables)["data"]["inventorySetQuantities"]
+    # Stock moves in between (a sale): a replay must not set it back.
+    SandboxInventoryLevel.objects.filter(pk=level.pk).update(available=start + 2)
+
+    again = gql(IDEMPOTENT_SET, variables)["data"]["inventorySetQuantities"]
+
+    assert again == first
+    assert first["inventoryAdjustmentGroup"]["changes"] == [
+        {"delta": 5, "quantityAfterChange": start + 5}
+    ]
+    assert SandboxInventoryLevel.objects.get(pk=level.pk).available == start + 2
+    assert SandboxIdempotentRequest.objects.filter(key=variables["key"]).count() == 1
+
+    other = gql(
+        IDEMPOTENT_SET,
+        {**variables, "input": set_input(quantity(level, 1, changeFromQuantity=start + 2))},
+    )["data"]["inventorySetQuantities"]
+    assert other["inventoryAdjustmentGroup"] is None
+    assert [e["code"] for e in other["userErrors"]] == ["IDEMPOTENCY_KEY_PARAMETER_MISMATCH"]
+    assert SandboxInventoryLevel.objects.get(pk=level.pk).available == start + 2

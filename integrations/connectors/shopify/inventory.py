@@ -5,12 +5,18 @@ Push (shopify.dev/docs/api/admin-graphql/2025-01/mutations/inventorySetQuantitie
 channel-apis.md §1.2): ``name: "available"``, ``reason: "correction"``, a
 ``referenceDocumentUri`` ``gid://sangam/StockPush/<uuid>`` shared by every batch of one push,
 and per row ``{inventoryItemId, locationId, quantity, compareQuantity}`` where
-``compareQuantity`` is the value we believe Shopify holds. At most 250 rows per mutation (input
-arrays are capped at 250). The mutation is all or nothing: when any row fails nothing is
-applied, so the rows without an error of their own are sent again. ``COMPARE_QUANTITY_STALE``
-means Shopify's quantity moved (a sale, an admin edit): the row's current quantity is read
-back and the set is retried with it, at most ``MAX_STALE_ATTEMPTS`` times per row; a row whose
-re-read value already is the quantity to set is done without another call.
+``compareQuantity`` is the value we believe Shopify holds. From API version 2026-01 (the
+account's configured version) the row field is ``changeFromQuantity`` and the mutation carries
+``@idempotent(key:)`` with a new UUID per request, both required from 2026-04, whose schema
+drops ``compareQuantity`` (shopify.dev changelog "Concurrency protection features for
+inventory and refund mutations"); a transport retry resends the same body, so the same key.
+
+At most 250 rows per mutation (input arrays are capped at 250). The mutation is all or
+nothing: when any row fails nothing is applied, so the rows without an error of their own are
+sent again. ``COMPARE_QUANTITY_STALE`` (``CHANGE_FROM_QUANTITY_STALE`` from 2026-01) means
+Shopify's quantity moved (a sale, an admin edit): the row's current quantity is read back and
+the set is retried with it, at most ``MAX_STALE_ATTEMPTS`` times per row; a row whose re-read
+value already is the quantity to set is done without another call.
 
 Read: ``nodes(ids:)`` on inventory items, ≤ 100 ids per query (about 4 cost points each),
 ``inventoryLevel(locationId:)`` → ``quantities(names: ["available"])``, grouped by location.
@@ -39,8 +45,17 @@ MAX_READ_IDS = 100
 MAX_LOCATE_IDS = 50
 MAX_STALE_ATTEMPTS = 3
 STALE = "COMPARE_QUANTITY_STALE"
+STALE_CODES = frozenset({STALE, "CHANGE_FROM_QUANTITY_STALE"})
+# The first API version whose rows use ``changeFromQuantity`` and take an idempotency key.
+CHANGE_FROM_VERSION = "2026-01"
 REASON = "correction"
 REFERENCE_PREFIX = "gid://sangam/StockPush/"
+
+
+def api_version_at_least(version: str, release: str) -> bool:
+    """Whether Admin API ``version`` (``"2026-04"``, ``"unstable"``) is ``release`` or later;
+    ``YYYY-MM`` handles compare as strings, ``unstable`` is the newest."""
+    return version == "unstable" or version >= release
 
 
 def inventory_item_gid(value: str) -> str:
@@ -76,6 +91,7 @@ class _Row:
     quantity: int
     compare: int | None
     stale: int = 0
+    stale_code: str = STALE
 
 
 def _available(level: dict[str, Any] | None) -> int | None:
@@ -111,6 +127,7 @@ class ShopifyInventory:
     """``push_inventory`` / ``read_inventory`` (uses the connector's GraphQL client)."""
 
     gql: ShopifyGraphQLClient
+    api_version: str
 
     # --- read ------------------------------------------------------------------------------
     def read_inventory(self, levels: Sequence[StockLevelDTO]) -> dict[str, int | None]:
@@ -225,26 +242,34 @@ class ShopifyInventory:
     def _set_batch(
         self, batch: list[_Row], reference: str, results: list[PushResult | None]
     ) -> None:
+        modern = api_version_at_least(self.api_version, CHANGE_FROM_VERSION)
+        compare_field = "changeFromQuantity" if modern else "compareQuantity"
         pending = list(batch)
         while pending:
+            variables: dict[str, Any] = {
+                "input": {
+                    "name": "available",
+                    "reason": REASON,
+                    "referenceDocumentUri": reference,
+                    "quantities": [
+                        {
+                            "inventoryItemId": row.item,
+                            "locationId": row.location,
+                            "quantity": row.quantity,
+                            compare_field: row.compare,
+                        }
+                        for row in pending
+                    ],
+                }
+            }
+            if modern:
+                # A new request (new rows or compare values) gets a new key.
+                variables["idempotencyKey"] = str(uuid.uuid4())
             data = self.gql.execute(
-                queries.INVENTORY_SET_QUANTITIES,
-                {
-                    "input": {
-                        "name": "available",
-                        "reason": REASON,
-                        "referenceDocumentUri": reference,
-                        "quantities": [
-                            {
-                                "inventoryItemId": row.item,
-                                "locationId": row.location,
-                                "quantity": row.quantity,
-                                "compareQuantity": row.compare,
-                            }
-                            for row in pending
-                        ],
-                    }
-                },
+                queries.INVENTORY_SET_QUANTITIES_IDEMPOTENT
+                if modern
+                else queries.INVENTORY_SET_QUANTITIES,
+                variables,
             )
             payload = data.get("inventorySetQuantities") or {}
             errors = [e for e in payload.get("userErrors") or [] if isinstance(e, dict)]
@@ -277,7 +302,7 @@ class ShopifyInventory:
                 unplaced.append(error)
             else:
                 by_row.setdefault(position, []).append(error)
-        if unplaced and any(e.get("code") != STALE for e in unplaced):
+        if unplaced and any(e.get("code") not in STALE_CODES for e in unplaced):
             issues = [_error_text(e) for e in errors]
             for row in pending:
                 results[row.index] = _failure(
@@ -288,10 +313,11 @@ class ShopifyInventory:
         again: list[_Row] = []
         for position, row in enumerate(pending):
             own = by_row.get(position, [])
-            if any(e.get("code") != STALE for e in own):
-                issues = [_error_text(e) for e in own if e.get("code") != STALE]
+            if any(e.get("code") not in STALE_CODES for e in own):
+                issues = [_error_text(e) for e in own if e.get("code") not in STALE_CODES]
                 results[row.index] = _failure(row.sku, issues[0], issues)
             elif own or unplaced:
+                row.stale_code = str((own or unplaced)[0].get("code"))
                 stale.append(row)
             else:
                 again.append(row)
@@ -302,8 +328,8 @@ class ShopifyInventory:
             if row.stale >= MAX_STALE_ATTEMPTS:
                 results[row.index] = _failure(
                     row.sku,
-                    f"{STALE}: Shopify's quantity changed during each of {MAX_STALE_ATTEMPTS} "
-                    "attempts; the push is retried later",
+                    f"{row.stale_code}: Shopify's quantity changed during each of "
+                    f"{MAX_STALE_ATTEMPTS} attempts; the push is retried later",
                 )
         readings = self.read_levels((row.item, row.location) for row in retry)
         for row in retry:

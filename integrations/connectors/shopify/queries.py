@@ -2,6 +2,8 @@
 
 Each is validated against ``shared/reference/shopify/admin_schema_2025-01.json.gz`` by
 ``tests/integrations/test_shopify_graphql_documents.py``; ``ALL_DOCUMENTS`` is that list.
+``VERSIONED_DOCUMENTS`` are sent only from a later configured API version and are validated
+against that version's schema.
 Source: https://shopify.dev/docs/api/admin-graphql/2025-01 .
 
 Bulk queries (``bulkOperationRunQuery``) take a query string with no ``first``/``after`` and use
@@ -255,9 +257,7 @@ query SangamInventoryItemLocations($ids: [ID!]!) {
 }
 """
 
-INVENTORY_SET_QUANTITIES = """
-mutation SangamInventorySetQuantities($input: InventorySetQuantitiesInput!) {
-  inventorySetQuantities(input: $input) {
+_SET_QUANTITIES_RESULT = """
     inventoryAdjustmentGroup {
       id reason referenceDocumentUri
       changes(quantityNames: ["available"]) {
@@ -265,8 +265,25 @@ mutation SangamInventorySetQuantities($input: InventorySetQuantitiesInput!) {
       }
     }
     userErrors { code field message }
-  }
-}
+"""
+
+# Up to 2025-10: rows carry ``compareQuantity``.
+INVENTORY_SET_QUANTITIES = f"""
+mutation SangamInventorySetQuantities($input: InventorySetQuantitiesInput!) {{
+  inventorySetQuantities(input: $input) {{{_SET_QUANTITIES_RESULT}  }}
+}}
+"""
+
+# From 2026-01 (required from 2026-04): rows carry ``changeFromQuantity`` and the field an
+# idempotency key, one UUID per distinct request (shopify.dev changelog "Concurrency protection
+# features for inventory and refund mutations"; docs "Idempotent requests").
+INVENTORY_SET_QUANTITIES_IDEMPOTENT = f"""
+mutation SangamInventorySetQuantities(
+  $input: InventorySetQuantitiesInput!, $idempotencyKey: String!
+) {{
+  inventorySetQuantities(input: $input)
+    @idempotent(key: $idempotencyKey) {{{_SET_QUANTITIES_RESULT}  }}
+}}
 """
 
 
@@ -442,6 +459,13 @@ OPERATIONS = {
     "refund_line_items": REFUND_LINE_ITEMS_QUERY,
     "order_fulfillments": ORDER_FULFILLMENTS_QUERY,
     "fulfillment_line_items": FULFILLMENT_LINE_ITEMS_QUERY,
+}
+
+# Documents for later API versions only, validated against that version's schema (the 2025-01
+# one with the version's documented changes: ``integrations.sandbox.graphql.versions``):
+# name → (first API version, document).
+VERSIONED_DOCUMENTS: dict[str, tuple[str, str]] = {
+    "inventory_set_quantities_idempotent": ("2026-01", INVENTORY_SET_QUANTITIES_IDEMPOTENT),
 }
 
 ALL_DOCUMENTS: dict[str, str] = {

@@ -24,6 +24,7 @@ from graphql.execution.values import get_variable_values
 from graphql.utilities import get_operation_ast
 
 from integrations.sandbox import throttle
+from integrations.sandbox.graphql import versions
 from integrations.sandbox.graphql.context import SandboxContext
 from integrations.sandbox.graphql.cost import (
     MAX_QUERY_COST,
@@ -59,13 +60,14 @@ def _shopify_error(error: GraphQLError) -> dict[str, Any]:
 
 
 @functools.lru_cache(maxsize=256)
-def _prepared(query: str) -> tuple[DocumentNode | None, tuple[dict[str, Any], ...]]:
-    """Parsed and validated document, cached per query text (clients resend the same ones)."""
+def _prepared(query: str, release: str) -> tuple[DocumentNode | None, tuple[dict[str, Any], ...]]:
+    """Parsed and validated document, cached per query text and schema release (clients resend
+    the same ones)."""
     try:
         document = parse(query)
     except GraphQLError as exc:
         return None, (_shopify_error(exc),)
-    errors = validate(admin_schema(), document)
+    errors = validate(admin_schema(release), document)
     return document, tuple(_shopify_error(e) for e in errors)
 
 
@@ -85,7 +87,8 @@ def run(context: SandboxContext, payload: dict[str, Any]) -> dict[str, Any]:
     query = payload.get("query")
     if not isinstance(query, str) or not query.strip():
         return {"errors": [{"message": "No query string was present"}]}
-    document, errors = _prepared(query)
+    release = versions.release_of(context.api_version)
+    document, errors = _prepared(query, release)
     if document is None or errors:
         return {"errors": list(errors)}
     operation_name = payload.get("operationName") or None
@@ -97,7 +100,7 @@ def run(context: SandboxContext, payload: dict[str, Any]) -> dict[str, Any]:
             else "An operation name is required"
         )
         return {"errors": [{"message": message}]}
-    schema = admin_schema()
+    schema = admin_schema(release)
     coerced = get_variable_values(
         schema, operation.variable_definitions or (), payload.get("variables") or {}
     )

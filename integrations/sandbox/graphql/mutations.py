@@ -4,18 +4,24 @@ in the payload, as the Admin API reports them."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from graphql import GraphQLError, GraphQLResolveInfo
+from graphql.execution.values import get_directive_values
 
 from integrations.sandbox import bulk, clock, inventory
+from integrations.sandbox.graphql import versions
 from integrations.sandbox.graphql.context import ctx, not_implemented, require_scope
 from integrations.sandbox.ids import allocate_id, gid, parse_gid, parse_gid_of
 from integrations.sandbox.models import (
     SandboxApp,
     SandboxBulkOperation,
+    SandboxIdempotentRequest,
+    SandboxInventoryLevel,
     SandboxOrder,
     SandboxWebhookSubscription,
 )
@@ -155,8 +161,15 @@ def _app(app: SandboxApp) -> dict[str, Any]:
 
 
 def _adjustment_group(
-    info: GraphQLResolveInfo, changes: list[inventory.Change], data: dict[str, Any]
+    info: GraphQLResolveInfo,
+    changes: list[inventory.Change],
+    data: dict[str, Any],
+    *,
+    group_id: str | None = None,
+    created_at: str | None = None,
 ) -> dict[str, Any] | None:
+    """The ``InventoryAdjustmentGroup`` of ``changes`` (None without changes); a new id and the
+    first level's time unless a replayed request gives its own."""
     if not changes:
         return None
 
@@ -190,8 +203,8 @@ def _adjustment_group(
         return selected
 
     return {
-        "id": gid("InventoryAdjustmentGroup", allocate_id("InventoryAdjustmentGroup")),
-        "createdAt": changes[0].level.updated_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "id": group_id or gid("InventoryAdjustmentGroup", allocate_id("InventoryAdjustmentGroup")),
+        "createdAt": created_at or changes[0].level.updated_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "reason": data["reason"],
         "referenceDocumentUri": data.get("referenceDocumentUri"),
         "app": _app(ctx(info).app),
@@ -205,13 +218,128 @@ def _emit_available(info: GraphQLResolveInfo, changes: list[inventory.Change]) -
     emit_levels(ctx(info).shop, levels.values())
 
 
+def _idempotency_key(info: GraphQLResolveInfo) -> str | None:
+    """The ``key`` of the field's ``@idempotent`` directive (a literal or a variable), or None
+    without one (or before 2026-01, whose schema has no such directive)."""
+    directive = info.schema.get_directive("idempotent")
+    if directive is None:
+        return None
+    values = get_directive_values(directive, info.field_nodes[0], info.variable_values)
+    return None if values is None else str(values["key"])
+
+
 def _inventory_set_quantities(root: Any, info: GraphQLResolveInfo, input: dict[str, Any]) -> dict:
+    """``inventorySetQuantities``. From API 2026-04 every row needs ``changeFromQuantity`` and
+    the field needs ``@idempotent(key:)`` (a run-time error without it: shopify.dev changelog
+    "Making idempotency mandatory for inventory adjustments and refund mutations"); with a key,
+    a repeat of the same input gets the first result back (``_idempotent``)."""
     require_scope(info, "write_inventory")
-    changes, errors = inventory.set_quantities(shop=ctx(info).shop, data=input)
+    newest = versions.at_least(ctx(info).api_version, versions.IDEMPOTENCY_REQUIRED)
+    key = _idempotency_key(info)
+    if key is None and newest:
+        raise GraphQLError(
+            "inventorySetQuantities requires an idempotency key: add "
+            '@idempotent(key: "<UUID>") to the mutation field.',
+            extensions={"code": "BAD_REQUEST"},
+        )
+
+    def run() -> tuple[list[inventory.Change], list[dict]]:
+        return inventory.set_quantities(
+            shop=ctx(info).shop, data=input, changes_from_required=newest
+        )
+
+    if key is not None:
+        return _idempotent(info, "inventorySetQuantities", key, input, run)
+    changes, errors = run()
     _emit_available(info, changes)
     return {
         "inventoryAdjustmentGroup": _adjustment_group(info, changes, input),
         "userErrors": errors,
+    }
+
+
+def _idempotent(
+    info: GraphQLResolveInfo,
+    mutation: str,
+    key: str,
+    data: dict[str, Any],
+    run: Callable[[], tuple[list[inventory.Change], list[dict]]],
+) -> dict[str, Any]:
+    """Run an inventory mutation once per (shop, idempotency key): the first request runs and
+    its outcome is kept (``SandboxIdempotentRequest``); a repeat with the same input gets that
+    outcome back without changing stock again. ``userErrors`` (shopify.dev "Implementing
+    idempotency"): ``IDEMPOTENCY_KEY_PARAMETER_MISMATCH`` for the key with another input,
+    ``IDEMPOTENCY_CONCURRENT_REQUEST`` while the first is still running,
+    ``IDEMPOTENCY_PREVIOUS_ATTEMPT_FAILED`` when it raised."""
+    shop = ctx(info).shop
+    fingerprint = hashlib.sha256(
+        json.dumps([mutation, data], sort_keys=True, default=str).encode()
+    ).hexdigest()
+    try:
+        with transaction.atomic():
+            request = SandboxIdempotentRequest.objects.create(
+                shop=shop, key=key[:255], mutation=mutation, fingerprint=fingerprint
+            )
+    except IntegrityError:
+        earlier = SandboxIdempotentRequest.objects.get(shop=shop, key=key[:255])
+        if earlier.fingerprint != fingerprint:
+            return _idempotency_error(
+                "IDEMPOTENCY_KEY_PARAMETER_MISMATCH",
+                "The same idempotency key cannot be used with different operation parameters.",
+            )
+        if earlier.outcome is None:
+            return _idempotency_error(
+                "IDEMPOTENCY_CONCURRENT_REQUEST",
+                "This request is currently in progress, please try again.",
+            )
+        if earlier.outcome.get("failed"):
+            return _idempotency_error(
+                "IDEMPOTENCY_PREVIOUS_ATTEMPT_FAILED",
+                "A previous request with this idempotency key failed. Retry with a new "
+                "idempotency key.",
+            )
+        return _replayed(info, earlier.outcome, data)
+    try:
+        changes, errors = run()
+    except Exception:
+        SandboxIdempotentRequest.objects.filter(pk=request.pk).update(outcome={"failed": True})
+        raise
+    group = _adjustment_group(info, changes, data)
+    request.outcome = {
+        "group": {"id": group["id"], "createdAt": group["createdAt"]} if group else None,
+        "changes": [[c.level.pk, c.name, c.delta, c.quantity_after] for c in changes],
+        "userErrors": errors,
+    }
+    request.save(update_fields=["outcome"])
+    _emit_available(info, changes)
+    return {"inventoryAdjustmentGroup": group, "userErrors": errors}
+
+
+def _replayed(
+    info: GraphQLResolveInfo, outcome: dict[str, Any], data: dict[str, Any]
+) -> dict[str, Any]:
+    """The payload of a request that already ran, rebuilt from its kept outcome."""
+    levels = SandboxInventoryLevel.objects.select_related("item", "location").in_bulk(
+        [pk for pk, *_ in outcome["changes"]]
+    )
+    changes = [
+        inventory.Change(levels[pk], name, delta, after)
+        for pk, name, delta, after in outcome["changes"]
+        if pk in levels
+    ]
+    group = outcome.get("group") or {}
+    return {
+        "inventoryAdjustmentGroup": _adjustment_group(
+            info, changes, data, group_id=group.get("id"), created_at=group.get("createdAt")
+        ),
+        "userErrors": outcome["userErrors"],
+    }
+
+
+def _idempotency_error(code: str, message: str) -> dict[str, Any]:
+    return {
+        "inventoryAdjustmentGroup": None,
+        "userErrors": [inventory.user_error(["idempotent", "key"], message, code)],
     }
 
 

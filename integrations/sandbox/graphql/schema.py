@@ -1,5 +1,6 @@
 """The real Admin API schema (2025-01 introspection, ``settings.SHOPIFY_ADMIN_SCHEMA_PATH``) with
-the sandbox's resolvers attached, built once per process.
+the sandbox's resolvers attached, built once per process and schema release (later API versions
+are the 2025-01 schema with their documented changes applied: ``versions``).
 
 Every field the sandbox simulates has an explicit resolver; a field that exists in Shopify's
 schema but is not simulated raises a ``SANDBOX_NOT_IMPLEMENTED`` error instead of returning a
@@ -26,6 +27,7 @@ from graphql import (
     execute,
 )
 
+from integrations.sandbox.graphql import versions
 from integrations.sandbox.graphql.context import SandboxContext, not_implemented
 
 
@@ -56,10 +58,16 @@ def _resolver_tables() -> tuple[dict[str, dict[str, Any]], dict[type, str]]:
 
 
 @functools.cache
-def admin_schema() -> GraphQLSchema:
-    """The executable schema; raises ``KeyError`` at build time if a resolver names a type or
+def _base_introspection() -> dict[str, Any]:
+    return _load_introspection(Path(settings.SHOPIFY_ADMIN_SCHEMA_PATH))
+
+
+@functools.cache
+def admin_schema(release: str = versions.BASE) -> GraphQLSchema:
+    """The executable schema of a schema release (``versions.RELEASES``; ``versions.release_of``
+    maps an API version to it); raises ``KeyError`` at build time if a resolver names a type or
     field that the schema does not have (so a typo cannot hide)."""
-    schema = build_client_schema(_load_introspection(Path(settings.SHOPIFY_ADMIN_SCHEMA_PATH)))
+    schema = build_client_schema(versions.introspection_for(release, _base_introspection()))
     resolvers, _ = _resolver_tables()
     for type_name, fields in resolvers.items():
         graphql_type = schema.type_map[type_name]
@@ -101,9 +109,10 @@ def execute_document(
     variables: dict[str, Any] | None = None,
     operation_name: str | None = None,
 ) -> ExecutionResult:
-    """Execute a validated document with the sandbox resolvers."""
+    """Execute a validated document with the sandbox resolvers, in the schema of the API
+    version the request named (``context.api_version``)."""
     result = execute(
-        admin_schema(),
+        admin_schema(versions.release_of(context.api_version)),
         document,
         context_value=context,
         variable_values=variables,

@@ -36,6 +36,7 @@ from integrations.sandbox.models.store import (
     SandboxApp,
     SandboxAuthCode,
     SandboxBucket,
+    SandboxIdempotentRequest,
     SandboxIdSequence,
     SandboxShop,
 )
@@ -50,6 +51,7 @@ __all__ = [
     "SandboxCustomer",
     "SandboxFulfillment",
     "SandboxFulfillmentLineItem",
+    "SandboxIdempotentRequest",
     "SandboxIdSequence",
     "SandboxInventoryItem",
     "SandboxInventoryLevel",

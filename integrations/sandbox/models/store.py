@@ -108,3 +108,27 @@ class SandboxAccessToken(models.Model):
 
     def __str__(self) -> str:
         return f"token {self.token[:10]}… ({self.scope})"
+
+
+class SandboxIdempotentRequest(models.Model):
+    """A mutation sent with ``@idempotent(key:)`` (API 2026-01 on; shopify.dev "Idempotent
+    requests"): the first request's input ``fingerprint`` (SHA-256 of its canonical JSON) and,
+    once it has run, its ``outcome`` — the adjustment group id and time, the changes
+    ``[level id, quantity name, delta, quantity after]`` and the ``userErrors`` — which a repeat
+    with the same key and input gets back instead of running again. ``outcome`` null: still
+    running; ``{"failed": true}``: the first attempt raised."""
+
+    shop = models.ForeignKey(SandboxShop, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    mutation = models.CharField(max_length=100)
+    fingerprint = models.CharField(max_length=64)
+    outcome = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "key"], name="sandbox_idempotent_key_uniq")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.mutation} {self.key}"

@@ -39,6 +39,8 @@ KINDS: Final = (
     "OrderTransaction",
     "Fulfillment",
     "FulfillmentLineItem",
+    "Return",
+    "ReturnLineItem",
 )
 
 GID_PREFIX: Final = "gid://shopify/"

@@ -37,6 +37,7 @@ from integrations.sandbox.models import (
     SandboxProduct,
     SandboxRefund,
     SandboxRefundLineItem,
+    SandboxReturn,
     SandboxShop,
     SandboxVariant,
     SandboxWebhookDelivery,
@@ -342,6 +343,7 @@ def refund_order(
     restock: bool = False,
     note: str = "",
     deliver: bool = True,
+    return_request: SandboxReturn | None = None,
 ) -> dict[str, Any]:
     """Refund line items like the Shopify admin's "Refund" (``refundCreate``) and emit
     ``refunds/create``, ``orders/updated`` and, when stock came back, ``inventory_levels/update``.
@@ -357,7 +359,9 @@ def refund_order(
 
     The refund is stored (``SandboxRefund`` with its ``SandboxRefundLineItem`` rows, served by
     ``Order.refunds`` over GraphQL) and the webhook payload is built from those rows; with
-    ``deliver=False`` the webhook is recorded but not sent (a lost delivery).
+    ``deliver=False`` the webhook is recorded but not sent (a lost delivery). A refund made for
+    a Shopify return (``return_request``, one of this order's) says so (``Refund.return``, the
+    payload's ``return``).
 
     Returns the ``refunds/create`` payload. Raises ``ValueError`` for a cancelled order, a line
     not on the order, units ≤ 0 or above what is still on the line, nothing to refund, or a
@@ -377,7 +381,15 @@ def refund_order(
         store = locked.shop
         primary = _primary(store)
         now = clock.after(locked.updated_at)
-        refund = SandboxRefund(id=allocate_id("Refund"), order=locked, note=note, created_at=now)
+        if return_request is not None and return_request.order_id != locked.pk:
+            raise ValueError(f"return {return_request.name} is not of {locked.name}")
+        refund = SandboxRefund(
+            id=allocate_id("Refund"),
+            order=locked,
+            note=note,
+            created_at=now,
+            return_request=return_request,
+        )
         line_ids = iter(allocate_ids("RefundLineItem", len(wanted)))
         refund_lines: list[SandboxRefundLineItem] = []
         moves: list[tuple[int, int, int, int]] = []

@@ -47,11 +47,21 @@ def _resolver_tables() -> tuple[dict[str, dict[str, Any]], dict[type, str]]:
         types_catalog,
         types_orders,
         types_refunds,
+        types_returns,
     )
 
     resolvers: dict[str, dict[str, Any]] = {}
     type_names: dict[type, str] = {}
-    for module in (root, mutations, types_orders, types_refunds, types_catalog, types_admin):
+    modules = (
+        root,
+        mutations,
+        types_orders,
+        types_refunds,
+        types_returns,
+        types_catalog,
+        types_admin,
+    )
+    for module in modules:
         resolvers.update(module.RESOLVERS)
         type_names.update(getattr(module, "TYPE_NAMES", {}))
     return resolvers, type_names

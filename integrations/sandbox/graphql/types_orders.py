@@ -20,6 +20,7 @@ from graphql import FieldNode, GraphQLResolveInfo
 from integrations.sandbox.formats import iso_utc, money, money_bag
 from integrations.sandbox.graphql.pagination import paginate_list
 from integrations.sandbox.graphql.types_refunds import ORDER_FIELDS as REFUND_FIELDS
+from integrations.sandbox.graphql.types_returns import ORDER_FIELDS as RETURN_FIELDS
 from integrations.sandbox.ids import gid
 from integrations.sandbox.loading import line_items_of
 from integrations.sandbox.models import (
@@ -239,6 +240,7 @@ ORDER: dict[str, Resolver] = {
     "taxLines": lambda o, info: order_tax_lines(o),
     "currentTaxLines": lambda o, info: [] if o.cancelled_at else order_tax_lines(o),
     **REFUND_FIELDS,
+    **RETURN_FIELDS,
 }
 
 

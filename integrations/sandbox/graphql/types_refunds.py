@@ -6,7 +6,8 @@ They read the same ``SandboxRefund`` rows the ``refunds/create`` payload is buil
 refund says the same over GraphQL as in its webhook: the same ids, quantities and restock
 types (``RefundLineItemRestockType`` ``RETURN``/``CANCEL``/``NO_RESTOCK`` where the webhook says
 ``return``/``cancel``/``no_restock``), the same location and amounts. Refunds never change, so
-``updatedAt`` is ``createdAt``. Shopify returns are not simulated: ``Refund.return`` is null.
+``updatedAt`` is ``createdAt``. ``Refund.return`` is the Shopify return the refund was made for
+(``types_returns``).
 """
 
 from __future__ import annotations
@@ -83,7 +84,7 @@ REFUND: dict[str, Resolver] = {
     "updatedAt": lambda r, info: iso_utc(r.created_at),
     "note": lambda r, info: r.note or None,
     "order": lambda r, info: r.order,
-    "return": lambda r, info: None,
+    "return": lambda r, info: r.return_request,
     "duties": lambda r, info: [],
     "totalRefundedSet": lambda r, info: money_bag(r.amount, r.order.currency),
     "refundLineItems": lambda r, info, **args: paginate_list(info, _lines(r), args),

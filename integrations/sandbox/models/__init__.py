@@ -1,5 +1,5 @@
 """Data of the Shopify sandbox: apps, shops, catalog, stock, orders (with their
-fulfillments and refunds), webhooks, bulk operations.
+fulfillments, refunds and returns), webhooks, bulk operations.
 
 Primary keys of Shopify resources are the Shopify numeric ids themselves (``BigIntegerField``,
 allocated by :func:`integrations.sandbox.ids.allocate_ids`, all > 2^53). Money is ``Decimal``
@@ -30,6 +30,8 @@ from integrations.sandbox.models.orders import (
     SandboxOrder,
     SandboxRefund,
     SandboxRefundLineItem,
+    SandboxReturn,
+    SandboxReturnLineItem,
 )
 from integrations.sandbox.models.store import (
     SandboxAccessToken,
@@ -61,6 +63,8 @@ __all__ = [
     "SandboxProduct",
     "SandboxRefund",
     "SandboxRefundLineItem",
+    "SandboxReturn",
+    "SandboxReturnLineItem",
     "SandboxShop",
     "SandboxVariant",
     "SandboxWebhookDelivery",

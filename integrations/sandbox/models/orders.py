@@ -184,8 +184,8 @@ class SandboxRefund(models.Model):
     """A refund of an order (``refund_order``, like ``refundCreate``): ``note`` as the staff
     typed it; the money sent back, if any, as one refund transaction (``transaction_id``,
     ``amount`` in rupees through ``gateway``; no transaction and ``amount`` 0 when nothing had
-    been paid). Refunds never change once made. Shopify returns (``Refund.return``) are not
-    simulated, so a sandbox refund never belongs to one."""
+    been paid). Refunds never change once made. ``return_request`` is the Shopify return the
+    refund was made for (``Refund.return``), if any."""
 
     id = models.BigIntegerField(primary_key=True)
     order = models.ForeignKey(SandboxOrder, on_delete=models.CASCADE, related_name="refunds")
@@ -194,6 +194,9 @@ class SandboxRefund(models.Model):
     transaction_id = models.BigIntegerField(null=True, blank=True)
     amount = money_field(default=Decimal("0"))
     gateway = models.CharField(max_length=100, blank=True)
+    return_request = models.ForeignKey(
+        "SandboxReturn", on_delete=models.SET_NULL, null=True, blank=True, related_name="refunds"
+    )
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -225,3 +228,48 @@ class SandboxRefundLineItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.line_item_id} × {self.quantity} ({self.restock_type})"
+
+
+class SandboxReturn(models.Model):
+    """A Shopify return of shipped units (``Return``, shopify.dev/docs/api/admin-graphql/
+    2025-01/objects/Return; made by ``integrations.sandbox.returns``). ``name`` is the order
+    name with ``-R<n>``; ``status`` is ``ReturnStatus``: ``REQUESTED`` (the customer asked),
+    ``OPEN`` (approved, the goods are on their way back), ``CLOSED`` (done), ``DECLINED`` or
+    ``CANCELED``. Refunds made for it point back to it (``SandboxRefund.return_request``)."""
+
+    id = models.BigIntegerField(primary_key=True)
+    order = models.ForeignKey(SandboxOrder, on_delete=models.CASCADE, related_name="returns")
+    name = models.CharField(max_length=40)
+    status = models.CharField(max_length=20)
+    decline_reason = models.CharField(max_length=40, blank=True)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Return {self.name} ({self.status})"
+
+
+class SandboxReturnLineItem(models.Model):
+    """``quantity`` shipped units of one fulfillment line coming back in a return, with the
+    customer's ``return_reason`` (``ReturnReason``: ``SIZE_TOO_SMALL``, ``DEFECTIVE``…) and
+    ``return_reason_note``."""
+
+    id = models.BigIntegerField(primary_key=True)
+    return_request = models.ForeignKey(
+        SandboxReturn, on_delete=models.CASCADE, related_name="line_items"
+    )
+    fulfillment_line_item = models.ForeignKey(
+        SandboxFulfillmentLineItem, on_delete=models.CASCADE, related_name="+"
+    )
+    quantity = models.PositiveIntegerField()
+    return_reason = models.CharField(max_length=40, default="UNKNOWN")
+    return_reason_note = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.fulfillment_line_item_id} × {self.quantity} ({self.return_reason})"

@@ -49,7 +49,14 @@ def refund_payload(
         "processed_at": at,
         "duties": [],
         "total_duties_set": rest_money_set(Decimal("0"), cur),
-        "return": None,
+        "return": (
+            {
+                "id": refund.return_request_id,
+                "admin_graphql_api_id": gid("Return", refund.return_request_id),
+            }
+            if refund.return_request_id
+            else None
+        ),
         "restock": any(line.restock_type in ("return", "cancel") for line in lines),
         "refund_shipping_lines": [],
         "admin_graphql_api_id": gid("Refund", refund.id),

@@ -1,0 +1,108 @@
+"""Resolvers of ``Return`` and ``ReturnLineItem``, ``Order.returns`` / ``Order.returnStatus``
+and ``Refund.return`` (shopify.dev/docs/api/admin-graphql/2025-01/objects/Return), over the
+``SandboxReturn`` rows ``integrations.sandbox.returns`` keeps.
+
+Simulated: a return's id, name, status, total quantity, order, line items (each a
+``ReturnLineItem`` of a shipped fulfillment line, with its reason and the units refunded so
+far), its refunds and the reason it was declined. Reverse fulfillment orders, exchanges,
+return shipping fees and suggested refunds are not (``SANDBOX_NOT_IMPLEMENTED`` or empty).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from integrations.sandbox.graphql.pagination import paginate_list
+from integrations.sandbox.ids import gid
+from integrations.sandbox.models import (
+    SandboxOrder,
+    SandboxRefundLineItem,
+    SandboxReturn,
+    SandboxReturnLineItem,
+)
+from integrations.sandbox.returns import order_return_status
+
+Resolver = Callable[..., Any]
+
+
+def returns_of(order: SandboxOrder) -> list[SandboxReturn]:
+    """The order's returns, oldest first, each with its lines (fulfillment line and line item
+    loaded) in ``loaded_lines``."""
+    returns = list(SandboxReturn.objects.filter(order=order).select_related("order"))
+    lines = (
+        SandboxReturnLineItem.objects.filter(return_request__in=returns)
+        .select_related("fulfillment_line_item__line_item__order", "return_request")
+        .order_by("id")
+    )
+    by_return: dict[int, list[SandboxReturnLineItem]] = {}
+    for line in lines:
+        by_return.setdefault(line.return_request_id, []).append(line)
+    for ret in returns:
+        ret.loaded_lines = by_return.get(ret.id, [])
+    return returns
+
+
+def _lines(ret: SandboxReturn) -> list[SandboxReturnLineItem]:
+    loaded = getattr(ret, "loaded_lines", None)
+    if loaded is not None:
+        return loaded
+    return list(
+        ret.line_items.select_related("fulfillment_line_item__line_item__order").order_by("id")
+    )
+
+
+def _refunded(line: SandboxReturnLineItem) -> int:
+    """Units of the line's line item refunded by the return's refunds (capped at the line)."""
+    units = sum(
+        SandboxRefundLineItem.objects.filter(
+            refund__return_request_id=line.return_request_id,
+            line_item_id=line.fulfillment_line_item.line_item_id,
+        ).values_list("quantity", flat=True)
+    )
+    return min(units, line.quantity)
+
+
+RETURN: dict[str, Resolver] = {
+    "id": lambda r, info: gid("Return", r.id),
+    "name": lambda r, info: r.name,
+    "status": lambda r, info: r.status,
+    "order": lambda r, info: r.order,
+    "totalQuantity": lambda r, info: sum(line.quantity for line in _lines(r)),
+    "returnLineItems": lambda r, info, **args: paginate_list(info, _lines(r), args),
+    "refunds": lambda r, info, **args: paginate_list(
+        info, list(r.refunds.select_related("order").order_by("created_at", "id")), args
+    ),
+    "decline": lambda r, info: (
+        {"reason": r.decline_reason, "note": None} if r.status == "DECLINED" else None
+    ),
+    "returnShippingFees": lambda r, info: [],
+    "exchangeLineItems": lambda r, info, **args: paginate_list(info, [], args),
+}
+
+RETURN_LINE_ITEM: dict[str, Resolver] = {
+    "id": lambda line, info: gid("ReturnLineItem", line.id),
+    "quantity": lambda line, info: line.quantity,
+    "refundedQuantity": lambda line, info: _refunded(line),
+    "refundableQuantity": lambda line, info: line.quantity - _refunded(line),
+    "returnReason": lambda line, info: line.return_reason,
+    "returnReasonNote": lambda line, info: line.return_reason_note,
+    "customerNote": lambda line, info: None,
+    "fulfillmentLineItem": lambda line, info: line.fulfillment_line_item,
+}
+
+# Merged into ``types_orders.ORDER`` (one resolver table per type).
+ORDER_FIELDS: dict[str, Resolver] = {
+    "returns": lambda o, info, **args: paginate_list(info, returns_of(o), args),
+    "returnStatus": lambda o, info: order_return_status(o),
+}
+
+RESOLVERS: dict[str, dict[str, Resolver]] = {
+    "Return": RETURN,
+    "ReturnLineItem": RETURN_LINE_ITEM,
+}
+
+TYPE_NAMES: dict[type, str] = {
+    SandboxReturn: "Return",
+    SandboxReturnLineItem: "ReturnLineItem",
+}

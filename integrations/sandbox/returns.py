@@ -1,0 +1,178 @@
+"""Shopify returns in the sandbox: a customer asks to send shipped units back, the merchant
+approves or declines, the goods come back and the return is closed (shopify.dev/docs/api/
+admin-graphql/2025-01/objects/Return; ``returnRequest``, ``returnApproveRequest``,
+``returnDeclineRequest``, ``returnClose``, ``returnCancel``). A refund made for a return
+(``services.refund_order(..., return_request=…)``) points back to it.
+
+Every change bumps the order's ``updated_at`` (its ``returnStatus`` changed) and emits
+``orders/updated``, as the order's update time is what a poll of recent orders sees. The
+``returns/*`` webhook topics are not emitted: ``shared/reference`` has no payload schema for
+them, so their shape could not be checked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from django.db import transaction
+
+from integrations.sandbox import clock
+from integrations.sandbox.ids import allocate_id, allocate_ids
+from integrations.sandbox.models import (
+    SandboxFulfillmentLineItem,
+    SandboxOrder,
+    SandboxReturn,
+    SandboxReturnLineItem,
+)
+from integrations.sandbox.webhooks import events
+
+# ``ReturnStatus`` transitions the merchant (or customer) can make, by the mutation that makes
+# them: approve / decline a request, close or cancel an open return, cancel a request.
+TRANSITIONS: Mapping[str, tuple[frozenset[str], str]] = {
+    "approve": (frozenset({"REQUESTED"}), "OPEN"),
+    "decline": (frozenset({"REQUESTED"}), "DECLINED"),
+    "close": (frozenset({"OPEN"}), "CLOSED"),
+    "cancel": (frozenset({"REQUESTED", "OPEN"}), "CANCELED"),
+}
+# Returns whose units are spoken for: another return cannot ask for them again.
+ACTIVE = frozenset({"REQUESTED", "OPEN", "CLOSED"})
+REASONS = frozenset(
+    {
+        "SIZE_TOO_SMALL",
+        "SIZE_TOO_LARGE",
+        "UNWANTED",
+        "NOT_AS_DESCRIBED",
+        "WRONG_ITEM",
+        "DEFECTIVE",
+        "STYLE",
+        "COLOR",
+        "OTHER",
+        "UNKNOWN",
+    }
+)
+
+DECLINE_REASONS = frozenset({"RETURN_PERIOD_ENDED", "FINAL_SALE", "OTHER"})
+
+
+def request_return(
+    order: SandboxOrder,
+    lines: Mapping[int, int],
+    *,
+    reason: str = "UNKNOWN",
+    note: str = "",
+    approve: bool = True,
+) -> SandboxReturn:
+    """Return ``lines`` (line item id → units) of ``order``: a ``REQUESTED`` return, or
+    ``OPEN`` with ``approve`` (the merchant's own ``returnCreate``). The units are taken from
+    the order's fulfillment lines, oldest first, less what other active returns hold.
+
+    Raises ``ValueError`` for an unknown reason, a line not on the order, units ≤ 0, or more
+    units than were shipped and not already in a return."""
+    if reason not in REASONS:
+        raise ValueError(f"unknown return reason {reason!r}")
+    with transaction.atomic():
+        locked = SandboxOrder.objects.select_for_update().select_related("shop").get(pk=order.pk)
+        shipped = list(
+            SandboxFulfillmentLineItem.objects.filter(fulfillment__order=locked)
+            .exclude(fulfillment__status__in=("CANCELLED", "ERROR", "FAILURE"))
+            .select_related("line_item")
+            .order_by("fulfillment__created_at", "id")
+        )
+        taken: dict[int, int] = {}
+        for line in SandboxReturnLineItem.objects.filter(
+            return_request__order=locked, return_request__status__in=ACTIVE
+        ):
+            taken[line.fulfillment_line_item_id] = (
+                taken.get(line.fulfillment_line_item_id, 0) + line.quantity
+            )
+        picks: list[tuple[SandboxFulfillmentLineItem, int]] = []
+        for item_id, units in lines.items():
+            if units <= 0:
+                raise ValueError(f"line item {item_id}: units must be positive, not {units}")
+            candidates = [f for f in shipped if f.line_item_id == item_id]
+            if not candidates:
+                raise ValueError(f"line item {item_id} of {locked.name} was not shipped")
+            left = units
+            for fulfillment_line in candidates:
+                free = fulfillment_line.quantity - taken.get(fulfillment_line.id, 0)
+                if free <= 0 or not left:
+                    continue
+                picks.append((fulfillment_line, min(free, left)))
+                left -= min(free, left)
+            if left:
+                raise ValueError(
+                    f"line item {item_id}: {units - left} of {units} units can be returned"
+                )
+        now = clock.after(locked.updated_at)
+        count = SandboxReturn.objects.filter(order=locked).count()
+        ret = SandboxReturn.objects.create(
+            id=allocate_id("Return"),
+            order=locked,
+            name=f"{locked.name}-R{count + 1}",
+            status="OPEN" if approve else "REQUESTED",
+            created_at=now,
+            updated_at=now,
+        )
+        SandboxReturnLineItem.objects.bulk_create(
+            SandboxReturnLineItem(
+                id=line_id,
+                return_request=ret,
+                fulfillment_line_item=fulfillment_line,
+                quantity=units,
+                return_reason=reason,
+                return_reason_note=note[:255],
+            )
+            for line_id, (fulfillment_line, units) in zip(
+                allocate_ids("ReturnLineItem", len(picks)), picks, strict=True
+            )
+        )
+        _touch(locked, now)
+    return ret
+
+
+def change_return(
+    ret: SandboxReturn, action: str, *, decline_reason: str = "OTHER"
+) -> SandboxReturn:
+    """Move ``ret`` on by ``action`` (``approve``, ``decline``, ``close``, ``cancel``:
+    ``TRANSITIONS``); a decline keeps its ``ReturnDeclineReason`` (``RETURN_PERIOD_ENDED``,
+    ``FINAL_SALE``, ``OTHER``). Returns the changed return. Raises ``ValueError`` for an unknown
+    action or decline reason, or a status the action does not apply to."""
+    if action not in TRANSITIONS:
+        raise ValueError(f"unknown return action {action!r}")
+    if decline_reason not in DECLINE_REASONS:
+        raise ValueError(f"unknown decline reason {decline_reason!r}")
+    allowed, status = TRANSITIONS[action]
+    with transaction.atomic():
+        locked = SandboxReturn.objects.select_for_update().select_related("order").get(pk=ret.pk)
+        if locked.status not in allowed:
+            raise ValueError(f"cannot {action} return {locked.name}: it is {locked.status}")
+        order = (
+            SandboxOrder.objects.select_for_update().select_related("shop").get(pk=locked.order_id)
+        )
+        now = clock.after(max(order.updated_at, locked.updated_at))
+        locked.status = status
+        locked.decline_reason = decline_reason if action == "decline" else ""
+        locked.updated_at = now
+        locked.save(update_fields=["status", "decline_reason", "updated_at"])
+        _touch(order, now)
+    return locked
+
+
+def order_return_status(order: SandboxOrder) -> str:
+    """``Order.returnStatus`` (``OrderReturnStatus``) from the order's returns: an open one →
+    ``IN_PROGRESS``, else a request → ``RETURN_REQUESTED``, else a closed one → ``RETURNED``,
+    else ``NO_RETURN``."""
+    statuses = set(SandboxReturn.objects.filter(order=order).values_list("status", flat=True))
+    if "OPEN" in statuses:
+        return "IN_PROGRESS"
+    if "REQUESTED" in statuses:
+        return "RETURN_REQUESTED"
+    if "CLOSED" in statuses:
+        return "RETURNED"
+    return "NO_RETURN"
+
+
+def _touch(order: SandboxOrder, now) -> None:
+    order.updated_at = now
+    order.save(update_fields=["updated_at"])
+    events.emit_orders(order.shop, [order.pk], ["ORDERS_UPDATED"], True)

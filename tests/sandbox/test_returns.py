@@ -1,0 +1,145 @@
+"""Shopify returns in the sandbox: requested, approved, declined, closed, refunded; served as
+``Order.returns``/``Order.returnStatus``/``Refund.return`` and in the ``refunds/create`` body."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from integrations.sandbox import services
+from integrations.sandbox.models import SandboxOrder, SandboxReturn
+from integrations.sandbox.returns import change_return, request_return
+from tests.sandbox.test_webhooks import validate
+
+ORDER_RETURNS = """
+query($id: ID!) {
+  order(id: $id) {
+    updatedAt
+    returnStatus
+    returns(first: 5) {
+      nodes {
+        id name status totalQuantity
+        decline { reason }
+        refunds(first: 5) { nodes { id } }
+        returnLineItems(first: 10) {
+          nodes {
+            quantity refundedQuantity refundableQuantity returnReason returnReasonNote
+            ... on ReturnLineItem { fulfillmentLineItem { lineItem { id sku } } }
+          }
+        }
+      }
+    }
+    refunds { id return { id name status } }
+  }
+}
+"""
+
+
+@pytest.fixture
+def shipped(store) -> SandboxOrder:
+    """A fulfilled, uncancelled order with a line of two or more units."""
+    for order in SandboxOrder.objects.filter(
+        shop=store, fulfillment_status="FULFILLED", cancelled_at__isnull=True
+    ).order_by("id"):
+        if order.line_items.filter(current_quantity__gte=2, fulfilled_quantity__gte=2).exists():
+            return order
+    order = SandboxOrder.objects.filter(shop=store, cancelled_at__isnull=True).order_by("id")[0]
+    return services.fulfill_order(order)
+
+
+def read(gql, order) -> dict:
+    body = gql(ORDER_RETURNS, {"id": f"gid://shopify/Order/{order.id}"})
+    assert "errors" not in body, body["errors"]
+    return body["data"]["order"]
+
+
+def test_a_return_goes_from_request_to_open_to_closed_and_the_order_says_so(gql, shipped):
+    line = shipped.line_items.filter(fulfilled_quantity__gte=2).order_by("id")[0]
+    before = read(gql, shipped)
+    assert before["returnStatus"] == "NO_RETURN"
+
+    ret = request_return(shipped, {line.id: 2}, reason="SIZE_TOO_SMALL", approve=False)
+    requested = read(gql, shipped)
+    assert requested["returnStatus"] == "RETURN_REQUESTED"
+    assert requested["updatedAt"] > before["updatedAt"]
+    [node] = requested["returns"]["nodes"]
+    assert node["id"] == f"gid://shopify/Return/{ret.id}"
+    assert (node["name"], node["status"], node["totalQuantity"]) == (
+        f"{shipped.name}-R1",
+        "REQUESTED",
+        2,
+    )
+    [item] = node["returnLineItems"]["nodes"]
+    assert item["fulfillmentLineItem"]["lineItem"] == {
+        "id": f"gid://shopify/LineItem/{line.id}",
+        "sku": line.sku,
+    }
+    assert (item["quantity"], item["returnReason"], item["refundableQuantity"]) == (
+        2,
+        "SIZE_TOO_SMALL",
+        2,
+    )
+
+    change_return(ret, "approve")
+    assert read(gql, shipped)["returnStatus"] == "IN_PROGRESS"
+    change_return(ret, "close")
+    closed = read(gql, shipped)
+    assert closed["returnStatus"] == "RETURNED"
+    assert closed["returns"]["nodes"][0]["status"] == "CLOSED"
+    with pytest.raises(ValueError, match="cannot approve"):
+        change_return(ret, "approve")
+
+
+def test_a_refund_for_a_return_points_back_to_it_in_graphql_and_in_the_webhook(gql, shipped):
+    line = shipped.line_items.filter(fulfilled_quantity__gte=2).order_by("id")[0]
+    ret = request_return(shipped, {line.id: 2}, reason="DEFECTIVE", note="torn seam")
+
+    payload = services.refund_order(
+        shipped, lines={line.id: 1}, restock=True, return_request=ret, deliver=False
+    )
+
+    assert payload["return"] == {
+        "id": ret.id,
+        "admin_graphql_api_id": f"gid://shopify/Return/{ret.id}",
+    }
+    assert validate("refunds/create", json.dumps(payload)) == []
+    order = read(gql, shipped)
+    [refund] = [r for r in order["refunds"] if r["return"]]
+    assert refund["return"] == {
+        "id": f"gid://shopify/Return/{ret.id}",
+        "name": ret.name,
+        "status": "OPEN",
+    }
+    [node] = order["returns"]["nodes"]
+    assert node["refunds"]["nodes"] == [{"id": refund["id"]}]
+    [item] = node["returnLineItems"]["nodes"]
+    assert (item["refundedQuantity"], item["refundableQuantity"], item["returnReasonNote"]) == (
+        1,
+        1,
+        "torn seam",
+    )
+
+
+def test_units_can_be_returned_once_and_only_when_shipped(gql, store, shipped):
+    line = shipped.line_items.filter(fulfilled_quantity__gte=2).order_by("id")[0]
+    request_return(shipped, {line.id: line.fulfilled_quantity})
+    with pytest.raises(ValueError, match="units can be returned"):
+        request_return(shipped, {line.id: 1})
+    with pytest.raises(ValueError, match="unknown return reason"):
+        request_return(shipped, {line.id: 1}, reason="BORED")
+
+    first = SandboxReturn.objects.get(order=shipped)
+    change_return(first, "cancel")
+    # A cancelled return frees its units; a declined one too.
+    again = request_return(shipped, {line.id: 1}, approve=False)
+    assert change_return(again, "decline", decline_reason="FINAL_SALE").status == "DECLINED"
+    assert read(gql, shipped)["returns"]["nodes"][1]["decline"] == {"reason": "FINAL_SALE"}
+    assert request_return(shipped, {line.id: line.fulfilled_quantity}).status == "OPEN"
+
+    unshipped = SandboxOrder.objects.filter(
+        shop=store, fulfilled_at__isnull=True, cancelled_at__isnull=True
+    ).first()
+    assert unshipped is not None
+    with pytest.raises(ValueError, match="was not shipped"):
+        request_return(unshipped, {unshipped.line_items.first().id: 1})

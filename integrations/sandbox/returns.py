@@ -94,11 +94,10 @@ def request_return(
                 raise ValueError(f"line item {item_id} of {locked.name} was not shipped")
             left = units
             for fulfillment_line in candidates:
-                free = fulfillment_line.quantity - taken.get(fulfillment_line.id, 0)
-                if free <= 0 or not left:
-                    continue
-                picks.append((fulfillment_line, min(free, left)))
-                left -= min(free, left)
+                take = min(fulfillment_line.quantity - taken.get(fulfillment_line.id, 0), left)
+                if take > 0:
+                    picks.append((fulfillment_line, take))
+                    left -= take
             if left:
                 raise ValueError(
                     f"line item {item_id}: {units - left} of {units} units can be returned"

@@ -28,15 +28,23 @@ Resolver = Callable[..., Any]
 
 def returns_of(order: SandboxOrder) -> list[SandboxReturn]:
     """The order's returns, oldest first, each with its lines (fulfillment line and line item
-    loaded) in ``loaded_lines``."""
+    loaded) in ``loaded_lines`` and each line's refunded units in ``refunded_units``: three
+    queries."""
     returns = list(SandboxReturn.objects.filter(order=order).select_related("order"))
     lines = (
         SandboxReturnLineItem.objects.filter(return_request__in=returns)
         .select_related("fulfillment_line_item__line_item__order", "return_request")
         .order_by("id")
     )
+    refunded: dict[tuple[int, int], int] = {}
+    for return_id, line_item_id, units in SandboxRefundLineItem.objects.filter(
+        refund__return_request__in=returns
+    ).values_list("refund__return_request_id", "line_item_id", "quantity"):
+        refunded[(return_id, line_item_id)] = refunded.get((return_id, line_item_id), 0) + units
     by_return: dict[int, list[SandboxReturnLineItem]] = {}
     for line in lines:
+        key = (line.return_request_id, line.fulfillment_line_item.line_item_id)
+        line.refunded_units = min(refunded.get(key, 0), line.quantity)
         by_return.setdefault(line.return_request_id, []).append(line)
     for ret in returns:
         ret.loaded_lines = by_return.get(ret.id, [])
@@ -44,23 +52,17 @@ def returns_of(order: SandboxOrder) -> list[SandboxReturn]:
 
 
 def _lines(ret: SandboxReturn) -> list[SandboxReturnLineItem]:
+    """``ret``'s lines as ``returns_of`` loads them (a return reached through
+    ``Refund.return`` is loaded with its order's returns)."""
     loaded = getattr(ret, "loaded_lines", None)
     if loaded is not None:
         return loaded
-    return list(
-        ret.line_items.select_related("fulfillment_line_item__line_item__order").order_by("id")
-    )
+    return next(r.loaded_lines for r in returns_of(ret.order) if r.id == ret.id)
 
 
 def _refunded(line: SandboxReturnLineItem) -> int:
     """Units of the line's line item refunded by the return's refunds (capped at the line)."""
-    units = sum(
-        SandboxRefundLineItem.objects.filter(
-            refund__return_request_id=line.return_request_id,
-            line_item_id=line.fulfillment_line_item.line_item_id,
-        ).values_list("quantity", flat=True)
-    )
-    return min(units, line.quantity)
+    return line.refunded_units
 
 
 RETURN: dict[str, Resolver] = {

@@ -154,7 +154,7 @@ SHOPIFY_API_KEY = env.str("SHOPIFY_API_KEY", default="sangam-dev-app")
 SHOPIFY_API_SECRET = env.str("SHOPIFY_API_SECRET", default="sangam-dev-app-secret")
 SHOPIFY_SCOPES = env.str(
     "SHOPIFY_SCOPES",
-    default="read_orders,write_orders,read_products,read_inventory,write_inventory",
+    default="read_orders,write_orders,read_returns,read_products,read_inventory,write_inventory",
 )
 SHOPIFY_API_VERSION = env.str("SHOPIFY_API_VERSION", default="2025-01")
 SHOPIFY_ADMIN_SCHEMA_PATH = Path(

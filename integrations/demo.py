@@ -394,3 +394,59 @@ def demo_skus_listed() -> list[str]:
         .exclude(sku="")
         .values_list("sku", flat=True)
     )
+
+
+def shopify_returns(account: ChannelAccount, shop: str = DEMO_SHOP) -> list[str]:
+    """Two Shopify returns in the demo store, on the two latest shipped orders without one: a
+    customer's request still waiting for approval, and a return approved and refunded with
+    restock (its ``refunds/create`` webhook makes the hub read the return). Then the returns
+    poll reads the request. Returns one line per Sangam ``Return`` made, e.g. ``#1042-R1:
+    Requested, 1 × KURTA-M``; none when the store has no two such orders."""
+    from integrations.sandbox import returns as sandbox_returns
+    from integrations.sandbox import services as sandbox
+    from integrations.sandbox.models import SandboxLineItem, SandboxReturn
+    from integrations.services.sync import request_sync
+    from orders.models import Return
+
+    shipped = (
+        SandboxLineItem.objects.filter(
+            order__shop__domain=shop,
+            order__cancelled_at__isnull=True,
+            fulfilled_quantity__gte=1,
+            current_quantity__gte=1,
+        )
+        .exclude(order__in=SandboxReturn.objects.values("order"))
+        .select_related("order", "order__shop")
+        .order_by("-order__created_at", "id")
+    )
+    picked: list[SandboxLineItem] = []
+    for line in shipped[:50]:
+        if all(line.order_id != p.order_id for p in picked):
+            picked.append(line)
+        if len(picked) == 2:
+            break
+    if len(picked) < 2:
+        return []
+    waiting, refunded = picked
+    requested = sandbox_returns.request_return(
+        waiting.order, {waiting.id: 1}, reason="SIZE_TOO_SMALL", note="Too tight", approve=False
+    )
+    approved = sandbox_returns.request_return(
+        refunded.order, {refunded.id: 1}, reason="DEFECTIVE", note="Loose stitching"
+    )
+    last_event = WebhookEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    sandbox.refund_order(
+        refunded.order,
+        lines={refunded.id: 1},
+        restock=True,
+        note="Refund for the returned kurta",
+        return_request=approved,
+    )
+    wait_for_webhooks(last_event, expected=1)
+    request_sync(account=account, streams=["returns"])
+    lines = []
+    for ret, item in ((requested, waiting), (approved, refunded)):
+        stored = Return.objects.filter(account=account, external_id=f"return:{ret.id}").first()
+        status = stored.get_status_display() if stored else "not read yet"
+        lines.append(f"{ret.name}: {status}, 1 × {item.sku}")
+    return lines

@@ -111,3 +111,24 @@ def return_writeback_task(self, return_id: int) -> None:
             factor=30, retries=self.request.retries, maximum=3600, full_jitter=True
         )
         raise self.retry(exc=exc, countdown=countdown) from exc
+
+
+@shared_task(bind=True, max_retries=8)
+def returns_refresh_order_task(self, account_id: int, order_external_id: str) -> None:
+    """Read one Shopify order's returns and refunds into Sangam (``returns_refresh_order``).
+    Transient errors retry like ``return_writeback_task``; the returns poll is the safety
+    net when the tries run out."""
+    from integrations.models import ChannelAccount
+    from orders.services.returns import returns_refresh_order
+
+    try:
+        returns_refresh_order(
+            account=ChannelAccount.objects.get(pk=account_id), order_external_id=order_external_id
+        )
+    except ConnectorError as exc:
+        if self.request.is_eager or exc.permanent:
+            raise
+        countdown = get_exponential_backoff_interval(
+            factor=30, retries=self.request.retries, maximum=3600, full_jitter=True
+        )
+        raise self.retry(exc=exc, countdown=countdown) from exc

@@ -36,6 +36,8 @@ SCOPE_DESCRIPTIONS = {
     "read_inventory": "View inventory and inventory items",
     "write_inventory": "Manage inventory and inventory items",
     "read_locations": "View locations",
+    "read_returns": "View returns",
+    "write_returns": "Manage returns",
     "read_customers": "View customer details",
 }
 

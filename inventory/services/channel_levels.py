@@ -516,7 +516,7 @@ def _flow_units(
     back = _units_cancelled(listing, sku, since, until, open_start=open_start)
     back += _units_removed(listing.account_id, sku, since, until, open_start=open_start)
     back += channel_restocked_units(
-        account_id=listing.account_id, sku=sku, since=since, until=until
+        account_id=listing.account_id, sku=sku, since=since, until=until, open_start=open_start
     )
     return placed, back
 
@@ -614,21 +614,26 @@ def _units_removed(
     )
 
 
-def channel_restocked_units(*, account_id: int, sku: str, since: datetime, until: datetime) -> int:
-    """Units of ``sku`` the channel put back into its own stock by refunds recorded between
-    ``since`` and ``until`` (Shopify refund lines with ``restock_type`` ``return`` or
-    ``legacy_restock``, kept in ``Return.raw`` by the ``refunds/create`` import)."""
+def channel_restocked_units(
+    *, account_id: int, sku: str, since: datetime, until: datetime, open_start: bool = False
+) -> int:
+    """Units of ``sku`` the channel put back into its own stock by refunds created between
+    ``since`` (excluded with ``open_start``) and ``until``: Shopify refund lines with
+    ``restock_type`` ``return`` or ``legacy_restock``, kept in ``Return.raw`` by the returns
+    import (a refund's own return, or the ``refunds`` of a Shopify return), each timed by its
+    refund's ``created_at`` (``restocked_units``). A refund is never later than its return's
+    ``source_updated_at`` nor earlier than its ``requested_at``, which narrows the query."""
     from integrations.connectors.shopify.returns import restocked_units
     from orders.models import Return
 
     raws = (
         Return.objects.filter(
             account_id=account_id,
-            requested_at__gte=since,
             requested_at__lte=until,
-            items__sku=sku,  # the line's SKU, as ``returns_from_refund`` stores it
+            source_updated_at__gte=since,
+            items__sku=sku,  # the line's SKU, as the returns import stores it
         )
         .distinct()
         .values_list("raw", flat=True)
     )
-    return sum(restocked_units(raw, sku) for raw in raws)
+    return sum(restocked_units(raw, sku, since, until, open_start=open_start) for raw in raws)

@@ -8,7 +8,7 @@ from orders.services.orders import (
     order_values,
     orders_import,
 )
-from orders.services.returns import returns_import, unknown_order_ids
+from orders.services.returns import returns_import, returns_refresh_order, unknown_order_ids
 
 __all__ = [
     "order_import",
@@ -16,5 +16,6 @@ __all__ = [
     "order_values",
     "orders_import",
     "returns_import",
+    "returns_refresh_order",
     "unknown_order_ids",
 ]

@@ -29,7 +29,7 @@ from integrations.dto import (
     ReturnStatus,
 )
 from integrations.http import ConnectorError
-from integrations.models import AccountStatus
+from integrations.models import AccountStatus, SyncLog
 from integrations.services.accounts import build_connector
 from orders.models import Order, OrderLineRemoval, Return, ReturnItem
 
@@ -68,6 +68,31 @@ def returns_import(
             )
             continue
         setattr(result, outcome, getattr(result, outcome) + 1)
+    return result
+
+
+def returns_refresh_order(*, account, order_external_id: str) -> ImportResult:
+    """Read one Shopify order's returns and refunds (``fetch_order_returns``) and import them
+    (``returns_import``); what cannot be mapped or stored is quarantined as ``SyncLog`` rows of
+    the ``returns`` stream (reprocessable like a poll's). Called for a ``refunds/create``
+    webhook of a refund made for a Shopify return. A disconnected account is left alone.
+    Returns the counts; raises ``ConnectorError`` from the connector (the task retries)."""
+    if account.status == AccountStatus.DISCONNECTED:
+        return ImportResult()
+    page = build_connector(account).fetch_order_returns(order_external_id=order_external_id)
+    result = returns_import(account=account, returns=page.items, source="webhook")
+    quarantined = [*page.failures, *result.failures]
+    if quarantined:
+        SyncLog.objects.bulk_create(
+            SyncLog(
+                account=account,
+                stream="returns",
+                external_id=f.external_id[:255],
+                error=f.error[:4000],
+                payload=f.payload,
+            )
+            for f in quarantined
+        )
     return result
 
 
@@ -124,8 +149,15 @@ def _upsert(account, external_id: str, dtos: list[ReturnDTO]) -> str:
         "tracking_id": head.tracking_id[:100],
         "requested_at": min(d.created_at for d in dtos),
         "source_updated_at": head.updated_at,
-        "raw": head.raw if len(dtos) == 1 else {"lines": [d.raw for d in dtos]},
+        # One raw when every line carries the same (a Shopify return's lines share theirs).
+        "raw": head.raw
+        if all(d.raw == head.raw for d in dtos)
+        else {"lines": [d.raw for d in dtos]},
     }
+    if existing is not None:
+        # A channel without a request time for its returns (Shopify ``Return``) reports the
+        # time it was first seen: keep the earliest.
+        values["requested_at"] = min(values["requested_at"], existing.requested_at)
     if existing is not None and existing.received_at is not None:
         # The goods were received and inspected here: that QC status is Sangam's, and a later
         # channel status (requested, in transit, refunded…) must not undo it.

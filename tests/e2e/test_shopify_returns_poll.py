@@ -112,3 +112,95 @@ def test_a_refund_the_webhook_brought_is_skipped_by_the_poll(account):
     ret = Return.objects.get(account=account)
     assert (ret.updated_at, ret.raw) == stored
     assert restocked_units(ret.raw, item.sku) == 1
+
+
+def test_a_shopify_return_is_followed_from_request_to_refund(account):
+    """A return requested in Shopify reaches the hub by the poll as "requested", moves to "in
+    transit" when approved, and the refund made for it (by webhook) makes the same Return
+    "refunded": one Sangam Return, never a second one for the refund."""
+    from integrations.sandbox import returns as sandbox_returns
+    from integrations.sandbox import services as sandbox
+
+    order, item = shipped_order(seed=33)
+    units = min(item.quantity, 2)
+    requested = sandbox_returns.request_return(
+        order, {item.id: units}, reason="SIZE_TOO_LARGE", note="Loose fit", approve=False
+    )
+    external_id = f"return:{requested.id}"
+
+    sync.sync_account(account_id=account.pk, streams=["returns"])
+    ret = Return.objects.get(account=account)
+    assert (ret.external_id, ret.status, ret.reason, ret.sub_reason) == (
+        external_id,
+        ReturnStatus.REQUESTED,
+        "size too large",
+        "Loose fit",
+    )
+    assert ret.order == Order.objects.get(account=account, external_id=str(order.id))
+    assert list(ret.items.values_list("order_item_external_id", "sku", "quantity")) == [
+        (str(item.id), item.sku, units)
+    ]
+    first_seen = ret.requested_at
+
+    sandbox_returns.change_return(requested, "approve")
+    sync.sync_account(account_id=account.pk, streams=["returns"])
+    ret.refresh_from_db()
+    assert ret.status == ReturnStatus.IN_TRANSIT
+
+    order.refresh_from_db()
+    payload = sandbox.refund_order(
+        order, lines={item.id: units}, restock=True, note="Refunded", return_request=requested
+    )
+    assert payload["return"]["id"] == requested.id
+    event = WebhookEvent.objects.get(topic="refunds/create")
+    assert event.status == WebhookStatus.PROCESSED, event.error
+    ret = Return.objects.get(account=account)  # still the one Return
+    assert (ret.external_id, ret.status, ret.requested_at) == (
+        external_id,
+        ReturnStatus.REFUNDED,
+        first_seen,
+    )
+    assert [r["id"] for r in ret.raw["refunds"]] == [payload["id"]]
+    assert restocked_units(ret.raw, item.sku) == units
+    assert ret.items.get().quantity == units
+
+    # The poll finds nothing newer: the webhook already read the order as it is now.
+    sync.sync_account(account_id=account.pk, streams=["returns"])
+    run = returns_run(account)
+    assert (run.status, run.created, run.updated, run.failed) == (SyncStatus.SUCCEEDED, 0, 0, 0)
+    assert Return.objects.filter(account=account).count() == 1
+
+
+def test_a_declined_return_is_cancelled(account):
+    """Declining a request puts the order's ``returnStatus`` back to ``NO_RETURN``; the order
+    still lists the return, so the poll reads it and the stored request becomes cancelled."""
+    from integrations.sandbox import returns as sandbox_returns
+
+    order, item = shipped_order(seed=34)
+    requested = sandbox_returns.request_return(order, {item.id: 1}, approve=False)
+    sync.sync_account(account_id=account.pk, streams=["returns"])
+    assert Return.objects.get(account=account).status == ReturnStatus.REQUESTED
+
+    sandbox_returns.change_return(requested, "decline", decline_reason="FINAL_SALE")
+    assert sandbox_returns.order_return_status(requested.order) == "NO_RETURN"
+    sync.sync_account(account_id=account.pk, streams=["returns"])
+
+    ret = Return.objects.get(account=account)
+    assert (ret.external_id, ret.status) == (f"return:{requested.id}", ReturnStatus.CANCELLED)
+    assert ret.raw["return"]["decline"]["reason"] == "FINAL_SALE"
+
+
+def test_the_demos_shopify_returns_reach_the_hub(account):
+    """``make demo`` shows a waiting request and a refunded return from the store."""
+    from integrations import demo
+
+    shipped_order(seed=35)
+    shipped_order(seed=36)
+
+    lines = demo.shopify_returns(account, shop=SHOP)
+
+    assert [line.split(": ", 1)[1].split(",")[0] for line in lines] == ["Requested", "Refunded"]
+    assert sorted(Return.objects.filter(account=account).values_list("status", flat=True)) == [
+        ReturnStatus.REFUNDED,
+        ReturnStatus.REQUESTED,
+    ]

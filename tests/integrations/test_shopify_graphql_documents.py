@@ -200,3 +200,26 @@ def test_the_variables_the_stock_push_and_read_send_are_valid_for_their_document
             compare_field: 4,
         }
     ]
+
+
+@pytest.mark.parametrize(
+    ("document", "variables"),
+    [
+        pytest.param(queries.ORDER_REFUNDS_QUERY, {"first": 12}, id="returns-stream-page"),
+        pytest.param(queries.ORDER_REFUNDS_OF_ORDER_QUERY, {"id": "x"}, id="one-orders-refunds"),
+        pytest.param(queries.ORDER_RETURNS_QUERY, {"id": "x"}, id="one-orders-returns"),
+        pytest.param(queries.RETURN_LINE_ITEMS_QUERY, {"id": "x"}, id="a-returns-lines"),
+    ],
+)
+def test_returns_queries_fit_shopifys_single_query_cost_limit(document, variables):
+    """Shopify refuses a query whose requested cost is above 1,000 points (channel-apis.md
+    §1.2); the returns stream's page of 12 orders must fit."""
+    from graphql import parse
+
+    from integrations.connectors.shopify.returns import RETURNS_PAGE_SIZE
+    from integrations.sandbox.graphql.cost import requested_cost
+    from integrations.sandbox.graphql.schema import admin_schema
+
+    operation = parse(document).definitions[0]
+    assert RETURNS_PAGE_SIZE == 12
+    assert requested_cost(admin_schema("2025-01"), operation, {}, variables) <= 1000

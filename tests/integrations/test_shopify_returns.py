@@ -85,26 +85,30 @@ def test_restocked_refund_lines_become_one_return_with_exact_ids():
 
 
 @pytest.mark.parametrize(
-    ("restock_type", "fulfillment_status", "linked_return", "is_return"),
+    ("restock_type", "fulfillment_status", "linked_return", "outcome"),
     [
-        pytest.param("return", None, None, True, id="return"),
-        pytest.param("legacy_restock", None, None, True, id="legacy-restock"),
-        pytest.param("cancel", "fulfilled", None, False, id="cancel"),
-        pytest.param("no_restock", None, None, False, id="no-restock-unshipped"),
-        pytest.param("no_restock", "fulfilled", None, True, id="no-restock-shipped"),
-        pytest.param("no_restock", None, {"id": 7, "admin_graphql_api_id": "x"}, True, id="linked"),
+        pytest.param("return", None, None, "return", id="return"),
+        pytest.param("legacy_restock", None, None, "return", id="legacy-restock"),
+        pytest.param("cancel", "fulfilled", None, "removal", id="cancel"),
+        pytest.param("no_restock", None, None, "removal", id="no-restock-unshipped"),
+        pytest.param("no_restock", "fulfilled", None, "return", id="no-restock-shipped"),
+        pytest.param("no_restock", None, {"id": 7}, "its return", id="linked"),
+        pytest.param("return", "fulfilled", {"id": 7}, "its return", id="linked-restocked"),
+        pytest.param("cancel", None, {"id": 7}, "removal", id="linked-cancel"),
     ],
 )
-def test_which_refund_lines_are_returns(restock_type, fulfillment_status, linked_return, is_return):
+def test_which_refund_lines_are_returns(restock_type, fulfillment_status, linked_return, outcome):
+    """Every line with units is exactly one of three: a return of its own (``refund:<id>``), a
+    removal of unshipped units, or a unit of the Shopify return the refund was made for (read
+    with that return, so the refund alone gives nothing)."""
     body = sample_refund()
     body["return"] = linked_return
     body["refund_line_items"] = body["refund_line_items"][:1]
     body["refund_line_items"][0]["restock_type"] = restock_type
     body["refund_line_items"][0]["line_item"]["fulfillment_status"] = fulfillment_status
 
-    assert len(returns_from_refund(body)) == (1 if is_return else 0)
-    # Every line with units is exactly one of the two: a return or a removal of unshipped units.
-    assert len(removals_from_refund(body)) == (0 if is_return else 1)
+    assert len(returns_from_refund(body)) == (1 if outcome == "return" else 0)
+    assert len(removals_from_refund(body)) == (1 if outcome == "removal" else 0)
 
 
 @pytest.mark.parametrize(
@@ -223,6 +227,30 @@ def test_a_refund_of_unshipped_units_records_removals_not_a_return(deliver_refun
         ("SKU2006-020", 1, False, "820982911946154500"),
         ("SKU2006-035", 1, False, "820982911946154500"),
     ]
+
+
+@pytest.mark.django_db
+def test_a_refund_made_for_a_return_queues_a_read_of_the_orders_returns(
+    deliver_refund, monkeypatch
+):
+    """The body of a refund made for a Shopify return has neither the return's other lines
+    nor its status: the event is processed by queueing a read of the order's returns, and
+    stores no return of its own."""
+    queued: list[tuple] = []
+    monkeypatch.setattr(
+        "integrations.tasks.returns_refresh_order_task.delay", lambda *args: queued.append(args)
+    )
+    body = sample_refund()
+    body["return"] = {"id": 7, "admin_graphql_api_id": "gid://shopify/Return/7"}
+    for line in body["refund_line_items"]:
+        line["restock_type"] = "return"
+
+    event = deliver_refund(body)
+
+    assert event.status == WebhookStatus.PROCESSED, event.error
+    assert queued == [(event.account_id, "820982911946154500")]
+    assert not Return.objects.exists()
+    assert not OrderLineRemoval.objects.exists()
 
 
 @pytest.mark.django_db

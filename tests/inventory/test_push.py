@@ -30,6 +30,7 @@ from inventory.services.channel_levels import (
 )
 from inventory.services.drift import drift_check_account
 from inventory.services.push import account_set_manages_stock, stock_push_account
+from orders.models import Return
 from orders.services import order_import
 from tests.concurrency import open_transaction
 from tests.factories import ChannelAccountFactory, MembershipFactory, VariantFactory, order_dto
@@ -408,9 +409,10 @@ def restocking_refund(sku: str, units: int, *, ago: int):
     body["refund_line_items"] = body["refund_line_items"][:1]
     body["refund_line_items"][0].update(restock_type="return", quantity=units)
     body["refund_line_items"][0]["line_item"]["sku"] = sku
-    (dto,) = returns_from_refund(body)
     at = timezone.now() - timedelta(seconds=ago)
-    return replace(dto, created_at=at, updated_at=at)
+    body["created_at"] = at.isoformat()
+    (dto,) = returns_from_refund(body)
+    return dto
 
 
 def channel_movements() -> list[int]:
@@ -625,6 +627,42 @@ def test_units_shopify_restocked_by_a_refund_are_not_taken_in_twice(shop, channe
     listing = pushed_to_shopify(shop, channel, "SKU-A", 8)
     refund = restocking_refund("SKU-A", 2, ago=30)
     returns_import(account=shop, returns=[refund])
+
+    assert settle(listing, 10) == "explained"
+    assert channel_movements() == []
+    assert listing.variant.stock_levels.get().on_hand == 8
+
+
+def test_a_shopify_returns_restock_is_timed_by_its_refund_not_by_the_request(
+    shop, channel, scheduled
+):
+    """A Shopify return requested days ago and refunded with restock 30 s ago: the restock is
+    Shopify's own flow of the window it happened in, not of the day the return was asked
+    for."""
+    from integrations.connectors.shopify.returns import returns_from_graphql_order
+    from orders.services import returns_import
+    from tests.integrations.test_shopify_returns_poll import graphql_order, linked_refund
+
+    listing = pushed_to_shopify(shop, channel, "SKU-A", 8)
+    requested = timezone.now() - timedelta(days=3)
+    refunded = timezone.now() - timedelta(seconds=30)
+    body = linked_refund("return")
+    body["refund_line_items"] = body["refund_line_items"][:1]
+    body["refund_line_items"][0]["quantity"] = 2
+    body["refund_line_items"][0]["line_item"]["sku"] = "SKU-A"
+    body["created_at"] = refunded.isoformat()
+    order = graphql_order(body)
+    was_requested = {
+        **order,
+        "updatedAt": requested.isoformat(),
+        "returnStatus": "RETURN_REQUESTED",
+        "refunds": [],
+    }
+    was_requested["returns"] = [{**order["returns"][0], "status": "REQUESTED"}]
+    returns_import(account=shop, returns=returns_from_graphql_order(was_requested))
+    returns_import(account=shop, returns=returns_from_graphql_order(order))
+    ret = Return.objects.get()
+    assert (ret.status, ret.requested_at) == ("refunded", requested)
 
     assert settle(listing, 10) == "explained"
     assert channel_movements() == []

@@ -76,7 +76,7 @@ def token(store, app) -> str:
     return issue_access_token(
         shop=SHOP,
         api_key=app.api_key,
-        scope="read_orders,read_products,write_inventory,read_locations",
+        scope="read_orders,read_returns,read_products,write_inventory,read_locations",
     )
 
 

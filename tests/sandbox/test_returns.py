@@ -143,3 +143,32 @@ def test_units_can_be_returned_once_and_only_when_shipped(gql, store, shipped):
     assert unshipped is not None
     with pytest.raises(ValueError, match="was not shipped"):
         request_return(unshipped, {unshipped.line_items.first().id: 1})
+
+
+def test_returns_need_the_read_returns_scope(gql, app, shipped):
+    """shopify.dev objects/Return: "Requires ``read_returns`` access scope"; a token without it
+    is denied ``Order.returns``, a ``Return`` node and a refund's ``return``, while the rest of
+    the order (and a refund made without a return) still reads."""
+    line = shipped.line_items.filter(fulfilled_quantity__gte=1).order_by("id")[0]
+    returned = request_return(shipped, {line.id: 1})
+    services.refund_order(shipped, lines={line.id: 1}, return_request=returned, deliver=False)
+    without = services.issue_access_token(
+        shop=shipped.shop.domain, api_key=app.api_key, scope="read_orders"
+    )
+    order_id = f"gid://shopify/Order/{shipped.id}"
+
+    for query, variables in (
+        ("query($id: ID!) { order(id: $id) { returns(first: 1) { nodes { id } } } }", order_id),
+        ("query($id: ID!) { order(id: $id) { refunds { return { id } } } }", order_id),
+        ("query($id: ID!) { node(id: $id) { id } }", f"gid://shopify/Return/{returned.id}"),
+    ):
+        body = gql(query, {"id": variables}, token=without)
+        (error,) = body["errors"]
+        assert error["extensions"]["code"] == "ACCESS_DENIED"
+        assert error["extensions"]["requiredAccess"] == "`read_returns` access scope."
+        assert gql(query, {"id": variables})["data"]  # the fixture's token has read_returns
+
+    plain = gql(
+        "query($id: ID!) { order(id: $id) { returnStatus } }", {"id": order_id}, token=without
+    )
+    assert plain["data"]["order"]["returnStatus"] == "IN_PROGRESS"

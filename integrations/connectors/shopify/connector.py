@@ -2,10 +2,10 @@
 
 Orders: incremental by ``updated_at`` (``query: "updated_at:>='…'"``, ``sortKey: UPDATED_AT``,
 cursor pagination, ``first`` up to 250 and shrunk to fit the single-query cost limit), and bulk
-operations (JSONL streamed line by line) for history. Returns: refunds of the orders updated
-since the cursor (``returns.ShopifyReturns.fetch_returns``), the safety net of the
-``refunds/create`` webhook. Catalog: products + variants, inventory items with per-location
-levels. Webhooks: ``webhookSubscriptionCreate``.
+operations (JSONL streamed line by line) for history. Returns: the Shopify returns and refunds
+of the orders updated since the cursor (``returns.ShopifyReturns.fetch_returns``), which also
+catches a lost ``refunds/create`` webhook. Catalog: products + variants, inventory items
+with per-location levels. Webhooks: ``webhookSubscriptionCreate``.
 Docs: https://shopify.dev/docs/api/admin-graphql/2025-01 ; wire details in channel-apis.md §1.
 """
 
@@ -107,7 +107,8 @@ class ShopifyConnector(ShopifyInventory, ShopifyReturns, ShopifyBulkOperations, 
         "Install the Sangam app from your Shopify admin, or enter your store domain and click "
         "Connect to approve it (OAuth).",
         "For a custom app: Settings → Apps → Develop apps → create an app with read_orders, "
-        "write_orders (return status on the order), read_products, read_inventory and "
+        "write_orders (return status on the order), read_returns (Shopify returns), "
+        "read_products, read_inventory and "
         "write_inventory scopes, install it, and paste the Admin API access token and API "
         "secret key here.",
         "Sangam registers order, refund, product, inventory and uninstall webhooks and imports "

@@ -301,16 +301,20 @@ REFUND_LINE_ITEM_FIELDS = f"""
 """
 
 # Refund lines fetched inline with each refund (7 points each); refunds with more are completed
-# by REFUND_LINE_ITEMS. An order then costs 1 + 1 + 1 + (2 + 10 × 7) = 75 points.
+# by REFUND_LINE_ITEMS. An order then costs 1 + 1 + 1 + (2 + 10 × 7) + 4 (its returns listed)
+# = 80 points.
 REFUND_LINE_ITEMS_PAGE = 10
 
-ORDER_REFUNDS_QUERY = f"""
-query SangamOrderRefunds($first: Int!, $after: String, $query: String) {{
-  orders(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {{
-    pageInfo {{ hasNextPage endCursor }}
-    nodes {{
+# Returns listed (id and status) with each order of the returns stream, so an order is known to
+# have returns even after its ``returnStatus`` went back to ``NO_RETURN`` (a request declined
+# or cancelled): 1 + 3 = 4 points an order.
+ORDER_RETURNS_SEEN = 3
+
+ORDER_REFUNDS_FIELDS = f"""
       id
       updatedAt
+      returnStatus
+      returns(first: {ORDER_RETURNS_SEEN}) {{ nodes {{ id status }} }}
       refunds {{
         id
         createdAt
@@ -321,8 +325,22 @@ query SangamOrderRefunds($first: Int!, $after: String, $query: String) {{
           nodes {{ {REFUND_LINE_ITEM_FIELDS} }}
         }}
       }}
-    }}
+"""
+
+ORDER_REFUNDS_QUERY = f"""
+query SangamOrderRefunds($first: Int!, $after: String, $query: String) {{
+  orders(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {{
+    pageInfo {{ hasNextPage endCursor }}
+    nodes {{ {ORDER_REFUNDS_FIELDS} }}
   }}
+}}
+"""
+
+# One order's refunds, for a ``refunds/create`` webhook of a refund made for a return (its
+# returns are then read with ORDER_RETURNS_QUERY). 80 points.
+ORDER_REFUNDS_OF_ORDER_QUERY = f"""
+query SangamOrderRefundsOfOrder($id: ID!) {{
+  order(id: $id) {{ {ORDER_REFUNDS_FIELDS} }}
 }}
 """
 
@@ -334,6 +352,65 @@ query SangamRefundLineItems($id: ID!, $after: String) {{
       refundLineItems(first: 100, after: $after) {{
         pageInfo {{ hasNextPage endCursor }}
         nodes {{ {REFUND_LINE_ITEM_FIELDS} }}
+      }}
+    }}
+  }}
+}}
+"""
+
+# Shopify returns of one order (shopify.dev objects/Return, objects/ReturnLineItem; 2025-01):
+# read for the orders whose ``returnStatus`` is not ``NO_RETURN`` or with a refund made for a
+# return. ``returnLineItems`` are ``ReturnLineItemType``s: a ``ReturnLineItem`` (a shipped
+# fulfillment line, 3 points) or an ``UnverifiedReturnLineItem`` (no line item: a return made
+# outside Shopify's fulfillment, which Sangam cannot match to an order line).
+RETURN_LINE_ITEM_FIELDS = """
+    __typename
+    ... on ReturnLineItem {
+      id
+      quantity
+      returnReason
+      returnReasonNote
+      customerNote
+      fulfillmentLineItem { id lineItem { id sku } }
+    }
+    ... on UnverifiedReturnLineItem { id quantity returnReason returnReasonNote customerNote }
+"""
+
+# Returns per page and lines read inline with each: 1 + 10 × (1 + 1 + 2 + 20 × 3) = 641 points,
+# under the 1,000-point single-query limit; longer returns are completed by
+# RETURN_LINE_ITEMS_QUERY, more returns by the next page of ORDER_RETURNS_QUERY.
+ORDER_RETURNS_PAGE = 10
+RETURN_LINE_ITEMS_PAGE = 20
+
+ORDER_RETURNS_QUERY = f"""
+query SangamOrderReturns($id: ID!, $after: String) {{
+  order(id: $id) {{
+    id
+    returns(first: {ORDER_RETURNS_PAGE}, after: $after) {{
+      pageInfo {{ hasNextPage endCursor }}
+      nodes {{
+        id
+        name
+        status
+        decline {{ reason note }}
+        returnLineItems(first: {RETURN_LINE_ITEMS_PAGE}) {{
+          pageInfo {{ hasNextPage endCursor }}
+          nodes {{ {RETURN_LINE_ITEM_FIELDS} }}
+        }}
+      }}
+    }}
+  }}
+}}
+"""
+
+RETURN_LINE_ITEMS_QUERY = f"""
+query SangamReturnLineItems($id: ID!, $after: String) {{
+  node(id: $id) {{
+    ... on Return {{
+      id
+      returnLineItems(first: 100, after: $after) {{
+        pageInfo {{ hasNextPage endCursor }}
+        nodes {{ {RETURN_LINE_ITEM_FIELDS} }}
       }}
     }}
   }}
@@ -458,6 +535,9 @@ OPERATIONS = {
     "order_refunds": ORDER_REFUNDS_QUERY,
     "refund_line_items": REFUND_LINE_ITEMS_QUERY,
     "order_fulfillments": ORDER_FULFILLMENTS_QUERY,
+    "order_refunds_of_order": ORDER_REFUNDS_OF_ORDER_QUERY,
+    "order_returns": ORDER_RETURNS_QUERY,
+    "return_line_items": RETURN_LINE_ITEMS_QUERY,
     "fulfillment_line_items": FULFILLMENT_LINE_ITEMS_QUERY,
 }
 

@@ -1,17 +1,34 @@
 """Returns and refunds from Shopify and the return status written back to the order. Mixed into
 ``ShopifyConnector``.
 
-In, two ways that give the same ``ReturnDTO``s for the same refund:
+Two kinds of Sangam ``Return`` come from Shopify:
 
-- the ``refunds/create`` webhook (REST-shaped body, 2025-01 JSON Schema
-  ``shared/reference/shopify/webhooks/schemas/2025-01/refunds/create.json``) → ``ReturnDTO`` per
-  returned line (``returns_from_refund``, a pure function);
+- **a Shopify return** (``Return``, shopify.dev/docs/api/admin-graphql/2025-01/objects/Return:
+  the customer asked to send shipped units back; the merchant approves, declines, closes it) →
+  ``return:<return id>``, one line per ``ReturnLineItem``, its status following the return
+  (``return_status``) from "requested" on. The refunds made for it (``Refund.return`` set) are
+  kept in its ``raw["refunds"]`` and make it "refunded"; they never make a Return of their own.
+- **a refund of shipped units without a Shopify return** (the admin's plain "Refund" with
+  restock, or of fulfilled lines) → ``refund:<refund id>``, "refunded" from the start.
+
+They arrive two ways that give the same ``ReturnDTO``s:
+
 - the polled ``returns`` stream (``fetch_returns``): orders updated since the cursor with their
-  ``refunds`` over GraphQL (``queries.ORDER_REFUNDS_QUERY``). Each GraphQL ``Refund`` is first
-  rewritten as the REST body the webhook would have carried (``refund_body_from_graphql``) and
-  then goes through ``returns_from_refund`` too, so one rule decides and ``Return.raw`` has one
-  shape, whichever way a refund arrived. A refund missed by the webhook is picked up by the
-  next poll; one seen both ways is one Return (same ``external_id``, same ``updated_at``).
+  ``refunds`` and ``returnStatus`` over GraphQL (``queries.ORDER_REFUNDS_QUERY``), and for the
+  orders that have returns their ``returns`` (``queries.ORDER_RETURNS_QUERY``). Each GraphQL
+  ``Refund`` is first rewritten as the REST body the webhook would have carried
+  (``refund_body_from_graphql``), so one rule decides and ``Return.raw`` has one shape;
+- the ``refunds/create`` webhook (REST-shaped body, 2025-01 JSON Schema
+  ``shared/reference/shopify/webhooks/schemas/2025-01/refunds/create.json``): a refund without a
+  return maps by itself (``refund_records``, a pure function); a refund with ``return`` set
+  carries neither the return's other lines nor its status, so the webhook reads the order's
+  returns (``fetch_order_returns``, one order of the same poll).
+
+Shopify sends no webhook for a return being requested, approved or declined that Sangam can
+check (``shared/reference`` has no ``returns/*`` payload schema); those changes bump the order's
+``updatedAt`` and are read by the poll. A refund missed by the webhook is picked up by the next
+poll; one seen both ways is one Return.
+
 Out: ``orderUpdate(input: {id, tags, note})`` (shopify.dev/docs/api/admin-graphql/2025-01/
 mutations/orderUpdate; needs the ``write_orders`` scope), after reading the order's current
 ``tags`` and ``note`` so the merchant's own tags and note text are kept.
@@ -75,17 +92,32 @@ RESTOCKED_TYPES = frozenset({"return", "legacy_restock"})
 DECIDED_TYPES = RESTOCKED_TYPES | {"cancel"}
 # A fulfillment in one of these states shipped nothing (``FulfillmentStatus``, 2025-01).
 UNSHIPPED_FULFILLMENT_STATUSES = frozenset({"CANCELLED", "ERROR", "FAILURE"})
-# Orders per page of the returns stream: 12 × 75 points + 2 fits the 1,000-point single-query
-# limit (queries.REFUND_LINE_ITEMS_PAGE); the connector still shrinks a page that does not.
+# Orders per page of the returns stream: 12 × 80 points + 2 = 962 fits the 1,000-point
+# single-query limit (queries.REFUND_LINE_ITEMS_PAGE); the connector still shrinks a page that
+# does not.
 RETURNS_PAGE_SIZE = 12
 # A first poll (no cursor yet) reads refunds of orders updated in this window: the orders the
 # ``read_orders`` scope can see at all (the last 60 days; older ones need ``read_all_orders``,
 # shopify.dev "Orders" access scopes).
 RETURNS_INITIAL_LOOKBACK = timedelta(days=60)
+# ``OrderReturnStatus`` (2025-01) of an order without any return: no need to read its returns.
+NO_RETURN = "NO_RETURN"
+# ``ReturnStatus`` (2025-01) → Sangam status. ``OPEN``: approved, the goods are on their way
+# back; ``CLOSED``: processed (received); either becomes "refunded" once a refund is made for
+# the return (``return_status``).
+RETURN_STATUSES = {
+    "REQUESTED": ReturnStatus.REQUESTED,
+    "OPEN": ReturnStatus.IN_TRANSIT,
+    "CLOSED": ReturnStatus.RECEIVED,
+    "DECLINED": ReturnStatus.CANCELLED,
+    "CANCELED": ReturnStatus.CANCELLED,
+}
 
 
 def returns_from_refund(body: dict[str, Any]) -> list[ReturnDTO]:
-    """A ``refunds/create`` body → one ``ReturnDTO`` per returned refund line item.
+    """A ``refunds/create`` body → one ``ReturnDTO`` per returned refund line item; none for a
+    refund made for a Shopify return (``return`` set): its units are that return's lines, and
+    the return (``returns_from_shopify_return``) keeps the refund.
 
     ``external_id`` is ``refund:<refund id>`` (one Return per refund, its lines the items);
     ``order_external_id`` the order id and ``order_item_external_id`` the line item id (both
@@ -95,13 +127,14 @@ def returns_from_refund(body: dict[str, Any]) -> list[ReturnDTO]:
 
     Which lines are returns: ``restock_type`` ``return``/``legacy_restock`` always; ``cancel``
     never (units of an unfulfilled order removed before shipping); ``no_restock`` only when the
-    refund belongs to a Shopify return (``return`` is set) or the line had been shipped
-    (``line_item.fulfillment_status`` is set) — a refund of shipped goods that Shopify did not
-    restock is exactly the case where the goods come back to the seller's QC. An empty list
-    means the refund returned nothing (the webhook is then ignored).
+    line had been shipped (``line_item.fulfillment_status`` is set) — a refund of shipped
+    goods that Shopify did not restock is exactly the case where the goods come back to the
+    seller's QC. An empty list means the refund returned nothing by itself.
 
     Raises ``MappingError`` for a body without ids, times or integer quantities."""
     refund_id, order_id, created, head = _refund_head(body)
+    if body.get("return"):
+        return []
     dtos: list[ReturnDTO] = []
     for line, quantity, restock_type, line_item_id in _unit_lines(body, refund_id):
         item = line.get("line_item") or {}
@@ -327,15 +360,165 @@ def refund_body_from_graphql(
     }
 
 
+def return_status(status: Any, refunded: bool) -> str:
+    """A Shopify ``ReturnStatus`` → Sangam status (``RETURN_STATUSES``); an approved or closed
+    return with a refund made for it is "refunded". Raises ``MappingError`` for a status the
+    2025-01 schema does not have."""
+    mapped = RETURN_STATUSES.get(str(status or "").upper())
+    if mapped is None:
+        raise MappingError(f"return: unknown status {status!r}")
+    if refunded and mapped in (ReturnStatus.IN_TRANSIT, ReturnStatus.RECEIVED):
+        return ReturnStatus.REFUNDED
+    return mapped
+
+
+def _reason_text(reason: Any) -> str:
+    """``SIZE_TOO_SMALL`` → ``size too small`` (``ReturnReason``; ``UNKNOWN`` → "")."""
+    text = str(reason or "").strip()
+    return "" if text.upper() in ("", "UNKNOWN") else text.lower().replace("_", " ")
+
+
+def returns_from_shopify_return(
+    order: dict[str, Any], node: dict[str, Any], refunds: Sequence[dict[str, Any]]
+) -> list[ReturnDTO]:
+    """A GraphQL ``Return`` node of ``order`` (an ``Order`` node with ``id`` and ``updatedAt``)
+    and the REST bodies of the refunds made for it (``refund_body_from_graphql``) → one
+    ``ReturnDTO`` per ``ReturnLineItem``.
+
+    ``external_id`` ``return:<return id>``; ``order_item_external_id`` and ``sku`` of the
+    returned fulfillment line's line item; ``quantity`` the units in the return; ``status``
+    ``return_status`` (refunded once any refund is linked); ``reason`` the first line's
+    ``returnReason`` in words and ``sub_reason`` its note (``returnReasonNote``, else the
+    customer's); ``updated_at`` the order's ``updatedAt`` (a ``Return`` has no time of its own,
+    and every change of it updates its order); ``created_at`` the earliest of that and the
+    refunds' ``created_at`` (the import keeps the earliest time it has seen). Every DTO carries
+    the same ``raw``: ``{"id", "order_id", "return": {id, name, status, decline,
+    return_line_items}, "refunds": [refund bodies]}``, which ``restocked_units`` reads.
+
+    ``UnverifiedReturnLineItem``s (no line item) give no DTO, so a return of only such lines
+    gives none. Raises ``MappingError`` for a missing id or time, an unknown status or a bad
+    quantity."""
+    return_id = gid_to_id(node.get("id"))
+    order_id = gid_to_id(order.get("id"))
+    if not return_id or not order_id:
+        raise MappingError("return: missing id or order id")
+    updated = parse_time(order.get("updatedAt"), "updatedAt")
+    if updated is None:
+        raise MappingError(f"return {return_id}: its order has no updatedAt")
+    status = return_status(node.get("status"), bool(refunds))
+    created = min(
+        [updated, *(parse_time(r.get("created_at"), "created_at") or updated for r in refunds)]
+    )
+    lines = _nodes(node.get("returnLineItems"))
+    raw = {
+        "id": _rest_id(node.get("id"), "return"),
+        "order_id": _rest_id(order_id, f"return {return_id} order"),
+        "return": {
+            "id": node.get("id"),
+            "name": node.get("name"),
+            "status": node.get("status"),
+            "decline": node.get("decline"),
+            "return_line_items": list(lines),
+        },
+        "refunds": list(refunds),
+    }
+    # An UnverifiedReturnLineItem has no fulfillment line: no order line to return it against.
+    verified = [line for line in lines if (line.get("fulfillmentLineItem") or {}).get("lineItem")]
+    first = verified[0] if verified else {}
+    reason = _reason_text(first.get("returnReason"))
+    sub_reason = (first.get("returnReasonNote") or first.get("customerNote") or "").strip()
+    dtos: list[ReturnDTO] = []
+    for line in verified:
+        item = line["fulfillmentLineItem"]["lineItem"]
+        item_id = gid_to_id(item.get("id"))
+        if not item_id:
+            raise MappingError(f"return {return_id}: a returned line item without id")
+        quantity = line.get("quantity")
+        if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity < 0:
+            raise MappingError(f"return {return_id}: bad quantity {quantity!r}")
+        if quantity == 0:
+            continue
+        dtos.append(
+            ReturnDTO(
+                external_id=f"return:{return_id}",
+                order_external_id=order_id,
+                order_item_external_id=item_id,
+                sku=(item.get("sku") or "").strip(),
+                status=status,
+                kind=ReturnKind.CUSTOMER_RETURN,
+                quantity=quantity,
+                created_at=created,
+                updated_at=updated,
+                reason=reason,
+                sub_reason=sub_reason,
+                raw=raw,
+            )
+        )
+    return dtos
+
+
+def has_returns(order: dict[str, Any]) -> bool:
+    """Whether a GraphQL ``Order`` node (``returnStatus``, ``returns { nodes { id } }``,
+    ``refunds { return }``) has Shopify returns to read: its ``returnStatus`` is not
+    ``NO_RETURN``, it lists a return (a declined or cancelled one leaves ``returnStatus`` at
+    ``NO_RETURN``), or a refund was made for a return."""
+    status = order.get("returnStatus")
+    if status and str(status).upper() != NO_RETURN:
+        return True
+    if _nodes(order.get("returns")):
+        return True
+    return any(refund.get("return") for refund in order.get("refunds") or [])
+
+
+def _nodes(value: Any) -> list[dict[str, Any]]:
+    """A connection's ``nodes`` (``{"nodes": [...]}``) or a plain list of nodes, as a list."""
+    if isinstance(value, dict):
+        return list(value.get("nodes") or [])
+    return list(value or [])
+
+
+def order_return_records(order: dict[str, Any]) -> list[dict[str, Any]]:
+    """A GraphQL ``Order`` node with its ``refunds`` (and ``returns`` and ``fulfillments`` when
+    read) split into the payloads mapped and quarantined one by one: the order with one refund
+    made outside any return, and the order with one ``Return`` and the refunds made for it. A
+    refund for a return that is not among ``returns`` stays alone (and fails to map)."""
+    returns = _nodes(order.get("returns"))
+    known = {gid_to_id(r.get("id")) for r in returns}
+    linked: dict[str, list[dict[str, Any]]] = {}
+    records: list[dict[str, Any]] = []
+    for refund in order.get("refunds") or []:
+        return_id = gid_to_id((refund.get("return") or {}).get("id"))
+        if return_id and return_id in known:
+            linked.setdefault(return_id, []).append(refund)
+        else:
+            records.append({**order, "refunds": [refund], "returns": []})
+    for node in returns:
+        refunds = linked.get(gid_to_id(node.get("id")), [])
+        records.append({**order, "refunds": refunds, "returns": [node]})
+    return records
+
+
 def returns_from_graphql_order(order: dict[str, Any]) -> list[ReturnDTO | OrderLineRemovalDTO]:
     """Every ``ReturnDTO`` and ``OrderLineRemovalDTO`` of a GraphQL ``Order`` node's ``refunds``
-    (plus ``fulfillments`` when ``needs_fulfillments``): each refund through
-    ``refund_body_from_graphql`` and ``refund_records``, so the DTOs equal the webhook's.
-    Raises ``MappingError``."""
+    and ``returns`` (plus ``fulfillments`` when ``needs_fulfillments``): each refund through
+    ``refund_body_from_graphql`` and ``refund_records``, so the DTOs equal the webhook's; each
+    ``Return`` through ``returns_from_shopify_return`` with the refunds made for it. Raises
+    ``MappingError``, also for a refund made for a return that is not among ``returns``."""
+    returns = {gid_to_id(r.get("id")): r for r in _nodes(order.get("returns"))}
+    linked: dict[str, list[dict[str, Any]]] = {key: [] for key in returns}
     dtos: list[ReturnDTO | OrderLineRemovalDTO] = []
     for refund in order.get("refunds") or []:
         body = refund_body_from_graphql(order.get("id"), refund, order.get("fulfillments"))
         dtos.extend(refund_records(body))
+        if body["return"] is not None:
+            return_id = str(body["return"]["id"])
+            if return_id not in linked:
+                raise MappingError(
+                    f"refund {body['id']}: its return {return_id} was not read with the order"
+                )
+            linked[return_id].append(body)
+    for return_id, node in returns.items():
+        dtos.extend(returns_from_shopify_return(order, node, linked[return_id]))
     return dtos
 
 
@@ -345,32 +528,67 @@ def return_records(
     """A stored payload of the returns stream → its ``ReturnDTO``s and
     ``OrderLineRemovalDTO``s (empty when the refund neither returned nor removed anything), or a
     ``RecordFailure``: a ``refunds/create`` body (``refund_line_items``) or a GraphQL ``Order``
-    node with ``refunds`` (what ``fetch_returns`` quarantines)."""
+    node with ``refunds`` and/or ``returns`` (what ``fetch_returns`` quarantines)."""
     try:
         if "refund_line_items" in payload:
             return refund_records(payload)
-        if "refunds" in payload:
+        if "refunds" in payload or "returns" in payload:
             return returns_from_graphql_order(payload)
         raise MappingError("returns: neither a refunds/create body nor an Order with refunds")
     except MappingError as exc:
         return RecordFailure(gid_to_id(payload.get("id")), str(exc), payload)
 
 
-def restocked_units(raw: dict[str, Any], sku: str) -> int:
-    """Units of ``sku`` Shopify put back into its own stock in a stored Shopify return
-    (``Return.raw`` as ``returns_import`` keeps it: one line's ``refund_line_item``, or
-    ``{"lines": [...]}``; the same shape whether the refund came by webhook or by the returns
-    poll): refund lines with ``restock_type`` in ``RESTOCKED_TYPES``."""
+def _refund_events(raw: dict[str, Any]):
+    """``(refund created_at, refund line)`` of every refund line in a stored ``Return.raw``:
+    a Shopify return's ``refunds`` (REST bodies), or a refund return's one line
+    (``refund_line_item`` beside the refund's head) or its ``lines``."""
+    raw = raw or {}
+    if "refunds" in raw:
+        for body in raw.get("refunds") or []:
+            for line in body.get("refund_line_items") or []:
+                yield body.get("created_at"), line
+        return
+    for line in raw.get("lines") or [raw]:
+        if line.get("refund_line_item"):
+            yield line.get("created_at"), line["refund_line_item"]
+
+
+def restocked_units(
+    raw: dict[str, Any],
+    sku: str,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    *,
+    open_start: bool = False,
+) -> int:
+    """Units of ``sku`` Shopify put back into its own stock by the refunds in a stored Shopify
+    ``Return.raw`` (as ``returns_import`` keeps it: a refund return's line or ``lines``, or a
+    Shopify return's ``refunds``; the same whether it came by webhook or by the poll): refund
+    lines with ``restock_type`` in ``RESTOCKED_TYPES``, of refunds created between ``since``
+    and ``until`` when given (``since`` excluded with ``open_start``), each timed by its own
+    refund's ``created_at`` — a return's refunds can come days apart."""
     units = 0
-    for line in (raw or {}).get("lines") or [raw or {}]:
-        refund_line = line.get("refund_line_item") or {}
+    for created_at, refund_line in _refund_events(raw):
         item = refund_line.get("line_item") or {}
         if (
-            str(refund_line.get("restock_type") or "").lower() in RESTOCKED_TYPES
-            and (item.get("sku") or "").strip() == sku
-            and isinstance(refund_line.get("quantity"), int)
+            str(refund_line.get("restock_type") or "").lower() not in RESTOCKED_TYPES
+            or (item.get("sku") or "").strip() != sku
+            or not isinstance(refund_line.get("quantity"), int)
         ):
-            units += refund_line["quantity"]
+            continue
+        if since is not None or until is not None:
+            try:
+                moment = parse_time(created_at, "created_at")
+            except MappingError:
+                moment = None
+            if moment is None:
+                continue
+            if since is not None and (moment < since or (open_start and moment == since)):
+                continue
+            if until is not None and moment > until:
+                continue
+        units += refund_line["quantity"]
     return units
 
 
@@ -406,6 +624,15 @@ def merged_note(current: str | None, line: str) -> str:
     return "\n".join(kept)
 
 
+def _record_key(record: dict[str, Any]) -> str:
+    """The quarantine key of an ``order_return_records`` payload: ``return:<id>`` or
+    ``refund:<id>``."""
+    if record.get("returns"):
+        return f"return:{gid_to_id(record['returns'][0].get('id'))}"
+    refunds = record.get("refunds") or [{}]
+    return f"refund:{gid_to_id(refunds[0].get('id'))}"
+
+
 class ShopifyReturns:
     """Shopify returns/refunds → ``ReturnDTO`` (polled: ``fetch_returns``); ``orderUpdate``
     write-back."""
@@ -420,17 +647,19 @@ class ShopifyReturns:
     ) -> Page[ReturnDTO | OrderLineRemovalDTO]:
         """One page of the returns stream: orders updated at or after ``since`` (oldest update
         first, ``sortKey: UPDATED_AT``; the last ``RETURNS_INITIAL_LOOKBACK`` on a first poll)
-        with their refunds, as the ``ReturnDTO``s and ``OrderLineRemovalDTO``s the
-        ``refunds/create`` webhook gives (``refund_records``).
+        with their refunds and Shopify returns, as ``ReturnDTO``s and ``OrderLineRemovalDTO``s
+        (``returns_from_graphql_order``; a refund outside any return gives what the
+        ``refunds/create`` webhook gives).
 
         ``RETURNS_PAGE_SIZE`` orders a page (shrunk if Shopify finds the query too costly);
         refunds with more than ``queries.REFUND_LINE_ITEMS_PAGE`` lines are completed with
-        ``REFUND_LINE_ITEMS_QUERY``, and an order whose refund has a line that only shipping
-        decides gets its fulfillments (``ORDER_FULFILLMENTS_QUERY``, one call per such order).
-        ``high_water`` is the greatest order ``updatedAt`` seen (``2024-05-01T10:15:00Z``); a
-        refund that cannot be mapped is a ``RecordFailure`` (payload: its order node with that
-        refund and the fulfillments, which ``return_records`` maps again). Raises
-        ``ConnectorError`` from the client."""
+        ``REFUND_LINE_ITEMS_QUERY``; an order with returns (``has_returns``) gets them with
+        ``ORDER_RETURNS_QUERY`` (one call per such order, more for long ones); an order whose
+        refund has a line that only shipping decides gets its fulfillments
+        (``ORDER_FULFILLMENTS_QUERY``). ``high_water`` is the greatest order ``updatedAt`` seen
+        (``2024-05-01T10:15:00Z``). What cannot be mapped is a ``RecordFailure`` per refund
+        (``refund:<id>``) or per return (``return:<id>``) with its order node as payload,
+        which ``return_records`` maps again. Raises ``ConnectorError`` from the client."""
         if since is None:
             since = datetime.fromtimestamp(self.clock(), UTC) - RETURNS_INITIAL_LOOKBACK
         data = self._paged(
@@ -447,21 +676,72 @@ class ShopifyReturns:
             updated = parse_time(node.get("updatedAt"), "updatedAt")
             if updated is not None:
                 high_water = max(high_water, updated.strftime("%Y-%m-%dT%H:%M:%SZ"))
-            if not node.get("refunds"):
+            if not node.get("refunds") and not has_returns(node):
                 continue
-            order = {**node, "refunds": [self._complete_refund(r) for r in node["refunds"]]}
-            if needs_fulfillments(order):
-                order["fulfillments"] = self._order_fulfillments(order["id"])
-            for refund in order["refunds"]:
-                record = {**order, "refunds": [refund]}
+            for record in order_return_records(self._complete_order(node)):
                 result = return_records(record)
                 if isinstance(result, RecordFailure):
-                    failures.append(
-                        RecordFailure(f"refund:{gid_to_id(refund.get('id'))}", result.error, record)
-                    )
+                    failures.append(RecordFailure(_record_key(record), result.error, record))
                 else:
                     items.extend(result)
         return connection_page(connection, items, failures, high_water)
+
+    def fetch_order_returns(
+        self, *, order_external_id: str
+    ) -> Page[ReturnDTO | OrderLineRemovalDTO]:
+        """What the returns stream gives for one order, as one ``Page`` (no cursor): what a
+        ``refunds/create`` webhook of a refund made for a return needs, since its body carries
+        neither the return's lines nor its status. Reads the order's refunds
+        (``ORDER_REFUNDS_OF_ORDER_QUERY``) and completes it like ``fetch_returns``, with the
+        same ``RecordFailure``s; an order Shopify no longer has gives an empty page. Raises
+        ``ConnectorError`` from the client."""
+        order_gid = f"gid://shopify/Order/{gid_to_id(order_external_id)}"
+        node = self.gql.execute(queries.ORDER_REFUNDS_OF_ORDER_QUERY, {"id": order_gid}).get(
+            "order"
+        )
+        items: list[ReturnDTO | OrderLineRemovalDTO] = []
+        failures: list[RecordFailure] = []
+        for record in order_return_records(self._complete_order(node)) if node else []:
+            result = return_records(record)
+            if isinstance(result, RecordFailure):
+                failures.append(RecordFailure(_record_key(record), result.error, record))
+            else:
+                items.extend(result)
+        return Page(items=items, failures=failures)
+
+    def _complete_order(self, node: dict[str, Any]) -> dict[str, Any]:
+        """An order node of ``ORDER_REFUNDS_FIELDS`` with every refund line, its returns when
+        ``has_returns`` and its fulfillments when ``needs_fulfillments``."""
+        order = {**node, "refunds": [self._complete_refund(r) for r in node.get("refunds") or []]}
+        if has_returns(order):
+            order["returns"] = self._order_returns(order["id"])
+        if needs_fulfillments(order):
+            order["fulfillments"] = self._order_fulfillments(order["id"])
+        return order
+
+    def _order_returns(self, order_gid: str) -> list[dict[str, Any]]:
+        """The order's Shopify returns, each with all its lines as a plain list."""
+        data = self.gql.execute(queries.ORDER_RETURNS_QUERY, {"id": order_gid, "after": None})
+        returns = all_nodes(
+            self.gql,
+            (data.get("order") or {}).get("returns"),
+            queries.ORDER_RETURNS_QUERY,
+            {"id": order_gid},
+            lambda page: (page.get("order") or {}).get("returns"),
+        )
+        return [
+            {
+                **node,
+                "returnLineItems": all_nodes(
+                    self.gql,
+                    node.get("returnLineItems"),
+                    queries.RETURN_LINE_ITEMS_QUERY,
+                    {"id": node["id"]},
+                    lambda page: (page.get("node") or {}).get("returnLineItems"),
+                ),
+            }
+            for node in returns
+        ]
 
     def _complete_refund(self, refund: dict[str, Any]) -> dict[str, Any]:
         """``refund`` with every refund line as a plain list under ``refundLineItems``."""

@@ -90,6 +90,8 @@ class Command(BaseCommand):
             self._marketplaces(merchant, opts)
             self._stock(merchant)
             self._simulate(sandbox, opts["new_orders"])
+            for line in demo.shopify_returns(account):
+                self.stdout.write(f"  Shopify return {line}")
         orders = Order.objects.for_merchant(merchant).count()
         self.stdout.write(
             self.style.SUCCESS(

@@ -52,6 +52,10 @@ def ctx(info: GraphQLResolveInfo) -> SandboxContext:
     return info.context  # type: ignore[no-any-return]
 
 
+# The scope every ``Return`` needs (shopify.dev objects/Return, 2025-01 and later).
+RETURNS_SCOPE = "read_returns"
+
+
 def require_scope(info: GraphQLResolveInfo, scope: str) -> None:
     """Raise Shopify's ``ACCESS_DENIED`` error unless the token was granted ``scope``.
 

@@ -16,7 +16,7 @@ from graphql import GraphQLError, GraphQLResolveInfo
 
 from integrations.sandbox import bulk
 from integrations.sandbox.graphql import search
-from integrations.sandbox.graphql.context import SandboxContext, ctx, require_scope
+from integrations.sandbox.graphql.context import RETURNS_SCOPE, SandboxContext, ctx, require_scope
 from integrations.sandbox.graphql.pagination import BY_ID, Sort, paginate_queryset
 from integrations.sandbox.ids import parse_gid
 from integrations.sandbox.loading import with_levels, with_line_items, with_variants
@@ -31,6 +31,7 @@ from integrations.sandbox.models import (
     SandboxOrder,
     SandboxProduct,
     SandboxRefund,
+    SandboxReturn,
     SandboxVariant,
     SandboxWebhookSubscription,
 )
@@ -259,6 +260,10 @@ NODE_KINDS: dict[str, tuple[str | None, Callable[[SandboxContext], QuerySet]]] =
     "Refund": (
         "read_orders",
         lambda c: SandboxRefund.objects.filter(order__shop=c.shop).select_related("order"),
+    ),
+    "Return": (
+        RETURNS_SCOPE,
+        lambda c: SandboxReturn.objects.filter(order__shop=c.shop).select_related("order"),
     ),
     "Fulfillment": (
         "read_orders",

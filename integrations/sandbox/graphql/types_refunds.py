@@ -19,6 +19,7 @@ from typing import Any
 from django.db.models import Prefetch
 
 from integrations.sandbox.formats import iso_utc, money_bag
+from integrations.sandbox.graphql.context import RETURNS_SCOPE, require_scope
 from integrations.sandbox.graphql.pagination import paginate_list
 from integrations.sandbox.ids import gid
 from integrations.sandbox.models import (
@@ -84,7 +85,7 @@ REFUND: dict[str, Resolver] = {
     "updatedAt": lambda r, info: iso_utc(r.created_at),
     "note": lambda r, info: r.note or None,
     "order": lambda r, info: r.order,
-    "return": lambda r, info: r.return_request,
+    "return": lambda r, info: _linked_return(r, info),
     "duties": lambda r, info: [],
     "totalRefundedSet": lambda r, info: money_bag(r.amount, r.order.currency),
     "refundLineItems": lambda r, info, **args: paginate_list(info, _lines(r), args),
@@ -144,3 +145,12 @@ TYPE_NAMES: dict[type, str] = {
     SandboxFulfillment: "Fulfillment",
     SandboxFulfillmentLineItem: "FulfillmentLineItem",
 }
+
+
+def _linked_return(refund, info):
+    """``Refund.return``: a ``Return``, which needs ``read_returns`` (checked only when the
+    refund has one, as Shopify checks the object it would serve)."""
+    if refund.return_request_id is None:
+        return None
+    require_scope(info, RETURNS_SCOPE)
+    return refund.return_request

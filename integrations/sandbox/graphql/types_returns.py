@@ -4,7 +4,9 @@ and ``Refund.return`` (shopify.dev/docs/api/admin-graphql/2025-01/objects/Return
 
 Simulated: a return's id, name, status, total quantity, order, line items (each a
 ``ReturnLineItem`` of a shipped fulfillment line, with its reason and the units refunded so
-far), its refunds and the reason it was declined. Reverse fulfillment orders, exchanges,
+far), its refunds and the reason it was declined. A ``Return`` needs the ``read_returns`` access
+scope (shopify.dev objects/Return: "Requires ``read_returns`` access scope or
+``read_marketplace_returns`` access scope"). Reverse fulfillment orders, exchanges,
 return shipping fees and suggested refunds are not (``SANDBOX_NOT_IMPLEMENTED`` or empty).
 """
 
@@ -13,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from integrations.sandbox.graphql.context import RETURNS_SCOPE, require_scope
 from integrations.sandbox.graphql.pagination import paginate_list
 from integrations.sandbox.ids import gid
 from integrations.sandbox.models import (
@@ -93,9 +96,15 @@ RETURN_LINE_ITEM: dict[str, Resolver] = {
     "fulfillmentLineItem": lambda line, info: line.fulfillment_line_item,
 }
 
+
 # Merged into ``types_orders.ORDER`` (one resolver table per type).
+def _order_returns(order: SandboxOrder, info, **args):
+    require_scope(info, RETURNS_SCOPE)
+    return paginate_list(info, returns_of(order), args)
+
+
 ORDER_FIELDS: dict[str, Resolver] = {
-    "returns": lambda o, info, **args: paginate_list(info, returns_of(o), args),
+    "returns": _order_returns,
     "returnStatus": lambda o, info: order_return_status(o),
 }
 

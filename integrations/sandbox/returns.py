@@ -130,12 +130,14 @@ def request_return(
 
 
 def change_return(
-    ret: SandboxReturn, action: str, *, decline_reason: str = "OTHER"
+    ret: SandboxReturn, action: str, *, decline_reason: str = "OTHER", deliver: bool = True
 ) -> SandboxReturn:
     """Move ``ret`` on by ``action`` (``approve``, ``decline``, ``close``, ``cancel``:
     ``TRANSITIONS``); a decline keeps its ``ReturnDeclineReason`` (``RETURN_PERIOD_ENDED``,
-    ``FINAL_SALE``, ``OTHER``). Returns the changed return. Raises ``ValueError`` for an unknown
-    action or decline reason, or a status the action does not apply to."""
+    ``FINAL_SALE``, ``OTHER``). With ``deliver=False`` the order's ``orders/updated`` is
+    recorded but not sent (a lost delivery). Returns the changed return. Raises
+    ``ValueError`` for an unknown action or decline reason, or a status the action does not
+    apply to."""
     if action not in TRANSITIONS:
         raise ValueError(f"unknown return action {action!r}")
     if decline_reason not in DECLINE_REASONS:
@@ -153,7 +155,7 @@ def change_return(
         locked.decline_reason = decline_reason if action == "decline" else ""
         locked.updated_at = now
         locked.save(update_fields=["status", "decline_reason", "updated_at"])
-        _touch(order, now)
+        _touch(order, now, deliver=deliver)
     return locked
 
 
@@ -171,7 +173,7 @@ def order_return_status(order: SandboxOrder) -> str:
     return "NO_RETURN"
 
 
-def _touch(order: SandboxOrder, now) -> None:
+def _touch(order: SandboxOrder, now, *, deliver: bool = True) -> None:
     order.updated_at = now
     order.save(update_fields=["updated_at"])
-    events.emit_orders(order.shop, [order.pk], ["ORDERS_UPDATED"], True)
+    events.emit_orders(order.shop, [order.pk], ["ORDERS_UPDATED"], deliver)

@@ -30,7 +30,7 @@ from inventory.models import MovementKind, MovementSource
 from inventory.services import StockChange, default_warehouse, stock_apply, variant_ids_for
 from inventory.services.stock import Reservation
 from orders.models import Order, OrderItem, OrderStatusEvent
-from orders.services.returns import attach_returns_to_orders
+from orders.services.returns import attach_returns_to_orders, refresh_open_returns
 
 logger = logging.getLogger(__name__)
 
@@ -348,6 +348,9 @@ def _import_batch(*, account, orders: Sequence[OrderDTO], source: str) -> Import
             order.stock_reserved, order.unfulfillable = False, True
     if to_update:
         Order.objects.bulk_update([o for o, *_ in to_update], list(ORDER_FIELDS))
+        refresh_open_returns(
+            account=account, orders=[(o.external_id, o.source_updated_at) for o, *_ in to_update]
+        )
     refused_new = [o.pk for o in to_create if o.pk in refused]
     if refused_new:
         Order.objects.filter(pk__in=refused_new).update(stock_reserved=False, unfulfillable=True)

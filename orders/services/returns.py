@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
@@ -94,6 +95,52 @@ def returns_refresh_order(*, account, order_external_id: str) -> ImportResult:
             for f in quarantined
         )
     return result
+
+
+# Sangam statuses of a Shopify return that Shopify may still change (approve, decline, cancel,
+# close, refund); "received" is Shopify's close, before any refund and before Sangam's receipt.
+OPEN_CHANNEL_RETURN_STATUSES = (
+    ReturnStatus.REQUESTED,
+    ReturnStatus.IN_TRANSIT,
+    ReturnStatus.RECEIVED,
+)
+
+
+def refresh_open_returns(*, account, orders: Sequence[tuple[str, datetime]]) -> int:
+    """Queue a read of the returns (``returns_refresh_order``) of each just-updated order
+    (``(external id, updated_at)`` pairs) that holds a Shopify return still open here and read
+    before that update: Shopify changes a return (approval, decline, cancellation, closing)
+    without a webhook Sangam can check but updates its order, and a declined or cancelled
+    request leaves the order's ``returnStatus`` at ``NO_RETURN``, which the returns poll skips.
+    Returns received here (``received_at``) are Sangam's and left alone. One query; the reads
+    run after the commit. Other channels: nothing to do. Returns the number queued."""
+    from integrations.connectors.shopify.returns import RETURN_ID_PREFIX
+
+    if account.provider != "shopify" or not orders:
+        return 0
+    updated = dict(orders)
+    stale = sorted(
+        {
+            order_external_id
+            for order_external_id, version in Return.objects.filter(
+                account=account,
+                order_external_id__in=list(updated),
+                external_id__startswith=RETURN_ID_PREFIX,
+                status__in=OPEN_CHANNEL_RETURN_STATUSES,
+                received_at__isnull=True,
+            ).values_list("order_external_id", "source_updated_at")
+            if version < updated[order_external_id]
+        }
+    )
+    if stale:
+        from integrations.tasks import enqueue, returns_refresh_order_task
+
+        def queue() -> None:
+            for order_external_id in stale:
+                enqueue(returns_refresh_order_task, account.pk, order_external_id)
+
+        transaction.on_commit(queue)
+    return len(stale)
 
 
 def order_line_removals_import(*, account, removals: Sequence[OrderLineRemovalDTO]) -> ImportResult:

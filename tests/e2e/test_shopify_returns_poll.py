@@ -171,23 +171,36 @@ def test_a_shopify_return_is_followed_from_request_to_refund(account):
     assert Return.objects.filter(account=account).count() == 1
 
 
-def test_a_declined_return_is_cancelled(account):
-    """Declining a request puts the order's ``returnStatus`` back to ``NO_RETURN``; the order
-    still lists the return, so the poll reads it and the stored request becomes cancelled."""
+@pytest.mark.parametrize("webhook_lost", [False, True], ids=["by-webhook", "by-orders-poll"])
+def test_a_declined_return_is_cancelled(account, webhook_lost):
+    """Declining a request puts the order's ``returnStatus`` back to ``NO_RETURN``, so the
+    returns poll no longer reads it; the order's update (its ``orders/updated`` webhook, or
+    the orders poll when that is lost) makes the hub re-read the return it holds open."""
     from integrations.sandbox import returns as sandbox_returns
+    from integrations.sandbox.models import SandboxWebhookDelivery
 
     order, item = shipped_order(seed=34)
     requested = sandbox_returns.request_return(order, {item.id: 1}, approve=False)
     sync.sync_account(account_id=account.pk, streams=["returns"])
     assert Return.objects.get(account=account).status == ReturnStatus.REQUESTED
 
-    sandbox_returns.change_return(requested, "decline", decline_reason="FINAL_SALE")
+    if webhook_lost:
+        sent = SandboxWebhookDelivery.objects.count()
+        sandbox_returns.change_return(
+            requested, "decline", decline_reason="FINAL_SALE", deliver=False
+        )
+        assert SandboxWebhookDelivery.objects.count() > sent  # recorded, not sent
+        assert Return.objects.get(account=account).status == ReturnStatus.REQUESTED
+        sync.sync_account(account_id=account.pk, streams=["orders"])
+    else:
+        sandbox_returns.change_return(requested, "decline", decline_reason="FINAL_SALE")
     assert sandbox_returns.order_return_status(requested.order) == "NO_RETURN"
-    sync.sync_account(account_id=account.pk, streams=["returns"])
 
     ret = Return.objects.get(account=account)
     assert (ret.external_id, ret.status) == (f"return:{requested.id}", ReturnStatus.CANCELLED)
     assert ret.raw["return"]["decline"]["reason"] == "FINAL_SALE"
+    sync.sync_account(account_id=account.pk, streams=["returns"])
+    assert Return.objects.get(account=account).status == ReturnStatus.CANCELLED
 
 
 def test_the_demos_shopify_returns_reach_the_hub(account):

@@ -108,3 +108,54 @@ def test_a_bad_return_is_quarantined_and_the_rest_commit(account):
     assert result.created == 1
     assert [f.external_id for f in result.failures] == ["R-bad"]
     assert list(Return.objects.values_list("external_id", flat=True)) == ["R2"]
+
+
+@pytest.mark.parametrize(
+    ("provider", "external_id", "status", "received", "newer", "queued"),
+    [
+        pytest.param("shopify", "return:7", ReturnStatus.REQUESTED, False, True, True, id="open"),
+        pytest.param(
+            "shopify", "return:7", ReturnStatus.IN_TRANSIT, False, True, True, id="transit"
+        ),
+        pytest.param("shopify", "return:7", ReturnStatus.REQUESTED, False, False, False, id="same"),
+        pytest.param("shopify", "return:7", ReturnStatus.REFUNDED, False, True, False, id="done"),
+        pytest.param("shopify", "return:7", ReturnStatus.RECEIVED, True, True, False, id="ours"),
+        pytest.param(
+            "shopify", "refund:7", ReturnStatus.REQUESTED, False, True, False, id="refund"
+        ),
+        pytest.param("flipkart", "return:7", ReturnStatus.REQUESTED, False, True, False, id="fk"),
+    ],
+)
+def test_an_order_update_rereads_the_shopify_return_it_holds_open(
+    merchant,
+    monkeypatch,
+    django_capture_on_commit_callbacks,
+    provider,
+    external_id,
+    status,
+    received,
+    newer,
+    queued,
+):
+    """An order updated after its Shopify return was read, while the return is still open
+    here, gets its returns read again (a decline or cancel has no other signal)."""
+    from django.utils import timezone
+
+    sent: list[tuple] = []
+    monkeypatch.setattr(
+        "integrations.tasks.returns_refresh_order_task.delay", lambda *args: sent.append(args)
+    )
+    account = ChannelAccountFactory(merchant=merchant, provider=provider, external_id="s-1")
+    first = order_dto("1001", items=(("SKU-1", 2),), updated_at=T0 - timedelta(minutes=1))
+    order_import(account=account, order=first)
+    returns_import(account=account, returns=[return_dto(external_id=external_id, status=status)])
+    if received:
+        Return.objects.update(received_at=timezone.now())
+    later = T0 + timedelta(minutes=5 if newer else 0)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        order_import(
+            account=account, order=order_dto("1001", items=(("SKU-1", 1),), updated_at=later)
+        )
+
+    assert sent == ([(account.pk, "1001")] if queued else [])

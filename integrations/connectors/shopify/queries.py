@@ -301,20 +301,16 @@ REFUND_LINE_ITEM_FIELDS = f"""
 """
 
 # Refund lines fetched inline with each refund (7 points each); refunds with more are completed
-# by REFUND_LINE_ITEMS. An order then costs 1 + 1 + 1 + (2 + 10 × 7) + 4 (its returns listed)
-# = 80 points.
+# by REFUND_LINE_ITEMS. An order then costs 1 + 1 + 1 + (2 + 10 × 7) = 75 points (and about
+# one actual point without refunds: on Shopify's 50 points/s restore a first poll of 3,000
+# orders takes about a minute, which is why returns are read in their own query only for
+# the orders that have some).
 REFUND_LINE_ITEMS_PAGE = 10
-
-# Returns listed (id and status) with each order of the returns stream, so an order is known to
-# have returns even after its ``returnStatus`` went back to ``NO_RETURN`` (a request declined
-# or cancelled): 1 + 3 = 4 points an order.
-ORDER_RETURNS_SEEN = 3
 
 ORDER_REFUNDS_FIELDS = f"""
       id
       updatedAt
       returnStatus
-      returns(first: {ORDER_RETURNS_SEEN}) {{ nodes {{ id status }} }}
       refunds {{
         id
         createdAt
@@ -337,7 +333,7 @@ query SangamOrderRefunds($first: Int!, $after: String, $query: String) {{
 """
 
 # One order's refunds, for a ``refunds/create`` webhook of a refund made for a return (its
-# returns are then read with ORDER_RETURNS_QUERY). 80 points.
+# returns are then read with ORDER_RETURNS_QUERY). 75 points.
 ORDER_REFUNDS_OF_ORDER_QUERY = f"""
 query SangamOrderRefundsOfOrder($id: ID!) {{
   order(id: $id) {{ {ORDER_REFUNDS_FIELDS} }}

@@ -26,8 +26,11 @@ They arrive two ways that give the same ``ReturnDTO``s:
 
 Shopify sends no webhook for a return being requested, approved or declined that Sangam can
 check (``shared/reference`` has no ``returns/*`` payload schema); those changes bump the order's
-``updatedAt`` and are read by the poll. A refund missed by the webhook is picked up by the next
-poll; one seen both ways is one Return.
+``updatedAt``: a new request is read by the poll (the order's ``returnStatus``), and the update
+of an order holding a return that is open in Sangam makes the hub re-read that order's returns
+(``orders.services.returns.refresh_open_returns``), so an approval, decline or cancellation
+arrives with the ``orders/updated`` webhook (or the orders poll). A refund missed by the
+webhook is picked up by the next poll; one seen both ways is one Return.
 
 Out: ``orderUpdate(input: {id, tags, note})`` (shopify.dev/docs/api/admin-graphql/2025-01/
 mutations/orderUpdate; needs the ``write_orders`` scope), after reading the order's current
@@ -92,7 +95,7 @@ RESTOCKED_TYPES = frozenset({"return", "legacy_restock"})
 DECIDED_TYPES = RESTOCKED_TYPES | {"cancel"}
 # A fulfillment in one of these states shipped nothing (``FulfillmentStatus``, 2025-01).
 UNSHIPPED_FULFILLMENT_STATUSES = frozenset({"CANCELLED", "ERROR", "FAILURE"})
-# Orders per page of the returns stream: 12 × 80 points + 2 = 962 fits the 1,000-point
+# Orders per page of the returns stream: 12 × 75 points + 2 = 902 fits the 1,000-point
 # single-query limit (queries.REFUND_LINE_ITEMS_PAGE); the connector still shrinks a page that
 # does not.
 RETURNS_PAGE_SIZE = 12
@@ -378,6 +381,10 @@ def _reason_text(reason: Any) -> str:
     return "" if text.upper() in ("", "UNKNOWN") else text.lower().replace("_", " ")
 
 
+# ``ReturnDTO.external_id`` of a Shopify return: ``return:<return id>``.
+RETURN_ID_PREFIX = "return:"
+
+
 def returns_from_shopify_return(
     order: dict[str, Any], node: dict[str, Any], refunds: Sequence[dict[str, Any]]
 ) -> list[ReturnDTO]:
@@ -440,7 +447,7 @@ def returns_from_shopify_return(
             continue
         dtos.append(
             ReturnDTO(
-                external_id=f"return:{return_id}",
+                external_id=f"{RETURN_ID_PREFIX}{return_id}",
                 order_external_id=order_id,
                 order_item_external_id=item_id,
                 sku=(item.get("sku") or "").strip(),
@@ -458,14 +465,13 @@ def returns_from_shopify_return(
 
 
 def has_returns(order: dict[str, Any]) -> bool:
-    """Whether a GraphQL ``Order`` node (``returnStatus``, ``returns { nodes { id } }``,
-    ``refunds { return }``) has Shopify returns to read: its ``returnStatus`` is not
-    ``NO_RETURN``, it lists a return (a declined or cancelled one leaves ``returnStatus`` at
-    ``NO_RETURN``), or a refund was made for a return."""
+    """Whether a GraphQL ``Order`` node (``returnStatus``, ``refunds { return }``) has Shopify
+    returns to read: its ``returnStatus`` is not ``NO_RETURN``, or a refund was made for a
+    return. A request declined or cancelled leaves the order at ``NO_RETURN``: the poll does
+    not read it, but the order's update makes the hub re-read the returns it holds open
+    (``orders.services.returns.refresh_open_returns``)."""
     status = order.get("returnStatus")
     if status and str(status).upper() != NO_RETURN:
-        return True
-    if _nodes(order.get("returns")):
         return True
     return any(refund.get("return") for refund in order.get("refunds") or [])
 
@@ -691,9 +697,11 @@ class ShopifyReturns:
     ) -> Page[ReturnDTO | OrderLineRemovalDTO]:
         """What the returns stream gives for one order, as one ``Page`` (no cursor): what a
         ``refunds/create`` webhook of a refund made for a return needs, since its body carries
-        neither the return's lines nor its status. Reads the order's refunds
-        (``ORDER_REFUNDS_OF_ORDER_QUERY``) and completes it like ``fetch_returns``, with the
-        same ``RecordFailure``s; an order Shopify no longer has gives an empty page. Raises
+        neither the return's lines nor its status, and what an order update needs when the
+        order holds a return open in Sangam. Reads the order's refunds
+        (``ORDER_REFUNDS_OF_ORDER_QUERY``) and, whatever its ``returnStatus`` says (a declined
+        request leaves ``NO_RETURN``), its returns, and completes it like ``fetch_returns``,
+        with the same ``RecordFailure``s; an order Shopify no longer has gives an empty page. Raises
         ``ConnectorError`` from the client."""
         order_gid = f"gid://shopify/Order/{gid_to_id(order_external_id)}"
         node = self.gql.execute(queries.ORDER_REFUNDS_OF_ORDER_QUERY, {"id": order_gid}).get(
@@ -701,7 +709,8 @@ class ShopifyReturns:
         )
         items: list[ReturnDTO | OrderLineRemovalDTO] = []
         failures: list[RecordFailure] = []
-        for record in order_return_records(self._complete_order(node)) if node else []:
+        order = self._complete_order(node, read_returns=True) if node else None
+        for record in order_return_records(order) if order else []:
             result = return_records(record)
             if isinstance(result, RecordFailure):
                 failures.append(RecordFailure(_record_key(record), result.error, record))
@@ -709,11 +718,13 @@ class ShopifyReturns:
                 items.extend(result)
         return Page(items=items, failures=failures)
 
-    def _complete_order(self, node: dict[str, Any]) -> dict[str, Any]:
+    def _complete_order(
+        self, node: dict[str, Any], *, read_returns: bool = False
+    ) -> dict[str, Any]:
         """An order node of ``ORDER_REFUNDS_FIELDS`` with every refund line, its returns when
-        ``has_returns`` and its fulfillments when ``needs_fulfillments``."""
+        ``read_returns`` or ``has_returns`` and its fulfillments when ``needs_fulfillments``."""
         order = {**node, "refunds": [self._complete_refund(r) for r in node.get("refunds") or []]}
-        if has_returns(order):
+        if read_returns or has_returns(order):
             order["returns"] = self._order_returns(order["id"])
         if needs_fulfillments(order):
             order["fulfillments"] = self._order_fulfillments(order["id"])

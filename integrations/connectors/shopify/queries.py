@@ -287,6 +287,25 @@ mutation SangamInventorySetQuantities(
 """
 
 
+def node_connection_query(name: str, type_name: str, field: str, fields: str) -> str:
+    """The query reading the next pages (100 nodes each, from ``$after``) of the connection
+    ``field`` of the ``type_name`` node ``$id``, each node with ``fields``: what
+    ``client.all_nodes`` runs after the first page came inline with its parent."""
+    return f"""
+query {name}($id: ID!, $after: String) {{
+  node(id: $id) {{
+    ... on {type_name} {{
+      id
+      {field}(first: 100, after: $after) {{
+        pageInfo {{ hasNextPage endCursor }}
+        nodes {{ {fields} }}
+      }}
+    }}
+  }}
+}}
+"""
+
+
 # --- refunds: the returns stream (shopify.dev objects/Refund, objects/RefundLineItem,
 # objects/Fulfillment; 2025-01). ``Order.refunds`` and ``Order.fulfillments`` are plain lists
 # (no ``first`` needed: an order has few of either; a list costs one element).
@@ -340,19 +359,9 @@ query SangamOrderRefundsOfOrder($id: ID!) {{
 }}
 """
 
-REFUND_LINE_ITEMS_QUERY = f"""
-query SangamRefundLineItems($id: ID!, $after: String) {{
-  node(id: $id) {{
-    ... on Refund {{
-      id
-      refundLineItems(first: 100, after: $after) {{
-        pageInfo {{ hasNextPage endCursor }}
-        nodes {{ {REFUND_LINE_ITEM_FIELDS} }}
-      }}
-    }}
-  }}
-}}
-"""
+REFUND_LINE_ITEMS_QUERY = node_connection_query(
+    "SangamRefundLineItems", "Refund", "refundLineItems", REFUND_LINE_ITEM_FIELDS
+)
 
 # Shopify returns of one order (shopify.dev objects/Return, objects/ReturnLineItem; 2025-01):
 # read for the orders whose ``returnStatus`` is not ``NO_RETURN`` or with a refund made for a
@@ -399,19 +408,9 @@ query SangamOrderReturns($id: ID!, $after: String) {{
 }}
 """
 
-RETURN_LINE_ITEMS_QUERY = f"""
-query SangamReturnLineItems($id: ID!, $after: String) {{
-  node(id: $id) {{
-    ... on Return {{
-      id
-      returnLineItems(first: 100, after: $after) {{
-        pageInfo {{ hasNextPage endCursor }}
-        nodes {{ {RETURN_LINE_ITEM_FIELDS} }}
-      }}
-    }}
-  }}
-}}
-"""
+RETURN_LINE_ITEMS_QUERY = node_connection_query(
+    "SangamReturnLineItems", "Return", "returnLineItems", RETURN_LINE_ITEM_FIELDS
+)
 
 # Which lines had shipped, and when: read only for orders with a refund line whose restock
 # type alone does not decide (``NO_RESTOCK`` outside a Shopify return). 204 points.
@@ -432,19 +431,9 @@ query SangamOrderFulfillments($id: ID!) {
 }
 """
 
-FULFILLMENT_LINE_ITEMS_QUERY = """
-query SangamFulfillmentLineItems($id: ID!, $after: String) {
-  node(id: $id) {
-    ... on Fulfillment {
-      id
-      fulfillmentLineItems(first: 100, after: $after) {
-        pageInfo { hasNextPage endCursor }
-        nodes { lineItem { id } }
-      }
-    }
-  }
-}
-"""
+FULFILLMENT_LINE_ITEMS_QUERY = node_connection_query(
+    "SangamFulfillmentLineItems", "Fulfillment", "fulfillmentLineItems", "lineItem { id }"
+)
 
 
 def bulk_orders_query(search: str | None) -> str:

@@ -743,12 +743,8 @@ class ShopifyReturns:
         return [
             {
                 **node,
-                "returnLineItems": all_nodes(
-                    self.gql,
-                    node.get("returnLineItems"),
-                    queries.RETURN_LINE_ITEMS_QUERY,
-                    {"id": node["id"]},
-                    lambda page: (page.get("node") or {}).get("returnLineItems"),
+                "returnLineItems": self._all_of(
+                    node, "returnLineItems", queries.RETURN_LINE_ITEMS_QUERY
                 ),
             }
             for node in returns
@@ -756,13 +752,7 @@ class ShopifyReturns:
 
     def _complete_refund(self, refund: dict[str, Any]) -> dict[str, Any]:
         """``refund`` with every refund line as a plain list under ``refundLineItems``."""
-        lines = all_nodes(
-            self.gql,
-            refund.get("refundLineItems"),
-            queries.REFUND_LINE_ITEMS_QUERY,
-            {"id": refund["id"]},
-            lambda data: (data.get("node") or {}).get("refundLineItems"),
-        )
+        lines = self._all_of(refund, "refundLineItems", queries.REFUND_LINE_ITEMS_QUERY)
         return {**refund, "refundLineItems": lines}
 
     def _order_fulfillments(self, order_gid: str) -> list[dict[str, Any]]:
@@ -771,16 +761,23 @@ class ShopifyReturns:
         return [
             {
                 **fulfillment,
-                "fulfillmentLineItems": all_nodes(
-                    self.gql,
-                    fulfillment.get("fulfillmentLineItems"),
-                    queries.FULFILLMENT_LINE_ITEMS_QUERY,
-                    {"id": fulfillment["id"]},
-                    lambda page: (page.get("node") or {}).get("fulfillmentLineItems"),
+                "fulfillmentLineItems": self._all_of(
+                    fulfillment, "fulfillmentLineItems", queries.FULFILLMENT_LINE_ITEMS_QUERY
                 ),
             }
             for fulfillment in (data.get("order") or {}).get("fulfillments") or []
         ]
+
+    def _all_of(self, node: dict[str, Any], field: str, query: str) -> list[dict[str, Any]]:
+        """Every node of ``node[field]``: its inline first page, then the pages ``query`` (a
+        ``queries.node_connection_query``) reads for ``node["id"]``."""
+        return all_nodes(
+            self.gql,
+            node.get(field),
+            query,
+            {"id": node["id"]},
+            lambda page: (page.get("node") or {}).get(field),
+        )
 
     def write_return_status(
         self, *, order_external_id: str, tags: Sequence[str], note: str

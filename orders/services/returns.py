@@ -75,8 +75,9 @@ def returns_import(
 def returns_refresh_order(*, account, order_external_id: str) -> ImportResult:
     """Read one Shopify order's returns and refunds (``fetch_order_returns``) and import them
     (``returns_import``); what cannot be mapped or stored is quarantined as ``SyncLog`` rows of
-    the ``returns`` stream (reprocessable like a poll's). Called for a ``refunds/create``
-    webhook of a refund made for a Shopify return. A disconnected account is left alone.
+    the ``returns`` stream (reprocessable like a poll's). Queued for a ``refunds/create``
+    webhook of a refund made for a Shopify return, and by ``refresh_open_returns`` for an
+    updated order holding an open Shopify return. A disconnected account is left alone.
     Returns the counts; raises ``ConnectorError`` from the connector (the task retries)."""
     if account.status == AccountStatus.DISCONNECTED:
         return ImportResult()

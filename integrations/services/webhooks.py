@@ -358,7 +358,9 @@ def _dispatch(event: WebhookEvent, body: dict[str, Any]) -> str:
             # A refund made for a Shopify return: the body has neither the return's other
             # lines nor its status, so the order's returns are read from Shopify once this
             # commits (an HTTP call has no place inside the event's transaction).
-            _refresh_order_returns(account.pk, mapping.gid_to_id(body.get("order_id")))
+            import_string("orders.services.returns.returns_refresh_queue")(
+                account_id=account.pk, order_external_ids=[mapping.gid_to_id(body.get("order_id"))]
+            )
             if not records:
                 return WebhookStatus.PROCESSED
         if not records:
@@ -376,15 +378,6 @@ def _dispatch(event: WebhookEvent, body: dict[str, Any]) -> str:
     if result.failures:
         raise ValueError(result.failures[0].error)
     return WebhookStatus.PROCESSED
-
-
-def _refresh_order_returns(account_id: int, order_external_id: str) -> None:
-    """Queue ``orders.services.returns_refresh_order`` for the order after the commit."""
-    from integrations.tasks import enqueue, returns_refresh_order_task
-
-    transaction.on_commit(
-        lambda: enqueue(returns_refresh_order_task, account_id, order_external_id)
-    )
 
 
 def _compliance(event: WebhookEvent, body: dict[str, Any]) -> None:

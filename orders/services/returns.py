@@ -133,15 +133,22 @@ def refresh_open_returns(*, account, orders: Sequence[tuple[str, datetime]]) -> 
             if version < updated[order_external_id]
         }
     )
-    if stale:
-        from integrations.tasks import enqueue, returns_refresh_order_task
-
-        def queue() -> None:
-            for order_external_id in stale:
-                enqueue(returns_refresh_order_task, account.pk, order_external_id)
-
-        transaction.on_commit(queue)
+    returns_refresh_queue(account_id=account.pk, order_external_ids=stale)
     return len(stale)
+
+
+def returns_refresh_queue(*, account_id: int, order_external_ids: Sequence[str]) -> None:
+    """Queue ``returns_refresh_order`` for each order once the transaction commits (the read
+    is HTTP, which has no place inside it)."""
+    if not order_external_ids:
+        return
+    from integrations.tasks import enqueue, returns_refresh_order_task
+
+    def queue() -> None:
+        for order_external_id in order_external_ids:
+            enqueue(returns_refresh_order_task, account_id, order_external_id)
+
+    transaction.on_commit(queue)
 
 
 def order_line_removals_import(*, account, removals: Sequence[OrderLineRemovalDTO]) -> ImportResult:

@@ -209,14 +209,19 @@ def _refund_head(body: dict[str, Any]) -> tuple[str, str, datetime, dict[str, An
     return refund_id, order_id, created, head
 
 
+def _units(value: Any, what: str) -> int:
+    """A line's units (an integer ≥ 0); raises ``MappingError`` naming ``what`` otherwise."""
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise MappingError(f"{what}: bad quantity {value!r}")
+    return value
+
+
 def _unit_lines(body: dict[str, Any], refund_id: str):
     """``(line, quantity, restock_type, line item id)`` per refund line with units (lower-cased
     ``restock_type``, default ``no_restock``). Raises ``MappingError`` for a bad quantity or a
     line without ``line_item_id``."""
     for line in body.get("refund_line_items") or []:
-        quantity = line.get("quantity")
-        if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity < 0:
-            raise MappingError(f"refund {refund_id}: bad quantity {quantity!r}")
+        quantity = _units(line.get("quantity"), f"refund {refund_id}")
         if quantity == 0:
             continue
         item = line.get("line_item") or {}
@@ -440,9 +445,7 @@ def returns_from_shopify_return(
         item_id = gid_to_id(item.get("id"))
         if not item_id:
             raise MappingError(f"return {return_id}: a returned line item without id")
-        quantity = line.get("quantity")
-        if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity < 0:
-            raise MappingError(f"return {return_id}: bad quantity {quantity!r}")
+        quantity = _units(line.get("quantity"), f"return {return_id}")
         if quantity == 0:
             continue
         dtos.append(
@@ -506,26 +509,47 @@ def order_return_records(order: dict[str, Any]) -> list[dict[str, Any]]:
 
 def returns_from_graphql_order(order: dict[str, Any]) -> list[ReturnDTO | OrderLineRemovalDTO]:
     """Every ``ReturnDTO`` and ``OrderLineRemovalDTO`` of a GraphQL ``Order`` node's ``refunds``
-    and ``returns`` (plus ``fulfillments`` when ``needs_fulfillments``): each refund through
-    ``refund_body_from_graphql`` and ``refund_records``, so the DTOs equal the webhook's; each
-    ``Return`` through ``returns_from_shopify_return`` with the refunds made for it. Raises
-    ``MappingError``, also for a refund made for a return that is not among ``returns``."""
-    returns = {gid_to_id(r.get("id")): r for r in _nodes(order.get("returns"))}
-    linked: dict[str, list[dict[str, Any]]] = {key: [] for key in returns}
+    and ``returns`` (plus ``fulfillments`` when ``needs_fulfillments``), record by record of
+    ``order_return_records``: each refund through ``refund_body_from_graphql`` and
+    ``refund_records``, so the DTOs equal the webhook's; each ``Return`` through
+    ``returns_from_shopify_return`` with the refunds made for it. Raises ``MappingError``, also
+    for a refund made for a return that is not among ``returns``."""
     dtos: list[ReturnDTO | OrderLineRemovalDTO] = []
-    for refund in order.get("refunds") or []:
-        body = refund_body_from_graphql(order.get("id"), refund, order.get("fulfillments"))
-        dtos.extend(refund_records(body))
-        if body["return"] is not None:
-            return_id = str(body["return"]["id"])
-            if return_id not in linked:
+    for record in order_return_records(order):
+        bodies = [
+            refund_body_from_graphql(record.get("id"), refund, record.get("fulfillments"))
+            for refund in record["refunds"]
+        ]
+        for body in bodies:
+            dtos.extend(refund_records(body))
+        if record["returns"]:
+            dtos.extend(returns_from_shopify_return(record, record["returns"][0], bodies))
+            continue
+        for body in bodies:
+            if body["return"] is not None:
                 raise MappingError(
-                    f"refund {body['id']}: its return {return_id} was not read with the order"
+                    f"refund {body['id']}: its return {body['return']['id']} was not read "
+                    "with the order"
                 )
-            linked[return_id].append(body)
-    for return_id, node in returns.items():
-        dtos.extend(returns_from_shopify_return(order, node, linked[return_id]))
     return dtos
+
+
+def map_order_records(
+    order: dict[str, Any],
+) -> tuple[list[ReturnDTO | OrderLineRemovalDTO], list[RecordFailure]]:
+    """``(DTOs, failures)`` of a completed GraphQL ``Order`` node, mapped record by record
+    (``order_return_records``): what cannot be mapped is one ``RecordFailure`` per refund
+    (``refund:<id>``) or return (``return:<id>``) with its record as payload, which
+    ``return_records`` maps again; the other records still give their DTOs."""
+    items: list[ReturnDTO | OrderLineRemovalDTO] = []
+    failures: list[RecordFailure] = []
+    for record in order_return_records(order):
+        result = return_records(record)
+        if isinstance(result, RecordFailure):
+            failures.append(RecordFailure(_record_key(record), result.error, record))
+        else:
+            items.extend(result)
+    return items, failures
 
 
 def return_records(
@@ -684,12 +708,9 @@ class ShopifyReturns:
                 high_water = max(high_water, updated.strftime("%Y-%m-%dT%H:%M:%SZ"))
             if not node.get("refunds") and not has_returns(node):
                 continue
-            for record in order_return_records(self._complete_order(node)):
-                result = return_records(record)
-                if isinstance(result, RecordFailure):
-                    failures.append(RecordFailure(_record_key(record), result.error, record))
-                else:
-                    items.extend(result)
+            mapped, failed = map_order_records(self._complete_order(node))
+            items.extend(mapped)
+            failures.extend(failed)
         return connection_page(connection, items, failures, high_water)
 
     def fetch_order_returns(
@@ -707,15 +728,9 @@ class ShopifyReturns:
         node = self.gql.execute(queries.ORDER_REFUNDS_OF_ORDER_QUERY, {"id": order_gid}).get(
             "order"
         )
-        items: list[ReturnDTO | OrderLineRemovalDTO] = []
-        failures: list[RecordFailure] = []
-        order = self._complete_order(node, read_returns=True) if node else None
-        for record in order_return_records(order) if order else []:
-            result = return_records(record)
-            if isinstance(result, RecordFailure):
-                failures.append(RecordFailure(_record_key(record), result.error, record))
-            else:
-                items.extend(result)
+        if not node:
+            return Page(items=[])
+        items, failures = map_order_records(self._complete_order(node, read_returns=True))
         return Page(items=items, failures=failures)
 
     def _complete_order(

@@ -397,11 +397,14 @@ def demo_skus_listed() -> list[str]:
 
 
 def shopify_returns(account: ChannelAccount, shop: str = DEMO_SHOP) -> list[str]:
-    """Two Shopify returns in the demo store, on the two latest shipped orders without one: a
-    customer's request still waiting for approval, and a return approved and refunded with
-    restock (its ``refunds/create`` webhook makes the hub read the return). Then the returns
-    poll reads the request. Returns one line per Sangam ``Return`` made, e.g. ``#1042-R1:
-    Requested, 1 × KURTA-M``; none when the store has no two such orders."""
+    """Three Shopify returns in the demo store, on the three latest shipped orders without one:
+    a customer's request still waiting for approval, a return approved and refunded with
+    restock (its ``refunds/create`` webhook makes the hub read the return), and a return whose
+    unit the merchant restocked in the Shopify admin when it came back (a ``RESTOCKED``
+    disposition: its ``orders/updated`` makes the hub read the return and book the receipt,
+    QC passed). Then the returns poll reads the request. Returns one line per Sangam
+    ``Return`` made, e.g. ``#1042-R1: Requested, 1 × KURTA-M``; none when the store has no
+    three such orders."""
     from integrations.sandbox import returns as sandbox_returns
     from integrations.sandbox import services as sandbox
     from integrations.sandbox.models import SandboxLineItem, SandboxReturn
@@ -423,11 +426,11 @@ def shopify_returns(account: ChannelAccount, shop: str = DEMO_SHOP) -> list[str]
     for line in shipped[:50]:
         if all(line.order_id != p.order_id for p in picked):
             picked.append(line)
-        if len(picked) == 2:
+        if len(picked) == 3:
             break
-    if len(picked) < 2:
+    if len(picked) < 3:
         return []
-    waiting, refunded = picked
+    waiting, refunded, restocked = picked
     requested = sandbox_returns.request_return(
         waiting.order, {waiting.id: 1}, reason="SIZE_TOO_SMALL", note="Too tight", approve=False
     )
@@ -443,9 +446,15 @@ def shopify_returns(account: ChannelAccount, shop: str = DEMO_SHOP) -> list[str]
         return_request=approved,
     )
     wait_for_webhooks(last_event, expected=1)
+    came_back = sandbox_returns.request_return(
+        restocked.order, {restocked.id: 1}, reason="STYLE", note="Not my style"
+    )
     request_sync(account=account, streams=["returns"])
+    last_event = WebhookEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    sandbox_returns.dispose_return(came_back, {restocked.id: 1})
+    wait_for_webhooks(last_event, expected=2)
     lines = []
-    for ret, item in ((requested, waiting), (approved, refunded)):
+    for ret, item in ((requested, waiting), (approved, refunded), (came_back, restocked)):
         stored = Return.objects.filter(account=account, external_id=f"return:{ret.id}").first()
         status = stored.get_status_display() if stored else "not read yet"
         lines.append(f"{ret.name}: {status}, 1 × {item.sku}")

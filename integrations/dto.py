@@ -182,6 +182,22 @@ class ReturnStatus:
     )
 
 
+class DispositionType:
+    """What became of returned units at the channel (Shopify
+    ``ReverseFulfillmentOrderDispositionType``)."""
+
+    RESTOCKED = "restocked"
+    NOT_RESTOCKED = "not_restocked"
+    PROCESSING_REQUIRED = "processing_required"
+    MISSING = "missing"
+    CHOICES = (
+        (RESTOCKED, "Restocked"),
+        (NOT_RESTOCKED, "Not restocked"),
+        (PROCESSING_REQUIRED, "Processing required"),
+        (MISSING, "Missing"),
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class ReturnDTO:
     """A customer return or RTO of (part of) one order line, as the channel reports it.
@@ -217,6 +233,26 @@ class OrderLineRemovalDTO:
     quantity: int
     restocked: bool
     removed_at: datetime
+    raw: dict[str, Any] = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class ReturnDispositionDTO:
+    """What the channel did with returned units once they came back (Shopify
+    ``ReverseFulfillmentOrderDisposition``): ``disposition`` is ``restocked`` (back into the
+    channel's ``available`` at ``location_id``), ``not_restocked``, ``processing_required`` or
+    ``missing``; ``quantity`` in units of the return line ``order_item_external_id`` (SKU
+    ``sku``) of the return ``return_external_id``. ``external_id`` is the disposition's id. The
+    channel gives no time for it (2025-01): the import times it by when it was first seen."""
+
+    external_id: str
+    return_external_id: str
+    order_external_id: str
+    order_item_external_id: str
+    sku: str
+    quantity: int
+    disposition: str
+    location_id: str = ""
     raw: dict[str, Any] = field(default_factory=dict, compare=False)
 
 

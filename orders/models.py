@@ -6,7 +6,7 @@ from django.db import models
 
 from accounts.fields import MoneyField
 from accounts.models import Merchant, MerchantScopedQuerySet
-from integrations.dto import OrderStatus, PaymentMethod, ReturnKind, ReturnStatus
+from integrations.dto import DispositionType, OrderStatus, PaymentMethod, ReturnKind, ReturnStatus
 
 
 class Order(models.Model):
@@ -246,6 +246,55 @@ class OrderLineRemoval(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sku} × {self.quantity} removed from order {self.order_external_id}"
+
+
+class ReturnDisposition(models.Model):
+    """What the channel did with ``quantity`` returned units of one return line once they came
+    back (Shopify ``ReverseFulfillmentOrderDisposition``, read with the return): restocked at
+    ``location_id`` (the channel's ``available`` rose there), not restocked, processing
+    required or missing. Unique on (account, external_id), the disposition's id.
+
+    Shopify gives no time for a disposition (2025-01), so each is bounded: it happened after
+    ``not_before`` (the channel's last change of the order Sangam had read before, when it was
+    not there yet; else the order's placement) and by ``seen_at`` (when Sangam first read it).
+    The channel ledger (``inventory.services.channel_levels``) counts a restock as Shopify's own
+    +``quantity`` at that location only in a window holding that whole span.
+    ``received_quantity`` is what Sangam booked from it as a receipt of the return
+    (``orders.services.returns.return_dispositions_import``)."""
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="+")
+    account = models.ForeignKey(
+        "integrations.ChannelAccount", on_delete=models.CASCADE, related_name="+"
+    )
+    return_request = models.ForeignKey(
+        Return, on_delete=models.CASCADE, related_name="dispositions"
+    )
+    external_id = models.CharField(max_length=255)
+    order_item_external_id = models.CharField(max_length=255)
+    sku = models.CharField(max_length=255, blank=True)
+    quantity = models.PositiveIntegerField()
+    disposition = models.CharField(max_length=30, choices=DispositionType.CHOICES)
+    location_id = models.CharField(max_length=255, blank=True)
+    not_before = models.DateTimeField()
+    seen_at = models.DateTimeField()
+    received_quantity = models.PositiveIntegerField(default=0)
+    raw = models.JSONField(default=dict, blank=True)
+
+    objects = MerchantScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-seen_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "external_id"], name="uniq_return_disposition_external"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["account", "sku", "seen_at"], name="orders_disposition_sku_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sku} × {self.quantity} {self.disposition}"
 
 
 class ReturnItemQuerySet(MerchantScopedQuerySet):

@@ -41,6 +41,9 @@ KINDS: Final = (
     "FulfillmentLineItem",
     "Return",
     "ReturnLineItem",
+    "ReverseFulfillmentOrder",
+    "ReverseFulfillmentOrderLineItem",
+    "ReverseFulfillmentOrderDisposition",
 )
 
 GID_PREFIX: Final = "gid://shopify/"

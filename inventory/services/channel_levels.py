@@ -18,8 +18,10 @@ time window around each push:
 - the channel's **own flows**, counted by identity from what Sangam imported: units of this
   account's orders placed since the baseline (−), of its orders cancelled since then (+,
   Shopify's cancel restocks unfulfilled units), units removed from unshipped lines by
-  restocking refunds (``restock_type`` cancel, +) and units Shopify restocked by refunds of
-  returns (``restock_type`` return/legacy_restock, +).
+  restocking refunds (``restock_type`` cancel, +), units Shopify restocked by refunds of
+  returns (``restock_type`` return/legacy_restock, +) and units a return's disposition
+  restocked at the listing's location (+; ``ReturnDisposition``, counted only in a window
+  holding its whole span, since Shopify gives it no time: see ``_units_disposed``).
 
 At any exact reading ``available`` at ``t``::
 
@@ -69,7 +71,7 @@ from django.db import transaction
 from django.db.models import F, Q, Sum
 from django.utils import timezone
 
-from integrations.dto import InventoryLevelDTO, OrderStatus
+from integrations.dto import DispositionType, InventoryLevelDTO, OrderStatus
 from integrations.http import ConnectorError
 from inventory.models import ChannelListing, MovementKind, MovementSource
 
@@ -174,7 +176,9 @@ def channel_level_check(
     listing = ChannelListing.objects.select_related("variant").filter(pk=listing_id).first()
     if listing is None or listing.variant_id is None:
         return "gone"
-    sold, back = _flow_units(listing, pushed_at - QUIET, observed_at + QUIET)
+    low, high = pushed_at - QUIET, observed_at + QUIET
+    sold, back = _flow_units(listing, low, high)
+    back += _units_disposed(listing, low, high, overlapping=True)
     if pushed_quantity - sold <= available <= pushed_quantity + back:
         return "explained"
     schedule_level_read(listing_id, countdown=0)
@@ -429,7 +433,9 @@ def _set_baseline(listing_id: int, available: int, at: datetime) -> None:
 
 def _activity_near(listing: ChannelListing, moment: datetime) -> bool:
     """Whether an order of the listing's variant was placed or cancelled on its account, or a
-    restocking refund recorded, within ``QUIET`` of ``moment``."""
+    restocking refund recorded, within ``QUIET`` of ``moment``, or a restock disposition at the
+    listing's location may have happened then (its span ``not_before``–``seen_at``, widened by
+    ``QUIET``, holds ``moment``)."""
     from orders.models import Order
 
     low, high = moment - QUIET, moment + QUIET
@@ -441,6 +447,8 @@ def _activity_near(listing: ChannelListing, moment: datetime) -> bool:
         return True
     sku = listing.channel_sku or listing.variant.sku
     if _removals(listing.account_id, sku, low, high).filter(restocked=True).exists():
+        return True
+    if _restock_dispositions(listing).filter(not_before__lte=high, seen_at__gte=low).exists():
         return True
     return (
         channel_restocked_units(account_id=listing.account_id, sku=sku, since=low, until=high) > 0
@@ -500,9 +508,10 @@ def channel_flows(listing: ChannelListing, *, since: datetime, until: datetime) 
     """The channel's own change of ``available`` (units) for the listing's variant between
     ``since`` (excluded) and ``until`` as Sangam knows it: − units of the account's orders
     placed, + units of its orders cancelled before fulfilment (Shopify restocks them), + units
-    Shopify restocked by refunds."""
+    Shopify restocked by refunds, + units restocked at the listing's location by return
+    dispositions known to have happened in the window."""
     placed, back = _flow_units(listing, since, until, open_start=True)
-    return back - placed
+    return back + _units_disposed(listing, since, until) - placed
 
 
 def _flow_units(
@@ -519,6 +528,35 @@ def _flow_units(
         account_id=listing.account_id, sku=sku, since=since, until=until, open_start=open_start
     )
     return placed, back
+
+
+def _restock_dispositions(listing: ChannelListing):
+    """``ReturnDisposition`` rows restocking the listing's SKU at its location on its account."""
+    from orders.models import ReturnDisposition
+
+    return ReturnDisposition.objects.filter(
+        account_id=listing.account_id,
+        sku=listing.channel_sku or listing.variant.sku,
+        disposition=DispositionType.RESTOCKED,
+        location_id=listing.external_location_id,
+    )
+
+
+def _units_disposed(
+    listing: ChannelListing, since: datetime, until: datetime, *, overlapping: bool = False
+) -> int:
+    """Units Shopify put back into ``available`` at the listing's location by return
+    dispositions (``ReturnDisposition``, restocked) in the window: those whose whole span
+    (after ``not_before``, by ``seen_at``) lies in it, or with ``overlapping`` those that may
+    have happened in it (what can explain a webhook's move, ``channel_level_check``). A span
+    that holds the baseline or the reading makes the window unjudged (``_activity_near``), so
+    a disposition is never counted on the wrong side of either."""
+    rows = _restock_dispositions(listing)
+    if overlapping:
+        rows = rows.filter(seen_at__gte=since, not_before__lte=until)
+    else:
+        rows = rows.filter(not_before__gte=since, seen_at__lte=until)
+    return rows.aggregate(units=Sum("quantity"))["units"] or 0
 
 
 def _items(listing: ChannelListing):

@@ -19,6 +19,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from integrations.connectors.shopify.client import ShopifyUserError
@@ -26,6 +27,7 @@ from integrations.dto import (
     ImportResult,
     OrderLineRemovalDTO,
     RecordFailure,
+    ReturnDispositionDTO,
     ReturnDTO,
     ReturnStatus,
 )
@@ -33,6 +35,7 @@ from integrations.http import ConnectorError
 from integrations.models import AccountStatus, SyncLog
 from integrations.services.accounts import build_connector
 from orders.models import Order, OrderLineRemoval, Return, ReturnItem
+from orders.services.dispositions import return_dispositions_import
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +43,10 @@ IST = ZoneInfo("Asia/Kolkata")
 
 
 def returns_import(
-    *, account, returns: Sequence[ReturnDTO | OrderLineRemovalDTO], source: str = "sync"
+    *,
+    account,
+    returns: Sequence[ReturnDTO | OrderLineRemovalDTO | ReturnDispositionDTO],
+    source: str = "sync",
 ) -> ImportResult:
     """Create or update a batch of returns of one account; returns counts.
 
@@ -48,12 +54,18 @@ def returns_import(
     not imported yet is kept with ``order`` null and linked by ``attach_returns_to_orders`` when
     the order arrives. A record that fails is quarantined (``ImportResult.failures``). The
     ``OrderLineRemovalDTO``s a refund also gives (Shopify) go to
-    ``order_line_removals_import``, counted in the same result."""
+    ``order_line_removals_import``, counted in the same result. The ``ReturnDispositionDTO``s of
+    a return (Shopify) are recorded with it, in its transaction, even when its version is not
+    newer (``orders.services.dispositions.return_dispositions_import``); those of a return not
+    in the batch are dropped."""
     groups: dict[str, list[ReturnDTO]] = {}
     removals: list[OrderLineRemovalDTO] = []
+    dispositions: dict[str, list[ReturnDispositionDTO]] = {}
     for dto in returns:
         if isinstance(dto, OrderLineRemovalDTO):
             removals.append(dto)
+        elif isinstance(dto, ReturnDispositionDTO):
+            dispositions.setdefault(dto.return_external_id, []).append(dto)
         else:
             groups.setdefault(dto.external_id, []).append(dto)
     result = ImportResult()
@@ -62,7 +74,15 @@ def returns_import(
     for external_id, dtos in groups.items():
         try:
             with transaction.atomic():
-                outcome = _upsert(account, external_id, dtos)
+                outcome, ret, previous = _upsert(account, external_id, dtos)
+                disposed = return_dispositions_import(
+                    account=account,
+                    ret=ret,
+                    dispositions=dispositions.get(external_id, ()),
+                    not_before=previous,
+                )
+                if disposed and outcome == "skipped":
+                    outcome = "updated"
         except Exception as exc:  # noqa: BLE001 - one bad return never fails the batch
             result.failures.append(
                 RecordFailure(external_id, f"{type(exc).__name__}: {exc}", dtos[0].raw)
@@ -105,30 +125,36 @@ OPEN_CHANNEL_RETURN_STATUSES = (
     ReturnStatus.IN_TRANSIT,
     ReturnStatus.RECEIVED,
 )
+# ``ReturnStatus`` (Shopify, kept in ``Return.raw["return"]``) of a return Shopify may still
+# change in ways Sangam reads: approve, decline, dispose of its goods, refund, close.
+OPEN_SHOPIFY_RETURN_STATUSES = ("REQUESTED", "OPEN")
 
 
 def refresh_open_returns(*, account, orders: Sequence[tuple[str, datetime]]) -> int:
     """Queue a read of the returns (``returns_refresh_order``) of each just-updated order
-    (``(external id, updated_at)`` pairs) that holds a Shopify return still open here and read
-    before that update: Shopify changes a return (approval, decline, cancellation, closing)
-    without a webhook Sangam can check but updates its order, and a declined or cancelled
-    request leaves the order's ``returnStatus`` at ``NO_RETURN``, which the returns poll skips.
-    Returns received here (``received_at``) are Sangam's and left alone. One query; the reads
-    run after the commit. Other channels: nothing to do. Returns the number queued."""
+    (``(external id, updated_at)`` pairs) that holds a Shopify return still open and read
+    before that update: Shopify changes a return (approval, decline, cancellation, closing, a
+    disposition of its goods) without a webhook Sangam can check but updates its order, and a
+    declined or cancelled request leaves the order's ``returnStatus`` at ``NO_RETURN``, which
+    the returns poll skips. Open means open here (requested, in transit, closed by Shopify, and
+    not received in Sangam) or still requested or open in Shopify (a return received here from
+    its first dispositions can get more). One query; the reads run after the commit. Other
+    channels: nothing to do. Returns the number queued."""
     from integrations.connectors.shopify.returns import RETURN_ID_PREFIX
 
     if account.provider != "shopify" or not orders:
         return 0
     updated = dict(orders)
+    open_here = Q(status__in=OPEN_CHANNEL_RETURN_STATUSES, received_at__isnull=True)
+    open_there = Q(raw__return__status__in=OPEN_SHOPIFY_RETURN_STATUSES)
     stale = sorted(
         {
             order_external_id
             for order_external_id, version in Return.objects.filter(
+                open_here | open_there,
                 account=account,
                 order_external_id__in=list(updated),
                 external_id__startswith=RETURN_ID_PREFIX,
-                status__in=OPEN_CHANNEL_RETURN_STATUSES,
-                received_at__isnull=True,
             ).values_list("order_external_id", "source_updated_at")
             if version < updated[order_external_id]
         }
@@ -182,13 +208,19 @@ def order_line_removals_import(*, account, removals: Sequence[OrderLineRemovalDT
     return ImportResult(created=len(created), skipped=len(removals) - len(created))
 
 
-def _upsert(account, external_id: str, dtos: list[ReturnDTO]) -> str:
+def _upsert(
+    account, external_id: str, dtos: list[ReturnDTO]
+) -> tuple[str, Return, datetime | None]:
+    """Store one return from its DTOs (locked while stored); returns ``(outcome, the return,
+    its channel version before)``, the outcome ``created``, ``updated`` or ``skipped`` (a
+    version not newer than the stored one)."""
     head = max(dtos, key=lambda d: d.updated_at)
     existing = (
         Return.objects.select_for_update().filter(account=account, external_id=external_id).first()
     )
+    previous = existing.source_updated_at if existing is not None else None
     if existing is not None and head.updated_at <= existing.source_updated_at:
-        return "skipped"
+        return "skipped", existing, previous
     order = (
         Order.objects.filter(account=account, external_id=head.order_external_id).only("pk").first()
     )
@@ -239,9 +271,9 @@ def _upsert(account, external_id: str, dtos: list[ReturnDTO]) -> str:
             line.quantity += dto.quantity
     if existing is None:
         ReturnItem.objects.bulk_create(lines.values())
-        return "created"
+        return "created", ret, previous
     _merge_lines(ret, lines)
-    return "updated"
+    return "updated", ret, previous
 
 
 def _merge_lines(ret: Return, lines: dict[str, ReturnItem]) -> None:

@@ -204,16 +204,23 @@ def test_a_declined_return_is_cancelled(account, webhook_lost):
 
 
 def test_the_demos_shopify_returns_reach_the_hub(account):
-    """``make demo`` shows a waiting request and a refunded return from the store."""
+    """``make demo`` shows a waiting request, a refunded return and a return restocked in the
+    Shopify admin (received in Sangam, QC passed) from the store."""
     from integrations import demo
 
     shipped_order(seed=35)
     shipped_order(seed=36)
+    shipped_order(seed=37)
 
     lines = demo.shopify_returns(account, shop=SHOP)
 
-    assert [line.split(": ", 1)[1].split(",")[0] for line in lines] == ["Requested", "Refunded"]
+    assert [line.split(": ", 1)[1].split(",")[0] for line in lines] == [
+        "Requested",
+        "Refunded",
+        "QC passed",
+    ]
     assert sorted(Return.objects.filter(account=account).values_list("status", flat=True)) == [
+        ReturnStatus.QC_PASSED,
         ReturnStatus.REFUNDED,
         ReturnStatus.REQUESTED,
     ]

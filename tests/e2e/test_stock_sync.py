@@ -263,3 +263,64 @@ def test_a_partial_cancellation_in_shopify_frees_its_units_on_every_channel(thre
     )
     assert shopify_level.available == available(sku, shopify)
     assert not StockMovement.objects.filter(source=MovementSource.CHANNEL).exists()
+
+
+@pytest.mark.parametrize("webhooks_lost", [False, True], ids=["by-webhook", "by-drift-check"])
+def test_a_return_restocked_in_shopify_reaches_every_channel_once(three_channels, webhooks_lost):
+    """The merchant approves a Shopify return and, when the parcel is back, restocks the unit
+    in the Shopify admin (a ``RESTOCKED`` disposition: Shopify's ``available`` rises at the
+    location, with ``orders/updated`` and ``inventory_levels/update``). Sangam reads the
+    return, books the unit as a QC-passed receipt of it, Amazon and Flipkart get it, and the
+    ledger counts Shopify's own restock: nothing is taken in as an admin change. With both
+    webhooks lost, the nightly check finds Shopify's rise; before taking it in, the ledger
+    polls the returns, which brings the disposition."""
+    import time
+
+    from integrations.dto import ReturnStatus
+    from integrations.sandbox.models import SandboxInventoryLevel
+    from integrations.sandbox.returns import dispose_return, request_return
+    from integrations.sandbox.services import fulfill_order, simulate_orders
+    from integrations.services import sync
+    from inventory.models import MovementSource, StockMovement
+    from orders.models import Return, ReturnDisposition
+
+    shopify, az, fk = three_channels
+    (placed,) = simulate_orders(shop=SHOP, count=1, seed=41)
+    shipped = fulfill_order(placed)
+    line = next(
+        item
+        for item in shipped.line_items.all()
+        if ChannelListing.objects.filter(account=az, channel_sku=item.sku).exists()
+    )
+    sku = line.sku
+    returned = request_return(shipped, {line.id: 1}, reason="SIZE_TOO_SMALL")
+    sync.sync_account(account_id=shopify.pk, streams=["returns"])
+    ret = Return.objects.get(account=shopify)
+    assert ret.status == ReturnStatus.IN_TRANSIT
+    before = available(sku, az)
+    time.sleep(2.5)  # clear of the sale and the push (channel_levels.QUIET)
+
+    dispose_return(returned, {line.id: 1}, deliver=not webhooks_lost)
+    if webhooks_lost:
+        assert ret.status == ReturnStatus.IN_TRANSIT
+        assert drift_check_account(account_id=shopify.pk).drifted == 1
+
+    ret.refresh_from_db()
+    assert ret.status == ReturnStatus.QC_PASSED
+    disposition = ReturnDisposition.objects.get(account=shopify)
+    assert (disposition.sku, disposition.quantity, disposition.received_quantity) == (sku, 1, 1)
+    assert available(sku, az) == before + 1
+    assert on_channels(sku) == (before + 1, before + 1)
+    shopify_level = SandboxInventoryLevel.objects.get(
+        item__variant__sku=sku, item__variant__shop__domain=SHOP, location__is_primary=True
+    )
+    assert shopify_level.available == available(sku, shopify)
+    assert list(
+        StockMovement.objects.filter(source=MovementSource.RETURN).values_list(
+            "on_hand_delta", flat=True
+        )
+    ) == [1]
+    assert not StockMovement.objects.filter(source=MovementSource.CHANNEL).exists()
+
+    # The next nightly check finds Shopify where Sangam put it.
+    assert drift_check_account(account_id=shopify.pk).drifted == 0

@@ -32,14 +32,24 @@ def variables_for(name: str, gql) -> dict:
         order = SandboxOrder.objects.filter(shop__domain=SHOP, fulfillment_status="FULFILLED")[0]
         payload = services.refund_order(order, deliver=False)
         return {"id": payload["admin_graphql_api_id"]}
-    if name in ("order_refunds_of_order", "order_returns", "return_line_items"):
-        from integrations.sandbox.returns import request_return
+    if name in (
+        "order_refunds_of_order",
+        "order_returns",
+        "return_line_items",
+        "reverse_fulfillment_orders",
+        "reverse_lines",
+    ):
+        from integrations.sandbox.returns import dispose_return, request_return
 
         order = SandboxOrder.objects.filter(shop__domain=SHOP, fulfillment_status="FULFILLED")[0]
         item = order.line_items.order_by("id")[0]
         returned = request_return(order, {item.id: 1})
-        if name == "return_line_items":
+        dispose_return(returned, {item.id: 1}, deliver=False)
+        if name in ("return_line_items", "reverse_fulfillment_orders"):
             return {"id": f"gid://shopify/Return/{returned.id}"}
+        if name == "reverse_lines":
+            reverse = returned.reverse_fulfillment_order.id
+            return {"id": f"gid://shopify/ReverseFulfillmentOrder/{reverse}"}
         return {"id": f"gid://shopify/Order/{order.id}"}
     if name == "bulk_operation":
         return {"id": "gid://shopify/BulkOperation/1"}

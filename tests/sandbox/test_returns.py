@@ -10,7 +10,7 @@ import pytest
 from integrations.sandbox import services
 from integrations.sandbox.models import SandboxOrder, SandboxReturn
 from integrations.sandbox.returns import change_return, request_return
-from tests.sandbox.test_webhooks import validate
+from tests.sandbox.test_webhooks import subscribe, validate
 
 ORDER_RETURNS = """
 query($id: ID!) {
@@ -172,3 +172,115 @@ def test_returns_need_the_read_returns_scope(gql, app, shipped):
         "query($id: ID!) { order(id: $id) { returnStatus } }", {"id": order_id}, token=without
     )
     assert plain["data"]["order"]["returnStatus"] == "IN_PROGRESS"
+
+
+REVERSE_FULFILLMENT_ORDERS = """
+query($id: ID!) {
+  node(id: $id) {
+    ... on Return {
+      reverseFulfillmentOrders(first: 2) {
+        nodes {
+          id status order { id }
+          lineItems(first: 5) {
+            nodes {
+              id totalQuantity
+              fulfillmentLineItem { lineItem { id } }
+              dispositions { id quantity type location { id } }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+"""
+
+
+def reverse_orders(gql, ret) -> list[dict]:
+    body = gql(REVERSE_FULFILLMENT_ORDERS, {"id": f"gid://shopify/Return/{ret.id}"})
+    assert "errors" not in body, body["errors"]
+    return body["data"]["node"]["reverseFulfillmentOrders"]["nodes"]
+
+
+def test_disposing_of_a_returns_goods_restocks_them_at_a_location(gql, shipped):
+    """Approving a return makes its reverse fulfillment order; a ``RESTOCKED`` disposition puts
+    the units back into ``available`` at the location (with ``inventory_levels/update``), a
+    ``NOT_RESTOCKED`` one does not; both move the order and close the reverse order once every
+    unit is disposed of."""
+    from integrations.sandbox.models import (
+        SandboxInventoryLevel,
+        SandboxLocation,
+        SandboxWebhookDelivery,
+    )
+    from integrations.sandbox.returns import dispose_return
+
+    line = shipped.line_items.filter(fulfilled_quantity__gte=2).order_by("id")[0]
+    requested = request_return(shipped, {line.id: 2}, approve=False)
+    assert reverse_orders(gql, requested) == []  # a request has none yet
+    with pytest.raises(ValueError, match="no open reverse fulfillment order"):
+        dispose_return(requested, {line.id: 1})
+
+    approved = change_return(requested, "approve")
+    (reverse,) = reverse_orders(gql, approved)
+    assert reverse["status"] == "OPEN"
+    assert reverse["order"]["id"] == f"gid://shopify/Order/{shipped.id}"
+    (reverse_line,) = reverse["lineItems"]["nodes"]
+    assert reverse_line["totalQuantity"] == 2
+    assert (
+        reverse_line["fulfillmentLineItem"]["lineItem"]["id"] == f"gid://shopify/LineItem/{line.id}"
+    )
+    assert reverse_line["dispositions"] == []
+
+    primary = SandboxLocation.objects.get(shop=shipped.shop, is_primary=True)
+    level = SandboxInventoryLevel.objects.get(item__variant_id=line.variant_id, location=primary)
+    available = level.available
+    updated = SandboxOrder.objects.get(pk=shipped.pk).updated_at
+    subscribe(gql, "http://127.0.0.1:9/hooks", ["ORDERS_UPDATED", "INVENTORY_LEVELS_UPDATE"])
+    sent = SandboxWebhookDelivery.objects.count()
+
+    (restocked,) = dispose_return(approved, {line.id: 1}, deliver=False)
+    level.refresh_from_db()
+    assert level.available == available + 1
+    assert SandboxOrder.objects.get(pk=shipped.pk).updated_at > updated
+    topics = set(
+        SandboxWebhookDelivery.objects.order_by("pk")[sent:].values_list("topic", flat=True)
+    )
+    assert topics == {"inventory_levels/update", "orders/updated"}
+    with pytest.raises(ValueError, match="can dispose 1..1"):
+        dispose_return(approved, {line.id: 2})
+
+    dispose_return(approved, {line.id: 1}, disposition="NOT_RESTOCKED", deliver=False)
+    level.refresh_from_db()
+    assert level.available == available + 1  # a damaged unit stays out
+    (reverse,) = reverse_orders(gql, approved)
+    assert reverse["status"] == "CLOSED"
+    dispositions = reverse["lineItems"]["nodes"][0]["dispositions"]
+    assert [(d["type"], d["quantity"]) for d in dispositions] == [
+        ("RESTOCKED", 1),
+        ("NOT_RESTOCKED", 1),
+    ]
+    assert dispositions[0]["id"] == (
+        f"gid://shopify/ReverseFulfillmentOrderDisposition/{restocked.id}"
+    )
+    assert dispositions[0]["location"] == {"id": f"gid://shopify/Location/{primary.id}"}
+    assert dispositions[1]["location"] is None
+    with pytest.raises(ValueError, match="no open reverse fulfillment order"):
+        dispose_return(approved, {line.id: 1})
+    with pytest.raises(ValueError, match="unknown disposition"):
+        dispose_return(approved, {line.id: 1}, disposition="DONATED")
+
+
+def test_reverse_fulfillment_orders_need_the_read_returns_scope(gql, app, shipped):
+    line = shipped.line_items.filter(fulfilled_quantity__gte=1).order_by("id")[0]
+    returned = request_return(shipped, {line.id: 1})
+    without = services.issue_access_token(
+        shop=shipped.shop.domain, api_key=app.api_key, scope="read_orders"
+    )
+    reverse = f"gid://shopify/ReverseFulfillmentOrder/{returned.reverse_fulfillment_order.id}"
+    query = "query($id: ID!) { reverseFulfillmentOrder(id: $id) { id status } }"
+    (error,) = gql(query, {"id": reverse}, token=without)["errors"]
+    assert error["extensions"]["code"] == "ACCESS_DENIED"
+    assert gql(query, {"id": reverse})["data"]["reverseFulfillmentOrder"] == {
+        "id": reverse,
+        "status": "OPEN",
+    }

@@ -287,8 +287,10 @@ mutation SangamInventorySetQuantities(
 """
 
 
-def node_connection_query(name: str, type_name: str, field: str, fields: str) -> str:
-    """The query reading the next pages (100 nodes each, from ``$after``) of the connection
+def node_connection_query(
+    name: str, type_name: str, field: str, fields: str, *, first: int = 100
+) -> str:
+    """The query reading the next pages (``first`` nodes each, from ``$after``) of the connection
     ``field`` of the ``type_name`` node ``$id``, each node with ``fields``: what
     ``client.all_nodes`` runs after the first page came inline with its parent."""
     return f"""
@@ -296,7 +298,7 @@ query {name}($id: ID!, $after: String) {{
   node(id: $id) {{
     ... on {type_name} {{
       id
-      {field}(first: 100, after: $after) {{
+      {field}(first: {first}, after: $after) {{
         pageInfo {{ hasNextPage endCursor }}
         nodes {{ {fields} }}
       }}
@@ -381,10 +383,35 @@ RETURN_LINE_ITEM_FIELDS = """
     ... on UnverifiedReturnLineItem { id quantity returnReason returnReasonNote customerNote }
 """
 
-# Returns per page and lines read inline with each: 1 + 10 × (1 + 1 + 2 + 20 × 3) = 641 points,
-# under the 1,000-point single-query limit; longer returns are completed by
-# RETURN_LINE_ITEMS_QUERY, more returns by the next page of ORDER_RETURNS_QUERY.
-ORDER_RETURNS_PAGE = 10
+# How the goods of an approved return were taken back (shopify.dev objects/
+# ReverseFulfillmentOrder, objects/ReverseFulfillmentOrderLineItem,
+# objects/ReverseFulfillmentOrderDisposition; 2025-01): each line's returned fulfillment line
+# and its dispositions (restocked at a location, not restocked, missing, processing required).
+# ``dispositions`` is a plain list. 5 points a line.
+REVERSE_LINE_FIELDS = """
+    id
+    totalQuantity
+    fulfillmentLineItem { id lineItem { id sku } }
+    dispositions { id quantity type location { id } }
+"""
+
+REVERSE_LINES_PAGE = 10
+REVERSE_FULFILLMENT_ORDERS_PAGE = 2
+
+REVERSE_FULFILLMENT_ORDER_FIELDS = f"""
+    id
+    status
+    lineItems(first: {REVERSE_LINES_PAGE}) {{
+      pageInfo {{ hasNextPage endCursor }}
+      nodes {{ {REVERSE_LINE_FIELDS} }}
+    }}
+"""
+
+# Returns per page, and lines and reverse fulfillment orders read inline with each:
+# 1 + 5 × (… + 20 × 3 + 2 × (…+ 10 × 5)) = 863 points, under the 1,000-point single-query
+# limit; longer returns are completed by RETURN_LINE_ITEMS_QUERY,
+# REVERSE_FULFILLMENT_ORDERS_QUERY and REVERSE_LINES_QUERY, more returns by the next page.
+ORDER_RETURNS_PAGE = 5
 RETURN_LINE_ITEMS_PAGE = 20
 
 ORDER_RETURNS_QUERY = f"""
@@ -402,6 +429,10 @@ query SangamOrderReturns($id: ID!, $after: String) {{
           pageInfo {{ hasNextPage endCursor }}
           nodes {{ {RETURN_LINE_ITEM_FIELDS} }}
         }}
+        reverseFulfillmentOrders(first: {REVERSE_FULFILLMENT_ORDERS_PAGE}) {{
+          pageInfo {{ hasNextPage endCursor }}
+          nodes {{ {REVERSE_FULFILLMENT_ORDER_FIELDS} }}
+        }}
       }}
     }}
   }}
@@ -410,6 +441,19 @@ query SangamOrderReturns($id: ID!, $after: String) {{
 
 RETURN_LINE_ITEMS_QUERY = node_connection_query(
     "SangamReturnLineItems", "Return", "returnLineItems", RETURN_LINE_ITEM_FIELDS
+)
+
+# More reverse fulfillment orders of a return (10 a page, each with its first lines: 533
+# points) and more lines of one (100 a page: 503 points).
+REVERSE_FULFILLMENT_ORDERS_QUERY = node_connection_query(
+    "SangamReverseFulfillmentOrders",
+    "Return",
+    "reverseFulfillmentOrders",
+    REVERSE_FULFILLMENT_ORDER_FIELDS,
+    first=10,
+)
+REVERSE_LINES_QUERY = node_connection_query(
+    "SangamReverseLines", "ReverseFulfillmentOrder", "lineItems", REVERSE_LINE_FIELDS
 )
 
 # Which lines had shipped, and when: read only for orders with a refund line whose restock
@@ -523,6 +567,8 @@ OPERATIONS = {
     "order_refunds_of_order": ORDER_REFUNDS_OF_ORDER_QUERY,
     "order_returns": ORDER_RETURNS_QUERY,
     "return_line_items": RETURN_LINE_ITEMS_QUERY,
+    "reverse_fulfillment_orders": REVERSE_FULFILLMENT_ORDERS_QUERY,
+    "reverse_lines": REVERSE_LINES_QUERY,
     "fulfillment_line_items": FULFILLMENT_LINE_ITEMS_QUERY,
 }
 

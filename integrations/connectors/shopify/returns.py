@@ -24,6 +24,12 @@ They arrive two ways that give the same ``ReturnDTO``s:
   carries neither the return's other lines nor its status, so the webhook reads the order's
   returns (``fetch_order_returns``, one order of the same poll).
 
+An approved return's reverse fulfillment orders come with it (``ORDER_RETURNS_QUERY``): each
+disposition of its goods (restocked at a location, not restocked, missing, processing
+required; shopify.dev objects/ReverseFulfillmentOrderDisposition) is a
+``ReturnDispositionDTO`` (``dispositions_from_shopify_return``), which the hub books as a
+receipt of the return and counts in its channel ledger.
+
 Shopify sends no webhook for a return being requested, approved or declined that Sangam can
 check (``shared/reference`` has no ``returns/*`` payload schema); those changes bump the order's
 ``updatedAt``: a new request is read by the poll (the order's ``returnStatus``), and the update
@@ -59,10 +65,14 @@ from integrations.dto import (
     OrderLineRemovalDTO,
     Page,
     RecordFailure,
+    ReturnDispositionDTO,
     ReturnDTO,
     ReturnKind,
     ReturnStatus,
 )
+
+# What the returns stream gives: returns, removals of unshipped units and dispositions.
+ReturnRecord = ReturnDTO | OrderLineRemovalDTO | ReturnDispositionDTO
 
 if TYPE_CHECKING:
     from integrations.connectors.shopify.client import ShopifyGraphQLClient
@@ -114,6 +124,15 @@ RETURN_STATUSES = {
     "CLOSED": ReturnStatus.RECEIVED,
     "DECLINED": ReturnStatus.CANCELLED,
     "CANCELED": ReturnStatus.CANCELLED,
+}
+
+
+# ``ReverseFulfillmentOrderDispositionType`` (2025-01) → ``ReturnDispositionDTO.disposition``.
+DISPOSITION_TYPES = {
+    "RESTOCKED": "restocked",
+    "NOT_RESTOCKED": "not_restocked",
+    "PROCESSING_REQUIRED": "processing_required",
+    "MISSING": "missing",
 }
 
 
@@ -431,6 +450,10 @@ def returns_from_shopify_return(
             "status": node.get("status"),
             "decline": node.get("decline"),
             "return_line_items": list(lines),
+            "reverse_fulfillment_orders": [
+                {**reverse, "lineItems": _nodes(reverse.get("lineItems"))}
+                for reverse in _nodes(node.get("reverseFulfillmentOrders"))
+            ],
         },
         "refunds": list(refunds),
     }
@@ -464,6 +487,48 @@ def returns_from_shopify_return(
                 raw=raw,
             )
         )
+    return dtos
+
+
+def dispositions_from_shopify_return(
+    order: dict[str, Any], node: dict[str, Any]
+) -> list[ReturnDispositionDTO]:
+    """The dispositions of a GraphQL ``Return`` node's reverse fulfillment orders (each line
+    with ``fulfillmentLineItem { lineItem { id sku } }`` and ``dispositions { id quantity type
+    location { id } }``) → one ``ReturnDispositionDTO`` each, of the return
+    ``return:<return id>`` and the order line the reverse line took back; ``raw`` is the
+    disposition node. A line without an order line (an unverified return line) gives none.
+    Raises ``MappingError`` for a disposition without id, an unknown type or a bad quantity."""
+    return_id = gid_to_id(node.get("id"))
+    order_id = gid_to_id(order.get("id"))
+    dtos: list[ReturnDispositionDTO] = []
+    for reverse in _nodes(node.get("reverseFulfillmentOrders")):
+        for line in _nodes(reverse.get("lineItems")):
+            item = (line.get("fulfillmentLineItem") or {}).get("lineItem") or {}
+            item_id = gid_to_id(item.get("id"))
+            if not item_id:
+                continue
+            for disposition in line.get("dispositions") or []:
+                disposition_id = gid_to_id(disposition.get("id"))
+                kind = DISPOSITION_TYPES.get(str(disposition.get("type") or "").upper())
+                if not disposition_id or kind is None:
+                    raise MappingError(
+                        f"return {return_id}: disposition {disposition.get('id')!r} of type "
+                        f"{disposition.get('type')!r}"
+                    )
+                dtos.append(
+                    ReturnDispositionDTO(
+                        external_id=disposition_id,
+                        return_external_id=f"{RETURN_ID_PREFIX}{return_id}",
+                        order_external_id=order_id,
+                        order_item_external_id=item_id,
+                        sku=(item.get("sku") or "").strip(),
+                        quantity=_units(disposition.get("quantity"), f"return {return_id}"),
+                        disposition=kind,
+                        location_id=gid_to_id((disposition.get("location") or {}).get("id")),
+                        raw=disposition,
+                    )
+                )
     return dtos
 
 
@@ -507,14 +572,15 @@ def order_return_records(order: dict[str, Any]) -> list[dict[str, Any]]:
     return records
 
 
-def returns_from_graphql_order(order: dict[str, Any]) -> list[ReturnDTO | OrderLineRemovalDTO]:
-    """Every ``ReturnDTO`` and ``OrderLineRemovalDTO`` of a GraphQL ``Order`` node's ``refunds``
-    and ``returns`` (plus ``fulfillments`` when ``needs_fulfillments``), record by record of
-    ``order_return_records``: each refund through ``refund_body_from_graphql`` and
-    ``refund_records``, so the DTOs equal the webhook's; each ``Return`` through
-    ``returns_from_shopify_return`` with the refunds made for it. Raises ``MappingError``, also
-    for a refund made for a return that is not among ``returns``."""
-    dtos: list[ReturnDTO | OrderLineRemovalDTO] = []
+def returns_from_graphql_order(order: dict[str, Any]) -> list[ReturnRecord]:
+    """Every ``ReturnDTO``, ``OrderLineRemovalDTO`` and ``ReturnDispositionDTO`` of a GraphQL
+    ``Order`` node's ``refunds`` and ``returns`` (plus ``fulfillments`` when
+    ``needs_fulfillments``), record by record of ``order_return_records``: each refund through
+    ``refund_body_from_graphql`` and ``refund_records``, so the DTOs equal the webhook's; each
+    ``Return`` through ``returns_from_shopify_return`` with the refunds made for it and
+    ``dispositions_from_shopify_return``. Raises ``MappingError``, also for a refund made for a
+    return that is not among ``returns``."""
+    dtos: list[ReturnRecord] = []
     for record in order_return_records(order):
         bodies = [
             refund_body_from_graphql(record.get("id"), refund, record.get("fulfillments"))
@@ -523,7 +589,9 @@ def returns_from_graphql_order(order: dict[str, Any]) -> list[ReturnDTO | OrderL
         for body in bodies:
             dtos.extend(refund_records(body))
         if record["returns"]:
-            dtos.extend(returns_from_shopify_return(record, record["returns"][0], bodies))
+            node = record["returns"][0]
+            dtos.extend(returns_from_shopify_return(record, node, bodies))
+            dtos.extend(dispositions_from_shopify_return(record, node))
             continue
         for body in bodies:
             if body["return"] is not None:
@@ -536,12 +604,12 @@ def returns_from_graphql_order(order: dict[str, Any]) -> list[ReturnDTO | OrderL
 
 def map_order_records(
     order: dict[str, Any],
-) -> tuple[list[ReturnDTO | OrderLineRemovalDTO], list[RecordFailure]]:
+) -> tuple[list[ReturnRecord], list[RecordFailure]]:
     """``(DTOs, failures)`` of a completed GraphQL ``Order`` node, mapped record by record
     (``order_return_records``): what cannot be mapped is one ``RecordFailure`` per refund
     (``refund:<id>``) or return (``return:<id>``) with its record as payload, which
     ``return_records`` maps again; the other records still give their DTOs."""
-    items: list[ReturnDTO | OrderLineRemovalDTO] = []
+    items: list[ReturnRecord] = []
     failures: list[RecordFailure] = []
     for record in order_return_records(order):
         result = return_records(record)
@@ -554,11 +622,12 @@ def map_order_records(
 
 def return_records(
     payload: dict[str, Any],
-) -> list[ReturnDTO | OrderLineRemovalDTO] | RecordFailure:
-    """A stored payload of the returns stream → its ``ReturnDTO``s and
-    ``OrderLineRemovalDTO``s (empty when the refund neither returned nor removed anything), or a
-    ``RecordFailure``: a ``refunds/create`` body (``refund_line_items``) or a GraphQL ``Order``
-    node with ``refunds`` and/or ``returns`` (what ``fetch_returns`` quarantines)."""
+) -> list[ReturnRecord] | RecordFailure:
+    """A stored payload of the returns stream → its ``ReturnDTO``s, ``OrderLineRemovalDTO``s
+    and ``ReturnDispositionDTO``s (empty when the refund neither returned nor removed
+    anything), or a ``RecordFailure``: a ``refunds/create`` body (``refund_line_items``) or a
+    GraphQL ``Order`` node with ``refunds`` and/or ``returns`` (what ``fetch_returns``
+    quarantines)."""
     try:
         if "refund_line_items" in payload:
             return refund_records(payload)
@@ -672,9 +741,7 @@ class ShopifyReturns:
     _paged: Callable[..., dict[str, Any]]
     orders_search: Callable[[datetime | None], str | None]
 
-    def fetch_returns(
-        self, *, since: datetime | None, cursor: str | None
-    ) -> Page[ReturnDTO | OrderLineRemovalDTO]:
+    def fetch_returns(self, *, since: datetime | None, cursor: str | None) -> Page[ReturnRecord]:
         """One page of the returns stream: orders updated at or after ``since`` (oldest update
         first, ``sortKey: UPDATED_AT``; the last ``RETURNS_INITIAL_LOOKBACK`` on a first poll)
         with their refunds and Shopify returns, as ``ReturnDTO``s and ``OrderLineRemovalDTO``s
@@ -699,7 +766,7 @@ class ShopifyReturns:
             RETURNS_PAGE_SIZE,
         )
         connection = data.get("orders") or {}
-        items: list[ReturnDTO | OrderLineRemovalDTO] = []
+        items: list[ReturnRecord] = []
         failures: list[RecordFailure] = []
         high_water = ""
         for node in connection.get("nodes") or []:
@@ -713,9 +780,7 @@ class ShopifyReturns:
             failures.extend(failed)
         return connection_page(connection, items, failures, high_water)
 
-    def fetch_order_returns(
-        self, *, order_external_id: str
-    ) -> Page[ReturnDTO | OrderLineRemovalDTO]:
+    def fetch_order_returns(self, *, order_external_id: str) -> Page[ReturnRecord]:
         """What the returns stream gives for one order, as one ``Page`` (no cursor): what a
         ``refunds/create`` webhook of a refund made for a return needs, since its body carries
         neither the return's lines nor its status, and what an order update needs when the
@@ -746,7 +811,8 @@ class ShopifyReturns:
         return order
 
     def _order_returns(self, order_gid: str) -> list[dict[str, Any]]:
-        """The order's Shopify returns, each with all its lines as a plain list."""
+        """The order's Shopify returns, each with all its lines and all its reverse fulfillment
+        orders (each with all its lines) as plain lists."""
         data = self.gql.execute(queries.ORDER_RETURNS_QUERY, {"id": order_gid, "after": None})
         returns = all_nodes(
             self.gql,
@@ -761,6 +827,19 @@ class ShopifyReturns:
                 "returnLineItems": self._all_of(
                     node, "returnLineItems", queries.RETURN_LINE_ITEMS_QUERY
                 ),
+                "reverseFulfillmentOrders": [
+                    {
+                        **reverse,
+                        "lineItems": self._all_of(
+                            reverse, "lineItems", queries.REVERSE_LINES_QUERY
+                        ),
+                    }
+                    for reverse in self._all_of(
+                        node,
+                        "reverseFulfillmentOrders",
+                        queries.REVERSE_FULFILLMENT_ORDERS_QUERY,
+                    )
+                ],
             }
             for node in returns
         ]

@@ -32,6 +32,7 @@ from integrations.sandbox.models import (
     SandboxProduct,
     SandboxRefund,
     SandboxReturn,
+    SandboxReverseFulfillmentOrder,
     SandboxVariant,
     SandboxWebhookSubscription,
 )
@@ -265,6 +266,12 @@ NODE_KINDS: dict[str, tuple[str | None, Callable[[SandboxContext], QuerySet]]] =
         RETURNS_SCOPE,
         lambda c: SandboxReturn.objects.filter(order__shop=c.shop).select_related("order"),
     ),
+    "ReverseFulfillmentOrder": (
+        RETURNS_SCOPE,
+        lambda c: SandboxReverseFulfillmentOrder.objects.filter(
+            return_request__order__shop=c.shop
+        ).select_related("return_request__order"),
+    ),
     "Fulfillment": (
         "read_orders",
         lambda c: SandboxFulfillment.objects.filter(order__shop=c.shop).select_related("order"),
@@ -373,6 +380,7 @@ QUERY: dict[str, Resolver] = {
         else SandboxLocation.objects.filter(shop=ctx(info).shop, is_primary=True).first()
     ),
     "customer": _by_gid("Customer"),
+    "reverseFulfillmentOrder": _by_gid("ReverseFulfillmentOrder"),
     "webhookSubscriptions": _webhook_subscriptions,
     "webhookSubscription": _by_gid("WebhookSubscription"),
     "currentBulkOperation": _current_bulk_operation,

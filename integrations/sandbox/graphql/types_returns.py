@@ -6,8 +6,11 @@ Simulated: a return's id, name, status, total quantity, order, line items (each 
 ``ReturnLineItem`` of a shipped fulfillment line, with its reason and the units refunded so
 far), its refunds and the reason it was declined. A ``Return`` needs the ``read_returns`` access
 scope (shopify.dev objects/Return: "Requires ``read_returns`` access scope or
-``read_marketplace_returns`` access scope"). Reverse fulfillment orders, exchanges,
-return shipping fees and suggested refunds are not (``SANDBOX_NOT_IMPLEMENTED`` or empty).
+``read_marketplace_returns`` access scope"). An approved return's reverse fulfillment order
+(``ReverseFulfillmentOrder``: status, order, lines with their fulfillment line, total quantity
+and dispositions) is, and can be read by id (``reverseFulfillmentOrder``, ``node``); its reverse
+deliveries are empty. Exchanges, return shipping fees and suggested refunds are not
+(``SANDBOX_NOT_IMPLEMENTED`` or empty).
 """
 
 from __future__ import annotations
@@ -23,8 +26,11 @@ from integrations.sandbox.models import (
     SandboxRefundLineItem,
     SandboxReturn,
     SandboxReturnLineItem,
+    SandboxReverseDisposition,
+    SandboxReverseFulfillmentOrder,
+    SandboxReverseFulfillmentOrderLineItem,
 )
-from integrations.sandbox.returns import order_return_status
+from integrations.sandbox.returns import order_return_status, reverse_status
 
 Resolver = Callable[..., Any]
 
@@ -81,6 +87,9 @@ RETURN: dict[str, Resolver] = {
     "decline": lambda r, info: (
         {"reason": r.decline_reason, "note": None} if r.status == "DECLINED" else None
     ),
+    "reverseFulfillmentOrders": lambda r, info, **args: paginate_list(
+        info, list(SandboxReverseFulfillmentOrder.objects.filter(return_request=r)), args
+    ),
     "returnShippingFees": lambda r, info: [],
     "exchangeLineItems": lambda r, info, **args: paginate_list(info, [], args),
 }
@@ -94,6 +103,38 @@ RETURN_LINE_ITEM: dict[str, Resolver] = {
     "returnReasonNote": lambda line, info: line.return_reason_note,
     "customerNote": lambda line, info: None,
     "fulfillmentLineItem": lambda line, info: line.fulfillment_line_item,
+}
+
+
+def _reverse_lines(reverse: SandboxReverseFulfillmentOrder):
+    return list(
+        reverse.line_items.select_related(
+            "return_line_item__fulfillment_line_item__line_item__order"
+        ).prefetch_related("dispositions__location")
+    )
+
+
+REVERSE_FULFILLMENT_ORDER: dict[str, Resolver] = {
+    "id": lambda rfo, info: gid("ReverseFulfillmentOrder", rfo.id),
+    "status": lambda rfo, info: reverse_status(rfo.return_request, rfo),
+    "order": lambda rfo, info: rfo.return_request.order,
+    "lineItems": lambda rfo, info, **args: paginate_list(info, _reverse_lines(rfo), args),
+    "reverseDeliveries": lambda rfo, info, **args: paginate_list(info, [], args),
+    "thirdPartyConfirmation": lambda rfo, info: None,
+}
+
+REVERSE_FULFILLMENT_ORDER_LINE_ITEM: dict[str, Resolver] = {
+    "id": lambda line, info: gid("ReverseFulfillmentOrderLineItem", line.id),
+    "totalQuantity": lambda line, info: line.return_line_item.quantity,
+    "fulfillmentLineItem": lambda line, info: line.return_line_item.fulfillment_line_item,
+    "dispositions": lambda line, info: list(line.dispositions.all()),
+}
+
+REVERSE_DISPOSITION: dict[str, Resolver] = {
+    "id": lambda d, info: gid("ReverseFulfillmentOrderDisposition", d.id),
+    "quantity": lambda d, info: d.quantity,
+    "type": lambda d, info: d.type,
+    "location": lambda d, info: d.location,
 }
 
 
@@ -111,9 +152,15 @@ ORDER_FIELDS: dict[str, Resolver] = {
 RESOLVERS: dict[str, dict[str, Resolver]] = {
     "Return": RETURN,
     "ReturnLineItem": RETURN_LINE_ITEM,
+    "ReverseFulfillmentOrder": REVERSE_FULFILLMENT_ORDER,
+    "ReverseFulfillmentOrderLineItem": REVERSE_FULFILLMENT_ORDER_LINE_ITEM,
+    "ReverseFulfillmentOrderDisposition": REVERSE_DISPOSITION,
 }
 
 TYPE_NAMES: dict[type, str] = {
     SandboxReturn: "Return",
     SandboxReturnLineItem: "ReturnLineItem",
+    SandboxReverseFulfillmentOrder: "ReverseFulfillmentOrder",
+    SandboxReverseFulfillmentOrderLineItem: "ReverseFulfillmentOrderLineItem",
+    SandboxReverseDisposition: "ReverseFulfillmentOrderDisposition",
 }

@@ -32,6 +32,9 @@ from integrations.sandbox.models.orders import (
     SandboxRefundLineItem,
     SandboxReturn,
     SandboxReturnLineItem,
+    SandboxReverseDisposition,
+    SandboxReverseFulfillmentOrder,
+    SandboxReverseFulfillmentOrderLineItem,
 )
 from integrations.sandbox.models.store import (
     SandboxAccessToken,
@@ -65,6 +68,9 @@ __all__ = [
     "SandboxRefundLineItem",
     "SandboxReturn",
     "SandboxReturnLineItem",
+    "SandboxReverseDisposition",
+    "SandboxReverseFulfillmentOrder",
+    "SandboxReverseFulfillmentOrderLineItem",
     "SandboxShop",
     "SandboxVariant",
     "SandboxWebhookDelivery",

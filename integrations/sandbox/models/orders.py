@@ -273,3 +273,70 @@ class SandboxReturnLineItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.fulfillment_line_item_id} × {self.quantity} ({self.return_reason})"
+
+
+class SandboxReverseFulfillmentOrder(models.Model):
+    """The work of taking back a return's goods (``ReverseFulfillmentOrder``, shopify.dev/docs/
+    api/admin-graphql/2025-01/objects/ReverseFulfillmentOrder): made when the return is created
+    approved or its request approved ("Creating a return or approving a return creates a reverse
+    fulfillment order", shopify.dev "Manage reverse fulfillment orders"). The sandbox makes one
+    per return, with one line per return line; its status follows from the return and the
+    dispositions (``integrations.sandbox.returns.reverse_status``)."""
+
+    id = models.BigIntegerField(primary_key=True)
+    return_request = models.OneToOneField(
+        SandboxReturn, on_delete=models.CASCADE, related_name="reverse_fulfillment_order"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"ReverseFulfillmentOrder {self.id} of {self.return_request_id}"
+
+
+class SandboxReverseFulfillmentOrderLineItem(models.Model):
+    """One return line to be taken back (``ReverseFulfillmentOrderLineItem``): its
+    ``totalQuantity`` is the return line's quantity, its fulfillment line the return line's."""
+
+    id = models.BigIntegerField(primary_key=True)
+    reverse_fulfillment_order = models.ForeignKey(
+        SandboxReverseFulfillmentOrder, on_delete=models.CASCADE, related_name="line_items"
+    )
+    return_line_item = models.OneToOneField(
+        SandboxReturnLineItem, on_delete=models.CASCADE, related_name="reverse_line_item"
+    )
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"ReverseFulfillmentOrderLineItem {self.id}"
+
+
+class SandboxReverseDisposition(models.Model):
+    """What became of ``quantity`` returned units of a reverse line
+    (``ReverseFulfillmentOrderDisposition``): ``type`` is
+    ``ReverseFulfillmentOrderDispositionType`` (``RESTOCKED`` at ``location``: ``available``
+    rose there; ``NOT_RESTOCKED``, ``PROCESSING_REQUIRED``, ``MISSING``). 2025-01 exposes no
+    time for it; ``created_at`` is kept for the sandbox's own order."""
+
+    id = models.BigIntegerField(primary_key=True)
+    line_item = models.ForeignKey(
+        SandboxReverseFulfillmentOrderLineItem,
+        on_delete=models.CASCADE,
+        related_name="dispositions",
+    )
+    quantity = models.PositiveIntegerField()
+    type = models.CharField(max_length=30)
+    location = models.ForeignKey(
+        SandboxLocation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.type} × {self.quantity}"

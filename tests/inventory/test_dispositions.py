@@ -110,6 +110,24 @@ def read(account, node: dict) -> None:
     assert result.failures == [], result.failures
 
 
+def approved_then_disposed(
+    account,
+    units: int,
+    dispositions: list[tuple[int, str, str | None]],
+    *,
+    approved_ago: timedelta = timedelta(days=1),
+    disposed_ago: timedelta = timedelta(seconds=5),
+) -> None:
+    """A Shopify return of ``units`` × SKU-A read when approved, ``approved_ago``, and read again
+    with ``dispositions`` made by ``disposed_ago``."""
+    now = timezone.now()
+    read(account, shopify_return("SKU-A", units, updated_at=now - approved_ago))
+    read(
+        account,
+        shopify_return("SKU-A", units, updated_at=now - disposed_ago, dispositions=dispositions),
+    )
+
+
 def restock_movements() -> list[tuple[str, int]]:
     return list(
         StockMovement.objects.filter(source=MovementSource.RETURN)
@@ -192,15 +210,12 @@ def test_a_restock_after_our_baseline_is_counted_as_shopifys_own(shop, channel, 
     """Return read (approved) after our push took the baseline, then restocked: the whole span
     of the disposition lies after the baseline, so the reading is explained exactly."""
     listing = pushed_to_shopify(shop, channel, "SKU-A", 8, ago=120)
-    read(shop, shopify_return("SKU-A", 1, updated_at=timezone.now() - timedelta(seconds=60)))
-    read(
+    approved_then_disposed(
         shop,
-        shopify_return(
-            "SKU-A",
-            1,
-            updated_at=timezone.now() - timedelta(seconds=10),
-            dispositions=[(1, "RESTOCKED", "loc-1")],
-        ),
+        1,
+        [(1, "RESTOCKED", "loc-1")],
+        approved_ago=timedelta(seconds=60),
+        disposed_ago=timedelta(seconds=10),
     )
 
     later = timezone.now() + timedelta(seconds=10)
@@ -212,15 +227,12 @@ def test_a_restock_after_our_baseline_is_counted_as_shopifys_own(shop, channel, 
 
 def test_a_restock_at_another_location_is_not_this_listings(shop, channel, scheduled, polls):
     listing = pushed_to_shopify(shop, channel, "SKU-A", 8, ago=120)
-    read(shop, shopify_return("SKU-A", 1, updated_at=timezone.now() - timedelta(seconds=60)))
-    read(
+    approved_then_disposed(
         shop,
-        shopify_return(
-            "SKU-A",
-            1,
-            updated_at=timezone.now() - timedelta(seconds=10),
-            dispositions=[(1, "RESTOCKED", "loc-2")],
-        ),
+        1,
+        [(1, "RESTOCKED", "loc-2")],
+        approved_ago=timedelta(seconds=60),
+        disposed_ago=timedelta(seconds=10),
     )
     assert listing.variant.stock_levels.get().on_hand == 9  # received all the same
 
@@ -230,16 +242,7 @@ def test_a_restock_at_another_location_is_not_this_listings(shop, channel, sched
 
 def test_not_restocked_units_are_written_off(shop, channel, scheduled):
     listing = pushed_to_shopify(shop, channel, "SKU-A", 8)
-    read(shop, shopify_return("SKU-A", 1, updated_at=timezone.now() - timedelta(days=1)))
-    read(
-        shop,
-        shopify_return(
-            "SKU-A",
-            1,
-            updated_at=timezone.now() - timedelta(seconds=5),
-            dispositions=[(1, "NOT_RESTOCKED", None)],
-        ),
-    )
+    approved_then_disposed(shop, 1, [(1, "NOT_RESTOCKED", None)])
 
     ret = Return.objects.get()
     assert ret.status == ReturnStatus.QC_FAILED
@@ -251,16 +254,7 @@ def test_not_restocked_units_are_written_off(shop, channel, scheduled):
 @pytest.mark.parametrize("kind", ["MISSING", "PROCESSING_REQUIRED"])
 def test_missing_or_unprocessed_units_are_not_received(shop, channel, scheduled, kind):
     pushed_to_shopify(shop, channel, "SKU-A", 8)
-    read(shop, shopify_return("SKU-A", 1, updated_at=timezone.now() - timedelta(days=1)))
-    read(
-        shop,
-        shopify_return(
-            "SKU-A",
-            1,
-            updated_at=timezone.now() - timedelta(seconds=5),
-            dispositions=[(1, kind, None)],
-        ),
-    )
+    approved_then_disposed(shop, 1, [(1, kind, None)])
 
     ret = Return.objects.get()
     assert (ret.status, ret.received_at) == (ReturnStatus.IN_TRANSIT, None)

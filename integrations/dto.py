@@ -256,6 +256,11 @@ class ReturnDispositionDTO:
     raw: dict[str, Any] = field(default_factory=dict, compare=False)
 
 
+# What a channel's returns stream gives: returns, removals of unshipped units (Shopify refunds)
+# and dispositions of returned goods (Shopify reverse fulfillment orders).
+ReturnRecord = ReturnDTO | OrderLineRemovalDTO | ReturnDispositionDTO
+
+
 @dataclass(frozen=True, slots=True)
 class StockLevelDTO:
     """The available-to-sell quantity (units) to set for one channel listing. Channel handles:

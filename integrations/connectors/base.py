@@ -17,13 +17,12 @@ from integrations.dto import (
     InventoryLevelDTO,
     ListingDTO,
     OrderDTO,
-    OrderLineRemovalDTO,
     Page,
     PriceDTO,
     ProductDTO,
     PushResult,
     RecordFailure,
-    ReturnDTO,
+    ReturnRecord,
     StockLevelDTO,
     WebhookRegistration,
 )
@@ -199,11 +198,11 @@ class Connector:
     def list_webhooks(self) -> list[WebhookRegistration]:
         raise NotImplementedError
 
-    def fetch_returns(
-        self, *, since: datetime | None, cursor: str | None
-    ) -> Page[ReturnDTO | OrderLineRemovalDTO]:
+    def fetch_returns(self, *, since: datetime | None, cursor: str | None) -> Page[ReturnRecord]:
         """One page of customer returns and RTOs modified since ``since``; a channel whose
-        refunds also remove unshipped units (Shopify) adds ``OrderLineRemovalDTO``s."""
+        refunds also remove unshipped units (Shopify) adds ``OrderLineRemovalDTO``s, and one
+        that reports what became of returned goods (Shopify dispositions)
+        ``ReturnDispositionDTO``s."""
         raise NotImplementedError
 
     # Stock push pacing, read by ``inventory.services.push``: at most ``push_run_max`` listings

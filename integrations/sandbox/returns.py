@@ -225,9 +225,11 @@ def dispose_return(
             line.return_line_item.fulfillment_line_item.line_item_id: line
             for line in SandboxReverseFulfillmentOrderLineItem.objects.filter(
                 reverse_fulfillment_order=reverse
-            ).select_related(
+            )
+            .select_related(
                 "return_line_item__fulfillment_line_item__line_item__variant__inventory_item"
             )
+            .prefetch_related("dispositions")
         }
         store = order.shop
         place = location or SandboxLocation.objects.filter(shop=store, is_primary=True).first()
@@ -283,7 +285,9 @@ def reverse_status(ret: SandboxReturn, reverse: SandboxReverseFulfillmentOrder) 
         return "CANCELED"
     if ret.status == "CLOSED":
         return "CLOSED"
-    lines = list(reverse.line_items.select_related("return_line_item"))
+    lines = list(
+        reverse.line_items.select_related("return_line_item").prefetch_related("dispositions")
+    )
     if lines and all(disposed_units(line) >= line.return_line_item.quantity for line in lines):
         return "CLOSED"
     return "OPEN"

@@ -29,6 +29,7 @@ from integrations.dto import (
     RecordFailure,
     ReturnDispositionDTO,
     ReturnDTO,
+    ReturnRecord,
     ReturnStatus,
 )
 from integrations.http import ConnectorError
@@ -45,7 +46,7 @@ IST = ZoneInfo("Asia/Kolkata")
 def returns_import(
     *,
     account,
-    returns: Sequence[ReturnDTO | OrderLineRemovalDTO | ReturnDispositionDTO],
+    returns: Sequence[ReturnRecord],
     source: str = "sync",
 ) -> ImportResult:
     """Create or update a batch of returns of one account; returns counts.

@@ -62,17 +62,16 @@ from integrations.connectors.shopify.mapping import (
     parse_time,
 )
 from integrations.dto import (
+    DispositionType,
     OrderLineRemovalDTO,
     Page,
     RecordFailure,
     ReturnDispositionDTO,
     ReturnDTO,
     ReturnKind,
+    ReturnRecord,
     ReturnStatus,
 )
-
-# What the returns stream gives: returns, removals of unshipped units and dispositions.
-ReturnRecord = ReturnDTO | OrderLineRemovalDTO | ReturnDispositionDTO
 
 if TYPE_CHECKING:
     from integrations.connectors.shopify.client import ShopifyGraphQLClient
@@ -127,13 +126,9 @@ RETURN_STATUSES = {
 }
 
 
-# ``ReverseFulfillmentOrderDispositionType`` (2025-01) → ``ReturnDispositionDTO.disposition``.
-DISPOSITION_TYPES = {
-    "RESTOCKED": "restocked",
-    "NOT_RESTOCKED": "not_restocked",
-    "PROCESSING_REQUIRED": "processing_required",
-    "MISSING": "missing",
-}
+# ``ReverseFulfillmentOrderDispositionType`` (2025-01) → ``ReturnDispositionDTO.disposition``:
+# the same words, lower-cased (``RESTOCKED`` → ``restocked``).
+DISPOSITION_TYPES = {value.upper(): value for value, _ in DispositionType.CHOICES}
 
 
 def returns_from_refund(body: dict[str, Any]) -> list[ReturnDTO]:
@@ -208,7 +203,7 @@ def removals_from_refund(body: dict[str, Any]) -> list[OrderLineRemovalDTO]:
     return dtos
 
 
-def refund_records(body: dict[str, Any]) -> list[ReturnDTO | OrderLineRemovalDTO]:
+def refund_records(body: dict[str, Any]) -> list[ReturnRecord]:
     """Everything a ``refunds/create`` body says: its returns (``returns_from_refund``) and its
     removals of unshipped units (``removals_from_refund``). Raises ``MappingError``."""
     return [*returns_from_refund(body), *removals_from_refund(body)]
@@ -821,28 +816,27 @@ class ShopifyReturns:
             {"id": order_gid},
             lambda page: (page.get("order") or {}).get("returns"),
         )
-        return [
-            {
-                **node,
-                "returnLineItems": self._all_of(
-                    node, "returnLineItems", queries.RETURN_LINE_ITEMS_QUERY
-                ),
-                "reverseFulfillmentOrders": [
-                    {
-                        **reverse,
-                        "lineItems": self._all_of(
-                            reverse, "lineItems", queries.REVERSE_LINES_QUERY
-                        ),
-                    }
-                    for reverse in self._all_of(
-                        node,
-                        "reverseFulfillmentOrders",
-                        queries.REVERSE_FULFILLMENT_ORDERS_QUERY,
-                    )
-                ],
-            }
-            for node in returns
-        ]
+        return [self._complete_return(node) for node in returns]
+
+    def _complete_return(self, node: dict[str, Any]) -> dict[str, Any]:
+        """A ``Return`` node with all its lines and all its reverse fulfillment orders (each
+        with all its lines) as plain lists."""
+        reverse_orders = self._all_of(
+            node, "reverseFulfillmentOrders", queries.REVERSE_FULFILLMENT_ORDERS_QUERY
+        )
+        return {
+            **node,
+            "returnLineItems": self._all_of(
+                node, "returnLineItems", queries.RETURN_LINE_ITEMS_QUERY
+            ),
+            "reverseFulfillmentOrders": [
+                {
+                    **reverse,
+                    "lineItems": self._all_of(reverse, "lineItems", queries.REVERSE_LINES_QUERY),
+                }
+                for reverse in reverse_orders
+            ],
+        }
 
     def _complete_refund(self, refund: dict[str, Any]) -> dict[str, Any]:
         """``refund`` with every refund line as a plain list under ``refundLineItems``."""

@@ -26,8 +26,8 @@ from integrations.serializers import (
 )
 from integrations.services.accounts import (
     ConnectValidationError,
+    account_check_connection,
     account_disconnect,
-    build_connector,
     connect_with_credentials,
 )
 from integrations.services.shopify_app import shopify_register_webhooks
@@ -391,7 +391,7 @@ class TestConnectionView(APIView):
         _provider_or_404(provider)
         account = _pick_account(request, provider)
         try:
-            facts = build_connector(account).check_credentials()
+            facts = account_check_connection(account=account)
         except ConnectorError as exc:
             return Response({"ok": False, "error": str(exc)}, status=200)
         return Response({"ok": True, "account": facts})

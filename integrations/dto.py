@@ -372,7 +372,8 @@ class AccountHandle:
     """What a connector knows of an account: no ORM object, so connectors stay ORM-free.
 
     ``base_url`` is the API root (e.g. ``https://shop.myshopify.com`` or the sandbox URL);
-    ``credentials`` the decrypted secrets (never logged)."""
+    ``credentials`` the decrypted secrets (never logged); ``scopes`` the access scopes granted,
+    as stored on the account."""
 
     id: int | None
     merchant_id: int | None
@@ -381,6 +382,18 @@ class AccountHandle:
     base_url: str
     credentials: dict[str, Any] = field(default_factory=dict, repr=False)
     settings: dict[str, Any] = field(default_factory=dict)
+    # Access scopes the provider granted (Shopify: comma-separated handles,
+    # ``read_orders,write_inventory``); empty when unknown.
+    scopes: str = ""
+
+
+def granted_scopes(scopes: str) -> frozenset[str]:
+    """The access scopes a comma-separated grant (``"write_orders, read_products"``) covers: its
+    handles plus the ``read_x`` of every ``write_x`` (shopify.dev "Access scopes": a write scope
+    implies its read). Empty for an empty grant, which means unknown, not none."""
+    granted = {s.strip() for s in scopes.split(",") if s.strip()}
+    implied = {"read_" + s[len("write_") :] for s in granted if s.startswith("write_")}
+    return frozenset(granted | implied)
 
 
 @dataclass(slots=True)

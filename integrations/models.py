@@ -10,6 +10,7 @@ from django.db.models import Q
 
 from accounts.models import Merchant, MerchantScopedQuerySet
 from integrations import crypto
+from integrations.dto import granted_scopes
 
 
 class Provider(models.TextChoices):
@@ -112,14 +113,38 @@ class ChannelAccount(EncryptedCredentialsMixin):
         """Shopify access scopes Sangam asks for (``SHOPIFY_SCOPES``) that this account's token
         was not granted, in the order asked; a ``write_x`` grant covers ``read_x`` (shopify.dev
         "Access scopes"). Empty for other providers and for tokens whose grant is unknown
-        (custom-app tokens pasted in the hub). A store connected before a scope was added
-        (``write_orders`` for the return write-back) must re-authorize to get it."""
-        if self.provider != "shopify" or not self.scopes.strip():
+        (custom-app tokens pasted before Sangam read the grant at connect and on "Test
+        connection": ``currentAppInstallation.accessScopes``). A store connected before a
+        scope was added (``write_orders`` for the return write-back) must re-authorize to get
+        it."""
+        granted = granted_scopes(self.scopes)
+        if self.provider != "shopify" or not granted:
             return []
-        granted = {s.strip() for s in self.scopes.split(",") if s.strip()}
-        granted |= {"read_" + s[len("write_") :] for s in granted if s.startswith("write_")}
         wanted = [s.strip() for s in str(settings.SHOPIFY_SCOPES).split(",") if s.strip()]
         return [s for s in wanted if s not in granted]
+
+    @property
+    def missing_scope_effects(self) -> list[str]:
+        """What is off for each of ``missing_scopes``, in the merchant's words (empty when
+        nothing is missing)."""
+        return [
+            SHOPIFY_SCOPE_EFFECTS.get(scope, f"what needs {scope} is off")
+            for scope in self.missing_scopes
+        ]
+
+
+# What Sangam cannot do for a Shopify store whose token lacks a scope (``missing_scopes``).
+SHOPIFY_SCOPE_EFFECTS = {
+    "read_orders": "orders are not imported",
+    "write_orders": "return status is not written back to its orders",
+    "read_returns": (
+        "Shopify returns are read as refunds only (no return requests, reasons or restock "
+        "dispositions)"
+    ),
+    "read_products": "the catalog is not imported",
+    "read_inventory": "stock levels are not read",
+    "write_inventory": "stock is not pushed to the store",
+}
 
 
 class ProviderAppCredential(EncryptedCredentialsMixin):

@@ -41,7 +41,7 @@ from inventory.models import (
     StockPush,
     Variant,
 )
-from orders.models import Return, ReturnItem
+from orders.models import Return, ReturnDisposition, ReturnItem
 
 LOW_STOCK_AT = 5  # available (on hand − reserved) at or below this is "low stock"
 PUSH_HISTORY_SHOWN = 50
@@ -340,13 +340,17 @@ def drift_daily_counts(
 
 # --- returns --------------------------------------------------------------------------------------
 def return_list(*, merchant, filters: dict[str, Any] | None = None) -> QuerySet[Return]:
-    """Returns and RTOs of the merchant, newest request first, with account, order and items;
-    filters: ``status``, ``channel``, ``kind``, ``account`` (id)."""
+    """Returns and RTOs of the merchant, newest request first, with account, order, items and
+    the channel's dispositions of the goods (oldest first); filters: ``status``, ``channel``,
+    ``kind``, ``account`` (id)."""
     filters = filters or {}
     qs = (
         Return.objects.for_merchant(merchant)
         .select_related("account", "order")
-        .prefetch_related(Prefetch("items", queryset=ReturnItem.objects.order_by("pk")))
+        .prefetch_related(
+            Prefetch("items", queryset=ReturnItem.objects.order_by("pk")),
+            Prefetch("dispositions", queryset=ReturnDisposition.objects.order_by("seen_at", "pk")),
+        )
         .order_by("-requested_at", "-pk")
     )
     for key in ("status", "channel", "kind"):

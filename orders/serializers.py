@@ -6,7 +6,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from integrations.dto import ReturnKind, ReturnStatus
-from orders.models import Return, ReturnItem
+from orders.models import Return, ReturnDisposition, ReturnItem
 
 
 class ReturnItemOutput(serializers.ModelSerializer):
@@ -28,12 +28,32 @@ class ReturnItemOutput(serializers.ModelSerializer):
         return obj.restocked_quantity + obj.written_off_quantity
 
 
+class ReturnDispositionOutput(serializers.ModelSerializer):
+    """What the channel did with returned units (Shopify: restocked at ``location_id``, not
+    restocked, missing, processing required); ``seen_at`` when Sangam first read it (Shopify
+    gives no time), ``received_quantity`` the units Sangam booked from it as a receipt."""
+
+    class Meta:
+        model = ReturnDisposition
+        fields = [
+            "external_id",
+            "order_item_external_id",
+            "sku",
+            "quantity",
+            "disposition",
+            "location_id",
+            "seen_at",
+            "received_quantity",
+        ]
+
+
 class ReturnOutput(serializers.ModelSerializer):
     """A customer return or RTO; ``order`` is the Sangam order id (null until the order is
     imported), ``order_external_id`` the channel's."""
 
     order_number = serializers.CharField(source="order.order_number", allow_null=True, default=None)
     items = ReturnItemOutput(many=True, read_only=True)
+    dispositions = ReturnDispositionOutput(many=True, read_only=True)
 
     class Meta:
         model = Return
@@ -55,6 +75,7 @@ class ReturnOutput(serializers.ModelSerializer):
             "channel_synced_status",
             "channel_sync_error",
             "items",
+            "dispositions",
         ]
 
 

@@ -27,7 +27,7 @@ from integrations.models import (
     Provider,
     ProviderAppCredential,
 )
-from integrations.services.accounts import account_disconnect, build_connector
+from integrations.services.accounts import account_check_connection, account_disconnect
 from integrations.services.shopify_app import shopify_register_webhooks
 from integrations.services.sync import request_sync, streams_for
 
@@ -175,7 +175,7 @@ class ChannelAccountAdmin(admin.ModelAdmin):
     @admin.action(description="Test connection")
     def test_connection(self, request: HttpRequest, queryset: QuerySet[ChannelAccount]) -> None:
         def check(account: ChannelAccount) -> str:
-            facts = build_connector(account).check_credentials() or {}
+            facts = account_check_connection(account=account)
             return f"connection OK — {facts.get('name') or account.external_id}."
 
         run_per_object(self, request, queryset, check)

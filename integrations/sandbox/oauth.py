@@ -56,6 +56,27 @@ def normalize_scopes(scope: str) -> str:
     return ",".join(seen)
 
 
+SCOPE_DESCRIPTIONS: dict[str, str] = {
+    "read_orders": "View orders, transactions, fulfillments and abandoned checkouts",
+    "write_orders": "Manage orders, transactions, fulfillments and abandoned checkouts",
+    "read_all_orders": "View all orders, not only the last 60 days",
+    "read_products": "View products, variants and collections",
+    "write_products": "Manage products, variants and collections",
+    "read_inventory": "View inventory and inventory items",
+    "write_inventory": "Manage inventory and inventory items",
+    "read_locations": "View locations",
+    "read_returns": "View returns",
+    "write_returns": "Manage returns",
+    "read_customers": "View customer details",
+}
+
+
+def scope_description(handle: str) -> str:
+    """What a scope lets an app do, in the words of the install screen and
+    ``AccessScope.description``."""
+    return SCOPE_DESCRIPTIONS.get(handle, handle.replace("_", " ").capitalize())
+
+
 def has_scope(granted: str, required: str) -> bool:
     """True when ``granted`` includes ``required``; ``write_x`` implies ``read_x`` and
     ``read_all_orders`` is not implied by anything (shopify.dev "Access scopes")."""

@@ -27,19 +27,6 @@ from integrations.sandbox.graphql.context import SandboxContext
 from integrations.sandbox.models import SandboxApp, SandboxBulkOperation, SandboxShop
 
 INVALID_TOKEN = "[API] Invalid API key or access token (unrecognized login or wrong password)"  # noqa: S105
-SCOPE_DESCRIPTIONS = {
-    "read_orders": "View orders, transactions, fulfillments and abandoned checkouts",
-    "write_orders": "Manage orders, transactions, fulfillments and abandoned checkouts",
-    "read_all_orders": "View all orders, not only the last 60 days",
-    "read_products": "View products, variants and collections",
-    "write_products": "Manage products, variants and collections",
-    "read_inventory": "View inventory and inventory items",
-    "write_inventory": "Manage inventory and inventory items",
-    "read_locations": "View locations",
-    "read_returns": "View returns",
-    "write_returns": "Manage returns",
-    "read_customers": "View customer details",
-}
 
 
 def _json(body: Any, status: int = 200, **headers: str) -> JsonResponse:
@@ -100,9 +87,7 @@ def authorize(request: HttpRequest, shop: str) -> HttpResponse:
                 "shop": store,
                 "app": app,
                 "params": params,
-                "scopes": [
-                    (s, SCOPE_DESCRIPTIONS.get(s, s.replace("_", " ").capitalize())) for s in scopes
-                ],
+                "scopes": [(s, oauth.scope_description(s)) for s in scopes],
             },
         )
     try:

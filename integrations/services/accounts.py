@@ -9,10 +9,11 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import Merchant
 from integrations.connectors.base import Connector, ConnectType
-from integrations.dto import AccountHandle
+from integrations.dto import AccountHandle, granted_scopes
 from integrations.http import ConnectorError, HttpClient
 from integrations.models import AccountStatus, ChannelAccount
 from integrations.registry import get_connector_class
@@ -46,6 +47,7 @@ def account_handle(account: ChannelAccount) -> AccountHandle:
         base_url=account.api_base_url,
         credentials=account.get_credentials(),
         settings=dict(account.settings or {}),
+        scopes=account.scopes,
     )
 
 
@@ -62,6 +64,50 @@ def build_connector(
         account_id=account.pk, updates=updates, expires_at=expires_at
     )
     return connector
+
+
+def account_check_connection(*, account: ChannelAccount) -> dict[str, Any]:
+    """Make the connector's cheapest authenticated call (``check_credentials``) and return what
+    it learnt (name, domain…). The access scopes it reports (Shopify:
+    ``currentAppInstallation.accessScopes``) replace the stored grant, so a scope the merchant
+    granted or withdrew since the connect shows on the account and decides what the connector
+    reads (``read_returns``). Raises ``ConnectorError``."""
+    facts = build_connector(account).check_credentials() or {}
+    if facts.get("scopes"):
+        with transaction.atomic():
+            account_store_scopes(account=account, scopes=str(facts["scopes"]))
+            account.save(update_fields=["scopes", "updated_at"])
+    return facts
+
+
+def account_store_scopes(*, account: ChannelAccount, scopes: str) -> None:
+    """Set ``account.scopes`` (not saved: the caller saves it with its other changes) to the
+    grant a provider reported. A Shopify grant that now covers ``read_returns`` and did not
+    before (or was unknown) queues the returns stream over its first-poll window
+    (``RETURNS_INITIAL_LOOKBACK``) once the caller commits: the refunds read without it are
+    re-read with their Shopify returns, which take those refund returns over
+    (``orders.services.returns``) instead of returning the units twice."""
+    from integrations.connectors.shopify.returns import RETURNS_INITIAL_LOOKBACK, RETURNS_SCOPE
+
+    before = granted_scopes(account.scopes)
+    account.scopes = scopes[:1000]
+    newly_readable = RETURNS_SCOPE in granted_scopes(account.scopes) - before
+    if account.provider != "shopify" or not newly_readable or account.pk is None:
+        return
+    since = (timezone.now() - RETURNS_INITIAL_LOOKBACK).strftime("%Y-%m-%dT%H:%M:%SZ")
+    account_id = account.pk
+
+    def reread() -> None:
+        from integrations.services.sync import last_cursor, request_sync
+
+        fresh = ChannelAccount.objects.get(pk=account_id)
+        # Without a cursor the stream's first poll reads that window anyway.
+        if fresh.is_active and last_cursor(fresh, "returns"):
+            request_sync(
+                account=fresh, streams=["returns"], options={"since": since}, background=True
+            )
+
+    transaction.on_commit(reread)
 
 
 def account_store_credentials(
@@ -137,6 +183,8 @@ def connect_with_credentials(
         # Secrets the check obtained (e.g. Flipkart's access token) are kept too.
         account.set_credentials({**secrets, **checker.account.credentials})
         account.settings = {**(account.settings or {}), **public}
+        if facts.get("scopes"):
+            account_store_scopes(account=account, scopes=str(facts["scopes"]))
         token_expiry = facts.get("token_expires_at")
         if token_expiry is not None:
             account.token_expires_at = token_expiry

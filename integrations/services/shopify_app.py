@@ -32,7 +32,12 @@ from integrations.models import (
     ProviderAppCredential,
     WebhookSubscription,
 )
-from integrations.services.accounts import account_connected, build_connector, sandbox_base_url
+from integrations.services.accounts import (
+    account_connected,
+    account_store_scopes,
+    build_connector,
+    sandbox_base_url,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -163,7 +168,7 @@ def shopify_oauth_complete(
         account.api_base_url = base_url if pending.get("sandbox") else ""
         account.status = AccountStatus.CONNECTED
         account.last_error = ""
-        account.scopes = token.get("scope", "")[:1000]
+        account_store_scopes(account=account, scopes=token.get("scope", ""))
         account.set_credentials({"access_token": token["access_token"]})
         account.settings = {**(account.settings or {}), "api_key": app.api_key}
         account.save()

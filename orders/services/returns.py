@@ -214,13 +214,18 @@ def _upsert(
 ) -> tuple[str, Return, datetime | None]:
     """Store one return from its DTOs (locked while stored); returns ``(outcome, the return,
     its channel version before)``, the outcome ``created``, ``updated`` or ``skipped`` (a
-    version not newer than the stored one)."""
+    version not newer than the stored one). A Shopify return seen for the first time takes
+    over the refund returns of its refunds (``_adopt_refund_returns``): ``updated``."""
     head = max(dtos, key=lambda d: d.updated_at)
     existing = (
         Return.objects.select_for_update().filter(account=account, external_id=external_id).first()
     )
-    previous = existing.source_updated_at if existing is not None else None
-    if existing is not None and head.updated_at <= existing.source_updated_at:
+    adopted = None if existing is not None else _adopt_refund_returns(account, external_id, head)
+    existing = existing or adopted
+    # An adopted row's version is its refund's: the Shopify return itself is read for the
+    # first time.
+    previous = existing.source_updated_at if existing is not None and not adopted else None
+    if adopted is None and existing is not None and head.updated_at <= existing.source_updated_at:
         return "skipped", existing, previous
     order = (
         Order.objects.filter(account=account, external_id=head.order_external_id).only("pk").first()
@@ -275,6 +280,64 @@ def _upsert(
         return "created", ret, previous
     _merge_lines(ret, lines)
     return "updated", ret, previous
+
+
+def refund_return_ids(raw: dict | None) -> list[str]:
+    """The refund returns (``refund:<refund id>``) a Shopify return stands for: one per refund
+    made for it (``raw["refunds"]``, the REST bodies ``returns_from_shopify_return`` keeps)."""
+    return [
+        f"refund:{refund['id']}" for refund in (raw or {}).get("refunds") or [] if refund.get("id")
+    ]
+
+
+def _adopt_refund_returns(account, external_id: str, head: ReturnDTO) -> Return | None:
+    """A Shopify return first seen now whose refunds Sangam already holds as refund returns
+    (``refund:<refund id>``, read while the token lacked ``read_returns``): the oldest of them
+    becomes this return (renamed, locked; its receipts, QC status and stock movements stay
+    with it) and the others with nothing received are deleted, so the units are not returned
+    twice. One that has receipts is kept and logged: its units were booked already. An
+    adopted return whose status was written to the order is written again after the commit
+    (its note line then names the Shopify return). Returns the adopted row, or None (no such
+    refund, or another channel)."""
+    from integrations.connectors.shopify.returns import RETURN_ID_PREFIX
+
+    if not external_id.startswith(RETURN_ID_PREFIX):
+        return None
+    refund_ids = refund_return_ids(head.raw)
+    if not refund_ids:
+        return None
+    earlier = list(
+        Return.objects.select_for_update()
+        .filter(account=account, external_id__in=refund_ids)
+        .order_by("pk")
+    )
+    if not earlier:
+        return None
+    adopted, *others = earlier
+    for other in others:
+        if other.received_at is None:
+            other.delete()
+        else:
+            logger.warning(
+                "return %s: refund return %s was received before the Shopify return was read; "
+                "kept beside %s",
+                external_id,
+                other.external_id,
+                adopted.external_id,
+            )
+    logger.info("return %s adopts refund return %s", external_id, adopted.external_id)
+    adopted.external_id = external_id
+    adopted.save(update_fields=["external_id", "updated_at"])
+    if adopted.channel_synced_status:
+        # Its note line on the order names the refund: written again under the new id.
+        transaction.on_commit(lambda: _queue_writeback(adopted.pk), robust=True)
+    return adopted
+
+
+def _queue_writeback(return_id: int) -> None:
+    from integrations.tasks import enqueue, return_writeback_task
+
+    enqueue(return_writeback_task, return_id)
 
 
 def _merge_lines(ret: Return, lines: dict[str, ReturnItem]) -> None:
@@ -355,7 +418,8 @@ def return_note(ret: Return) -> str:
 
 def return_writeback(*, ret: Return) -> None:
     """Write ``ret``'s status to its Shopify order: the ``sangam-return-<status>`` tag (other
-    tags kept) and the return's note line, through ``orderUpdate``
+    tags kept) and the return's note line (which replaces the lines of the refund returns a
+    Shopify return took over), through ``orderUpdate``
     (``ShopifyReturns.write_return_status``). Other channels: nothing to do.
 
     Records the outcome on the return: ``channel_synced_status`` (the status written) and
@@ -376,6 +440,7 @@ def return_writeback(*, ret: Return) -> None:
             order_external_id=ret.order_external_id,
             tags=[return_tag(status)],
             note=return_note(ret),
+            replaces=refund_return_ids(ret.raw) if ret.external_id.startswith("return:") else (),
         )
     except ConnectorError as exc:
         _record_writeback(ret, error=str(exc) or type(exc).__name__)

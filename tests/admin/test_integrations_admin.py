@@ -143,15 +143,22 @@ def test_changelist_query_count_does_not_grow_with_rows(
 
 
 # --- channel account actions ------------------------------------------------------------------
-def test_test_connection_reports_the_shop_name(admin_client, account):
+def test_test_connection_reports_the_shop_name_and_stores_the_grant(admin_client, account):
     connector = mock.Mock()
-    connector.check_credentials.return_value = {"name": "Alpha Fashion"}
-    with mock.patch("integrations.admin.accounts.build_connector", return_value=connector) as build:
+    connector.check_credentials.return_value = {
+        "name": "Alpha Fashion",
+        "scopes": "read_orders,write_inventory",
+    }
+    with mock.patch(
+        "integrations.services.accounts.build_connector", return_value=connector
+    ) as build:
         response = run_action(admin_client, CHANGELIST, "test_connection", [account])
 
     assert response.status_code == 200
     build.assert_called_once_with(account)
     assert any("Alpha Fashion" in m for m in messages_of(response))
+    account.refresh_from_db()
+    assert account.scopes == "read_orders,write_inventory"
 
 
 def test_test_connection_failure_is_an_error_message_not_a_500(admin_client, account):
@@ -159,7 +166,7 @@ def test_test_connection_failure_is_an_error_message_not_a_500(admin_client, acc
     connector.check_credentials.side_effect = ConnectorError(
         "Shopify refused the access token (401)", permanent=True, status=401
     )
-    with mock.patch("integrations.admin.accounts.build_connector", return_value=connector):
+    with mock.patch("integrations.services.accounts.build_connector", return_value=connector):
         response = run_action(admin_client, CHANGELIST, "test_connection", [account])
 
     assert response.status_code == 200
@@ -169,7 +176,7 @@ def test_test_connection_failure_is_an_error_message_not_a_500(admin_client, acc
 
 def test_an_unexpected_failure_in_an_action_is_a_message_not_a_500(admin_client, account):
     with mock.patch(
-        "integrations.admin.accounts.build_connector", side_effect=RuntimeError("boom")
+        "integrations.services.accounts.build_connector", side_effect=RuntimeError("boom")
     ):
         response = run_action(admin_client, CHANGELIST, "test_connection", [account])
 

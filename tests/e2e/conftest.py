@@ -41,8 +41,11 @@ def oauth_connect(hub_url: str, owner, shop: str = SHOP) -> ChannelAccount:
     return account
 
 
-def token_connect(hub_url: str, owner, shop: str = SHOP, **account_settings) -> ChannelAccount:
-    """Connect with an access token issued by the sandbox (custom-app path), no initial sync."""
+def token_connect(
+    hub_url: str, owner, shop: str = SHOP, *, scope: str | None = None, **account_settings
+) -> ChannelAccount:
+    """Connect with an access token issued by the sandbox (custom-app path) for ``scope``
+    (default ``SHOPIFY_SCOPES``), no initial sync; the account's grant is left unknown."""
     from django.conf import settings
 
     from integrations.sandbox.models import SandboxApp, SandboxShop
@@ -50,7 +53,7 @@ def token_connect(hub_url: str, owner, shop: str = SHOP, **account_settings) -> 
 
     sandbox_shop = SandboxShop.objects.get(domain=shop)
     app = SandboxApp.objects.get(api_key=settings.SHOPIFY_API_KEY)
-    token = issue_token(shop=sandbox_shop, app=app, scope=settings.SHOPIFY_SCOPES)
+    token = issue_token(shop=sandbox_shop, app=app, scope=scope or settings.SHOPIFY_SCOPES)
     account = ChannelAccount.objects.create(
         merchant=owner.merchant,
         provider="shopify",

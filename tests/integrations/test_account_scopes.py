@@ -44,3 +44,14 @@ def test_the_hub_card_offers_to_re_authorize_a_store_lacking_a_scope(client, set
     account.scopes = SCOPES
     account.save()
     assert "has not granted" not in client.get("/").content.decode()
+
+
+def test_the_hub_card_says_returns_are_read_as_refunds_without_read_returns(client, settings):
+    settings.SHOPIFY_SCOPES = SCOPES + ",read_returns"
+    account = ChannelAccountFactory(provider="shopify", scopes=SCOPES)
+    client.force_login(MembershipFactory(merchant=account.merchant, role="owner").user)
+
+    page = client.get("/").content.decode()
+
+    assert "This store has not granted read_returns" in page
+    assert "Shopify returns are read as refunds only" in page

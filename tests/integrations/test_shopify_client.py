@@ -9,6 +9,7 @@ import pytest
 
 from integrations.connectors.shopify import queries
 from integrations.connectors.shopify.client import (
+    AccessDenied,
     QueryCostExceeded,
     ShopifyGraphQLClient,
     ShopifyUserError,
@@ -207,6 +208,32 @@ def test_access_denied_is_permanent(gql, scripted_server):
     with pytest.raises(ConnectorError) as excinfo:
         gql.execute(ORDERS, {"first": 1})
     assert excinfo.value.permanent is True
+    assert isinstance(excinfo.value, AccessDenied)
+    assert excinfo.value.scopes == frozenset()
+
+
+def test_access_denied_names_the_scopes_shopify_asks_for(gql, scripted_server):
+    """The ``requiredAccess`` extension of each denied field (shopify.dev "Access scopes");
+    the message when the extension is missing."""
+    denied = [
+        {
+            "message": "Access denied for returns field. Required access: `read_returns` "
+            "access scope.",
+            "extensions": {
+                "code": "ACCESS_DENIED",
+                "requiredAccess": "`read_returns` access scope.",
+            },
+        },
+        {
+            "message": "Access denied for customer field. Required access: `read_customers` "
+            "access scope.",
+            "extensions": {"code": "ACCESS_DENIED"},
+        },
+    ]
+    scripted_server.script(Reply(200, {"data": None, "errors": denied}))
+    with pytest.raises(AccessDenied) as excinfo:
+        gql.execute(ORDERS, {"first": 1})
+    assert excinfo.value.scopes == {"read_returns", "read_customers"}
 
 
 def test_other_graphql_errors_name_the_operation(gql, scripted_server):

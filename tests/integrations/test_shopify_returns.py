@@ -313,6 +313,16 @@ def test_the_return_note_line_is_appended_or_replaced(current, line, expected):
     assert merged_note(current, line) == expected
 
 
+def test_a_shopify_returns_note_line_replaces_those_of_the_refund_returns_it_took_over():
+    current = "Gift wrap\nSangam return refund:98: QC passed\nSangam return refund:99: Refunded"
+    line = "Sangam return return:7: QC passed — 2 restocked, 0 written off"
+
+    merged = merged_note(current, line, replaces=["refund:98", "refund:99"])
+
+    assert merged == f"Gift wrap\n{line}"
+    assert merged_note(current, line) == f"{current}\n{line}"
+
+
 @pytest.mark.parametrize("name", sorted(DOCUMENTS))
 def test_write_back_documents_validate_against_the_admin_schema(name):
     assert validation_errors(DOCUMENTS[name]) == []

@@ -298,3 +298,29 @@ def test_a_disposition_read_with_a_return_not_newer_is_still_recorded(shop, chan
 
     assert ReturnDisposition.objects.get().received_quantity == 1
     assert Return.objects.get().status == ReturnStatus.QC_PASSED
+
+
+def test_the_returns_page_and_api_show_what_shopify_did_with_the_goods(shop, channel, scheduled):
+    from rest_framework.test import APIClient
+
+    from tests.factories import MembershipFactory
+
+    pushed_to_shopify(shop, channel, "SKU-A", 8)
+    approved_then_disposed(shop, 2, [(1, "RESTOCKED", "loc-1"), (1, "MISSING", None)])
+    owner = MembershipFactory(merchant=shop.merchant, role="owner").user
+    api = APIClient()
+    api.force_authenticate(owner)
+
+    (row,) = api.get("/api/returns").json()["results"]
+
+    assert [
+        (d["sku"], d["quantity"], d["disposition"], d["location_id"], d["received_quantity"])
+        for d in row["dispositions"]
+    ] == [("SKU-A", 1, "restocked", "loc-1", 1), ("SKU-A", 1, "missing", "", 0)]
+    api.force_authenticate(None)
+    api.force_login(owner)
+    page = api.get("/returns/").content.decode()
+    assert "In the Shopify admin" in page
+    assert '1 × <span class="mono">SKU-A</span> restocked at location' in page
+    assert '1 × <span class="mono">SKU-A</span> missing' in page
+    assert page.count("received here") == 1

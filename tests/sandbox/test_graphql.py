@@ -34,6 +34,7 @@ def variables_for(name: str, gql) -> dict:
         return {"id": payload["admin_graphql_api_id"]}
     if name in (
         "order_refunds_of_order",
+        "order_refunds_of_order_without_returns",
         "order_returns",
         "return_line_items",
         "reverse_fulfillment_orders",
@@ -301,6 +302,22 @@ def test_missing_scope_is_access_denied(gql, app):
     body = gql("{ orders(first: 1) { nodes { id } } }", token=token)
     assert body["errors"][0]["extensions"]["code"] == "ACCESS_DENIED"
     assert "read_orders" in body["errors"][0]["message"]
+
+
+def test_current_app_installation_lists_the_tokens_granted_scopes(gql, app):
+    """shopify.dev queries/currentAppInstallation: readable with any scope; ``accessScopes``
+    are the handles the merchant granted this app."""
+    token = services.issue_access_token(
+        shop=SHOP, api_key=app.api_key, scope="read_products,write_inventory"
+    )
+    body = gql("{ currentAppInstallation { id accessScopes { handle description } } }", token=token)
+
+    installation = body["data"]["currentAppInstallation"]
+    assert installation["id"] == f"gid://shopify/AppInstallation/{app.pk}"
+    assert installation["accessScopes"] == [
+        {"handle": "read_products", "description": "View products, variants and collections"},
+        {"handle": "write_inventory", "description": "Manage inventory and inventory items"},
+    ]
 
 
 def test_version_header_request_id_and_unknown_version(gql):

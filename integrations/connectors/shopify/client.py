@@ -37,6 +37,18 @@ class QueryCostExceeded(ConnectorError):
         self.max_cost = max_cost
 
 
+class AccessDenied(ConnectorError):
+    """Shopify answered ``ACCESS_DENIED``: the token lacks an access scope (permanent).
+
+    ``scopes`` are the handles named by the errors' ``extensions.requiredAccess`` (e.g.
+    ```read_returns` access scope.`` → ``{"read_returns"}``; shopify.dev "Access scopes"),
+    empty when Shopify did not say."""
+
+    def __init__(self, message: str, *, scopes: frozenset[str] = frozenset()) -> None:
+        super().__init__(message, permanent=True)
+        self.scopes = scopes
+
+
 class ShopifyUserError(ConnectorError):
     """A mutation answered with ``userErrors`` (message lists field and reason)."""
 
@@ -55,7 +67,8 @@ class ShopifyGraphQLClient:
     """POST ``{base_url}/admin/api/{version}/graphql.json`` with ``X-Shopify-Access-Token``.
 
     ``clock``/``sleep`` are injectable for tests. Raises ``ConnectorError`` (permanent on
-    401/403), ``QueryCostExceeded``; returns the ``data`` dict.
+    401/403), ``AccessDenied`` (a missing access scope), ``QueryCostExceeded``; returns the
+    ``data`` dict.
     """
 
     def __init__(
@@ -179,7 +192,7 @@ class ShopifyGraphQLClient:
                     max_cost=float(ext.get("maxCost") or 1000),
                 )
             if "ACCESS_DENIED" in codes:
-                raise ConnectorError(f"shopify: {_messages(errors)}", permanent=True)
+                raise AccessDenied(f"shopify: {_messages(errors)}", scopes=_required_scopes(errors))
             raise ConnectorError(f"shopify: GraphQL error in {operation}: {_messages(errors)}")
         raise ConnectorError(
             f"shopify: still throttled after {MAX_THROTTLE_RETRIES} attempts ({operation})"
@@ -213,6 +226,22 @@ def _as_list(errors: Any) -> list[dict[str, Any]]:
     if isinstance(errors, list):
         return [e if isinstance(e, dict) else {"message": str(e)} for e in errors]
     return [{"message": str(errors)}]
+
+
+_SCOPE_RE = re.compile(r"`?\b((?:read|write)_[a-z_]+)\b`?")
+
+
+def _required_scopes(errors: Any) -> frozenset[str]:
+    """The scope handles an ``ACCESS_DENIED`` answer asks for: its errors'
+    ``extensions.requiredAccess`` (``"`read_returns` access scope."``), else their messages."""
+    found: set[str] = set()
+    for error in _as_list(errors):
+        ext = error.get("extensions") or {}
+        if ext.get("code") != "ACCESS_DENIED":
+            continue
+        text = str(ext.get("requiredAccess") or error.get("message") or "")
+        found.update(_SCOPE_RE.findall(text))
+    return frozenset(found)
 
 
 def _messages(errors: Any) -> str:

@@ -152,6 +152,7 @@ class ShopifyConnector(ShopifyInventory, ShopifyReturns, ShopifyBulkOperations, 
             sleep=self.sleep,
         )
         self.page_sizes: dict[str, int] = {}
+        self.reads_returns = self.returns_readable(account.scopes)
 
     # --- helpers -------------------------------------------------------------------------------
     def _paged(self, key: str, document: str, variables: dict[str, Any], start: int) -> dict:
@@ -185,13 +186,20 @@ class ShopifyConnector(ShopifyInventory, ShopifyReturns, ShopifyBulkOperations, 
 
     # --- Connector API -------------------------------------------------------------------------
     def check_credentials(self) -> dict[str, Any]:
-        """``shop { name }``: the cheapest authenticated query. Returns name, domain, currency."""
-        shop = self.gql.execute(queries.SHOP_QUERY).get("shop") or {}
+        """``shop`` and ``currentAppInstallation.accessScopes`` in one query (about 2 points).
+        Returns name, domain, currency, timezone and ``scopes``: the granted scope handles,
+        comma-separated (``"read_orders,write_inventory"``), which the hub stores on the account
+        (``ChannelAccount.scopes``). Raises ``ConnectorError`` (permanent for a bad token)."""
+        data = self.gql.execute(queries.SHOP_QUERY)
+        shop = data.get("shop") or {}
+        installation = data.get("currentAppInstallation") or {}
+        handles = [s.get("handle") for s in installation.get("accessScopes") or []]
         return {
             "name": shop.get("name") or "",
             "domain": shop.get("myshopifyDomain") or self.account.external_id,
             "currency": shop.get("currencyCode") or "",
             "timezone": shop.get("ianaTimezone") or "",
+            "scopes": ",".join(h for h in handles if h),
         }
 
     def estimate_total(self, stream: str, *, since: datetime | None) -> int | None:

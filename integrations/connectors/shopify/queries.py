@@ -59,9 +59,12 @@ LINE_ITEM_FIELDS = f"""
 # Line items fetched inline with each order; orders with more are completed by ORDER_LINE_ITEMS.
 ORDER_LINE_ITEMS_PAGE = 5
 
+# The shop and the access scopes the merchant granted this app (shopify.dev queries/
+# currentAppInstallation, objects/AccessScope: no scope needed to read either).
 SHOP_QUERY = """
 query SangamShop {
   shop { name myshopifyDomain currencyCode ianaTimezone }
+  currentAppInstallation { accessScopes { handle } }
 }
 """
 
@@ -328,7 +331,9 @@ REFUND_LINE_ITEM_FIELDS = f"""
 # the orders that have some).
 REFUND_LINE_ITEMS_PAGE = 10
 
-ORDER_REFUNDS_FIELDS = f"""
+
+def _order_refunds_fields(linked_return: str) -> str:
+    return f"""
       id
       updatedAt
       returnStatus
@@ -336,7 +341,7 @@ ORDER_REFUNDS_FIELDS = f"""
         id
         createdAt
         note
-        return {{ id }}
+        {linked_return}
         refundLineItems(first: {REFUND_LINE_ITEMS_PAGE}) {{
           pageInfo {{ hasNextPage endCursor }}
           nodes {{ {REFUND_LINE_ITEM_FIELDS} }}
@@ -344,22 +349,36 @@ ORDER_REFUNDS_FIELDS = f"""
       }}
 """
 
-ORDER_REFUNDS_QUERY = f"""
-query SangamOrderRefunds($first: Int!, $after: String, $query: String) {{
+
+# ``Refund.return`` is a ``Return``, which needs ``read_returns``; a token without it reads the
+# ``_WITHOUT_RETURNS`` documents (refunds only; ``Order.returnStatus`` needs no such scope).
+ORDER_REFUNDS_FIELDS = _order_refunds_fields("return { id }")
+ORDER_REFUNDS_FIELDS_WITHOUT_RETURNS = _order_refunds_fields("")
+
+
+def _order_refunds_queries(suffix: str, fields: str) -> tuple[str, str]:
+    page = f"""
+query SangamOrderRefunds{suffix}($first: Int!, $after: String, $query: String) {{
   orders(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {{
     pageInfo {{ hasNextPage endCursor }}
-    nodes {{ {ORDER_REFUNDS_FIELDS} }}
+    nodes {{ {fields} }}
   }}
 }}
 """
-
-# One order's refunds, for a ``refunds/create`` webhook of a refund made for a return (its
-# returns are then read with ORDER_RETURNS_QUERY). 75 points.
-ORDER_REFUNDS_OF_ORDER_QUERY = f"""
-query SangamOrderRefundsOfOrder($id: ID!) {{
-  order(id: $id) {{ {ORDER_REFUNDS_FIELDS} }}
+    one = f"""
+query SangamOrderRefundsOfOrder{suffix}($id: ID!) {{
+  order(id: $id) {{ {fields} }}
 }}
 """
+    return page, one
+
+
+# A page of the returns stream, and one order's refunds (for a ``refunds/create`` webhook of a
+# refund made for a return, whose returns are then read with ORDER_RETURNS_QUERY; 75 points).
+ORDER_REFUNDS_QUERY, ORDER_REFUNDS_OF_ORDER_QUERY = _order_refunds_queries("", ORDER_REFUNDS_FIELDS)
+ORDER_REFUNDS_WITHOUT_RETURNS_QUERY, ORDER_REFUNDS_OF_ORDER_WITHOUT_RETURNS_QUERY = (
+    _order_refunds_queries("WithoutReturns", ORDER_REFUNDS_FIELDS_WITHOUT_RETURNS)
+)
 
 REFUND_LINE_ITEMS_QUERY = node_connection_query(
     "SangamRefundLineItems", "Refund", "refundLineItems", REFUND_LINE_ITEM_FIELDS
@@ -565,6 +584,8 @@ OPERATIONS = {
     "refund_line_items": REFUND_LINE_ITEMS_QUERY,
     "order_fulfillments": ORDER_FULFILLMENTS_QUERY,
     "order_refunds_of_order": ORDER_REFUNDS_OF_ORDER_QUERY,
+    "order_refunds_without_returns": ORDER_REFUNDS_WITHOUT_RETURNS_QUERY,
+    "order_refunds_of_order_without_returns": ORDER_REFUNDS_OF_ORDER_WITHOUT_RETURNS_QUERY,
     "order_returns": ORDER_RETURNS_QUERY,
     "return_line_items": RETURN_LINE_ITEMS_QUERY,
     "reverse_fulfillment_orders": REVERSE_FULFILLMENT_ORDERS_QUERY,

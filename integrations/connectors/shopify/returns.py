@@ -38,6 +38,14 @@ of an order holding a return that is open in Sangam makes the hub re-read that o
 arrives with the ``orders/updated`` webhook (or the orders poll). A refund missed by the
 webhook is picked up by the next poll; one seen both ways is one Return.
 
+A token without ``read_returns`` (a Shopify ``Return`` needs it: shopify.dev objects/Return)
+reads refunds only (``ORDER_REFUNDS_WITHOUT_RETURNS_QUERY``): every refund of shipped units is
+then a ``refund:<refund id>`` return, as before Shopify returns were read, and no request,
+reason or disposition arrives. The connector knows the grant from the account's stored scopes
+or learns it from the first ``ACCESS_DENIED`` that names ``read_returns``, and then reads the
+same page again without returns instead of failing the stream (an ``AccessDenied`` is
+permanent and would stop the account's sync).
+
 Out: ``orderUpdate(input: {id, tags, note})`` (shopify.dev/docs/api/admin-graphql/2025-01/
 mutations/orderUpdate; needs the ``write_orders`` scope), after reading the order's current
 ``tags`` and ``note`` so the merchant's own tags and note text are kept.
@@ -45,12 +53,14 @@ mutations/orderUpdate; needs the ``write_orders`` scope), after reading the orde
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from integrations.connectors.shopify import queries
 from integrations.connectors.shopify.client import (
+    AccessDenied,
     ShopifyUserError,
     all_nodes,
     raise_for_user_errors,
@@ -71,10 +81,16 @@ from integrations.dto import (
     ReturnKind,
     ReturnRecord,
     ReturnStatus,
+    granted_scopes,
 )
 
 if TYPE_CHECKING:
     from integrations.connectors.shopify.client import ShopifyGraphQLClient
+
+logger = logging.getLogger(__name__)
+
+# The access scope a Shopify ``Return`` (and ``Refund.return``) needs (shopify.dev objects/Return).
+RETURNS_SCOPE = "read_returns"
 
 ORDER_TAGS_QUERY = """
 query OrderTagsAndNote($id: ID!) {
@@ -698,16 +714,17 @@ def merged_tags(current: Sequence[str], tags: Sequence[str]) -> list[str]:
     return merged
 
 
-def merged_note(current: str | None, line: str) -> str:
+def merged_note(current: str | None, line: str, replaces: Sequence[str] = ()) -> str:
     """``current`` with ``line`` replacing the earlier line of the same return (same text before
-    the first ``": "`` and starting with ``Sangam return``), or appended on a new line. The rest
-    of the merchant's note is kept as it was."""
-    key = line.split(": ", 1)[0]
+    the first ``": "`` and starting with ``Sangam return``) and those of the returns
+    ``replaces`` names (``refund:98``: a refund return a Shopify return took over), or appended
+    on a new line. The rest of the merchant's note is kept as it was."""
+    keys = {line.split(": ", 1)[0], *(f"{NOTE_LINE_PREFIX} {r}" for r in replaces)}
     lines = (current or "").splitlines()
     replaced = False
     kept: list[str] = []
     for existing in lines:
-        if existing.startswith(NOTE_LINE_PREFIX) and existing.split(": ", 1)[0] == key:
+        if existing.startswith(NOTE_LINE_PREFIX) and existing.split(": ", 1)[0] in keys:
             if not replaced:
                 kept.append(line)
                 replaced = True
@@ -729,12 +746,38 @@ def _record_key(record: dict[str, Any]) -> str:
 
 class ShopifyReturns:
     """Shopify returns/refunds → ``ReturnDTO`` (polled: ``fetch_returns``); ``orderUpdate``
-    write-back."""
+    write-back.
+
+    ``reads_returns``: whether the token may read Shopify returns (``read_returns``); set from
+    the account's stored grant (``returns_readable``) and cleared by the first
+    ``ACCESS_DENIED`` naming that scope (``_without_returns``)."""
 
     gql: ShopifyGraphQLClient
     clock: Callable[[], float]
     _paged: Callable[..., dict[str, Any]]
     orders_search: Callable[[datetime | None], str | None]
+    reads_returns: bool
+
+    @staticmethod
+    def returns_readable(scopes: str) -> bool:
+        """Whether a stored grant (``AccountHandle.scopes``) lets the token read Shopify returns:
+        true when it covers ``read_returns`` or is unknown (empty)."""
+        granted = granted_scopes(scopes)
+        return not granted or RETURNS_SCOPE in granted
+
+    def _without_returns(self, exc: AccessDenied) -> bool:
+        """On an ``ACCESS_DENIED`` answer: true (and ``reads_returns`` cleared, once, with a
+        warning) when it names ``read_returns`` and returns were being read, so the caller
+        reads again without them; false when the error is about something else."""
+        if RETURNS_SCOPE not in exc.scopes or not self.reads_returns:
+            return False
+        self.reads_returns = False
+        logger.warning(
+            "shopify: the token lacks %s; reading refunds without Shopify returns (%s)",
+            RETURNS_SCOPE,
+            exc,
+        )
+        return True
 
     def fetch_returns(self, *, since: datetime | None, cursor: str | None) -> Page[ReturnRecord]:
         """One page of the returns stream: orders updated at or after ``since`` (oldest update
@@ -754,9 +797,20 @@ class ShopifyReturns:
         which ``return_records`` maps again. Raises ``ConnectorError`` from the client."""
         if since is None:
             since = datetime.fromtimestamp(self.clock(), UTC) - RETURNS_INITIAL_LOOKBACK
+        try:
+            return self._returns_page(since, cursor)
+        except AccessDenied as exc:
+            if not self._without_returns(exc):
+                raise
+            return self._returns_page(since, cursor)
+
+    def _returns_page(self, since: datetime, cursor: str | None) -> Page[ReturnRecord]:
+        """``fetch_returns`` with or without Shopify returns, as ``reads_returns`` says."""
         data = self._paged(
             "returns",
-            queries.ORDER_REFUNDS_QUERY,
+            queries.ORDER_REFUNDS_QUERY
+            if self.reads_returns
+            else queries.ORDER_REFUNDS_WITHOUT_RETURNS_QUERY,
             {"after": cursor, "query": self.orders_search(since)},
             RETURNS_PAGE_SIZE,
         )
@@ -784,10 +838,22 @@ class ShopifyReturns:
         request leaves ``NO_RETURN``), its returns, and completes it like ``fetch_returns``,
         with the same ``RecordFailure``s; an order Shopify no longer has gives an empty page. Raises
         ``ConnectorError`` from the client."""
+        try:
+            return self._order_returns_page(order_external_id)
+        except AccessDenied as exc:
+            if not self._without_returns(exc):
+                raise
+            return self._order_returns_page(order_external_id)
+
+    def _order_returns_page(self, order_external_id: str) -> Page[ReturnRecord]:
+        """``fetch_order_returns`` with or without Shopify returns, as ``reads_returns`` says."""
         order_gid = f"gid://shopify/Order/{gid_to_id(order_external_id)}"
-        node = self.gql.execute(queries.ORDER_REFUNDS_OF_ORDER_QUERY, {"id": order_gid}).get(
-            "order"
+        document = (
+            queries.ORDER_REFUNDS_OF_ORDER_QUERY
+            if self.reads_returns
+            else queries.ORDER_REFUNDS_OF_ORDER_WITHOUT_RETURNS_QUERY
         )
+        node = self.gql.execute(document, {"id": order_gid}).get("order")
         if not node:
             return Page(items=[])
         items, failures = map_order_records(self._complete_order(node, read_returns=True))
@@ -797,9 +863,10 @@ class ShopifyReturns:
         self, node: dict[str, Any], *, read_returns: bool = False
     ) -> dict[str, Any]:
         """An order node of ``ORDER_REFUNDS_FIELDS`` with every refund line, its returns when
-        ``read_returns`` or ``has_returns`` and its fulfillments when ``needs_fulfillments``."""
+        ``read_returns`` or ``has_returns`` (never while ``reads_returns`` is false) and its
+        fulfillments when ``needs_fulfillments``."""
         order = {**node, "refunds": [self._complete_refund(r) for r in node.get("refunds") or []]}
-        if read_returns or has_returns(order):
+        if self.reads_returns and (read_returns or has_returns(order)):
             order["returns"] = self._order_returns(order["id"])
         if needs_fulfillments(order):
             order["fulfillments"] = self._order_fulfillments(order["id"])
@@ -868,11 +935,17 @@ class ShopifyReturns:
         )
 
     def write_return_status(
-        self, *, order_external_id: str, tags: Sequence[str], note: str
+        self,
+        *,
+        order_external_id: str,
+        tags: Sequence[str],
+        note: str,
+        replaces: Sequence[str] = (),
     ) -> None:
         """Put a return's status on its order: read the order's ``tags`` and ``note``, replace
         any earlier ``sangam-return-*`` tag with ``tags`` (the merchant's other tags stay) and
-        this return's ``Sangam return …`` note line with ``note`` (see ``merged_note``), then
+        this return's ``Sangam return …`` note line (and those of the returns ``replaces``
+        names) with ``note`` (see ``merged_note``), then
         ``orderUpdate`` — skipped when nothing would change (no call, no ``orders/updated``).
 
         Two GraphQL calls (costs 1 + 10 points). Raises ``ShopifyUserError`` (a
@@ -886,7 +959,7 @@ class ShopifyReturns:
         current_tags = list(order.get("tags") or [])
         current_note = order.get("note") or ""
         new_tags = merged_tags(current_tags, tags)
-        new_note = merged_note(current_note, note)
+        new_note = merged_note(current_note, note, replaces)
         if new_tags == current_tags and new_note == current_note:
             return
         data = self.gql.execute(

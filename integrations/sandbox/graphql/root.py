@@ -14,11 +14,11 @@ from zoneinfo import ZoneInfo
 from django.db.models import Q, QuerySet
 from graphql import GraphQLError, GraphQLResolveInfo
 
-from integrations.sandbox import bulk
+from integrations.sandbox import bulk, oauth
 from integrations.sandbox.graphql import search
 from integrations.sandbox.graphql.context import RETURNS_SCOPE, SandboxContext, ctx, require_scope
 from integrations.sandbox.graphql.pagination import BY_ID, Sort, paginate_queryset
-from integrations.sandbox.ids import parse_gid
+from integrations.sandbox.ids import gid, parse_gid
 from integrations.sandbox.loading import with_levels, with_line_items, with_variants
 from integrations.sandbox.models import (
     SandboxBulkOperation,
@@ -351,6 +351,19 @@ def _current_bulk_operation(root: Any, info: GraphQLResolveInfo, type: str = "QU
     return bulk.ensure_run(op, context) if op else None
 
 
+def _current_app_installation(root: Any, info: GraphQLResolveInfo) -> dict[str, Any]:
+    """``currentAppInstallation``: the asking app's installation on the shop, with the scopes
+    its token was granted (``accessScopes``, as stored: a ``write_x`` grant lists only itself).
+    No scope is needed to read it (shopify.dev queries/currentAppInstallation)."""
+    context = ctx(info)
+    handles = [h for h in context.scope.split(",") if h]
+    return {
+        "__typename": "AppInstallation",
+        "id": gid("AppInstallation", context.app.pk),
+        "accessScopes": [{"handle": h, "description": oauth.scope_description(h)} for h in handles],
+    }
+
+
 def _by_gid(kind: str) -> Resolver:
     def resolve(root: Any, info: GraphQLResolveInfo, id: str) -> Any:
         parsed = parse_gid(id)
@@ -384,6 +397,7 @@ QUERY: dict[str, Resolver] = {
     "webhookSubscriptions": _webhook_subscriptions,
     "webhookSubscription": _by_gid("WebhookSubscription"),
     "currentBulkOperation": _current_bulk_operation,
+    "currentAppInstallation": _current_app_installation,
     "node": lambda root, info, id: find_node(info, id),
     "nodes": lambda root, info, ids: [find_node(info, value) for value in ids],
 }

@@ -106,8 +106,9 @@ def return_receive(
         locked.received_at = timezone.now()
         locked.save(update_fields=["status", "received_at", "updated_at"])
         if locked.channel in WRITEBACK_CHANNELS:
-            return_id = locked.pk
-            transaction.on_commit(lambda: _queue_writeback(return_id), robust=True)
+            from orders.services.returns import return_writeback_queue
+
+            return_writeback_queue(return_id=locked.pk)
     return locked
 
 
@@ -165,9 +166,3 @@ def _variants_of(ret: Return, items: list[ReturnItem]) -> dict[int, int]:
             raise ValueError(f"SKU {skus[item.pk] or '(blank)'} is not in the catalog.")
         variants[item.pk] = variant_id
     return variants
-
-
-def _queue_writeback(return_id: int) -> None:
-    from integrations.tasks import enqueue, return_writeback_task
-
-    enqueue(return_writeback_task, return_id)

@@ -282,9 +282,14 @@ def _upsert(
     return "updated", ret, previous
 
 
-def refund_return_ids(raw: dict | None) -> list[str]:
-    """The refund returns (``refund:<refund id>``) a Shopify return stands for: one per refund
-    made for it (``raw["refunds"]``, the REST bodies ``returns_from_shopify_return`` keeps)."""
+def refund_return_ids(external_id: str, raw: dict | None) -> list[str]:
+    """The refund returns (``refund:<refund id>``) the Shopify return ``external_id``
+    (``return:<id>``) stands for: one per refund made for it (``raw["refunds"]``, the REST
+    bodies ``returns_from_shopify_return`` keeps). Empty for any other return."""
+    from integrations.connectors.shopify.returns import RETURN_ID_PREFIX
+
+    if not external_id.startswith(RETURN_ID_PREFIX):
+        return []
     return [
         f"refund:{refund['id']}" for refund in (raw or {}).get("refunds") or [] if refund.get("id")
     ]
@@ -299,11 +304,7 @@ def _adopt_refund_returns(account, external_id: str, head: ReturnDTO) -> Return 
     adopted return whose status was written to the order is written again after the commit
     (its note line then names the Shopify return). Returns the adopted row, or None (no such
     refund, or another channel)."""
-    from integrations.connectors.shopify.returns import RETURN_ID_PREFIX
-
-    if not external_id.startswith(RETURN_ID_PREFIX):
-        return None
-    refund_ids = refund_return_ids(head.raw)
+    refund_ids = refund_return_ids(external_id, head.raw)
     if not refund_ids:
         return None
     earlier = list(
@@ -330,14 +331,8 @@ def _adopt_refund_returns(account, external_id: str, head: ReturnDTO) -> Return 
     adopted.save(update_fields=["external_id", "updated_at"])
     if adopted.channel_synced_status:
         # Its note line on the order names the refund: written again under the new id.
-        transaction.on_commit(lambda: _queue_writeback(adopted.pk), robust=True)
+        return_writeback_queue(return_id=adopted.pk)
     return adopted
-
-
-def _queue_writeback(return_id: int) -> None:
-    from integrations.tasks import enqueue, return_writeback_task
-
-    enqueue(return_writeback_task, return_id)
 
 
 def _merge_lines(ret: Return, lines: dict[str, ReturnItem]) -> None:
@@ -440,7 +435,7 @@ def return_writeback(*, ret: Return) -> None:
             order_external_id=ret.order_external_id,
             tags=[return_tag(status)],
             note=return_note(ret),
-            replaces=refund_return_ids(ret.raw) if ret.external_id.startswith("return:") else (),
+            replaces=refund_return_ids(ret.external_id, ret.raw),
         )
     except ConnectorError as exc:
         _record_writeback(ret, error=str(exc) or type(exc).__name__)
@@ -449,6 +444,14 @@ def return_writeback(*, ret: Return) -> None:
             return
         raise
     _record_writeback(ret, status=status)
+
+
+def return_writeback_queue(*, return_id: int) -> None:
+    """Queue ``return_writeback_task`` for the return once the transaction commits (a failure
+    to queue never undoes the change that asked for it)."""
+    from integrations.tasks import enqueue, return_writeback_task
+
+    transaction.on_commit(lambda: enqueue(return_writeback_task, return_id), robust=True)
 
 
 def _record_writeback(ret: Return, *, status: str | None = None, error: str = "") -> None:

@@ -750,7 +750,7 @@ class ShopifyReturns:
 
     ``reads_returns``: whether the token may read Shopify returns (``read_returns``); set from
     the account's stored grant (``returns_readable``) and cleared by the first
-    ``ACCESS_DENIED`` naming that scope (``_without_returns``)."""
+    ``ACCESS_DENIED`` naming that scope (``_reading_returns``)."""
 
     gql: ShopifyGraphQLClient
     clock: Callable[[], float]
@@ -765,19 +765,22 @@ class ShopifyReturns:
         granted = granted_scopes(scopes)
         return not granted or RETURNS_SCOPE in granted
 
-    def _without_returns(self, exc: AccessDenied) -> bool:
-        """On an ``ACCESS_DENIED`` answer: true (and ``reads_returns`` cleared, once, with a
-        warning) when it names ``read_returns`` and returns were being read, so the caller
-        reads again without them; false when the error is about something else."""
-        if RETURNS_SCOPE not in exc.scopes or not self.reads_returns:
-            return False
-        self.reads_returns = False
-        logger.warning(
-            "shopify: the token lacks %s; reading refunds without Shopify returns (%s)",
-            RETURNS_SCOPE,
-            exc,
-        )
-        return True
+    def _reading_returns(self, read: Callable[[], Page[ReturnRecord]]) -> Page[ReturnRecord]:
+        """``read()``; when Shopify answers ``ACCESS_DENIED`` naming ``read_returns`` while
+        returns were being read, ``reads_returns`` is cleared (once, with a warning) and
+        ``read()`` runs again without them. Any other ``AccessDenied`` is raised."""
+        try:
+            return read()
+        except AccessDenied as exc:
+            if RETURNS_SCOPE not in exc.scopes or not self.reads_returns:
+                raise
+            self.reads_returns = False
+            logger.warning(
+                "shopify: the token lacks %s; reading refunds without Shopify returns (%s)",
+                RETURNS_SCOPE,
+                exc,
+            )
+            return read()
 
     def fetch_returns(self, *, since: datetime | None, cursor: str | None) -> Page[ReturnRecord]:
         """One page of the returns stream: orders updated at or after ``since`` (oldest update
@@ -797,12 +800,7 @@ class ShopifyReturns:
         which ``return_records`` maps again. Raises ``ConnectorError`` from the client."""
         if since is None:
             since = datetime.fromtimestamp(self.clock(), UTC) - RETURNS_INITIAL_LOOKBACK
-        try:
-            return self._returns_page(since, cursor)
-        except AccessDenied as exc:
-            if not self._without_returns(exc):
-                raise
-            return self._returns_page(since, cursor)
+        return self._reading_returns(lambda: self._returns_page(since, cursor))
 
     def _returns_page(self, since: datetime, cursor: str | None) -> Page[ReturnRecord]:
         """``fetch_returns`` with or without Shopify returns, as ``reads_returns`` says."""
@@ -838,12 +836,7 @@ class ShopifyReturns:
         request leaves ``NO_RETURN``), its returns, and completes it like ``fetch_returns``,
         with the same ``RecordFailure``s; an order Shopify no longer has gives an empty page. Raises
         ``ConnectorError`` from the client."""
-        try:
-            return self._order_returns_page(order_external_id)
-        except AccessDenied as exc:
-            if not self._without_returns(exc):
-                raise
-            return self._order_returns_page(order_external_id)
+        return self._reading_returns(lambda: self._order_returns_page(order_external_id))
 
     def _order_returns_page(self, order_external_id: str) -> Page[ReturnRecord]:
         """``fetch_order_returns`` with or without Shopify returns, as ``reads_returns`` says."""

@@ -284,6 +284,7 @@ class WebhookStatus(models.TextChoices):
     PROCESSED = "processed", "Processed"
     FAILED = "failed", "Failed"
     IGNORED = "ignored", "Ignored"
+    REJECTED = "rejected", "Rejected"  # verified, but it named another shop: never processed
 
 
 class WebhookEventQuerySet(MerchantScopedQuerySet):
@@ -302,6 +303,9 @@ class WebhookEvent(models.Model):
     account = models.ForeignKey(
         ChannelAccount, null=True, blank=True, on_delete=models.SET_NULL, related_name="webhooks"
     )
+    # The pks of every account whose key verified the delivery (``account`` is the first):
+    # the only accounts any topic, compliance included, acts on.
+    account_ids = models.JSONField(default=list, blank=True)
     topic = models.CharField(max_length=100)
     shop_domain = models.CharField(max_length=255, blank=True)
     delivery_id = models.CharField(max_length=255, blank=True)

@@ -1,8 +1,19 @@
-"""Which secrets may have signed a Shopify webhook, and whose delivery it is.
+"""Which secrets may have signed a Shopify webhook, and exactly which accounts it is for.
 
-A shop's key ring holds every candidate secret: each account's custom-app ``api_secret_key``,
-its merchant's Shopify app credential, the platform-wide app credential and
-``SHOPIFY_API_SECRET``. ``X-Shopify-Shop-Domain`` is trusted only to choose the ring.
+A shop's key ring holds every candidate secret, each with the accounts it may sign for:
+
+- an account's custom-app ``api_secret_key`` signs for that account alone;
+- a merchant's Shopify app credential (``ProviderAppCredential`` with a merchant) signs for that
+  merchant's accounts of the shop installed through that app (``settings["api_key"]``, stored
+  by the OAuth install, equals the credential's ``api_key``);
+- the platform's own app (the credential without a merchant, and ``SHOPIFY_API_KEY`` /
+  ``SHOPIFY_API_SECRET``) signs for the accounts of the shop installed through it, whichever
+  merchant they belong to.
+
+A secret that signs for no account of the shop is not in the ring, so a delivery it signed is
+refused (401). ``X-Shopify-Shop-Domain`` only chooses the ring: every key in it belongs to an
+account of that shop, so a verified delivery is bound to that shop and to the accounts of the
+keys that verified it (``ShopKeyRing.verify``), never to every account holding the shop.
 """
 
 from __future__ import annotations
@@ -24,13 +35,22 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class AccountKeys:
-    """An account of the shop and the secrets that are its own: the custom app's
-    ``api_secret_key`` and its merchant's Shopify app credentials."""
+    """An account holding the shop: its pk, merchant, status and the api key of the Shopify app
+    it was installed through (empty for a custom-app token)."""
 
     pk: int
     merchant_id: int
     status: str
-    own: tuple[str, ...]
+    installed_api_key: str
+
+
+@dataclass(frozen=True, slots=True)
+class RingKey:
+    """One candidate secret and the pks of the shop's accounts it may sign for (never empty)."""
+
+    secret: str
+    accounts: tuple[int, ...]
+    source: str  # "custom app of account 7", "app credential of merchant 3", "platform app"
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,11 +58,25 @@ class ShopKeyRing:
     """Everything that may have signed a delivery from one shop."""
 
     accounts: tuple[AccountKeys, ...]
-    shared: tuple[str, ...]  # platform-wide app credential(s), then SHOPIFY_API_SECRET
+    keys: tuple[RingKey, ...]
 
     @property
     def secrets(self) -> list[str]:
-        return list(dict.fromkeys([s for a in self.accounts for s in a.own] + list(self.shared)))
+        """Every candidate secret, each once."""
+        return list(dict.fromkeys(k.secret for k in self.keys))
+
+    def verify(self, body: bytes, signature: str) -> tuple[AccountKeys, ...]:
+        """The accounts a delivery is for: those of every key whose HMAC-SHA256 of ``body``
+        equals ``signature`` (base64), in pk order, the live ones first. Empty when no key
+        verifies (answer 401). Each comparison is constant-time."""
+        matched = {
+            pk
+            for key in self.keys
+            if verify_webhook_hmac(body, signature, [key.secret])
+            for pk in key.accounts
+        }
+        chosen = [a for a in self.accounts if a.pk in matched]
+        return tuple(sorted(chosen, key=lambda a: (a.status == AccountStatus.DISCONNECTED, a.pk)))
 
 
 _key_rings: dict[str, tuple[float, ShopKeyRing]] = {}
@@ -80,36 +114,50 @@ def _build_key_ring(shop: str) -> ShopKeyRing:
         list(
             ChannelAccount.objects.filter(provider="shopify", external_id=shop)
             .order_by("pk")
-            .values_list("pk", "merchant_id", "status", "credentials_encrypted")
+            .values_list("pk", "merchant_id", "status", "settings", "credentials_encrypted")
         )
         if is_valid_shop_domain(shop)
         else []
     )
-    by_merchant: dict[int | None, list[str]] = {}
-    for merchant_id, token in (
-        ProviderAppCredential.objects.filter(provider="shopify")
-        .filter(Q(merchant__isnull=True) | Q(merchant_id__in={r[1] for r in rows}))
-        .order_by("pk")
-        .values_list("merchant_id", "credentials_encrypted")
-    ):
-        secret = _decrypt_secret(token, "api_secret", f"app credential of merchant {merchant_id}")
-        if secret:
-            by_merchant.setdefault(merchant_id, []).append(secret)
-    accounts = []
-    for pk, merchant_id, status, token in rows:
-        own = _decrypt_secret(token, "api_secret_key", f"account {pk}")
-        accounts.append(
-            AccountKeys(
-                pk=pk,
-                merchant_id=merchant_id,
-                status=status,
-                own=tuple([own] if own else []) + tuple(by_merchant.get(merchant_id, [])),
-            )
+    accounts = tuple(
+        AccountKeys(
+            pk=pk,
+            merchant_id=merchant_id,
+            status=status,
+            installed_api_key=str((account_settings or {}).get("api_key") or ""),
         )
-    shared = list(by_merchant.get(None, []))
-    if settings.SHOPIFY_API_SECRET:
-        shared.append(settings.SHOPIFY_API_SECRET)
-    return ShopKeyRing(accounts=tuple(accounts), shared=tuple(shared))
+        for pk, merchant_id, status, account_settings, _ in rows
+    )
+    keys: list[RingKey] = []
+    for (pk, *_, token), account in zip(rows, accounts, strict=True):
+        own = _decrypt_secret(token, "api_secret_key", f"account {pk}")
+        if own:
+            keys.append(RingKey(own, (account.pk,), f"custom app of account {pk}"))
+
+    def installed_through(api_key: str, merchant_id: int | None) -> tuple[int, ...]:
+        return tuple(
+            a.pk
+            for a in accounts
+            if api_key
+            and a.installed_api_key == api_key
+            and (merchant_id is None or a.merchant_id == merchant_id)
+        )
+
+    for merchant_id, api_key, token in (
+        ProviderAppCredential.objects.filter(provider="shopify")
+        .filter(Q(merchant__isnull=True) | Q(merchant_id__in={a.merchant_id for a in accounts}))
+        .order_by("pk")
+        .values_list("merchant_id", "api_key", "credentials_encrypted")
+    ):
+        owners = installed_through(api_key, merchant_id)
+        secret = _decrypt_secret(token, "api_secret", f"app credential of merchant {merchant_id}")
+        if secret and owners:
+            source = "platform app" if merchant_id is None else f"app of merchant {merchant_id}"
+            keys.append(RingKey(secret, owners, source))
+    owners = installed_through(settings.SHOPIFY_API_KEY, None)
+    if settings.SHOPIFY_API_SECRET and owners:
+        keys.append(RingKey(settings.SHOPIFY_API_SECRET, owners, "SHOPIFY_API_SECRET"))
+    return ShopKeyRing(accounts=accounts, keys=tuple(keys))
 
 
 def _decrypt_secret(token: str, key: str, what: str) -> str:
@@ -119,14 +167,3 @@ def _decrypt_secret(token: str, key: str, what: str) -> str:
         # An undecryptable row must not break verification for everyone else.
         logger.warning("credentials of %s cannot be decrypted", what)
         return ""
-
-
-def owner_of(ring: ShopKeyRing, body: bytes, signature: str) -> AccountKeys | None:
-    """The account a verified delivery belongs to. With several merchants holding the shop,
-    a delivery signed with one merchant's own secret is that merchant's, never whichever
-    account is oldest; otherwise the first account still connected (or the first at all)."""
-    accounts = list(ring.accounts)
-    if len(accounts) > 1:
-        accounts = [a for a in accounts if verify_webhook_hmac(body, signature, a.own)] or accounts
-    live = [a for a in accounts if a.status != AccountStatus.DISCONNECTED]
-    return (live or accounts or [None])[0]

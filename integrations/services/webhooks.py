@@ -21,6 +21,12 @@ the raw body with the app secret; ``X-Shopify-Event-Id`` is the same on every de
 event (fallback ``X-Shopify-Webhook-Id``); ``X-Shopify-Triggered-At`` is the original trigger
 time; ``X-Shopify-Shop-Domain`` is trusted only to choose candidate secrets. The Ruby library
 also accepts the prefix-less header names, and so do we.
+
+Attribution: a verified delivery belongs to exactly the accounts whose keys verified it
+(``webhook_keys.ShopKeyRing.verify``), stored as ``WebhookEvent.account_ids`` (the first, a live
+one where there is one, is ``account``); every topic acts on those accounts only. A body that
+names another shop than the verified one (``shop_domain``, ``myshopify_domain``) is stored as
+``rejected`` with the reason and answered 400; nothing acts on it.
 """
 
 from __future__ import annotations
@@ -45,7 +51,6 @@ from django.utils.module_loading import import_string
 
 from integrations.connectors.shopify import mapping
 from integrations.connectors.shopify.returns import refund_records
-from integrations.connectors.shopify.signatures import verify_webhook_hmac
 from integrations.models import (
     AccountStatus,
     ChannelAccount,
@@ -55,11 +60,12 @@ from integrations.models import (
     WebhookStatus,
 )
 from integrations.services.accounts import account_disconnect
-from integrations.services.webhook_keys import owner_of, shopify_key_ring
+from integrations.services.webhook_keys import shopify_key_ring
 
 logger = logging.getLogger(__name__)
 
 MALFORMED = "Malformed payload"
+REJECTED_SHOP = "Another shop named"
 MAX_ATTEMPTS = 8
 INBOX_DRAIN_BATCH = 5  # events one drain task processes (≈ 0.2 s of order imports)
 INBOX_DRAIN_FLAG_KEY = "webhooks:inbox-drain:scheduled"  # set while a drain is queued
@@ -110,10 +116,9 @@ def webhook_receive(*, provider: str, headers: Mapping[str, str], body: bytes) -
     headers = _lower_names(headers)
     shop = _shopify_header(headers, "shop-domain").lower()
     signature = _shopify_header(headers, "hmac-sha256")
-    ring = shopify_key_ring(shop)
-    if not verify_webhook_hmac(body, signature, ring.secrets):
+    owners = shopify_key_ring(shop).verify(body, signature)
+    if not owners:
         return ReceiveOutcome(401, None, "Invalid or missing webhook signature.")
-    owner = owner_of(ring, body, signature)
     topic = _shopify_header(headers, "topic")
     event_id = _shopify_header(headers, "event-id")
     delivery_id = _shopify_header(headers, "webhook-id")
@@ -126,14 +131,22 @@ def webhook_receive(*, provider: str, headers: Mapping[str, str], body: bytes) -
     text = body.decode("utf-8", errors="replace")
     error = ""
     status = WebhookStatus.RECEIVED
+    parsed: Any = {}
     try:
         parsed = json.loads(text)
         if not isinstance(parsed, dict):
             raise ValueError("the body is not a JSON object")
+    except RecursionError:
+        parsed = {}
+        status, error = WebhookStatus.FAILED, f"{MALFORMED}: the JSON is nested too deeply"
     except ValueError as exc:
+        parsed = {}
         status, error = WebhookStatus.FAILED, f"{MALFORMED}: {exc}"
     if not topic and not error:
         status, error = WebhookStatus.FAILED, f"{MALFORMED}: missing X-Shopify-Topic header"
+    if not error and (named := _other_shop_named(parsed, shop)):
+        status = WebhookStatus.REJECTED
+        error = f"{REJECTED_SHOP}: the body names {named[:255]}, the delivery was signed for {shop}"
     stored_headers = {
         f"X-Shopify-{name.title()}": value
         for name in STORED_HEADERS
@@ -145,7 +158,8 @@ def webhook_receive(*, provider: str, headers: Mapping[str, str], body: bytes) -
         with transaction.atomic() if connection.in_atomic_block else nullcontext():
             event = WebhookEvent.objects.create(
                 provider=provider,
-                account_id=owner.pk if owner else None,
+                account_id=owners[0].pk,
+                account_ids=[a.pk for a in owners],
                 topic=topic[:100],
                 shop_domain=shop[:255],
                 delivery_id=delivery_id[:255],
@@ -160,6 +174,9 @@ def webhook_receive(*, provider: str, headers: Mapping[str, str], body: bytes) -
             )
     except IntegrityError:
         return ReceiveOutcome(200, None, "Duplicate delivery ignored.", duplicate=True)
+    if status == WebhookStatus.REJECTED:
+        logger.warning("webhook %s from %s rejected: %s", event.pk, shop, error)
+        return ReceiveOutcome(400, event, error)
     if status == WebhookStatus.RECEIVED:
         if inbox_drain_enabled():
             transaction.on_commit(_wake_inbox_drain)
@@ -167,6 +184,19 @@ def webhook_receive(*, provider: str, headers: Mapping[str, str], body: bytes) -
             order_topic = _is_order_topic(topic)
             transaction.on_commit(lambda: _queue_processing(event.pk, order_topic=order_topic))
     return ReceiveOutcome(200, event, error or "Accepted.")
+
+
+SHOP_FIELDS = ("shop_domain", "myshopify_domain")  # body fields naming the shop (compliance, shop)
+
+
+def _other_shop_named(body: dict[str, Any], shop: str) -> str:
+    """The shop a body names in ``SHOP_FIELDS`` when it is not ``shop`` (the verified one),
+    else "". Order and product bodies name no shop."""
+    for field in SHOP_FIELDS:
+        named = body.get(field)
+        if named not in (None, "") and str(named).strip().lower() != shop:
+            return str(named)
+    return ""
 
 
 ORDER_TOPIC_PREFIXES = ("orders/", "refunds/")
@@ -267,7 +297,11 @@ def webhook_process(*, event_id: int) -> WebhookEvent:
             .select_related("account")
             .get(pk=event_id)
         )
-        if event.status in (WebhookStatus.PROCESSED, WebhookStatus.IGNORED):
+        if event.status in (
+            WebhookStatus.PROCESSED,
+            WebhookStatus.IGNORED,
+            WebhookStatus.REJECTED,
+        ):
             return event
         if event.error.startswith(MALFORMED):
             return event
@@ -288,10 +322,11 @@ def webhook_process(*, event_id: int) -> WebhookEvent:
 
 
 def webhook_reprocess(*, event: WebhookEvent) -> WebhookEvent:
-    """Reset a failed/ignored event and process it again (admin action)."""
-    WebhookEvent.objects.filter(pk=event.pk).exclude(status=WebhookStatus.PROCESSED).update(
-        status=WebhookStatus.RECEIVED
-    )
+    """Reset a failed/ignored event and process it again (admin action); a rejected event
+    (it named another shop) stays rejected."""
+    WebhookEvent.objects.filter(pk=event.pk).exclude(
+        status__in=[WebhookStatus.PROCESSED, WebhookStatus.REJECTED]
+    ).update(status=WebhookStatus.RECEIVED)
     return webhook_process(event_id=event.pk)
 
 
@@ -315,15 +350,37 @@ def retry_failed_webhooks(limit: int = 200) -> int:
     return len(ids)
 
 
+COMPLIANCE_TOPICS = ("customers/data_request", "customers/redact", "shop/redact")
+
+
+def event_accounts(event: WebhookEvent) -> list[ChannelAccount]:
+    """The accounts a stored delivery was attributed to when it was verified, in that order
+    (those deleted since are gone). Events stored before ``account_ids`` existed have only
+    ``account``."""
+    ids = list(event.account_ids or ([event.account_id] if event.account_id else []))
+    if ids == [event.account_id]:
+        return [event.account] if event.account else []
+    by_pk = ChannelAccount.objects.in_bulk(ids)
+    return [by_pk[pk] for pk in ids if pk in by_pk]
+
+
 def _dispatch(event: WebhookEvent, body: dict[str, Any]) -> str:
-    """Route a Shopify topic to its domain service; returns the final status."""
-    topic = event.topic
-    if topic in ("customers/data_request", "customers/redact", "shop/redact"):
-        _compliance(event, body)
+    """Route a Shopify topic to its domain service for each account the delivery was
+    attributed to (``event_accounts``); returns the final status."""
+    accounts = event_accounts(event)
+    if event.topic in COMPLIANCE_TOPICS:
+        _compliance(event, body, accounts)
         return WebhookStatus.PROCESSED
-    account = event.account
-    if account is None or account.status == AccountStatus.DISCONNECTED:
-        return WebhookStatus.IGNORED
+    outcomes = [
+        _dispatch_to(account, event.topic, body)
+        for account in accounts
+        if account.status != AccountStatus.DISCONNECTED
+    ]
+    return WebhookStatus.PROCESSED if WebhookStatus.PROCESSED in outcomes else WebhookStatus.IGNORED
+
+
+def _dispatch_to(account: ChannelAccount, topic: str, body: dict[str, Any]) -> str:
+    """Hand one topic's body to its domain service for one account; returns the status."""
     if topic == "app/uninstalled":
         account_disconnect(account=account, reason="The app was uninstalled from the store.")
         return WebhookStatus.PROCESSED
@@ -380,12 +437,14 @@ def _dispatch(event: WebhookEvent, body: dict[str, Any]) -> str:
     return WebhookStatus.PROCESSED
 
 
-def _compliance(event: WebhookEvent, body: dict[str, Any]) -> None:
-    """Shopify's mandatory compliance topics (shopify.dev "Privacy law compliance")."""
-    shop = str(body.get("shop_domain") or event.shop_domain)
+def _compliance(event: WebhookEvent, body: dict[str, Any], accounts: list[ChannelAccount]) -> None:
+    """Shopify's mandatory compliance topics (shopify.dev "Privacy law compliance"), acting on
+    ``accounts`` only: those whose keys verified the delivery, whatever their status. The shop
+    is the verified one (``event.shop_domain``); a body naming another was rejected on receipt.
+    Another merchant's account of the same shop, and its stored webhooks, are never touched."""
+    shop = event.shop_domain
     customer = body.get("customer") or {}
     customer_id = mapping.gid_to_id(customer.get("id"))
-    accounts = list(ChannelAccount.objects.filter(provider="shopify", external_id=shop))
     record = ComplianceRequest(
         account=accounts[0] if accounts else None,
         provider="shopify",
@@ -407,35 +466,37 @@ def _compliance(event: WebhookEvent, body: dict[str, Any]) -> None:
             redact(account=a, customer_external_id=customer_id, order_external_ids=order_ids)
             for a in accounts
         )
-        scrubbed = _scrub_webhook_bodies(shop, customer_id, order_ids, exclude=event.pk)
+        scrubbed = _scrub_webhook_bodies(accounts, customer_id, order_ids, exclude=event.pk)
         record.outcome = f"Redacted {redacted} orders and {scrubbed} stored webhook bodies."
         event.body = json.dumps({"shop_domain": shop, "redacted": True})
         event.save(update_fields=["body"])
     else:  # shop/redact
-        # Shopify sends this 48 h after the app was uninstalled. Erase the account the delivery
-        # belongs to and any account of the shop that is no longer connected; another
-        # merchant's live connection to the same shop (its own custom app) is not ours to erase.
-        doomed = [
-            a for a in accounts if a.pk == event.account_id or a.status != AccountStatus.CONNECTED
-        ]
+        # Shopify sends this 48 h after the app was uninstalled: erase the accounts installed
+        # through the app that signed it. Any other account of the shop (another merchant's,
+        # or a custom app's) is not this delivery's to erase, whatever its status.
         scrubbed = (
-            WebhookEvent.objects.filter(shop_domain=shop)
-            .filter(Q(account__in=doomed) | Q(account__isnull=True))
+            WebhookEvent.objects.filter(account__in=accounts)
             .exclude(pk=event.pk)
             .update(body=json.dumps({"redacted": True}), headers={})
         )
-        for account in doomed:
-            account.delete()  # cascades to orders, listings, levels, sync runs, subscriptions
-        kept = len(accounts) - len(doomed)
+        doomed = [a.pk for a in accounts]
+        # One queryset delete (cascades to orders, listings, levels, sync runs, subscriptions);
+        # the event's own ``account`` instance keeps its pk, so the event row still saves.
+        ChannelAccount.objects.filter(pk__in=doomed).delete()
+        kept = ChannelAccount.objects.filter(provider="shopify", external_id=shop).count()
         record.account = None
         record.outcome = (
-            f"Deleted {len(doomed)} accounts and their data; scrubbed {scrubbed} events; "
-            f"kept {kept} connected account(s) of other merchants."
+            f"Deleted {len(accounts)} accounts and their data; scrubbed {scrubbed} events; "
+            f"kept {kept} account(s) of the shop this delivery was not signed for."
         )
     record.save()
 
 
-def _scrub_webhook_bodies(shop: str, customer_id: str, order_ids: list[str], exclude: int) -> int:
+def _scrub_webhook_bodies(
+    accounts: list[ChannelAccount], customer_id: str, order_ids: list[str], exclude: int
+) -> int:
+    """Replace the stored order webhook bodies of ``accounts`` that name one of ``order_ids``
+    or the customer; returns how many were scrubbed."""
     patterns = Q()
     for order_id in order_ids:
         patterns |= Q(body__contains=f'"id": {order_id},') | Q(body__contains=f'"id":{order_id},')
@@ -446,7 +507,7 @@ def _scrub_webhook_bodies(shop: str, customer_id: str, order_ids: list[str], exc
     if not patterns:
         return 0
     return (
-        WebhookEvent.objects.filter(shop_domain=shop, topic__startswith="orders/")
+        WebhookEvent.objects.filter(account__in=accounts, topic__startswith="orders/")
         .filter(patterns)
         .exclude(pk=exclude)
         .update(body=json.dumps({"redacted": True}))

@@ -34,6 +34,7 @@ URL = "/api/webhooks/shopify"
 SHOP = "demo-store.myshopify.com"
 SHOP_SECRET = "shop-custom-app-secret"
 PLATFORM_SECRET = "platform-app-secret"
+PLATFORM_KEY = "platform-app-key"
 ORDER_ID = 820982911946154508
 CUSTOMER_ID = 115310627314723954
 AUTO = object()  # a fresh id per delivery
@@ -41,7 +42,16 @@ AUTO = object()  # a fresh id per delivery
 
 @pytest.fixture(autouse=True)
 def _platform_secret(settings):
+    settings.SHOPIFY_API_KEY = PLATFORM_KEY
     settings.SHOPIFY_API_SECRET = PLATFORM_SECRET
+
+
+def installed_through(account: ChannelAccount, api_key: str = PLATFORM_KEY) -> ChannelAccount:
+    """Mark ``account`` as installed by OAuth through the app ``api_key`` (as
+    ``shopify_oauth_complete`` records it)."""
+    account.settings = {**account.settings, "api_key": api_key}
+    account.save(update_fields=["settings"])
+    return account
 
 
 @pytest.fixture
@@ -152,17 +162,40 @@ def test_every_candidate_secret_verifies(deliver, account, merchant, settings, s
         "merchant-app": "merchant-app-secret",
         "platform-app": "platform-record-secret",
     }[source]
+    if source == "settings":
+        installed_through(account)
     if source == "merchant-app":
         app = ProviderAppCredential(merchant=merchant, provider="shopify", api_key="k1")
         app.set_credentials({"api_secret": secret})
         app.save()
+        installed_through(account, "k1")
     if source == "platform-app":
         app = ProviderAppCredential(merchant=None, provider="shopify", api_key="k2")
         app.set_credentials({"api_secret": secret})
         app.save()
+        installed_through(account, "k2")
     response = deliver(open_order_body(), secret=secret)
     assert response.status_code == 200
     assert only_event().account_id == account.pk
+    assert only_event().account_ids == [account.pk]
+
+
+@pytest.mark.parametrize("source", ["settings", "merchant-app", "platform-app"])
+def test_an_app_secret_verifies_only_for_accounts_installed_through_that_app(
+    deliver, account, merchant, source
+):
+    """The account is a custom app's (never installed through an app): no app secret, the
+    platform's or the merchant's, signs for it."""
+    secret = {"settings": PLATFORM_SECRET, "merchant-app": "m-secret", "platform-app": "p-secret"}
+    if source != "settings":
+        app = ProviderAppCredential(
+            merchant=merchant if source == "merchant-app" else None, provider="shopify", api_key="k"
+        )
+        app.set_credentials({"api_secret": secret[source]})
+        app.save()
+        installed_through(account, "another-app")
+    assert deliver(open_order_body(), secret=secret[source]).status_code == 401
+    assert WebhookEvent.objects.count() == 0
 
 
 def test_another_merchants_app_secret_does_not_verify(deliver, account):
@@ -184,27 +217,50 @@ def test_a_secret_of_another_shops_account_does_not_verify(deliver, account):
 
 
 @pytest.mark.parametrize(
-    ("secret", "owner"),
+    ("secret", "owners"),
     [
         (SHOP_SECRET, "a"),
         ("b-custom-app-secret", "b"),
-        ("b-merchant-app-secret", "b"),
-        (PLATFORM_SECRET, "a"),  # a shared app secret: the oldest connected account
+        ("b-merchant-app-secret", "c"),
+        (PLATFORM_SECRET, "d"),
     ],
 )
-def test_when_two_merchants_hold_one_shop_the_signing_secret_decides_the_owner(
-    deliver, account, secret, owner
+def test_when_merchants_share_a_shop_the_signing_secret_decides_the_accounts(
+    deliver, account, secret, owners
 ):
+    """a: a custom app; b: another merchant's custom app; c: a third merchant's account
+    installed through that merchant's own app; d: an account installed through the platform's
+    app. Each delivery reaches exactly the accounts of the key that signed it."""
     other = ChannelAccountFactory(
         external_id=SHOP, credentials={"access_token": "t", "api_secret_key": "b-custom-app-secret"}
     )
-    app = ProviderAppCredential(merchant=other.merchant, provider="shopify", api_key="kb")
+    through_app = installed_through(
+        ChannelAccountFactory(external_id=SHOP, credentials={"access_token": "t2"}), "kb"
+    )
+    app = ProviderAppCredential(merchant=through_app.merchant, provider="shopify", api_key="kb")
     app.set_credentials({"api_secret": "b-merchant-app-secret"})
     app.save()
+    through_platform = installed_through(
+        ChannelAccountFactory(external_id=SHOP, credentials={"access_token": "t3"})
+    )
     assert deliver(open_order_body(), secret=secret).status_code == 200
-    expected = {"a": account, "b": other}[owner]
-    assert only_event().account_id == expected.pk
-    assert list(Order.objects.values_list("merchant_id", flat=True)) == [expected.merchant_id]
+    expected = {"a": account, "b": other, "c": through_app, "d": through_platform}[owners]
+    assert only_event().account_ids == [expected.pk]
+    assert list(Order.objects.values_list("account_id", flat=True)) == [expected.pk]
+
+
+def test_a_delivery_signed_by_an_app_two_accounts_were_installed_through_reaches_both(
+    deliver, account, other_membership
+):
+    first = installed_through(account)
+    second = installed_through(
+        ChannelAccountFactory(
+            merchant=other_membership.merchant, external_id=SHOP, credentials={"access_token": "t"}
+        )
+    )
+    assert deliver(open_order_body(), secret=PLATFORM_SECRET).status_code == 200
+    assert only_event().account_ids == [first.pk, second.pk]
+    assert sorted(Order.objects.values_list("account_id", flat=True)) == [first.pk, second.pk]
 
 
 def test_the_settings_secret_is_not_accepted_when_it_is_empty(deliver, account, settings):
@@ -584,12 +640,10 @@ def test_prefixless_header_names_are_accepted(deliver, account):
     assert Order.objects.count() == 1
 
 
-def test_a_delivery_for_an_unknown_shop_signed_by_the_app_is_stored_and_ignored(db, deliver):
+def test_a_delivery_for_a_shop_the_app_is_not_installed_on_is_refused(db, deliver):
     response = deliver(open_order_body(), shop="nobody.myshopify.com", secret=PLATFORM_SECRET)
-    assert response.status_code == 200
-    event = only_event()
-    assert event.account is None
-    assert event.status == WebhookStatus.IGNORED
+    assert response.status_code == 401
+    assert WebhookEvent.objects.count() == 0
     assert Order.objects.count() == 0
 
 
@@ -630,7 +684,29 @@ def test_unknown_provider_is_404_and_get_is_not_allowed(web):
         web.post("/api/webhooks/amazon", data=b"{}", content_type="application/json").status_code
         == 404
     )
-    assert web.get(URL).status_code == 405
+    response = web.get(URL)
+    assert response.status_code == 405
+    assert response.json() == {"error": "Only POST is allowed."}
+
+
+def test_a_deeply_nested_body_is_stored_malformed_and_answered_200(deliver, account):
+    raw = b'{"a": ' * 5000 + b"1" + b"}" * 5000
+    response = deliver(raw)
+    assert response.status_code == 200
+    event = only_event()
+    assert event.status == WebhookStatus.FAILED
+    assert event.error == "Malformed payload: the JSON is nested too deeply"
+    assert event.body.encode() == raw
+
+
+def test_a_large_order_under_the_receivers_cap_is_accepted(deliver, account, kurta, settings):
+    """Above Django's DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB), below the receiver's 5 MB."""
+    body = open_order_body()
+    body["note"] = "x" * (3 * 1024 * 1024)
+    response = deliver(body)
+    assert response.status_code == 200, response.content
+    assert only_event().status == WebhookStatus.PROCESSED
+    assert Order.objects.count() == 1
 
 
 def test_an_oversized_body_is_refused(web, account):
@@ -643,6 +719,7 @@ def test_an_oversized_body_is_refused(web, account):
 
 # --- app lifecycle and compliance -----------------------------------------------------------------
 def test_app_uninstalled_disconnects_the_account(deliver, account):
+    installed_through(account)
     response = deliver({"id": 548380009, "name": "Demo", "domain": SHOP}, topic="app/uninstalled")
     assert response.status_code == 200
     account.refresh_from_db()
@@ -745,7 +822,143 @@ def test_shop_redact_keeps_another_merchants_live_connection_to_the_same_shop(
     assert not ChannelAccount.objects.filter(pk=account.pk).exists()
     assert ChannelAccount.objects.filter(pk=theirs.pk).exists()
     assert Order.objects.filter(account=theirs).count() == 1
-    assert "kept 1 connected account" in ComplianceRequest.objects.get().outcome
+    assert "kept 1 account(s) of the shop" in ComplianceRequest.objects.get().outcome
+
+
+# --- attribution across merchants (security issue §1) -------------------------------------------
+VICTIM_SHOP = "victim-store.myshopify.com"
+ATTACKER_SECRET = "a-secret-the-attacker-chose"
+
+
+@pytest.fixture
+def victim(merchant, deliver):
+    """Merchant A's store with an order of a customer, delivered by A's own webhook."""
+    account = ChannelAccountFactory(
+        merchant=merchant,
+        external_id=VICTIM_SHOP,
+        credentials={"access_token": "shpat_a", "api_secret_key": "victim-secret"},
+    )
+    body = open_order_body(ORDER_ID, customer_id=CUSTOMER_ID, email="jon@example.com")
+    assert deliver(body, shop=VICTIM_SHOP, secret="victim-secret").status_code == 200
+    return account
+
+
+@pytest.fixture
+def attacker(other_membership):
+    """Merchant B's own custom-app connection to its own shop, with a secret it chose."""
+    return ChannelAccountFactory(
+        merchant=other_membership.merchant,
+        external_id=SHOP,
+        credentials={"access_token": "shpat_b", "api_secret_key": ATTACKER_SECRET},
+    )
+
+
+@pytest.mark.parametrize("field", ["shop_domain", "myshopify_domain"])
+def test_a_compliance_body_naming_another_shop_is_rejected_and_redacts_nothing(
+    deliver, victim, attacker, field
+):
+    redact = {
+        field: VICTIM_SHOP,
+        "customer": {"id": CUSTOMER_ID, "email": "jon@example.com"},
+        "orders_to_redact": [ORDER_ID],
+    }
+    response = deliver(redact, topic="customers/redact", secret=ATTACKER_SECRET)
+
+    assert response.status_code == 400
+    assert VICTIM_SHOP in response.json()["error"]
+    event = WebhookEvent.objects.get(topic="customers/redact")
+    assert event.status == WebhookStatus.REJECTED
+    assert event.account_ids == [attacker.pk]
+    assert "names victim-store.myshopify.com" in event.error
+    order = Order.objects.get(account=victim)
+    assert order.customer_email == "jon@example.com"
+    assert "jon@example.com" in WebhookEvent.objects.get(topic="orders/create").body
+    assert ComplianceRequest.objects.count() == 0
+    # Neither the sweep nor staff's "reprocess" acts on a rejected delivery.
+    retry_failed_webhooks()
+    assert webhook_reprocess(event=event).status == WebhookStatus.REJECTED
+    assert Order.objects.get(account=victim).customer_email == "jon@example.com"
+
+
+def test_a_redact_signed_for_the_attackers_account_of_the_same_shop_spares_the_other_merchant(
+    deliver, merchant, other_membership
+):
+    """Both merchants hold one shop: B's own secret redacts B's copy of the customer only."""
+    ours = ChannelAccountFactory(
+        merchant=merchant,
+        external_id=SHOP,
+        credentials={"access_token": "shpat_a", "api_secret_key": SHOP_SECRET},
+    )
+    theirs = ChannelAccountFactory(
+        merchant=other_membership.merchant,
+        external_id=SHOP,
+        credentials={"access_token": "shpat_b", "api_secret_key": ATTACKER_SECRET},
+    )
+    body = open_order_body(ORDER_ID, customer_id=CUSTOMER_ID, email="jon@example.com")
+    deliver(body)
+    deliver(body, secret=ATTACKER_SECRET)
+    redact = {
+        "shop_domain": SHOP,
+        "customer": {"id": CUSTOMER_ID, "email": "jon@example.com"},
+        "orders_to_redact": [ORDER_ID],
+    }
+    assert deliver(redact, topic="customers/redact", secret=ATTACKER_SECRET).status_code == 200
+
+    assert Order.objects.get(account=ours).customer_email == "jon@example.com"
+    assert Order.objects.get(account=theirs).customer_email == ""
+    kept = WebhookEvent.objects.get(topic="orders/create", account=ours)
+    assert "jon@example.com" in kept.body
+    assert (
+        "jon@example.com"
+        not in WebhookEvent.objects.get(topic="orders/create", account=theirs).body
+    )
+    assert ComplianceRequest.objects.get().account_id == theirs.pk
+
+
+@pytest.mark.parametrize("status", [AccountStatus.ERROR, AccountStatus.DISCONNECTED])
+def test_shop_redact_never_deletes_another_merchants_account_whatever_its_status(
+    deliver, merchant, other_membership, status
+):
+    """B's signed shop/redact used to delete merchant C's account of the shop because it was in
+    error (only ``connected`` ones were kept)."""
+    victim = ChannelAccountFactory(
+        merchant=merchant,
+        external_id=SHOP,
+        status=status,
+        credentials={"access_token": "shpat_c", "api_secret_key": "c-secret"},
+    )
+    attacker = ChannelAccountFactory(
+        merchant=other_membership.merchant,
+        external_id=SHOP,
+        credentials={"access_token": "shpat_b", "api_secret_key": ATTACKER_SECRET},
+    )
+    if status == AccountStatus.ERROR:
+        assert deliver(open_order_body(), secret="c-secret").status_code == 200
+    response = deliver({"shop_domain": SHOP}, topic="shop/redact", secret=ATTACKER_SECRET)
+
+    assert response.status_code == 200
+    assert not ChannelAccount.objects.filter(pk=attacker.pk).exists()
+    assert ChannelAccount.objects.filter(pk=victim.pk).exists()
+    if status == AccountStatus.ERROR:
+        assert Order.objects.filter(account=victim).count() == 1
+        assert "jon@example.com" in WebhookEvent.objects.get(topic="orders/create").body
+    assert "Deleted 1 accounts" in ComplianceRequest.objects.get().outcome
+
+
+def test_an_uninstall_naming_another_shop_is_rejected(deliver, victim, attacker):
+    body = {"id": 1, "domain": "victim.example.com", "myshopify_domain": VICTIM_SHOP}
+    response = deliver(body, topic="app/uninstalled", secret=ATTACKER_SECRET)
+    assert response.status_code == 400
+    attacker.refresh_from_db()
+    victim.refresh_from_db()
+    assert attacker.status == victim.status == AccountStatus.CONNECTED
+
+
+def test_an_uninstall_of_the_verified_shop_with_its_custom_domain_is_accepted(deliver, account):
+    body = {"id": 1, "domain": "shop.example.com", "myshopify_domain": SHOP.upper()}
+    assert deliver(body, topic="app/uninstalled").status_code == 200
+    account.refresh_from_db()
+    assert account.status == AccountStatus.DISCONNECTED
 
 
 @pytest.mark.postgres
@@ -800,6 +1013,7 @@ def test_a_warm_key_ring_verifies_without_reading_the_accounts_again(
 ):
     from integrations.services.webhook_keys import shopify_key_ring
 
+    installed_through(account)
     settings.WEBHOOK_KEYS_CACHE_SECONDS = 30
     first = shopify_key_ring(SHOP)
     with django_assert_num_queries(0):

@@ -4,6 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The demo's own Shopify app secret (the sandbox app signs with it, the hub verifies with it);
+# production sets SHOPIFY_API_SECRET itself (DEBUG=False refuses to start without it).
+export SHOPIFY_API_SECRET ?= sangam-demo-app-secret
 
 .PHONY: install install-dev demo serve test lint migrate bench worker beat clean
 

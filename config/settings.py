@@ -22,11 +22,26 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=True)
-SECRET_KEY = env.str("SECRET_KEY", default="")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG=False.")
-    SECRET_KEY = "dev-insecure-sangam-secret-key-change-me"  # noqa: S105 - development only
+
+# Secrets that have a development default. With DEBUG=False each must be set explicitly in the
+# environment (or .env) and SECRET_KEY must not be empty: startup fails naming every one that
+# is not; `manage.py check --deploy` reports any still equal to its development default
+# (integrations.checks, sangam.E001). The demo (DEBUG) and the tests (tests/conftest.py) set
+# their own values.
+DEV_SECRET_DEFAULTS = {
+    "SECRET_KEY": "dev-insecure-sangam-secret-key-change-me",
+    "SHOPIFY_API_SECRET": "sangam-dev-app-secret",
+}
+if not DEBUG:
+    _missing = [name for name in DEV_SECRET_DEFAULTS if name not in os.environ]
+    if not os.environ.get("SECRET_KEY"):
+        _missing = list(dict.fromkeys(["SECRET_KEY", *_missing]))
+    if _missing:
+        raise ImproperlyConfigured(
+            f"{', '.join(_missing)} must be set when DEBUG=False: the development default of "
+            "each is public (see .env.example)."
+        )
+SECRET_KEY = env.str("SECRET_KEY", default="") or DEV_SECRET_DEFAULTS["SECRET_KEY"]
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -44,6 +59,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "django_htmx",
     "django_celery_beat",
+    "axes",
     "accounts",
     "integrations",
     "integrations.sandbox",
@@ -66,6 +82,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes requires: turns a locked-out login into the lockout answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -151,7 +169,9 @@ if not CREDENTIALS_ENCRYPTION_KEYS and not DEBUG:
 SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=DEBUG)
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
 SHOPIFY_API_KEY = env.str("SHOPIFY_API_KEY", default="sangam-dev-app")
-SHOPIFY_API_SECRET = env.str("SHOPIFY_API_SECRET", default="sangam-dev-app-secret")
+SHOPIFY_API_SECRET = env.str(
+    "SHOPIFY_API_SECRET", default=DEV_SECRET_DEFAULTS["SHOPIFY_API_SECRET"]
+)
 SHOPIFY_SCOPES = env.str(
     "SHOPIFY_SCOPES",
     default="read_orders,write_orders,read_returns,read_products,read_inventory,write_inventory",
@@ -188,11 +208,41 @@ HTTP_TIMEOUT_READ = env.float("HTTP_TIMEOUT_READ", default=60.0)
 HTTP_MAX_RETRIES = env.int("HTTP_MAX_RETRIES", default=4)
 HTTP_BACKOFF_MAX_SECONDS = env.float("HTTP_BACKOFF_MAX_SECONDS", default=30.0)
 
+# --- Authentication -------------------------------------------------------------------------
+# Login lockout (django-axes, accounts/lockout.py) on the dashboard, admin and API token logins.
+# Axes' backend goes first: it refuses a locked-out client before the password is checked.
+# Every authenticate() call must pass the request (the test client's login() does not; tests
+# use force_login).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = env.bool("LOGIN_LOCKOUT_ENABLED", default=True)
+# Failed logins of one username from one address before that pair is locked...
+LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)
+# ...and failed logins from one address (any usernames) before the address is locked.
+LOGIN_ADDRESS_FAILURE_LIMIT = env.int("LOGIN_ADDRESS_FAILURE_LIMIT", default=30)
+# Minutes a lockout lasts, counted from the last failure (failures older than this are forgotten).
+LOGIN_LOCKOUT_MINUTES = env.int("LOGIN_LOCKOUT_MINUTES", default=15)
+# Reverse proxies in front of the hub that append to X-Forwarded-For (0: use REMOTE_ADDR).
+LOGIN_TRUSTED_PROXY_COUNT = env.int("LOGIN_TRUSTED_PROXY_COUNT", default=0)
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = LOGIN_LOCKOUT_MINUTES / 60  # hours, as axes reads a float
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_HANDLER = "accounts.lockout.LoginLockoutHandler"
+AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_address"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+AXES_HTTP_RESPONSE_CODE = 429
+# Seconds an API token (POST /api/auth/token) is accepted after it was issued (default 30 days).
+API_TOKEN_TTL_SECONDS = env.int("API_TOKEN_TTL_SECONDS", default=30 * 24 * 3600)
+
 # --- REST API ----------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Token first: unauthenticated calls answer 401 with "WWW-Authenticate: Token".
+        "accounts.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["accounts.permissions.IsMerchantMember"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",

@@ -13,6 +13,15 @@ from integrations.connectors.amazon.ratelimit import LocalBucketStore
 from integrations.services.webhook_keys import forget_key_rings
 from tests.factories import MembershipFactory
 
+TEST_APP_SECRET = "sangam-test-app-secret"  # noqa: S105 - the tests' own Shopify app secret
+
+
+@pytest.fixture(autouse=True)
+def _own_app_secret(settings):
+    """The tests sign with their own Shopify app secret, never the public development default
+    (``settings.DEV_SECRET_DEFAULTS``)."""
+    settings.SHOPIFY_API_SECRET = TEST_APP_SECRET
+
 
 @pytest.fixture(autouse=True)
 def _eager_tasks_and_clean_cache(request, settings):

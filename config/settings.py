@@ -188,7 +188,6 @@ SHOPIFY_ADMIN_SCHEMA_PATH = Path(
 # Seconds of overlap re-read by incremental syncs, so records updated while a page was being
 # read are not missed.
 SYNC_OVERLAP_SECONDS = env.int("SYNC_OVERLAP_SECONDS", default=300)
-# A running sync whose heartbeat is older than this is considered crashed and is resumed.
 # Amazon: how far back the first incremental getOrders looks when there is no cursor, and how
 # much order history the first sync backfills through reports (30-day report windows).
 AMAZON_DEFAULT_LOOKBACK_DAYS = env.int("AMAZON_DEFAULT_LOOKBACK_DAYS", default=30)
@@ -196,7 +195,13 @@ AMAZON_BACKFILL_DAYS = env.int("AMAZON_BACKFILL_DAYS", default=365)
 # Seconds between getReport/getFeed polls (Amazon's reports take minutes; the sandbox's seconds).
 AMAZON_REPORT_POLL_SECONDS = env.float("AMAZON_REPORT_POLL_SECONDS", default=15.0)
 AMAZON_FEED_POLL_SECONDS = env.float("AMAZON_FEED_POLL_SECONDS", default=30.0)
-SYNC_STALE_AFTER_SECONDS = env.int("SYNC_STALE_AFTER_SECONDS", default=900)
+# A running sync beats every SYNC_HEARTBEAT_SECONDS (a thread, through every long wait); one
+# whose last beat is older than SYNC_STALE_AFTER_SECONDS, or whose owner process on this host
+# has exited, is taken over by the next request for it and resumed from its checkpoint. A run
+# still queued (its task not yet started) after SYNC_QUEUED_STALE_SECONDS is taken over too.
+SYNC_HEARTBEAT_SECONDS = env.float("SYNC_HEARTBEAT_SECONDS", default=10.0)
+SYNC_STALE_AFTER_SECONDS = env.int("SYNC_STALE_AFTER_SECONDS", default=60)
+SYNC_QUEUED_STALE_SECONDS = env.int("SYNC_QUEUED_STALE_SECONDS", default=900)
 # Seconds a worker keeps a shop's webhook key ring (decrypted secrets, in process memory only).
 # A secret changed within this window is learnt at most this late; Shopify retries meanwhile.
 WEBHOOK_KEYS_CACHE_SECONDS = env.int("WEBHOOK_KEYS_CACHE_SECONDS", default=10)

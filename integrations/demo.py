@@ -195,8 +195,17 @@ def watch_runs(
     on_progress: Callable[[list[SyncRun]], None],
     *,
     timeout: float = 900,
+    on_takeover: Callable[[SyncRun, SyncRun], None] | None = None,
 ) -> list[SyncRun]:
-    """Poll the account's sync runs until ``done()`` and none is active; report each poll."""
+    """Poll the account's sync runs until ``done()`` and none is active; report each poll.
+
+    An active run that nobody executes any more (its process exited, as when an earlier demo
+    was stopped mid-sync, or its heartbeat stopped: ``sync_run_stale_reason``) is taken over:
+    interrupted and requested again, resuming from its checkpoint in a background thread of
+    this process; ``on_takeover(old, new)`` reports it. Raises ``DemoError`` after
+    ``timeout`` seconds."""
+    from integrations.services.sync import sync_run_take_over
+
     started = time.monotonic()
     runs: list[SyncRun] = []
     while time.monotonic() - started < timeout:
@@ -204,9 +213,13 @@ def watch_runs(
         if account_id:
             runs = list(SyncRun.objects.filter(account_id=account_id).order_by("pk"))
             on_progress(runs)
-            active = any(r.status in (SyncStatus.QUEUED, SyncStatus.RUNNING) for r in runs)
+            active = [r for r in runs if r.status in (SyncStatus.QUEUED, SyncStatus.RUNNING)]
             if done() and runs and not active:
                 return runs
+            for run in active:
+                new = sync_run_take_over(run, background=True)
+                if new is not None and on_takeover is not None:
+                    on_takeover(run, new)
         time.sleep(0.5)
     raise DemoError("The sync did not finish in time.")
 

@@ -211,7 +211,10 @@ class SyncRun(models.Model):
     queued_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Refreshed every ``SYNC_HEARTBEAT_SECONDS`` while the run executes (and after each page).
     heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # The process executing it, "<host>:<pid>:<start time>" (integrations.services.run_owner).
+    owner = models.CharField(max_length=300, blank=True)
 
     objects = SyncRunQuerySet.as_manager()
 

@@ -28,7 +28,12 @@ from integrations.models import ACTIVE_SYNC_STATUSES, ChannelAccount, SyncRun
 from integrations.registry import CONNECTORS
 from integrations.selectors import latest_runs
 from integrations.services.accounts import ConnectValidationError, connect_with_credentials
-from integrations.services.sync import request_sync, streams_for
+from integrations.services.sync import (
+    request_sync,
+    streams_for,
+    sync_run_stale_reason,
+    sync_run_take_over,
+)
 
 STATUS_TEMPLATE = "integrations/_account_status.html"
 HEX_COLOR = re.compile(r"#([0-9a-fA-F]{2})([0-9a-fA-F]{2})([0-9a-fA-F]{2})")
@@ -182,8 +187,28 @@ def _status_response(
 @merchant_required
 def account_status(request: HttpRequest, account_id: int) -> HttpResponse:
     """One account's status and latest runs (the partial the hub polls while a run is
-    queued or running)."""
-    return _status_response(request, _merchant_account(request, account_id))
+    queued or running). A run nobody executes any more (its process exited or stopped
+    beating: ``sync_run_stale_reason``) is taken over for an owner or manager watching it:
+    interrupted and resumed from its checkpoint by a new run, with a notice saying so; a
+    viewer is told it stopped."""
+    account = _merchant_account(request, account_id)
+    notices = []
+    for run in SyncRun.objects.filter(account=account, status__in=ACTIVE_SYNC_STATUSES):
+        reason = sync_run_stale_reason(run)
+        if not reason:
+            continue
+        if not request.membership.can_manage:
+            notices.append(f"The {run.label} sync stopped ({reason}); it resumes on the next sync.")
+            continue
+        new = sync_run_take_over(run, background=True)
+        if new is not None:
+            notices.append(
+                f"The {run.label} sync stopped ({reason}): run #{new.pk} resumes it from its "
+                f"checkpoint (page {run.pages})."
+            )
+    account.refresh_from_db()
+    notice = ("warning", " ".join(notices)) if notices else None
+    return _status_response(request, account, notice)
 
 
 @require_POST

@@ -1,8 +1,12 @@
 """The sync engine: runs streams of a channel account page by page into the domain apps.
 
 - One run per (account, stream) at a time: a partial unique constraint; asking again returns
-  the active run. A run whose heartbeat is older than ``SYNC_STALE_AFTER_SECONDS`` is treated
-  as crashed, marked ``interrupted``, and the next run resumes from its checkpoint.
+  the active run, unless it is stale (``sync_run_stale_reason``): its owner process on this host
+  has exited, its heartbeat (every ``SYNC_HEARTBEAT_SECONDS`` while it executes, from a thread,
+  so through every long wait) is older than ``SYNC_STALE_AFTER_SECONDS``, or it has waited
+  queued longer than ``SYNC_QUEUED_STALE_SECONDS``. A stale run is marked ``interrupted`` and
+  the new run resumes from its checkpoint; its former owner, if it still runs after all, stops
+  at its next checkpoint (``RunTakenOver``) instead of racing the new run.
 - Incremental by cursor (the greatest ``updated_at`` seen) re-reading ``SYNC_OVERLAP_SECONDS``
   of overlap; the importers are idempotent, so the overlap costs no duplicates.
 - Checkpoint after every page (page cursor + high-water mark; for bulk files, the number of
@@ -43,6 +47,7 @@ from integrations.models import (
 )
 from integrations.registry import get_connector_class
 from integrations.services.accounts import account_mark_error, build_connector
+from integrations.services.run_owner import current_owner, heartbeat, owner_gone
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +70,11 @@ BULK_BATCH = 500
 
 class UnknownStream(ValueError):
     """The stream is not one the engine knows, or the provider does not support it."""
+
+
+class RunTakenOver(Exception):  # noqa: N818 - an outcome, not an error
+    """The run was found stale and taken over by another process while this one still ran it:
+    this process stops at its checkpoint and leaves the run's row to its new owner."""
 
 
 def stream_kind(stream: str) -> str:
@@ -117,11 +127,43 @@ def request_sync(
     return runs
 
 
+def sync_run_stale_reason(run: SyncRun, *, now: datetime | None = None) -> str:
+    """Why an active run is no longer being executed, or "" while it may still be:
+
+    - its owner is a process on this host that has exited (known at once);
+    - running, with no heartbeat for ``SYNC_STALE_AFTER_SECONDS`` (a worker on another host
+      died, or hangs);
+    - queued for longer than ``SYNC_QUEUED_STALE_SECONDS`` (its task message was lost).
+
+    A finished run is never stale."""
+    if run.status not in ACTIVE_SYNC_STATUSES:
+        return ""
+    gone = owner_gone(run.owner)
+    if gone:
+        return gone
+    now = now or timezone.now()
+    if run.status == SyncStatus.RUNNING:
+        last = run.heartbeat_at or run.started_at or run.queued_at
+        silent = (now - last).total_seconds()
+        if silent > settings.SYNC_STALE_AFTER_SECONDS:
+            return f"no heartbeat for {silent:.0f} s"
+        return ""
+    waited = (now - run.queued_at).total_seconds()
+    if waited > settings.SYNC_QUEUED_STALE_SECONDS:
+        return f"queued {waited:.0f} s ago and never started"
+    return ""
+
+
 def _claim_run(
     account: ChannelAccount, stream: str, options: dict[str, Any]
 ) -> tuple[SyncRun, bool]:
-    stale_before = timezone.now() - timedelta(seconds=settings.SYNC_STALE_AFTER_SECONDS)
-    for _ in range(2):
+    """A new queued run of ``stream`` (True), or the active one (False) while it is not stale.
+    A stale active run is marked ``interrupted`` with the reason, and the new run resumes from
+    its checkpoint (``_resumable``). In eager mode this process will execute the new run, so it
+    is its owner from the start: if this process dies before the run starts, the next request
+    knows at once."""
+    owner = str(current_owner()) if _tasks_run_here() else ""
+    for _ in range(3):
         try:
             with transaction.atomic():
                 run = SyncRun.objects.create(
@@ -129,6 +171,7 @@ def _claim_run(
                     stream=stream,
                     status=SyncStatus.QUEUED,
                     checkpoint={"options": options} if options else {},
+                    owner=owner,
                 )
             return run, True
         except IntegrityError:
@@ -137,15 +180,46 @@ def _claim_run(
             ).first()
             if active is None:
                 continue
-            last_sign = active.heartbeat_at or active.queued_at
-            if last_sign >= stale_before:
+            reason = sync_run_stale_reason(active)
+            if not reason:
                 return active, False
-            SyncRun.objects.filter(pk=active.pk, status=active.status).update(
-                status=SyncStatus.INTERRUPTED,
-                error="No heartbeat: the worker stopped; the next run resumes from here.",
-                finished_at=timezone.now(),
-            )
+            sync_run_interrupt(active, reason=reason)
     raise RuntimeError(f"could not claim a {stream} run for account {account.pk}")
+
+
+def sync_run_interrupt(run: SyncRun, *, reason: str) -> bool:
+    """Mark an active run ``interrupted`` because it is stale (``reason``); the next run of its
+    stream resumes from its checkpoint. False if it was no longer in the state it was read in
+    (it finished, or someone else took it over first)."""
+    logger.warning("sync run %s (%s) taken over: %s", run.pk, run.stream, reason)
+    return bool(
+        SyncRun.objects.filter(pk=run.pk, status=run.status).update(
+            status=SyncStatus.INTERRUPTED,
+            error=f"Stopped: {reason}. The next run resumes from its checkpoint.",
+            finished_at=timezone.now(),
+        )
+    )
+
+
+def sync_run_take_over(run: SyncRun, *, background: bool = False) -> SyncRun | None:
+    """For a waiter (the demo, the dashboard's live status): if ``run`` is stale, interrupt it
+    and request its stream again, resuming from its checkpoint with the same options; returns
+    the new run, or None while ``run`` is not stale."""
+    run.refresh_from_db()
+    if not sync_run_stale_reason(run):
+        return None
+    options = dict(run.checkpoint.get("options") or {})
+    (new,) = request_sync(
+        account=run.account, streams=[run.stream], options=options, background=background
+    )
+    return new if new.pk != run.pk else None
+
+
+def _tasks_run_here() -> bool:
+    """Whether a requested run is executed by this process (eager tasks: no broker)."""
+    from integrations.tasks import run_sync_runs_task
+
+    return bool(run_sync_runs_task.app.conf.task_always_eager)
 
 
 # --- executing runs -----------------------------------------------------------------------------
@@ -153,9 +227,13 @@ def run_sync_runs(run_ids: Sequence[int], **connector_kwargs: Any) -> list[SyncR
     """Execute queued runs in order (catalog before orders, so lines match variants). A run
     another worker already claimed is skipped; after a permanent error the rest are failed."""
     done: list[SyncRun] = []
+    owner = str(current_owner())
     for run_id in run_ids:
         claimed = SyncRun.objects.filter(pk=run_id, status=SyncStatus.QUEUED).update(
-            status=SyncStatus.RUNNING, started_at=timezone.now(), heartbeat_at=timezone.now()
+            status=SyncStatus.RUNNING,
+            started_at=timezone.now(),
+            heartbeat_at=timezone.now(),
+            owner=owner,
         )
         if not claimed:
             continue
@@ -220,13 +298,18 @@ def execute_run(run: SyncRun, **connector_kwargs: Any) -> SyncRun:
         run.cursor_before = options.get("since") or last_cursor(account, run.stream)
     run.save(update_fields=["checkpoint", "cursor_before", "resumed_from"])
     try:
-        connector = build_connector(account, **connector_kwargs)
-        if stream_kind(run.stream) == "file":
-            _run_file(run, connector)
-        elif _use_bulk(run, connector, options):
-            _run_bulk(run, connector)
-        else:
-            _run_paged(run, connector)
+        with heartbeat(lambda: _beat(run.pk), every=settings.SYNC_HEARTBEAT_SECONDS):
+            connector = build_connector(account, **connector_kwargs)
+            if stream_kind(run.stream) == "file":
+                _run_file(run, connector)
+            elif _use_bulk(run, connector, options):
+                _run_bulk(run, connector)
+            else:
+                _run_paged(run, connector)
+    except RunTakenOver:
+        logger.warning("sync run %s was taken over by another process; stopping", run.pk)
+        run.refresh_from_db()
+        return run
     except ConnectorError as exc:
         if exc.permanent:
             account_mark_error(account=account, error=exc)
@@ -453,27 +536,52 @@ def _record(run: SyncRun, result: ImportResult, failures: Sequence[RecordFailure
 
 
 def _heartbeat(run: SyncRun) -> None:
+    """Save the run's progress and checkpoint (after every page, batch and poll). Raises
+    ``RunTakenOver`` when the run is no longer ``running`` (another process found it stale and
+    took it over): its checkpoint belongs to the new run now."""
     run.heartbeat_at = timezone.now()
-    run.save(
-        update_fields=[
-            "created",
-            "updated",
-            "skipped",
-            "failed",
-            "pages",
-            "checkpoint",
-            "cursor_after",
-            "heartbeat_at",
-            "total_estimate",
-        ]
+    saved = SyncRun.objects.filter(pk=run.pk, status=SyncStatus.RUNNING).update(
+        created=run.created,
+        updated=run.updated,
+        skipped=run.skipped,
+        failed=run.failed,
+        pages=run.pages,
+        checkpoint=run.checkpoint,
+        cursor_after=run.cursor_after,
+        heartbeat_at=run.heartbeat_at,
+        total_estimate=run.total_estimate,
     )
+    if not saved:
+        raise RunTakenOver(run.pk)
+
+
+def _beat(run_id: int) -> None:
+    """The heartbeat thread's beat: the run is alive, whatever it is waiting for."""
+    SyncRun.objects.filter(pk=run_id, status=SyncStatus.RUNNING).update(heartbeat_at=timezone.now())
 
 
 def _finish(run: SyncRun, status: str, error: str) -> SyncRun:
-    run.status = status
-    run.error = error[:4000]
-    run.finished_at = timezone.now()
-    run.save()
+    """End a running run with ``status`` and its counts; a run taken over meanwhile (no longer
+    ``running``) is left to its new owner and returned as it now is."""
+    finished_at = timezone.now()
+    saved = SyncRun.objects.filter(pk=run.pk, status=SyncStatus.RUNNING).update(
+        status=status,
+        error=error[:4000],
+        finished_at=finished_at,
+        created=run.created,
+        updated=run.updated,
+        skipped=run.skipped,
+        failed=run.failed,
+        pages=run.pages,
+        checkpoint=run.checkpoint,
+        cursor_before=run.cursor_before,
+        cursor_after=run.cursor_after,
+        total_estimate=run.total_estimate,
+    )
+    if not saved:
+        run.refresh_from_db()
+        return run
+    run.status, run.error, run.finished_at = status, error[:4000], finished_at
     return run
 
 

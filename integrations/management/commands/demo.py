@@ -11,12 +11,27 @@ from contextlib import nullcontext
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Count
+from django.utils import timezone
 from tqdm import tqdm
 
 from integrations import demo
 from integrations.models import FileImport, SyncRun, SyncStatus, WebhookEvent
+from integrations.services.run_owner import Owner
 from integrations.services.sync import request_sync, streams_for
 from orders.models import Order
+
+
+def waiting_for(run) -> str:
+    """What the demo is waiting for on one run: its status, and for a running one when its
+    process last gave a sign of life (a run that stops beating is taken over)."""
+    if run.status == SyncStatus.RUNNING and run.heartbeat_at:
+        age = max(0, int((timezone.now() - run.heartbeat_at).total_seconds()))
+        owner = Owner.parse(run.owner)
+        where = f" in process {owner.pid}" if owner else ""
+        return f"running{where}, heartbeat {age}s ago"
+    if run.status == SyncStatus.QUEUED:
+        return "queued, waiting for a worker"
+    return run.status
 
 
 class Command(BaseCommand):
@@ -181,10 +196,21 @@ class Command(BaseCommand):
                 if run.total_estimate and bar.total != run.total_estimate:
                     bar.total = run.total_estimate
                 bar.n = run.processed
-                bar.set_postfix_str(run.status)
+                bar.set_postfix_str(waiting_for(run))
                 bar.refresh()
 
-        runs = demo.watch_runs(account_id, done, on_progress)
+        def on_takeover(old, new) -> None:
+            bar = bars.get(old.pk)
+            if bar is not None:
+                bar.set_postfix_str(old.status)
+                bar.close()
+            old.refresh_from_db()
+            tqdm.write(
+                f"Sync {old.stream} run #{old.pk} had stopped ({old.error}) "
+                f"Run #{new.pk} resumes it after page {old.pages}."
+            )
+
+        runs = demo.watch_runs(account_id, done, on_progress, on_takeover=on_takeover)
         for bar in bars.values():
             bar.close()
         failed = [r for r in runs if r.pk > since_pk and r.status != SyncStatus.SUCCEEDED]

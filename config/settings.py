@@ -145,6 +145,20 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "media"))
 MEDIA_URL = "media/"
 FILE_UPLOAD_MAX_BYTES = env.int("FILE_UPLOAD_MAX_BYTES", default=200 * 1024 * 1024)
+# Limits on what an uploaded export may expand to before it is parsed (an XLSX is a zip; see
+# integrations/connectors/files/limits.py for what each bounds). Bytes unless named otherwise.
+FILE_IMPORT_MAX_UNCOMPRESSED_BYTES = env.int(
+    "FILE_IMPORT_MAX_UNCOMPRESSED_BYTES", default=512 * 1024 * 1024
+)
+FILE_IMPORT_MAX_ZIP_ENTRIES = env.int("FILE_IMPORT_MAX_ZIP_ENTRIES", default=1000)
+FILE_IMPORT_MAX_COMPRESSION_RATIO = env.int("FILE_IMPORT_MAX_COMPRESSION_RATIO", default=100)
+FILE_IMPORT_MAX_SHARED_STRINGS_BYTES = env.int(
+    "FILE_IMPORT_MAX_SHARED_STRINGS_BYTES", default=24 * 1024 * 1024
+)
+FILE_IMPORT_MAX_ROWS = env.int("FILE_IMPORT_MAX_ROWS", default=200_000)
+FILE_IMPORT_MAX_COLUMNS = env.int("FILE_IMPORT_MAX_COLUMNS", default=512)
+FILE_IMPORT_MAX_CELL_CHARS = env.int("FILE_IMPORT_MAX_CELL_CHARS", default=10_000)
+FILE_IMPORT_MAX_ROW_CHARS = env.int("FILE_IMPORT_MAX_ROW_CHARS", default=32_768)
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard:home"
@@ -254,6 +268,12 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # JSON nested too deeply answers 400 (accounts/params.py), not a RecursionError's 500.
+    "DEFAULT_PARSER_CLASSES": [
+        "accounts.params.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Sangam API",

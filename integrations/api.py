@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.params import MAX_ID, IdParam, MomentParam, TextParam
 from accounts.permissions import bind_merchant
 from integrations.catalog import integration_catalog
 from integrations.connectors.base import ConnectType
@@ -51,7 +52,7 @@ def _pick_account(request: Request, provider: str) -> ChannelAccount:
     account_id = request.data.get("account_id") if request.method == "POST" else None
     account_id = account_id or request.query_params.get("account_id")
     if account_id:
-        if not str(account_id).isdigit():
+        if not str(account_id).isdigit() or not 1 <= int(account_id) <= MAX_ID:
             raise serializers.ValidationError({"account_id": "Must be an account id (a number)."})
         account = accounts.filter(pk=account_id).first()
     else:
@@ -151,9 +152,9 @@ class ProviderDisconnectView(APIView):
 
 
 class SyncRequest(serializers.Serializer):
-    account_id = serializers.IntegerField(required=False)
-    streams = serializers.ListField(child=serializers.CharField(), required=False)
-    since = serializers.DateTimeField(required=False)
+    account_id = IdParam(required=False)
+    streams = serializers.ListField(child=TextParam(), required=False, max_length=20)
+    since = MomentParam(required=False, help_text="Re-read history from this time (ISO 8601).")
 
 
 class ProviderSyncView(APIView):

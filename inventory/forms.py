@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django import forms
 
+from accounts.params import day_in_range
 from integrations.models import ChannelAccount
 from inventory.models import MovementKind, Variant
 
@@ -100,10 +101,16 @@ class DriftFilterForm(forms.Form):
         queryset=ChannelAccount.objects.none(), required=False, empty_label="All accounts"
     )
     date_from = forms.DateField(
-        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
+        required=False,
+        validators=[day_in_range],
+        label="From",
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     date_to = forms.DateField(
-        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
+        required=False,
+        validators=[day_in_range],
+        label="To",
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
 
     def __init__(self, *args, merchant, **kwargs) -> None:

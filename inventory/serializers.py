@@ -6,6 +6,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from accounts.params import DayParam, IdParam, TextParam
 from inventory.models import (
     ChannelListing,
     DriftEvent,
@@ -294,7 +295,7 @@ class DriftOutput(serializers.ModelSerializer):
 
 
 class SkuFilters(serializers.Serializer):
-    q = serializers.CharField(required=False, help_text="SKU, variant or product title contains")
+    q = TextParam(required=False, help_text="SKU, variant or product title contains")
     low_stock = serializers.BooleanField(
         required=False, default=False, help_text="Only SKUs with available ≤ 5."
     )
@@ -304,10 +305,10 @@ class ListingFilters(serializers.Serializer):
     unmatched = serializers.BooleanField(
         required=False, allow_null=True, default=None, help_text="true: no SKU mapped yet."
     )
-    account = serializers.IntegerField(required=False)
+    account = IdParam(required=False)
 
 
 class DriftFilters(serializers.Serializer):
-    account = serializers.IntegerField(required=False)
-    date_from = serializers.DateField(required=False, help_text="IST day, inclusive.")
-    date_to = serializers.DateField(required=False, help_text="IST day, inclusive.")
+    account = IdParam(required=False)
+    date_from = DayParam(required=False, help_text="IST day, inclusive.")
+    date_to = DayParam(required=False, help_text="IST day, inclusive.")

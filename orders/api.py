@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.params import DayParam, IdParam, TextParam
 from integrations.dto import OrderStatus, PaymentMethod
 from inventory.selectors import return_list
 from inventory.services.returns import return_receive
@@ -94,14 +95,14 @@ class OrderDetailOutput(OrderListOutput):
 
 
 class OrderFilters(serializers.Serializer):
-    channel = serializers.CharField(required=False)
-    account = serializers.IntegerField(required=False)
+    channel = TextParam(required=False)
+    account = IdParam(required=False)
     status = serializers.ChoiceField(choices=OrderStatus.CHOICES, required=False)
     payment_method = serializers.ChoiceField(choices=PaymentMethod.CHOICES, required=False)
-    date_from = serializers.DateField(required=False)
-    date_to = serializers.DateField(required=False)
-    sku = serializers.CharField(required=False)
-    q = serializers.CharField(required=False)
+    date_from = DayParam(required=False, help_text="IST day, inclusive.")
+    date_to = DayParam(required=False, help_text="IST day, inclusive.")
+    sku = TextParam(required=False)
+    q = TextParam(required=False)
 
 
 @extend_schema(parameters=[OrderFilters])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from accounts.params import IdParam, TextParam
 from integrations.dto import ReturnKind, ReturnStatus
 from orders.models import Return, ReturnDisposition, ReturnItem
 
@@ -81,9 +82,9 @@ class ReturnOutput(serializers.ModelSerializer):
 
 class ReturnFilters(serializers.Serializer):
     status = serializers.ChoiceField(choices=ReturnStatus.CHOICES, required=False)
-    channel = serializers.CharField(required=False)
+    channel = TextParam(required=False)
     kind = serializers.ChoiceField(choices=ReturnKind.CHOICES, required=False)
-    account = serializers.IntegerField(required=False)
+    account = IdParam(required=False)
 
 
 class ReceiveLineInput(serializers.Serializer):

@@ -19,6 +19,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import merchant_required
+from accounts.params import day_in_range
 from integrations.dto import OrderStatus, PaymentMethod, ReturnKind, ReturnStatus
 from integrations.registry import CONNECTORS
 from inventory.selectors import return_list
@@ -44,10 +45,16 @@ class OrderFilterForm(forms.Form):
     )
     sku = forms.CharField(required=False, label="SKU", max_length=255)
     date_from = forms.DateField(
-        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
+        required=False,
+        validators=[day_in_range],
+        label="From",
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     date_to = forms.DateField(
-        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
+        required=False,
+        validators=[day_in_range],
+        label="To",
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
 
     def selector_filters(self) -> dict[str, object]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import zipfile
 from typing import Any
 
 from django.conf import settings
@@ -58,7 +57,9 @@ def file_import_start(
     """Store ``upload`` for ``account`` and queue its import run; returns both.
 
     Raises ``FileImportError`` when the account is not a file channel, or the file is empty,
-    larger than ``FILE_UPLOAD_MAX_BYTES``, or neither CSV nor XLSX. Nothing is stored then.
+    larger than ``FILE_UPLOAD_MAX_BYTES``, neither CSV nor XLSX, a CSV in an encoding that
+    cannot be read, or an XLSX beyond the ``FILE_IMPORT_MAX_*`` limits (see
+    ``file_upload_check``). Nothing is stored then; the rows are parsed by the run, not here.
     """
     from integrations.services.sync import request_sync
 
@@ -92,7 +93,18 @@ def file_import_start(
 
 def file_upload_check(*, account: ChannelAccount, upload: UploadedFile) -> tuple[str, bool]:
     """Refuse what cannot be imported before anything is stored: ``(file name, is XLSX)``.
-    Raises ``FileImportError`` with the reason."""
+
+    Only cheap checks run here, in the request (the rows are parsed by the import run): the
+    size (``FILE_UPLOAD_MAX_BYTES``), the type sniffed from the first bytes, for a CSV its
+    encoding (UTF-32 and BOM-less UTF-16 are refused), and for an XLSX its zip directory
+    against the ``FILE_IMPORT_MAX_*`` limits (entries, uncompressed bytes, compression ratio,
+    shared-strings bytes; see ``connectors.files.limits``) — nothing is decompressed. Raises
+    ``FileImportError`` with the reason."""
+    from integrations.connectors.files.errors import FileFormatError
+    from integrations.connectors.files.limits import ImportLimits
+    from integrations.connectors.files.reader import check_text_head
+    from integrations.connectors.files.xlsx import inspect_zip
+
     if get_connector_class(account.provider).connect_type != ConnectType.FILE:
         raise FileImportError(f"{account.get_provider_display()} imports orders by API, not files.")
     name = (upload.name or "export.csv").rsplit("/", 1)[-1]
@@ -102,24 +114,30 @@ def file_upload_check(*, account: ChannelAccount, upload: UploadedFile) -> tuple
         raise FileImportError(
             f"The file is larger than {settings.FILE_UPLOAD_MAX_BYTES // (1024 * 1024)} MB."
         )
-    head = next(upload.chunks(), b"")[:4]
+    upload.seek(0)
+    head = upload.read(4096)
     upload.seek(0)
     is_xlsx = head.startswith(b"PK")
     if not is_xlsx and not name.lower().endswith(ACCEPTED_SUFFIXES):
         raise FileImportError("Upload the export as CSV or XLSX.")
+    try:
+        if is_xlsx:
+            inspect_zip(upload, ImportLimits.from_settings())
+        else:
+            check_text_head(head)
+    except FileFormatError as exc:
+        raise FileImportError(str(exc)) from None
+    finally:
+        upload.seek(0)
     return name, is_xlsx
 
 
 def xlsx_rows(path: str) -> int | None:
-    """About how many data rows the first sheet of an XLSX holds (its dimension, for progress
-    bars); None if the workbook cannot be read."""
-    from openpyxl import load_workbook
+    """About how many data rows the first sheet of an XLSX holds (its ``<dimension>``, read
+    from the sheet's first 64 KiB, at most ``FILE_IMPORT_MAX_ROWS``; for progress bars); None
+    if the workbook does not say. Never parses the workbook."""
+    from integrations.connectors.files.limits import ImportLimits
+    from integrations.connectors.files.xlsx import first_sheet_rows_estimate
 
-    try:
-        workbook = load_workbook(path, read_only=True)
-    except (OSError, ValueError, zipfile.BadZipFile):
-        return None
-    try:
-        return max(0, (workbook.worksheets[0].max_row or 1) - 1)
-    finally:
-        workbook.close()
+    estimate = first_sheet_rows_estimate(path)
+    return None if estimate is None else min(estimate, ImportLimits.from_settings().max_rows)

@@ -20,7 +20,10 @@ on update): ``error`` lists ``Row n, column 'X': reason`` for every problem; the
 ``{"row": n, "values": {header: text}}`` for a one-row order and ``{"rows": [...]}`` for
 several, which ``parse_payload`` turns back into the order after staff fix it. A row without
 an order id is reported on its own (``external_id`` ``"row n"``) and does not end the order
-being grouped.
+being grouped. A row over the reader's limits (a cell cut as too long, a value past the last
+column read), with a NUL character, or past ``MAX_LINES_PER_ORDER`` / ``MAX_ORDER_CHARS`` of
+its order fails with the reason; its payload keeps the cut text, without NUL characters
+(PostgreSQL cannot store them).
 """
 
 from __future__ import annotations
@@ -32,12 +35,21 @@ from typing import Any
 from integrations.connectors.files.errors import FileFormatError, RowError
 from integrations.connectors.files.profile import describe_fields, resolve_columns
 from integrations.connectors.files.reader import Rows
-from integrations.connectors.files.rows import Line, RowParser, row_values, unique_headers
+from integrations.connectors.files.rows import (
+    Line,
+    RowParser,
+    row_values,
+    storable,
+    unique_headers,
+)
 from integrations.connectors.files.values import ZERO, indian_state
 from integrations.dto import AddressDTO, OrderDTO, OrderItemDTO, OrderStatus, RecordFailure
 
 DESCRIPTION_ROWS = 3
 MAX_LINES_PER_ORDER = 1000
+# Characters of all rows of one order held while it is grouped (with ``MAX_LINES_PER_ORDER``
+# this bounds the memory of a group; real orders are a few KB): rows past it fail on their own.
+MAX_ORDER_CHARS = 1 << 20
 # Lifecycle order: an order whose lines differ takes its least advanced line's status.
 LIFECYCLE = (
     OrderStatus.PENDING,
@@ -211,6 +223,7 @@ def parse_stream(
     parser = RowParser(profile, columns)
     order_label = parser.label("order_id")
     group: list[tuple[int, dict[str, str], Line | list[RowError]]] = []
+    group_chars = 0
     current = ""
     started = False
     for number, cells in rows:
@@ -227,6 +240,7 @@ def parse_stream(
             continue
         started = True
         parsed = parser.parse(number, values)
+        values = storable(values)
         order_id = parsed.order_id if isinstance(parsed, Line) else parser.text(values, "order_id")
         if not order_id:
             errors = parsed if isinstance(parsed, list) else []
@@ -234,18 +248,26 @@ def parse_stream(
                 f"row {number}", _message(number, errors), {"row": number, "values": values}
             )
             continue
-        if order_id == current and len(group) >= MAX_LINES_PER_ORDER:
-            error = RowError(
-                order_label, f"order {order_id} has more than {MAX_LINES_PER_ORDER} rows"
+        size = sum(len(text) for text in values.values())
+        if order_id == current and (
+            len(group) >= MAX_LINES_PER_ORDER or group_chars + size > MAX_ORDER_CHARS
+        ):
+            reason = (
+                f"order {order_id} has more than {MAX_LINES_PER_ORDER} rows"
+                if len(group) >= MAX_LINES_PER_ORDER
+                else f"the rows of order {order_id} hold more than {MAX_ORDER_CHARS:,} characters"
             )
             yield RecordFailure(
-                order_id, _message(number, [error]), {"row": number, "values": values}
+                order_id,
+                _message(number, [RowError(order_label, reason)]),
+                {"row": number, "values": values},
             )
             continue
         if order_id != current and group:
             yield finish_group(current, group, channel=channel, as_of=as_of)
-            group = []
+            group, group_chars = [], 0
         current = order_id
+        group_chars += size
         group.append((number, values, parsed))
     if group:
         yield finish_group(current, group, channel=channel, as_of=as_of)

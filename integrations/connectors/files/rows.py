@@ -1,9 +1,12 @@
 """One export row → one validated order line (``Line``) or the list of what is wrong with it.
 
-Validation per row: required values present (``order_id``, ``order_date``, ``sku``,
-``quantity``, ``unit_price``), quantity a whole number ≥ 1, amounts parseable (``₹``, ``Rs.``,
-commas stripped), the date parseable, the status known to the profile's status map. Every
-problem is a ``RowError`` naming the file's column, so the seller can fix the cell.
+Validation per row: no cell the reader had to cut (``CellProblem``: too long, past the last
+column read) and no NUL character in any cell (PostgreSQL cannot store one); required values
+present (``order_id``, ``order_date``, ``sku``, ``quantity``, ``unit_price``), quantity a
+whole number from 1 to ``MAX_QUANTITY``, amounts parseable (``₹``, ``Rs.``, commas stripped)
+and at most ``MAX_AMOUNT`` (also unit price × quantity), the date parseable, the status known
+to the profile's status map. Every problem is a ``RowError`` naming the file's column, so the
+seller can fix the cell.
 """
 
 from __future__ import annotations
@@ -16,9 +19,10 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from integrations.connectors.files.errors import RowError
+from integrations.connectors.files.errors import CellProblem, RowError
 from integrations.connectors.files.profile import normalize_header
 from integrations.connectors.files.values import (
+    MAX_AMOUNT,
     ZERO,
     DateParser,
     parse_amount,
@@ -28,6 +32,8 @@ from integrations.connectors.files.values import (
 from integrations.dto import OrderStatus, PaymentMethod
 
 MISSING = "required value is missing"
+NUL = "\x00"
+NUL_REASON = "the cell holds a NUL character (\\x00), which cannot be stored: remove it"
 # "COD", "Cash on Delivery", "cod" → COD; any other payment text (prepaid, online, UPI) → prepaid.
 COD_WORDS = frozenset({"cod", "cash"})
 
@@ -65,6 +71,7 @@ def unique_headers(cells: list[str]) -> list[str]:
     seen: dict[str, int] = {}
     names = []
     for cell in cells:
+        cell = str(cell).replace(NUL, "")
         if not cell:
             names.append("")
             continue
@@ -81,6 +88,28 @@ def row_values(headers: list[str], cells: list[str]) -> dict[str, str]:
         if cells[i]:
             values[f"column {i + 1}"] = cells[i]
     return values
+
+
+def cell_errors(values: Mapping[str, str]) -> list[RowError]:
+    """A ``RowError`` for every cell the reader cut (``CellProblem``) or holding a NUL."""
+    errors = []
+    for header, text in values.items():
+        if isinstance(text, CellProblem):
+            errors.append(RowError(header, text.reason))
+        elif NUL in text:
+            errors.append(RowError(header, NUL_REASON))
+    return errors
+
+
+def storable(values: dict[str, str]) -> dict[str, str]:
+    """``values`` as they can be stored in a quarantine payload: cut cells as plain text
+    ending ``…``, NUL characters removed (the same dict when there is nothing to change)."""
+    if not any(isinstance(text, CellProblem) or NUL in text for text in values.values()):
+        return values
+    return {
+        header: f"{text}…" if isinstance(text, CellProblem) else text.replace(NUL, "")
+        for header, text in values.items()
+    }
 
 
 class RowParser:
@@ -173,7 +202,9 @@ class RowParser:
 
     def parse(self, row: int, values: Mapping[str, str]) -> Line | list[RowError]:
         """The row as a ``Line``, or every ``RowError`` found in it."""
-        errors: list[RowError] = []
+        errors: list[RowError] = cell_errors(values)
+        if errors:  # the cut or unstorable cells first: other checks would read cut text
+            return errors
         order_id = self._required(values, "order_id", errors)
         date_text = self._required(values, "order_date", errors)
         placed_at = None
@@ -202,6 +233,14 @@ class RowParser:
         shipping = self._amount(values, "shipping", errors)
         has_total = any(values.get(h) for h in self.columns.get("total", ()))
         total = self._amount(values, "total", errors) if has_total else None
+        if quantity and max(unit_price, list_price) * quantity > MAX_AMOUNT:
+            errors.append(
+                RowError(
+                    self.label("quantity"),
+                    f"{quantity:,} units at ₹{max(unit_price, list_price):,} is more than "
+                    f"₹{MAX_AMOUNT:,} for one line",
+                )
+            )
         if errors or placed_at is None:
             return errors
         size = self.text(values, "size")

@@ -48,6 +48,12 @@ _CURRENCY = re.compile(r"(₹|\bINR\b|\bRs\b\.?)", re.IGNORECASE)
 _SPACES = re.compile(r"[\s\u00a0\u202f]+")
 _PLAIN_NUMBER = re.compile(r"\d+(?:\.\d+)?")
 DATE_CACHE_SIZE = 512
+# One order line's units: far above any marketplace order, far below PostgreSQL's integer
+# columns (2^31 - 1), so a typo (or 10^12) is refused at the edge, not at save time.
+MAX_QUANTITY = 100_000
+# One amount cell, and unit price × quantity, in rupees (₹10 crore): with at most 1000 lines
+# an order's totals stay within the 14-digit money columns.
+MAX_AMOUNT = Decimal(100_000_000)
 
 
 def cell_text(value: Any) -> str:
@@ -74,9 +80,12 @@ def cell_text(value: Any) -> str:
 def parse_amount(text: str) -> Decimal:
     """``"₹1,23,456.50"``, ``"Rs. 499"``, ``"INR 1,299.00"``, ``"499"`` → ``Decimal`` rupees
     rounded to paise. Raises ``ValueError`` for text that is not a finite, non-negative
-    amount (a price or fee in an order export is never negative)."""
+    amount (a price or fee in an order export is never negative), or is over ``MAX_AMOUNT``."""
     if _PLAIN_NUMBER.fullmatch(text):
-        return Decimal(text).quantize(CENT, rounding=ROUND_HALF_UP)
+        amount = Decimal(text)
+        if amount > MAX_AMOUNT:
+            raise ValueError(f"'{text}' is more than ₹{MAX_AMOUNT:,}")
+        return amount.quantize(CENT, rounding=ROUND_HALF_UP)
     cleaned = _SPACES.sub("", _CURRENCY.sub("", text)).replace(",", "")
     if cleaned.startswith("(") and cleaned.endswith(")"):
         raise ValueError(f"'{text}' is negative; expected an amount of 0 or more")
@@ -88,11 +97,14 @@ def parse_amount(text: str) -> Decimal:
         raise ValueError(f"'{text}' is not an amount (expected e.g. 499 or ₹1,299.00)")
     if amount < 0:
         raise ValueError(f"'{text}' is negative; expected an amount of 0 or more")
+    if amount > MAX_AMOUNT:
+        raise ValueError(f"'{text}' is more than ₹{MAX_AMOUNT:,}")
     return amount.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def parse_quantity(text: str) -> int:
-    """``"2"`` or ``"2.0"`` → ``2``. Raises ``ValueError`` unless a whole number ≥ 1."""
+    """``"2"`` or ``"2.0"`` → ``2``. Raises ``ValueError`` unless a whole number from 1 to
+    ``MAX_QUANTITY``."""
     cleaned = _SPACES.sub("", text).replace(",", "")
     try:
         number = Decimal(cleaned)
@@ -102,6 +114,8 @@ def parse_quantity(text: str) -> int:
         raise ValueError(f"'{text}' is not a whole number of units")
     if number < 1:
         raise ValueError(f"'{text}' is not a positive quantity (must be 1 or more)")
+    if number > MAX_QUANTITY:
+        raise ValueError(f"'{text}' is more than {MAX_QUANTITY:,} units for one line")
     return int(number)
 
 

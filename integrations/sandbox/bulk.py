@@ -215,6 +215,61 @@ def _pop_path(row: dict[str, Any], path: tuple[str, ...]) -> Any:
     return holder.pop(path[-1], None)
 
 
+# The result URL is signed as Shopify's are (a Google Cloud Storage V4 signed URL: X-Goog-Date,
+# X-Goog-Expires, X-Goog-Signature) and lapses 7 days after completion (BulkOperation.url in
+# the 2025-01 Admin schema: "The URL expires 7 days after the operation completes").
+RESULT_URL_TTL_SECONDS = 7 * 24 * 3600
+RESULT_SIGNING_SALT = "sandbox.shopify.bulk-result"
+
+
+def _result_signature(op_id: int, shop: str, signed_at: str, expires: int) -> str:
+    from django.core.signing import Signer
+
+    signer = Signer(salt=RESULT_SIGNING_SALT, algorithm="sha256")
+    return signer.signature(f"{shop}\n{op_id}\n{signed_at}\n{expires}")
+
+
+def result_query(op: SandboxBulkOperation) -> dict[str, str]:
+    """The signature parameters of ``op``'s result URL: signed at its completion, valid for
+    ``RESULT_URL_TTL_SECONDS``; the signature (HMAC-SHA256 under ``SECRET_KEY``) covers the
+    shop, the operation id, the date and the lifetime, so no other result can be read with it."""
+    signed_at = (op.completed_at or clock.now()).strftime("%Y%m%dT%H%M%SZ")
+    expires = RESULT_URL_TTL_SECONDS
+    return {
+        "X-Goog-Algorithm": "GOOG4-HMAC-SHA256",
+        "X-Goog-Date": signed_at,
+        "X-Goog-Expires": str(expires),
+        "X-Goog-SignedHeaders": "host",
+        "X-Goog-Signature": _result_signature(op.id, op.shop.domain, signed_at, expires),
+    }
+
+
+def result_access_error(op_id: int, shop: str, query: Any) -> tuple[int, str, str] | None:
+    """Why a request for a result with ``query`` (its query parameters) is refused, as
+    ``(HTTP status, error code, message)`` the way Cloud Storage answers (403
+    ``SignatureDoesNotMatch`` for a missing or wrong signature, 400 ``ExpiredToken`` once the
+    lifetime has passed); None when the URL is valid."""
+    import hmac
+    from datetime import UTC, datetime
+
+    signed_at = query.get("X-Goog-Date", "")
+    expires = query.get("X-Goog-Expires", "")
+    given = query.get("X-Goog-Signature", "")
+    if not (signed_at and expires.isdigit() and given):
+        return 403, "AccessDenied", "Anonymous caller does not have storage.objects.get access."
+    expected = _result_signature(op_id, shop, signed_at, int(expires))
+    if not hmac.compare_digest(given, expected):
+        return (
+            403,
+            "SignatureDoesNotMatch",
+            "The request signature we calculated does not match the signature you provided.",
+        )
+    start = datetime.strptime(signed_at, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+    if (clock.now() - start).total_seconds() > int(expires):
+        return 400, "ExpiredToken", "The provided token has expired."
+    return None
+
+
 def result_path(op: SandboxBulkOperation) -> Path:
     """Where the JSONL result of ``op`` is (or will be) written."""
     return Path(settings.VAR_DIR) / "sandbox" / "bulk" / f"{op.id}.jsonl"

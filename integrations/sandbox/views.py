@@ -172,8 +172,19 @@ def graphql(request: HttpRequest, shop: str, version: str) -> HttpResponse:
 
 
 @require_GET
-def bulk_result(request: HttpRequest, shop: str, operation_id: int) -> FileResponse:
-    """The JSONL file of a completed bulk operation (the operation's ``url``)."""
+def bulk_result(request: HttpRequest, shop: str, operation_id: int) -> HttpResponse:
+    """The JSONL file of a completed bulk operation (the operation's ``url``). Only through
+    its signed URL, as Shopify's results on Cloud Storage: without a valid signature 403, once
+    expired 400, each with Cloud Storage's XML error (``bulk.result_access_error``)."""
+    refused = bulk.result_access_error(operation_id, shop, request.GET)
+    if refused:
+        code_status, code, message = refused
+        return HttpResponse(
+            "<?xml version='1.0' encoding='UTF-8'?>"
+            f"<Error><Code>{code}</Code><Message>{message}</Message></Error>",
+            status=code_status,
+            content_type="application/xml; charset=UTF-8",
+        )
     op = SandboxBulkOperation.objects.filter(
         pk=operation_id, shop__domain=shop, status="COMPLETED"
     ).first()

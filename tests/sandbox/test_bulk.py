@@ -140,3 +140,41 @@ def test_flatten_splits_nested_connections_and_hides_injected_ids(store):
         {"sku": "K-1", "inventoryItem": {}, "__parentId": "gid://shopify/Product/1"},
         {"updatedAt": "t", "__parentId": "gid://shopify/ProductVariant/2"},
     ]
+
+
+def test_the_result_is_only_served_through_its_signed_expiring_url(gql, client, monkeypatch):
+    """Shopify's result URLs are signed Cloud Storage URLs that lapse 7 days after completion
+    (BulkOperation.url, 2025-01 schema): the id alone, another operation's signature or an
+    expired URL read nothing."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from integrations.sandbox import clock
+
+    first, _ = run_bulk(gql, client, queries.bulk_products_query())
+    second, _ = run_bulk(gql, client, queries.bulk_products_query())
+    url = urlsplit(first["url"])
+    params = {k: v[0] for k, v in parse_qs(url.query).items()}
+    assert set(params) == {
+        "X-Goog-Algorithm",
+        "X-Goog-Date",
+        "X-Goog-Expires",
+        "X-Goog-SignedHeaders",
+        "X-Goog-Signature",
+    }
+    assert params["X-Goog-Expires"] == "604800"
+
+    bare = client.get(url.path)
+    assert bare.status_code == 403
+    assert b"<Code>AccessDenied</Code>" in bare.content
+    other_path = urlsplit(second["url"]).path
+    borrowed = client.get(other_path, params)  # first's signature on second's result
+    assert borrowed.status_code == 403
+    assert b"<Code>SignatureDoesNotMatch</Code>" in borrowed.content
+    longer = client.get(url.path, {**params, "X-Goog-Expires": "99999999"})
+    assert longer.status_code == 403
+
+    later = clock.time() + 7 * 24 * 3600 + 5
+    monkeypatch.setattr(clock, "time", lambda: later)
+    expired = client.get(url.path, params)
+    assert expired.status_code == 400
+    assert b"<Code>ExpiredToken</Code>" in expired.content

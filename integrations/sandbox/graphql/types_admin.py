@@ -125,8 +125,12 @@ WEBHOOK_SUBSCRIPTION: dict[str, Resolver] = {
 def _bulk_url(op: SandboxBulkOperation, info: GraphQLResolveInfo) -> str | None:
     if op.status != "COMPLETED" or not op.file_name:
         return None
+    from urllib.parse import urlencode
+
+    from integrations.sandbox.bulk import result_query
+
     path = reverse("sandbox:bulk-result", kwargs={"shop": op.shop.domain, "operation_id": op.id})
-    return ctx(info).absolute_url(path)
+    return ctx(info).absolute_url(f"{path}?{urlencode(result_query(op))}")
 
 
 BULK_OPERATION: dict[str, Resolver] = {

@@ -20,16 +20,19 @@ from django.db.models import (
     Exists,
     F,
     IntegerField,
+    Min,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
     Subquery,
+    Sum,
     Value,
 )
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
+from integrations.dto import OrderStatus
 from integrations.models import ChannelAccount
 from inventory.models import (
     ChannelInventoryLevel,
@@ -41,7 +44,7 @@ from inventory.models import (
     StockPush,
     Variant,
 )
-from orders.models import Return, ReturnDisposition, ReturnItem
+from orders.models import OrderItem, Return, ReturnDisposition, ReturnItem
 
 LOW_STOCK_AT = 5  # available (on hand − reserved) at or below this is "low stock"
 PUSH_HISTORY_SHOWN = 50
@@ -82,6 +85,39 @@ def stock_list(
             )
         )
     return qs
+
+
+@dataclass(frozen=True, slots=True)
+class Backorders:
+    """Open orders waiting for a SKU's stock (``Order.unfulfillable``): how many, the units
+    their lines of that SKU need, and since when the oldest waits."""
+
+    orders: int
+    units: int
+    oldest: datetime | None
+
+
+def backorders_by_variant(*, merchant, variant_ids: Iterable[int]) -> dict[int, Backorders]:
+    """``{variant id: Backorders}`` for those of ``variant_ids`` that open backorders of
+    ``merchant`` wait for (variants nothing waits for are absent). One query."""
+    rows = (
+        OrderItem.objects.filter(
+            order__merchant=merchant,
+            order__unfulfillable=True,
+            order__status__in=OrderStatus.OPEN,
+            variant_id__in=list(variant_ids),
+        )
+        .values("variant_id")
+        .annotate(
+            orders=Count("order_id", distinct=True),
+            units=Sum("current_quantity"),
+            oldest=Min("order__backordered_at"),
+        )
+    )
+    return {
+        row["variant_id"]: Backorders(row["orders"], row["units"] or 0, row["oldest"])
+        for row in rows
+    }
 
 
 def managed_accounts(*, merchant) -> list[ChannelAccount]:

@@ -35,6 +35,7 @@ from inventory.forms import (
 from inventory.models import ChannelListing, MovementSource, Variant
 from inventory.selectors import (
     LOW_STOCK_AT,
+    backorders_by_variant,
     drift_daily_counts,
     drift_list,
     listing_list,
@@ -102,9 +103,13 @@ def stock_page(request: HttpRequest) -> HttpResponse:
     page = Paginator(levels, PAGE_SIZE).get_page(request.GET.get("page"))
     accounts = managed_accounts(merchant=request.merchant)
     states = listing_states_by_variant(levels=page.object_list, accounts=accounts)
+    waiting = backorders_by_variant(
+        merchant=request.merchant, variant_ids={level.variant_id for level in page.object_list}
+    )
     rows = [
         {
             "level": level,
+            "backorders": waiting.get(level.variant_id) if level.warehouse.is_default else None,
             "channels": [states[level.variant_id][a.pk] for a in accounts]
             if level.warehouse.is_default
             else None,
@@ -225,6 +230,9 @@ def sku_page(request: HttpRequest, sku: str) -> HttpResponse:
             "page": movements,
             "pushes": push_history(variant=variant),
             "drift_events": list(drift_list(merchant=request.merchant, variant=variant)[:50]),
+            "backorders": backorders_by_variant(
+                merchant=request.merchant, variant_ids=[variant.pk]
+            ).get(variant.pk),
             "adjust_form": StockAdjustForm(),
             "can_manage": request.membership.can_manage,
         },

@@ -63,8 +63,17 @@ class OrderAdmin(admin.ModelAdmin):
         "customer_name",
         "ship_pincode",
         "total_display",
+        "backorder",
     ]
-    list_filter = ["channel", "status", "payment_method", "account", "merchant", "is_test"]
+    list_filter = [
+        "channel",
+        "status",
+        ("unfulfillable", admin.BooleanFieldListFilter),
+        "payment_method",
+        "account",
+        "merchant",
+        "is_test",
+    ]
     search_fields = [
         "order_number",
         "external_id",
@@ -89,6 +98,11 @@ class OrderAdmin(admin.ModelAdmin):
         return False
 
     @admin.display(description="Total", ordering="total")
+    @admin.display(boolean=True, description="Backorder", ordering="unfulfillable")
+    def backorder(self, obj: Order) -> bool:
+        """Open but waiting for stock (``Order.unfulfillable``)."""
+        return obj.unfulfillable
+
     def total_display(self, obj: Order) -> str:
         return format_money(obj.total, obj.currency)
 

@@ -44,6 +44,11 @@ class StatusEventOutput(serializers.ModelSerializer):
 
 class OrderListOutput(serializers.ModelSerializer):
     item_count = serializers.IntegerField(read_only=True)
+    backorder = serializers.BooleanField(
+        source="unfulfillable",
+        read_only=True,
+        help_text="Open, but its lines could not be reserved: it waits for stock.",
+    )
 
     class Meta:
         model = Order
@@ -67,6 +72,9 @@ class OrderListOutput(serializers.ModelSerializer):
             "ship_city",
             "ship_state",
             "ship_pincode",
+            "backorder",
+            "backordered_at",
+            "backorder_filled_at",
             "item_count",
         ]
 
@@ -103,12 +111,18 @@ class OrderFilters(serializers.Serializer):
     date_to = DayParam(required=False, help_text="IST day, inclusive.")
     sku = TextParam(required=False)
     q = TextParam(required=False)
+    backorder = serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="true: only orders waiting for stock; false: only the others.",
+    )
 
 
 @extend_schema(parameters=[OrderFilters])
 class OrderListView(ListAPIView):
     """Orders across channels, newest first; filters: channel, account, status, payment_method,
-    date_from/date_to (IST dates), sku, q; ``?page=N`` pagination (50 per page)."""
+    date_from/date_to (IST dates), sku, q, backorder; ``?page=N`` pagination (50 per page)."""
 
     serializer_class = OrderListOutput
     filter_backends = ()

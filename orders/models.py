@@ -62,7 +62,11 @@ class Order(models.Model):
     stock_reserved = models.BooleanField(default=False)
     # Open but its lines could not be reserved (not enough available-to-sell): kept, flagged,
     # reserved later when stock arrives (``inventory.services.backorders_allocate``).
-    unfulfillable = models.BooleanField(default=False)
+    unfulfillable = models.BooleanField("backorder (waiting for stock)", default=False)
+    # When it last became a backorder (stock refused), and when stock arriving later reserved
+    # it (None while it waits, or if it never waited).
+    backordered_at = models.DateTimeField(null=True, blank=True)
+    backorder_filled_at = models.DateTimeField(null=True, blank=True)
     raw = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -14,7 +14,8 @@ from orders.models import Order, OrderItem, OrderStatusEvent
 def order_list(*, merchant, filters: dict[str, Any] | None = None) -> QuerySet[Order]:
     """Orders of ``merchant``, newest first, filtered by any of: ``channel``, ``status``,
     ``payment_method``, ``account`` (id), ``date_from``/``date_to`` (dates, IST days inclusive),
-    ``sku`` (orders with a line of that SKU), ``q`` (order number or customer name)."""
+    ``sku`` (orders with a line of that SKU), ``q`` (order number or customer name),
+    ``backorder`` (True: only orders waiting for stock; False: only the others)."""
     filters = filters or {}
     qs = Order.objects.for_merchant(merchant).select_related("account")
     for key in ("channel", "status", "payment_method"):
@@ -29,6 +30,8 @@ def order_list(*, merchant, filters: dict[str, Any] | None = None) -> QuerySet[O
     if filters.get("sku"):
         # A subquery, not a join: the item count below must count every line of the order.
         qs = qs.filter(pk__in=OrderItem.objects.filter(sku=filters["sku"]).values("order_id"))
+    if filters.get("backorder") is not None:
+        qs = qs.filter(unfulfillable=filters["backorder"])
     if filters.get("q"):
         term = filters["q"].strip()
         qs = qs.filter(Q(order_number__icontains=term) | Q(customer_name__icontains=term))

@@ -57,12 +57,21 @@ class OrderFilterForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
     )
 
+    backorder = forms.ChoiceField(
+        required=False,
+        label="Stock",
+        choices=[("", "All orders"), ("true", "Backorders only"), ("false", "Not backordered")],
+    )
+
     def selector_filters(self) -> dict[str, object]:
         """The valid, non-empty filters in the shape ``order_list`` takes."""
         if not self.is_bound:
             return {}
         self.is_valid()
-        return {k: v for k, v in self.cleaned_data.items() if v not in (None, "")}
+        filters = {k: v for k, v in self.cleaned_data.items() if v not in (None, "")}
+        if "backorder" in filters:
+            filters["backorder"] = filters["backorder"] == "true"
+        return filters
 
 
 @require_GET

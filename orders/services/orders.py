@@ -64,6 +64,8 @@ ORDER_FIELDS = (
     "is_test",
     "stock_reserved",
     "unfulfillable",
+    "backordered_at",
+    "backorder_filled_at",
     "raw",
     "updated_at",
 )
@@ -321,6 +323,7 @@ def _import_batch(*, account, orders: Sequence[OrderDTO], source: str) -> Import
             )
     insert_rows(OrderItem, items)
 
+    waiting_before = {o.pk for o, *_ in to_update if o.unfulfillable}
     changes, reservations, events = _stock_and_history(
         created=to_create,
         updated=to_update,
@@ -346,6 +349,10 @@ def _import_batch(*, account, orders: Sequence[OrderDTO], source: str) -> Import
     for order, *_ in to_update:
         if order.pk in refused:
             order.stock_reserved, order.unfulfillable = False, True
+            if order.pk not in waiting_before:
+                order.backordered_at, order.backorder_filled_at = now, None
+        elif order.pk in waiting_before and order.stock_reserved:
+            order.backorder_filled_at = now  # the new version fits what is available now
     if to_update:
         Order.objects.bulk_update([o for o, *_ in to_update], list(ORDER_FIELDS))
         refresh_open_returns(
@@ -353,7 +360,9 @@ def _import_batch(*, account, orders: Sequence[OrderDTO], source: str) -> Import
         )
     refused_new = [o.pk for o in to_create if o.pk in refused]
     if refused_new:
-        Order.objects.filter(pk__in=refused_new).update(stock_reserved=False, unfulfillable=True)
+        Order.objects.filter(pk__in=refused_new).update(
+            stock_reserved=False, unfulfillable=True, backordered_at=now
+        )
     insert_rows(OrderStatusEvent, events)
     if to_create:
         attach_returns_to_orders(account=account, orders=[(o.pk, o.external_id) for o in to_create])
@@ -463,7 +472,9 @@ def backorders_allocate(
         reservations=[Reservation(pk, tuple(lines[pk]), f"order:{pk}") for pk in waiting],
     )
     allocated = [pk for pk in waiting if pk not in outcome.refused]
-    Order.objects.filter(pk__in=allocated).update(stock_reserved=True, unfulfillable=False)
+    Order.objects.filter(pk__in=allocated).update(
+        stock_reserved=True, unfulfillable=False, backorder_filled_at=timezone.now()
+    )
     return allocated
 
 

@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.params import DayParam, IdParam, TextParam
-from integrations.dto import OrderStatus, PaymentMethod
+from integrations.dto import OrderStatus, PaymentMethod, ReturnKind
 from inventory.selectors import return_list
 from inventory.services.returns import return_receive
 from orders.models import Order, OrderItem, OrderStatusEvent
@@ -44,6 +44,13 @@ class StatusEventOutput(serializers.ModelSerializer):
 
 class OrderListOutput(serializers.ModelSerializer):
     item_count = serializers.IntegerField(read_only=True)
+    return_kind = serializers.ChoiceField(
+        choices=ReturnKind.CHOICES,
+        read_only=True,
+        allow_null=True,
+        help_text="Its first return's kind: rto (the courier brought it back undelivered) or "
+        "customer_return; null without a return.",
+    )
     backorder = serializers.BooleanField(
         source="unfulfillable",
         read_only=True,
@@ -72,6 +79,7 @@ class OrderListOutput(serializers.ModelSerializer):
             "ship_city",
             "ship_state",
             "ship_pincode",
+            "return_kind",
             "backorder",
             "backordered_at",
             "backorder_filled_at",
@@ -116,6 +124,9 @@ class OrderFilters(serializers.Serializer):
         allow_null=True,
         default=None,
         help_text="true: only orders waiting for stock; false: only the others.",
+    )
+    return_kind = serializers.ChoiceField(
+        choices=ReturnKind.CHOICES, required=False, help_text="Only orders with such a return."
     )
 
 

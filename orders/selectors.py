@@ -5,17 +5,19 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
-from orders.models import Order, OrderItem, OrderStatusEvent
+from orders.models import Order, OrderItem, OrderStatusEvent, Return
 
 
 def order_list(*, merchant, filters: dict[str, Any] | None = None) -> QuerySet[Order]:
     """Orders of ``merchant``, newest first, filtered by any of: ``channel``, ``status``,
     ``payment_method``, ``account`` (id), ``date_from``/``date_to`` (dates, IST days inclusive),
     ``sku`` (orders with a line of that SKU), ``q`` (order number or customer name),
-    ``backorder`` (True: only orders waiting for stock; False: only the others)."""
+    ``backorder`` (True: only orders waiting for stock; False: only the others),
+    ``return_kind`` (``rto`` or ``customer_return``: orders with such a return). Each order
+    carries ``item_count`` and ``return_kind`` (``with_return_kind``)."""
     filters = filters or {}
     qs = Order.objects.for_merchant(merchant).select_related("account")
     for key in ("channel", "status", "payment_method"):
@@ -32,10 +34,19 @@ def order_list(*, merchant, filters: dict[str, Any] | None = None) -> QuerySet[O
         qs = qs.filter(pk__in=OrderItem.objects.filter(sku=filters["sku"]).values("order_id"))
     if filters.get("backorder") is not None:
         qs = qs.filter(unfulfillable=filters["backorder"])
+    if filters.get("return_kind"):
+        qs = qs.filter(returns__kind=filters["return_kind"]).distinct()
     if filters.get("q"):
         term = filters["q"].strip()
         qs = qs.filter(Q(order_number__icontains=term) | Q(customer_name__icontains=term))
-    return qs.annotate(item_count=Count("items")).order_by("-placed_at", "-pk")
+    return with_return_kind(qs.annotate(item_count=Count("items"))).order_by("-placed_at", "-pk")
+
+
+def with_return_kind(qs: QuerySet[Order]) -> QuerySet[Order]:
+    """``qs`` annotated with ``return_kind``: the ``ReturnKind`` of the order's first return
+    (``rto`` when the courier brought it back, ``customer_return``), None without one."""
+    first = Return.objects.filter(order=OuterRef("pk")).order_by("requested_at", "pk")
+    return qs.annotate(return_kind=Subquery(first.values("kind")[:1]))
 
 
 def _day_start(value: date | str) -> datetime:
@@ -47,7 +58,7 @@ def order_detail(*, merchant, order_id: int) -> Order:
     """One order with items and status history; raises ``Order.DoesNotExist`` if it is not
     the merchant's."""
     return (
-        Order.objects.for_merchant(merchant)
+        with_return_kind(Order.objects.for_merchant(merchant))
         .select_related("account")
         .prefetch_related(
             Prefetch("items", queryset=OrderItem.objects.select_related("variant")),

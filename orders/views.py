@@ -57,6 +57,9 @@ class OrderFilterForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
     )
 
+    return_kind = forms.ChoiceField(
+        required=False, label="Returns", choices=[("", "Any"), *ReturnKind.CHOICES]
+    )
     backorder = forms.ChoiceField(
         required=False,
         label="Stock",

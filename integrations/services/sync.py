@@ -59,7 +59,8 @@ STREAMS: dict[str, tuple[str, str, Capability]] = {
     "backfill": ("orders.services.orders_import", "orders", Capability.ORDERS),
     "returns": ("orders.services.returns_import", "returns", Capability.RETURNS),
     # ``file:<FileImport id>``: one uploaded export (Meesho, Myntra, Ajio).
-    "file": ("orders.services.orders_import", "orders", Capability.FILE_IMPORT),
+    # Its orders and the returns of its RTO and returned rows.
+    "file": ("orders.services.file_records_import", "records", Capability.FILE_IMPORT),
 }
 FULL_SYNC = ("catalog", "inventory", "orders", "returns")
 # What the 10-minute schedule keeps current on every connected commerce account.

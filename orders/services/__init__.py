@@ -8,9 +8,15 @@ from orders.services.orders import (
     order_values,
     orders_import,
 )
-from orders.services.returns import returns_import, returns_refresh_order, unknown_order_ids
+from orders.services.returns import (
+    file_records_import,
+    returns_import,
+    returns_refresh_order,
+    unknown_order_ids,
+)
 
 __all__ = [
+    "file_records_import",
     "order_import",
     "order_redact_customer",
     "order_values",

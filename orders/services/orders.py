@@ -71,6 +71,12 @@ ORDER_FIELDS = (
 )
 
 
+# A reserved order reaching one of these left the warehouse: its reservation ships (on hand
+# goes down). Returned included: an RTO or a customer return came back after shipping, even
+# when no export showed it shipped, and the return's receipt puts the units back.
+SHIPPED_STATUSES = frozenset({OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.RETURNED})
+
+
 @dataclass(slots=True)
 class NewOrder:
     """What the stock and history step needs of a freshly inserted order (no model instance:
@@ -418,7 +424,7 @@ def _stock_and_history(
                 reservations.append(Reservation(order.pk, tuple(lines), ref))
             order.stock_reserved = True
             order.unfulfillable = False
-        elif was_reserved and order.status in (OrderStatus.SHIPPED, OrderStatus.DELIVERED):
+        elif was_reserved and order.status in SHIPPED_STATUSES:
             changes.extend(_order_changes(old, MovementKind.SHIP, ref, ship=True))
             order.stock_reserved = order.unfulfillable = False
         else:

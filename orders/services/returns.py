@@ -25,6 +25,7 @@ from django.utils import timezone
 from integrations.connectors.shopify.client import ShopifyUserError
 from integrations.dto import (
     ImportResult,
+    OrderDTO,
     OrderLineRemovalDTO,
     RecordFailure,
     ReturnDispositionDTO,
@@ -461,3 +462,23 @@ def _record_writeback(ret: Return, *, status: str | None = None, error: str = ""
         ret.channel_synced_status = status
     ret.channel_sync_error = values["channel_sync_error"]
     Return.objects.filter(pk=ret.pk).update(**values)
+
+
+def file_records_import(
+    *, account, records: Sequence[OrderDTO | ReturnDTO], source: str = "file"
+) -> ImportResult:
+    """Import what an uploaded export gives (``FileImportConnector.parse_file``): its orders
+    first (``orders_import``), then the returns of its RTO and returned rows
+    (``returns_import``), which find their orders by ``order_external_id``. The counts are the
+    orders'; a return that fails is quarantined with the rest."""
+    from orders.services.orders import orders_import
+
+    orders = [r for r in records if isinstance(r, OrderDTO)]
+    returns = [r for r in records if isinstance(r, ReturnDTO)]
+    result = orders_import(account=account, orders=orders, source=source)
+    if returns:
+        failed = {f.external_id for f in result.failures}
+        kept = [r for r in returns if r.order_external_id not in failed]
+        imported = returns_import(account=account, returns=kept, source=source)
+        result.failures.extend(imported.failures)
+    return result

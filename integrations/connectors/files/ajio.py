@@ -29,7 +29,7 @@ from typing import Any, ClassVar
 from integrations.connectors.base import CredentialField
 from integrations.connectors.files.connector import FileImportConnector
 from integrations.connectors.files.values import DEFAULT_DATE_FORMATS
-from integrations.dto import OrderStatus
+from integrations.dto import OrderStatus, ReturnKind, ReturnStatus
 
 POB_ID = re.compile(r"DV[A-Z0-9]+")
 
@@ -58,6 +58,19 @@ AJIO_STATUS_MAP: dict[str, str] = {
     "RETURN_INITIATED": OrderStatus.RETURNED,
     "CUSTOMER_RETURN": OrderStatus.RETURNED,
     "REFUNDED": OrderStatus.REFUNDED,
+}
+
+
+# Which returned statuses are an RTO (the courier brought the parcel back undelivered) and
+# which a customer return, and where the channel says it is; the rest of a return's life
+# (receipt, QC, restock) is recorded in Sangam (our reading of the statuses, not documented).
+AJIO_RETURN_MAP: dict[str, dict[str, str]] = {
+    "RTO": {"kind": ReturnKind.RTO, "status": ReturnStatus.IN_TRANSIT},
+    "RTO_INITIATED": {"kind": ReturnKind.RTO, "status": ReturnStatus.IN_TRANSIT},
+    "RTO_DELIVERED": {"kind": ReturnKind.RTO, "status": ReturnStatus.RECEIVED},
+    "RETURN_INITIATED": {"kind": ReturnKind.CUSTOMER_RETURN, "status": ReturnStatus.REQUESTED},
+    "CUSTOMER_RETURN": {"kind": ReturnKind.CUSTOMER_RETURN, "status": ReturnStatus.IN_TRANSIT},
+    "RETURNED": {"kind": ReturnKind.CUSTOMER_RETURN, "status": ReturnStatus.RECEIVED},
 }
 
 
@@ -104,6 +117,7 @@ class AjioConnector(FileImportConnector):
         },
         "date_formats": list(DEFAULT_DATE_FORMATS),
         "status_map": dict(AJIO_STATUS_MAP),
+        "return_map": {k: dict(v) for k, v in AJIO_RETURN_MAP.items()},
         "header_row_search": 10,
         "defaults": {},
         "default_payment_method": "prepaid",

@@ -15,7 +15,7 @@ from integrations.connectors.base import Capability, Connector, ConnectType, Pro
 from integrations.connectors.files import orders
 from integrations.connectors.files.profile import merge_profile
 from integrations.connectors.files.reader import open_sheets
-from integrations.dto import OrderDTO, RecordFailure
+from integrations.dto import OrderDTO, RecordFailure, ReturnDTO
 
 
 class FileImportConnector(Connector):
@@ -50,9 +50,10 @@ class FileImportConnector(Connector):
         filename: str = "",
         profile: Mapping[str, Any] | None = None,
         as_of: datetime | None = None,
-    ) -> Iterator[tuple[OrderDTO, ...] | RecordFailure]:
+    ) -> Iterator[tuple[OrderDTO | ReturnDTO, ...] | RecordFailure]:
         """Stream the export at ``path`` (CSV or XLSX; ``filename`` is the uploaded name):
-        per order ``(OrderDTO,)``, per bad order a ``RecordFailure`` whose ``error`` reads
+        per order ``(OrderDTO, ReturnDTO…)`` (a return for each RTO or returned row, by the
+        profile's ``return_map``), per bad order a ``RecordFailure`` whose ``error`` reads
         ``Row n, column 'X': reason``. ``as_of`` (aware; the upload time) becomes every
         order's ``updated_at`` — without it, the order date.
 
@@ -63,7 +64,7 @@ class FileImportConnector(Connector):
 
     def _stream(
         self, path: str, filename: str, profile: dict[str, Any], as_of: datetime | None
-    ) -> Iterator[tuple[OrderDTO, ...] | RecordFailure]:
+    ) -> Iterator[tuple[OrderDTO | ReturnDTO, ...] | RecordFailure]:
         with open_sheets(path, filename) as sheets:
             yield from orders.parse_stream(sheets, profile, channel=self.id, as_of=as_of)
 
@@ -74,8 +75,9 @@ class FileImportConnector(Connector):
         payload: dict[str, Any],
         profile: Mapping[str, Any] | None = None,
         as_of: datetime | None = None,
-    ) -> OrderDTO | RecordFailure:
-        """Reprocess a quarantined order: ``payload`` is a ``RecordFailure`` payload
+    ) -> list[OrderDTO | ReturnDTO] | RecordFailure:
+        """Reprocess a quarantined order (the order and its rows' returns, as ``parse_file``
+        gives them): ``payload`` is a ``RecordFailure`` payload
         (``{"row": n, "values": {...}}`` or ``{"rows": [...]}``), read with ``profile`` (the
         account's overrides, as for ``parse_file``; the engine passes the current ones, so a
         row quarantined under a wrong mapping imports once staff fixed it) and ``as_of`` (the

@@ -15,11 +15,12 @@ Entry`` is the status, values as seen in public Meesho parsers: PENDING/HOLD (ne
 accepted) → pending; READY_TO_SHIP → confirmed; SHIPPED/IN_TRANSIT/OUT_FOR_DELIVERY → shipped;
 DELIVERED → delivered; EXCHANGE/DOOR_STEP_EXCHANGED (the buyer kept a replacement) →
 delivered; CANCELLED and LOST (lost in transit, compensated by Meesho) → cancelled; RTO_* (the
-courier brought it back) and RETURN/CUSTOMER_RETURN/COURIER_RETURN → returned; any other value
-is quarantined with the reason. The export has no payment column: Meesho collects from the
-buyer (mostly COD) and settles with the supplier, who never handles the cash, so orders are
-recorded as ``prepaid`` (set ``default_payment_method`` or map a column to change it). Dates
-without a zone are IST.
+courier brought it back) and RETURN/CUSTOMER_RETURN/COURIER_RETURN → returned, each with a
+return (``MEESHO_RETURN_MAP``: RTO_* and COURIER_RETURN, Meesho's "Courier Return (RTO)", are
+RTOs; the others customer returns); any other value is quarantined with the reason. The
+export has no payment column: Meesho collects from the buyer (mostly COD) and settles with the
+supplier, who never handles the cash, so orders are recorded as ``prepaid`` (set
+``default_payment_method`` or map a column to change it). Dates without a zone are IST.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from typing import Any, ClassVar
 from integrations.connectors.base import CredentialField
 from integrations.connectors.files.connector import FileImportConnector
 from integrations.connectors.files.values import DEFAULT_DATE_FORMATS
-from integrations.dto import OrderStatus
+from integrations.dto import OrderStatus, ReturnKind, ReturnStatus
 
 LISTED_PRICE = "Supplier Listed Price (Incl. GST + Commission)"
 DISCOUNTED_PRICE = "Supplier Discounted Price (Incl GST and Commision)"
@@ -75,6 +76,23 @@ MEESHO_STATUS_MAP: dict[str, str] = {
 }
 
 
+# Which returned statuses are an RTO (the courier brought the parcel back undelivered) and
+# which a customer return, and where the channel says it is; the rest of a return's life
+# (receipt, QC, restock) is recorded in Sangam (our reading of the statuses, not documented).
+MEESHO_RETURN_MAP: dict[str, dict[str, str]] = {
+    "RTO": {"kind": ReturnKind.RTO, "status": ReturnStatus.IN_TRANSIT},
+    "RTO_INITIATED": {"kind": ReturnKind.RTO, "status": ReturnStatus.IN_TRANSIT},
+    "RTO_IN_TRANSIT": {"kind": ReturnKind.RTO, "status": ReturnStatus.IN_TRANSIT},
+    "RTO_OFD": {"kind": ReturnKind.RTO, "status": ReturnStatus.IN_TRANSIT},
+    "RTO_LOCKED": {"kind": ReturnKind.RTO, "status": ReturnStatus.IN_TRANSIT},
+    "RTO_COMPLETE": {"kind": ReturnKind.RTO, "status": ReturnStatus.RECEIVED},
+    "COURIER_RETURN": {"kind": ReturnKind.RTO, "status": ReturnStatus.RECEIVED},
+    "RETURN": {"kind": ReturnKind.CUSTOMER_RETURN, "status": ReturnStatus.IN_TRANSIT},
+    "CUSTOMER_RETURN": {"kind": ReturnKind.CUSTOMER_RETURN, "status": ReturnStatus.IN_TRANSIT},
+    "RETURNED": {"kind": ReturnKind.CUSTOMER_RETURN, "status": ReturnStatus.RECEIVED},
+}
+
+
 class MeeshoConnector(FileImportConnector):
     """Meesho supplier account, fed by uploads of the Supplier Panel's orders export."""
 
@@ -114,6 +132,7 @@ class MeeshoConnector(FileImportConnector):
         },
         "date_formats": list(DEFAULT_DATE_FORMATS),
         "status_map": dict(MEESHO_STATUS_MAP),
+        "return_map": {k: dict(v) for k, v in MEESHO_RETURN_MAP.items()},
         "header_row_search": 10,
         "defaults": {},
         "default_payment_method": "prepaid",

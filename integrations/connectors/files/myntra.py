@@ -25,7 +25,7 @@ from typing import Any, ClassVar
 from integrations.connectors.base import CredentialField
 from integrations.connectors.files.connector import FileImportConnector
 from integrations.connectors.files.values import DEFAULT_DATE_FORMATS
-from integrations.dto import OrderStatus
+from integrations.dto import OrderStatus, ReturnKind, ReturnStatus
 
 MYNTRA_STATUS_MAP: dict[str, str] = {
     "Q": OrderStatus.PENDING,
@@ -56,6 +56,17 @@ MYNTRA_STATUS_MAP: dict[str, str] = {
     "RTO_DELIVERED": OrderStatus.RETURNED,
     "RETURNED": OrderStatus.RETURNED,
     "RT": OrderStatus.RETURNED,
+}
+
+
+# Which returned statuses are an RTO (the courier brought the parcel back undelivered) and
+# which a customer return, and where the channel says it is; the rest of a return's life
+# (receipt, QC, restock) is recorded in Sangam (our reading of the statuses, not documented).
+MYNTRA_RETURN_MAP: dict[str, dict[str, str]] = {
+    "RTO": {"kind": ReturnKind.RTO, "status": ReturnStatus.IN_TRANSIT},
+    "RTO_DELIVERED": {"kind": ReturnKind.RTO, "status": ReturnStatus.RECEIVED},
+    "RETURNED": {"kind": ReturnKind.CUSTOMER_RETURN, "status": ReturnStatus.RECEIVED},
+    "RT": {"kind": ReturnKind.CUSTOMER_RETURN, "status": ReturnStatus.RECEIVED},
 }
 
 
@@ -98,6 +109,7 @@ class MyntraConnector(FileImportConnector):
         },
         "date_formats": list(DEFAULT_DATE_FORMATS),
         "status_map": dict(MYNTRA_STATUS_MAP),
+        "return_map": {k: dict(v) for k, v in MYNTRA_RETURN_MAP.items()},
         "header_row_search": 10,
         "defaults": {"quantity": "1"},
         "default_payment_method": "prepaid",

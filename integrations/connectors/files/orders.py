@@ -42,8 +42,17 @@ from integrations.connectors.files.rows import (
     storable,
     unique_headers,
 )
-from integrations.connectors.files.values import ZERO, indian_state
-from integrations.dto import AddressDTO, OrderDTO, OrderItemDTO, OrderStatus, RecordFailure
+from integrations.connectors.files.values import ZERO, indian_state, status_key
+from integrations.dto import (
+    AddressDTO,
+    OrderDTO,
+    OrderItemDTO,
+    OrderStatus,
+    RecordFailure,
+    ReturnDTO,
+    ReturnKind,
+    ReturnStatus,
+)
 
 DESCRIPTION_ROWS = 3
 MAX_LINES_PER_ORDER = 1000
@@ -63,7 +72,10 @@ LIFECYCLE = (
 )
 SHIPPED_OR_LATER = frozenset({OrderStatus.SHIPPED, OrderStatus.DELIVERED})
 
-Result = tuple[OrderDTO, ...] | RecordFailure
+Result = tuple[OrderDTO | ReturnDTO, ...] | RecordFailure
+# A returned row without a ``return_map`` entry: a customer return the channel shows as back.
+DEFAULT_RETURN = {"kind": ReturnKind.CUSTOMER_RETURN, "status": ReturnStatus.RECEIVED}
+RETURN_ID_SUFFIX = ":return"  # a row's return is keyed on its line's id: ``<line id>:return``
 RawRow = tuple[int, dict[str, str]]
 
 
@@ -164,9 +176,11 @@ def finish_group(
     *,
     channel: str,
     as_of: datetime | None,
+    return_map: Mapping[str, Mapping[str, str]] | None = None,
 ) -> Result:
-    """A run of rows of order ``order_id`` → ``(OrderDTO,)``, or one ``RecordFailure`` for
-    the whole order when any of its rows is invalid."""
+    """A run of rows of order ``order_id`` → ``(OrderDTO, ReturnDTO…)`` (a return for each
+    row whose status is one, see :func:`line_returns`), or one ``RecordFailure`` for the whole
+    order when any of its rows is invalid."""
     if len(group) == 1:
         row, values, _ = group[0]
         raw: dict[str, Any] = {"row": row, "values": values}
@@ -177,7 +191,41 @@ def finish_group(
         error = "; ".join(_message(row, errors) for row, errors in problems)
         return RecordFailure(external_id=order_id, error=error, payload=raw)
     lines = [parsed for _, _, parsed in group if isinstance(parsed, Line)]
-    return (build_order(lines, raw, channel=channel, as_of=as_of),)
+    order = build_order(lines, raw, channel=channel, as_of=as_of)
+    return (order, *line_returns(order, lines, return_map or {}))
+
+
+def line_returns(
+    order: OrderDTO, lines: list[Line], return_map: Mapping[str, Mapping[str, str]]
+) -> list[ReturnDTO]:
+    """A ``ReturnDTO`` for every line of ``order`` whose channel status is in ``return_map``
+    (kind and channel status of the return), or maps to ``returned`` (a customer return
+    received): all its units, keyed ``<line id>:return`` so each re-upload updates the same
+    return, with the channel status as the reason. Its time is the order's version (the upload
+    time): an export says that a row is an RTO, not since when."""
+    kept = [line for line in lines if line.status != OrderStatus.CANCELLED] or lines
+    returns = []
+    for line, item in zip(kept, order.items, strict=True):
+        entry = return_map.get(status_key(line.channel_status)) if line.channel_status else None
+        if entry is None and line.status != OrderStatus.RETURNED:
+            continue
+        entry = entry or DEFAULT_RETURN
+        returns.append(
+            ReturnDTO(
+                external_id=f"{item.external_id}{RETURN_ID_SUFFIX}",
+                order_external_id=order.external_id,
+                status=entry["status"],
+                kind=entry["kind"],
+                quantity=line.quantity,
+                created_at=order.updated_at,
+                updated_at=order.updated_at,
+                order_item_external_id=item.external_id,
+                sku=line.sku,
+                reason=line.channel_status,
+                raw={"row": line.row},
+            )
+        )
+    return returns
 
 
 def find_header(
@@ -264,13 +312,17 @@ def parse_stream(
             )
             continue
         if order_id != current and group:
-            yield finish_group(current, group, channel=channel, as_of=as_of)
+            yield finish_group(
+                current, group, channel=channel, as_of=as_of, return_map=profile["return_map"]
+            )
             group, group_chars = [], 0
         current = order_id
         group_chars += size
         group.append((number, values, parsed))
     if group:
-        yield finish_group(current, group, channel=channel, as_of=as_of)
+        yield finish_group(
+            current, group, channel=channel, as_of=as_of, return_map=profile["return_map"]
+        )
 
 
 def parse_payload(
@@ -279,8 +331,9 @@ def parse_payload(
     *,
     channel: str,
     as_of: datetime | None = None,
-) -> OrderDTO | RecordFailure:
-    """A quarantined payload (``{"row", "values"}`` or ``{"rows": [...]}``) → the order, or
+) -> list[OrderDTO | ReturnDTO] | RecordFailure:
+    """A quarantined payload (``{"row", "values"}`` or ``{"rows": [...]}``) → the order and
+    its rows' returns (``[OrderDTO, ReturnDTO…]``), or
     a ``RecordFailure`` saying what is still wrong (``updated_at`` = ``as_of``, the upload
     time of the file the row came from, or without it the order date)."""
     entries = payload.get("rows") if "rows" in payload else [payload]
@@ -305,5 +358,7 @@ def parse_payload(
     parser = RowParser(profile, columns)
     group = [(row, values, parser.parse(row, values)) for row, values in raw_rows]
     order_id = parser.text(raw_rows[0][1], "order_id") or f"row {raw_rows[0][0]}"
-    result = finish_group(order_id, group, channel=channel, as_of=as_of)
-    return result if isinstance(result, RecordFailure) else result[0]
+    result = finish_group(
+        order_id, group, channel=channel, as_of=as_of, return_map=profile["return_map"]
+    )
+    return result if isinstance(result, RecordFailure) else list(result)

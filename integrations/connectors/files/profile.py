@@ -8,6 +8,7 @@ A profile is plain JSON (staff edit it in the admin; a model stores it)::
                   "tax": {"sum": ["CGST_AMOUNT", "IGST_AMOUNT"]}},  # added together
       "date_formats": ["%Y-%m-%d", "%d-%m-%Y"],               # strptime, tried in order
       "status_map": {"DELIVERED": "delivered"},               # channel status → OrderStatus
+      "return_map": {"RTO_COMPLETE": {"kind": "rto", "status": "received"}},  # → a Return
       "header_row_search": 10,                                # rows scanned for the header
       "defaults": {"quantity": "1"},                          # used when column/cell is empty
       "default_payment_method": "prepaid",                    # when no payment column
@@ -25,9 +26,14 @@ line's discount is ``(list_price − unit_price) × quantity``. ``discount``, ``
 underscores and dots (``Order_Release_ID`` = ``order release id``); status keys ignoring case,
 spaces and hyphens.
 
+``return_map`` says which channel statuses are a return, of which ``ReturnKind`` (``rto``: the
+courier brought the parcel back undelivered; ``customer_return``) and in which ``ReturnStatus``
+at the channel: each such row gives a ``ReturnDTO`` of its units besides its order line. A row
+whose status maps to ``returned`` without a ``return_map`` entry is a customer return received.
+
 A profile given to ``parse_file`` overrides the connector's default key by key; ``columns``,
-``status_map`` and ``defaults`` are merged entry by entry (an entry set to ``null`` removes the
-default one).
+``status_map``, ``return_map`` and ``defaults`` are merged entry by entry (an entry set to
+``null`` removes the default one).
 """
 
 from __future__ import annotations
@@ -40,7 +46,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from integrations.connectors.files.errors import ProfileError
 from integrations.connectors.files.values import status_key
-from integrations.dto import OrderStatus, PaymentMethod
+from integrations.dto import OrderStatus, PaymentMethod, ReturnKind, ReturnStatus
 
 ORDER_FIELDS: tuple[str, ...] = (
     "order_id",
@@ -64,12 +70,13 @@ ORDER_FIELDS: tuple[str, ...] = (
     "customer_name",
 )
 REQUIRED_FIELDS: tuple[str, ...] = ("order_id", "order_date", "sku", "quantity", "unit_price")
-MERGED_KEYS = ("columns", "status_map", "defaults")
+MERGED_KEYS = ("columns", "status_map", "return_map", "defaults")
 PROFILE_KEYS = frozenset(
     {
         "columns",
         "date_formats",
         "status_map",
+        "return_map",
         "header_row_search",
         "defaults",
         "default_payment_method",
@@ -78,6 +85,8 @@ PROFILE_KEYS = frozenset(
     }
 )
 STATUSES = frozenset(value for value, _ in OrderStatus.CHOICES)
+RETURN_KINDS = frozenset(value for value, _ in ReturnKind.CHOICES)
+RETURN_STATUSES = frozenset(value for value, _ in ReturnStatus.CHOICES)
 PAYMENT_METHODS = frozenset(value for value, _ in PaymentMethod.CHOICES)
 MAX_HEADER_ROW_SEARCH = 200
 
@@ -165,6 +174,27 @@ def validate_profile(profile: Mapping[str, Any]) -> dict[str, Any]:
                 f"status_map.{name}: '{status}' is not one of {', '.join(sorted(STATUSES))}"
             )
         normalized_map[status_key(str(name))] = status
+    return_map = profile.get("return_map") or {}
+    if not isinstance(return_map, Mapping):
+        raise ProfileError('return_map: expected an object of channel status → {"kind", "status"}')
+    normalized_returns: dict[str, dict[str, str]] = {}
+    for name, entry in return_map.items():
+        if (
+            not isinstance(entry, Mapping)
+            or entry.get("kind") not in RETURN_KINDS
+            or entry.get("status") not in RETURN_STATUSES
+            or set(entry) != {"kind", "status"}
+        ):
+            raise ProfileError(
+                f'return_map.{name}: expected {{"kind": one of {", ".join(sorted(RETURN_KINDS))}'
+                f', "status": one of {", ".join(sorted(RETURN_STATUSES))}}}'
+            )
+        key = status_key(str(name))
+        if normalized_map.get(key) not in (None, OrderStatus.RETURNED, OrderStatus.REFUNDED):
+            raise ProfileError(
+                f"return_map.{name}: the status map makes it '{normalized_map[key]}', not a return"
+            )
+        normalized_returns[key] = {"kind": entry["kind"], "status": entry["status"]}
     search = profile.get("header_row_search", 10)
     if (
         not isinstance(search, int)
@@ -187,6 +217,7 @@ def validate_profile(profile: Mapping[str, Any]) -> dict[str, Any]:
         "columns": {field: _column_spec(field, spec) for field, spec in columns.items()},
         "date_formats": list(formats),
         "status_map": normalized_map,
+        "return_map": normalized_returns,
         "header_row_search": search,
         "defaults": dict(defaults),
         "default_payment_method": payment,

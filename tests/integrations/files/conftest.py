@@ -9,7 +9,7 @@ import pytest
 from integrations.connectors.files.ajio import AjioConnector
 from integrations.connectors.files.meesho import MeeshoConnector
 from integrations.connectors.files.myntra import MyntraConnector
-from integrations.dto import AccountHandle, OrderDTO, RecordFailure
+from integrations.dto import AccountHandle, OrderDTO, RecordFailure, ReturnDTO
 from integrations.sandbox.exports import demo_skus
 
 UPLOADED_AT = datetime(2024, 6, 1, 9, 30, tzinfo=UTC)
@@ -29,16 +29,22 @@ def make_connector(cls, key: str, **settings):
     return cls(account, None)
 
 
-def split(results) -> tuple[list[OrderDTO], list[RecordFailure]]:
-    """``parse_file`` results → (orders, failures), each in file order."""
+def split(results, returns: list | None = None) -> tuple[list[OrderDTO], list[RecordFailure]]:
+    """``parse_file`` results → (orders, failures), each in file order; each order's returns
+    (the ``ReturnDTO``s after it) go to ``returns`` when given."""
     orders, failures = [], []
     for result in results:
         if isinstance(result, RecordFailure):
             failures.append(result)
         else:
             assert isinstance(result, tuple)
-            assert len(result) == 1
-            orders.append(result[0])
+            order, *rest = result
+            assert isinstance(order, OrderDTO)
+            assert all(isinstance(r, ReturnDTO) for r in rest)
+            assert all(r.order_external_id == order.external_id for r in rest)
+            orders.append(order)
+            if returns is not None:
+                returns.extend(rest)
     return orders, failures
 
 

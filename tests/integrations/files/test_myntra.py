@@ -112,7 +112,7 @@ def test_parse_record_rebuilds_a_grouped_order_once_fixed(myntra):
     assert MyntraConnector.parse_record("orders", failure.payload) == failure
     fixed = json.loads(json.dumps(failure.payload))
     fixed["rows"][1]["values"].update({"Seller SKU Code": "PLZO-PRC-BLU-L", "Final Amount": "699"})
-    order = MyntraConnector.parse_record("orders", fixed)
+    order, *_returns = MyntraConnector.parse_record("orders", fixed)
     assert isinstance(order, OrderDTO)
     assert [i.sku for i in order.items] == ["PLZO-PRC-BLU-M", "PLZO-PRC-BLU-L"]
     assert order.payment_method == PaymentMethod.COD  # "Cash on Delivery"
@@ -121,7 +121,7 @@ def test_parse_record_rebuilds_a_grouped_order_once_fixed(myntra):
 
 def test_parse_record_of_a_grouped_order_equals_the_parsed_one(myntra):
     orders, _ = split(myntra.parse_file(FIXTURE))
-    assert [MyntraConnector.parse_record("orders", o.raw) for o in orders] == orders
+    assert [MyntraConnector.parse_record("orders", o.raw)[0] for o in orders] == orders
 
 
 def test_quantity_defaults_to_one_unit_per_row_but_a_quantity_column_is_read(myntra, tmp_path):

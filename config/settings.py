@@ -279,6 +279,17 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Sangam API",
     "DESCRIPTION": "Multichannel commerce operations hub: integrations, orders, stock.",
     "VERSION": "0.1.0",
+    # One name per choice set, used wherever a field carries it (without these, fields named
+    # "status" and "kind" collide and get hashed names such as Status6e4Enum).
+    "ENUM_NAME_OVERRIDES": {
+        "OrderStatusEnum": "integrations.dto.OrderStatus.CHOICES",
+        "ReturnStatusEnum": "integrations.dto.ReturnStatus.CHOICES",
+        "ReturnKindEnum": "integrations.dto.ReturnKind.CHOICES",
+        "PaymentMethodEnum": "integrations.dto.PaymentMethod.CHOICES",
+        "PushStateEnum": "inventory.models.PushState",
+        "SyncStatusEnum": "integrations.models.SyncStatus",
+        "MovementKindEnum": "inventory.models.MovementKind",
+    },
 }
 
 # --- Celery ------------------------------------------------------------------------------

@@ -15,10 +15,11 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from integrations import demo
+from integrations.dto import ReturnKind
 from integrations.models import FileImport, SyncRun, SyncStatus, WebhookEvent
 from integrations.services.run_owner import Owner
 from integrations.services.sync import request_sync, streams_for
-from orders.models import Order
+from orders.models import Order, Return
 
 
 def waiting_for(run) -> str:
@@ -152,6 +153,16 @@ class Command(BaseCommand):
                 f"Imported a Meesho orders export: {run.created} orders, {run.failed} rows "
                 f"quarantined with their row, column and reason ({run.get_status_display()})."
             )
+            kinds = dict(
+                Return.objects.filter(account=run.account)
+                .values_list("kind")
+                .annotate(n=Count("pk"))
+            )
+            self.stdout.write(
+                f"  its RTO rows became {kinds.get(ReturnKind.RTO, 0)} RTO returns and its "
+                f"customer returns {kinds.get(ReturnKind.CUSTOMER_RETURN, 0)}, to receive on "
+                "the Returns page."
+            )
         by_channel = (
             Order.objects.for_merchant(merchant)
             .values_list("channel")
@@ -161,6 +172,12 @@ class Command(BaseCommand):
         self.stdout.write(
             "Orders by channel: " + ", ".join(f"{channel} {n}" for channel, n in by_channel)
         )
+        waiting = Order.objects.for_merchant(merchant).filter(unfulfillable=True).count()
+        if waiting:
+            self.stdout.write(
+                f"{waiting} order{'s' if waiting != 1 else ''} wait for stock (backorders): "
+                "Orders → Stock: Backorders only, and the count per SKU on the Stock page."
+            )
 
     def _connect(self, base_url: str, merchant) -> None:
         self.stdout.write(f"Connecting {demo.DEMO_SHOP} through Shopify OAuth (sandbox)…")

@@ -8,7 +8,7 @@ PORT ?= 8000
 # production sets SHOPIFY_API_SECRET itself (DEBUG=False refuses to start without it).
 export SHOPIFY_API_SECRET ?= sangam-demo-app-secret
 
-.PHONY: install install-dev demo serve test lint migrate bench worker beat clean
+.PHONY: install install-dev demo serve test lint migrate bench worker beat clean browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,8 +38,18 @@ demo: migrate
 serve: migrate
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
+## Debian's Chromium for the browser tests (tests/browser); Playwright drives it, since a
+## browser download is not possible. Needs root or sudo and apt; skipped where it is installed.
+CHROMIUM ?= /usr/bin/chromium
+browser:
+	@test -x $(CHROMIUM) || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium >/dev/null \
+	  || { $$SUDO apt-get update -q >/dev/null && \
+	       DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium >/dev/null; }; }
+
 ## Lint and run the whole test suite.
-test: install-dev
+test: install-dev browser
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 

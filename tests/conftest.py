@@ -77,3 +77,21 @@ def other_membership(db):
 def pytest_configure(config):
     config.addinivalue_line("markers", "celery_worker: uses a real Celery worker over the broker")
     config.addinivalue_line("markers", "postgres: needs PostgreSQL (row locks, concurrency)")
+
+
+@pytest.fixture
+def media_root(settings, tmp_path):
+    """Uploaded files go to the test's own directory."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
+@pytest.fixture
+def imports_run_now(monkeypatch):
+    """Queued runs (file imports) run at once, in the request's thread, and on_commit
+    callbacks fire at once (the test's transaction never commits)."""
+    import integrations.tasks as tasks
+
+    monkeypatch.setattr(tasks, "enqueue", lambda task, *args, **kw: task.apply(args=args))
+    monkeypatch.setattr(
+        "django.db.transaction.on_commit", lambda func, using=None, robust=False: func()
+    )

@@ -542,18 +542,24 @@ def _heartbeat(run: SyncRun) -> None:
     took it over): its checkpoint belongs to the new run now."""
     run.heartbeat_at = timezone.now()
     saved = SyncRun.objects.filter(pk=run.pk, status=SyncStatus.RUNNING).update(
-        created=run.created,
-        updated=run.updated,
-        skipped=run.skipped,
-        failed=run.failed,
-        pages=run.pages,
-        checkpoint=run.checkpoint,
-        cursor_after=run.cursor_after,
-        heartbeat_at=run.heartbeat_at,
-        total_estimate=run.total_estimate,
+        **_progress(run), heartbeat_at=run.heartbeat_at
     )
     if not saved:
         raise RunTakenOver(run.pk)
+
+
+def _progress(run: SyncRun) -> dict[str, Any]:
+    """The fields of ``run`` a beat or the end saves: counts, pages, checkpoint, cursor."""
+    return {
+        "created": run.created,
+        "updated": run.updated,
+        "skipped": run.skipped,
+        "failed": run.failed,
+        "pages": run.pages,
+        "checkpoint": run.checkpoint,
+        "cursor_after": run.cursor_after,
+        "total_estimate": run.total_estimate,
+    }
 
 
 def _beat(run_id: int) -> None:
@@ -569,15 +575,8 @@ def _finish(run: SyncRun, status: str, error: str) -> SyncRun:
         status=status,
         error=error[:4000],
         finished_at=finished_at,
-        created=run.created,
-        updated=run.updated,
-        skipped=run.skipped,
-        failed=run.failed,
-        pages=run.pages,
-        checkpoint=run.checkpoint,
         cursor_before=run.cursor_before,
-        cursor_after=run.cursor_after,
-        total_estimate=run.total_estimate,
+        **_progress(run),
     )
     if not saved:
         run.refresh_from_db()

@@ -34,8 +34,8 @@ SKUS = [(f"MS-{n:03d}", f"Cotton kurta {n}", Decimal("499.00")) for n in range(5
 
 
 @pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path / "media")
+def _media(media_root):
+    """Uploads in the test's directory."""
 
 
 @pytest.fixture

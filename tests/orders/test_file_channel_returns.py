@@ -11,6 +11,7 @@ import io
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from integrations.connectors.files.meesho import ORDER_COLUMNS
 from integrations.dto import ReturnKind, ReturnStatus
 from integrations.models import ChannelAccount, SyncStatus
 from integrations.services.files import file_import_start
@@ -22,34 +23,12 @@ from tests.factories import VariantFactory
 
 pytestmark = pytest.mark.django_db
 
-HEADER = [
-    "Reason for Credit Entry",
-    "Sub Order No",
-    "Order Date",
-    "Customer State",
-    "Product Name",
-    "SKU",
-    "Size",
-    "Quantity",
-    "Supplier Listed Price (Incl. GST + Commission)",
-    "Supplier Discounted Price (Incl GST and Commision)",
-    "Packet Id",
-]
+HEADER = list(ORDER_COLUMNS)  # Meesho's orders export
 
 
 @pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-
-
-@pytest.fixture(autouse=True)
-def _run_imports_now(monkeypatch):
-    import integrations.tasks as tasks
-
-    monkeypatch.setattr(tasks, "enqueue", lambda task, *args, **kw: task.apply(args=args))
-    monkeypatch.setattr(
-        "django.db.transaction.on_commit", lambda func, using=None, robust=False: func()
-    )
+def _uploads(media_root, imports_run_now):
+    """Uploads in the test's directory; their runs at once."""
 
 
 @pytest.fixture

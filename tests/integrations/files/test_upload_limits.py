@@ -152,18 +152,8 @@ def test_one_oversized_cell_costs_a_prefix_not_the_cell(meesho, tmp_path):
 
 
 @pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-
-
-@pytest.fixture(autouse=True)
-def _run_queued_imports(monkeypatch):
-    import integrations.tasks as tasks
-
-    monkeypatch.setattr(tasks, "enqueue", lambda task, *args, **kw: task.apply(args=args))
-    monkeypatch.setattr(
-        "django.db.transaction.on_commit", lambda func, using=None, robust=False: func()
-    )
+def _uploads(media_root, imports_run_now):
+    """Uploads in the test's directory; their runs at once."""
 
 
 @pytest.fixture

@@ -51,6 +51,7 @@ browser:
 ## Lint and run the whole test suite.
 test: install-dev browser
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/pytest
 
 lint: install-dev

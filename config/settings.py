@@ -326,7 +326,7 @@ CELERY_BEAT_SCHEDULE = {
     # Amazon orders backfilled from reports (no payment column) get their payment method
     # from getOrders, a few calls a run, between the order syncs.
     "order-payments-refresh": {
-        "task": "integrations.tasks.order_payments_refresh_task",
+        "task": "orders.tasks.order_payments_refresh_task",
         "schedule": crontab(minute="5-59/10"),
     },
     "webhook-retry": {

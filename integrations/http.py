@@ -57,6 +57,12 @@ class ConnectorError(Exception):
         self.status = status
 
 
+class RejectedError(ConnectorError):
+    """The provider understood the request and refused it (validation errors, a state that
+    forbids the change, such as Shopify's mutation ``userErrors``): the same request will be
+    refused again, but the account itself is fine, so it is not ``permanent``."""
+
+
 class TransientHTTPError(ConnectorError):
     """A retryable failure (429, 5xx, connection error, timeout)."""
 

@@ -22,7 +22,6 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from integrations.connectors.shopify.client import ShopifyUserError
 from integrations.dto import (
     ImportResult,
     OrderDTO,
@@ -33,7 +32,7 @@ from integrations.dto import (
     ReturnRecord,
     ReturnStatus,
 )
-from integrations.http import ConnectorError
+from integrations.http import ConnectorError, RejectedError
 from integrations.models import AccountStatus, SyncLog
 from integrations.services.accounts import build_connector
 from orders.models import Order, OrderLineRemoval, Return, ReturnItem
@@ -170,7 +169,8 @@ def returns_refresh_queue(*, account_id: int, order_external_ids: Sequence[str])
     is HTTP, which has no place inside it)."""
     if not order_external_ids:
         return
-    from integrations.tasks import enqueue, returns_refresh_order_task
+    from integrations.tasks import enqueue
+    from orders.tasks import returns_refresh_order_task
 
     def queue() -> None:
         for order_external_id in order_external_ids:
@@ -440,7 +440,7 @@ def return_writeback(*, ret: Return) -> None:
         )
     except ConnectorError as exc:
         _record_writeback(ret, error=str(exc) or type(exc).__name__)
-        if exc.permanent or isinstance(exc, ShopifyUserError):
+        if exc.permanent or isinstance(exc, RejectedError):
             logger.warning("return %s: write-back refused: %s", ret.pk, exc)
             return
         raise
@@ -450,7 +450,8 @@ def return_writeback(*, ret: Return) -> None:
 def return_writeback_queue(*, return_id: int) -> None:
     """Queue ``return_writeback_task`` for the return once the transaction commits (a failure
     to queue never undoes the change that asked for it)."""
-    from integrations.tasks import enqueue, return_writeback_task
+    from integrations.tasks import enqueue
+    from orders.tasks import return_writeback_task
 
     transaction.on_commit(lambda: enqueue(return_writeback_task, return_id), robust=True)
 

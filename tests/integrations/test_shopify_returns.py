@@ -30,11 +30,11 @@ from integrations.dto import ReturnKind, ReturnStatus
 from integrations.http import ConnectorError
 from integrations.models import WebhookEvent, WebhookStatus
 from integrations.services.accounts import build_connector
-from integrations.tasks import return_writeback_task
 from inventory.models import MovementKind, StockLevel, StockMovement
 from inventory.services.returns import return_receive
 from orders.models import Order, OrderLineRemoval, Return
 from orders.services.returns import return_note, return_tag, return_writeback
+from orders.tasks import return_writeback_task
 from tests.e2e.conftest import token_connect
 from tests.factories import MembershipFactory
 from tests.integrations.test_shopify_graphql_documents import validation_errors
@@ -238,7 +238,7 @@ def test_a_refund_made_for_a_return_queues_a_read_of_the_orders_returns(
     stores no return of its own."""
     queued: list[tuple] = []
     monkeypatch.setattr(
-        "integrations.tasks.returns_refresh_order_task.delay", lambda *args: queued.append(args)
+        "orders.tasks.returns_refresh_order_task.delay", lambda *args: queued.append(args)
     )
     body = sample_refund()
     body["return"] = {"id": 7, "admin_graphql_api_id": "gid://shopify/Return/7"}

@@ -143,7 +143,7 @@ def test_an_order_update_rereads_the_shopify_return_it_holds_open(
 
     sent: list[tuple] = []
     monkeypatch.setattr(
-        "integrations.tasks.returns_refresh_order_task.delay", lambda *args: sent.append(args)
+        "orders.tasks.returns_refresh_order_task.delay", lambda *args: sent.append(args)
     )
     account = ChannelAccountFactory(merchant=merchant, provider=provider, external_id="s-1")
     first = order_dto("1001", items=(("SKU-1", 2),), updated_at=T0 - timedelta(minutes=1))

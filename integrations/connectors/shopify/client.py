@@ -18,7 +18,7 @@ from typing import Any
 
 from django.core.cache import cache
 
-from integrations.http import ConnectorError, HttpClient
+from integrations.http import ConnectorError, HttpClient, RejectedError
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ class AccessDenied(ConnectorError):
         self.scopes = scopes
 
 
-class ShopifyUserError(ConnectorError):
+class ShopifyUserError(RejectedError):
     """A mutation answered with ``userErrors`` (message lists field and reason)."""
 
 

@@ -177,21 +177,35 @@ def test_sync_now_shows_live_progress_until_the_run_ends(page, shopper, live_ser
     while SyncRun.objects.filter(account=account, status__in=ACTIVE_SYNC_STATUSES).exists():
         assert time.monotonic() < deadline, "the first sync did not finish"
         time.sleep(0.2)
-    done_before = SyncRun.objects.filter(account=account, status=SyncStatus.SUCCEEDED).count()
+    last_before = SyncRun.objects.filter(account=account).latest("pk").pk
 
     log_in(page, shopper.user)
-    card = page.locator(f"#account-{account.pk}")
-    card.get_by_role("button", name="Sync now").click()
-    # The card polls its status while a run is active, then shows the runs' outcome.
+    selector = f"#account-{account.pk}"
+    # Record whether the card ever shows a live, polling state (its replacement included).
+    page.evaluate(
+        """(selector) => {
+            window.sawPolling = false;
+            const look = () => {
+                const card = document.querySelector(selector);
+                if (card && card.hasAttribute('data-poll-url')) window.sawPolling = true;
+            };
+            new MutationObserver(look).observe(document.body, {subtree: true, childList: true,
+                                                               attributes: true});
+        }""",
+        selector,
+    )
+    page.locator(selector).get_by_role("button", name="Sync now").click()
+    # Live: the card polls while the run is active, then stops and shows the outcome.
     page.wait_for_function(
-        f"""() => {{
-            const card = document.querySelector('#account-{account.pk}');
-            return card && !card.hasAttribute('data-poll-url')
+        """(selector) => {
+            const card = document.querySelector(selector);
+            return window.sawPolling && card && !card.hasAttribute('data-poll-url')
                 && card.textContent.includes('Succeeded');
-        }}""",
+        }""",
+        arg=selector,
         timeout=60_000,
     )
-    assert SyncRun.objects.filter(account=account, status=SyncStatus.SUCCEEDED).count() > (
-        done_before
-    )
-    assert card.get_by_role("button", name="Sync now").is_enabled()
+    new_runs = SyncRun.objects.filter(account=account, pk__gt=last_before)
+    assert new_runs.exists()
+    assert set(new_runs.values_list("status", flat=True)) == {SyncStatus.SUCCEEDED}
+    assert page.locator(selector).get_by_role("button", name="Sync now").is_enabled()

@@ -288,6 +288,7 @@ SPECTACULAR_SETTINGS = {
         "PaymentMethodEnum": "integrations.dto.PaymentMethod.CHOICES",
         "PushStateEnum": "inventory.models.PushState",
         "SyncStatusEnum": "integrations.models.SyncStatus",
+        "AccountStatusEnum": "integrations.models.AccountStatus",
         "MovementKindEnum": "inventory.models.MovementKind",
     },
 }

@@ -5,7 +5,8 @@ scoped to the request's merchant; credentials never appear in a response."""
 from __future__ import annotations
 
 from django.http import Http404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
@@ -18,12 +19,19 @@ from accounts.permissions import bind_merchant
 from integrations.catalog import integration_catalog
 from integrations.connectors.base import ConnectType
 from integrations.http import ConnectorError
-from integrations.models import ChannelAccount, FileImport, SyncRun, WebhookSubscription
+from integrations.models import ChannelAccount, FileImport, SyncRun, SyncStatus, WebhookSubscription
 from integrations.registry import CONNECTORS, UnknownProvider, get_connector_class
 from integrations.serializers import (
+    AccountSyncRunsOutput,
     ChannelAccountSerializer,
+    ConnectedSummaryOutput,
+    ProviderStatusOutput,
+    ShopifyInventoryOutput,
+    SyncLogOutput,
+    SyncRunDetailOutput,
     SyncRunSerializer,
     WebhookSubscriptionSerializer,
+    WebhookSubscriptionsOutput,
 )
 from integrations.services.accounts import (
     ConnectValidationError,
@@ -33,6 +41,9 @@ from integrations.services.accounts import (
 )
 from integrations.services.shopify_app import shopify_register_webhooks
 from integrations.services.sync import UnknownStream, request_sync, streams_for
+
+# A 400 of a write: ``{"error": reason, "field": the field at fault, when there is one}``.
+REFUSED = OpenApiResponse(description='The reason: {"error", "field"}.')
 
 
 def _provider_or_404(provider: str):
@@ -82,6 +93,7 @@ class CatalogView(APIView):
 
     permission_classes = (IsAuthenticated,)
 
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request: Request) -> Response:
         return Response(integration_catalog())
 
@@ -89,6 +101,7 @@ class CatalogView(APIView):
 class ConnectedSummaryView(APIView):
     """``GET /api/integrations/connected-summary``: what the merchant has connected."""
 
+    @extend_schema(responses=ConnectedSummaryOutput)
     def get(self, request: Request) -> Response:
         accounts = ChannelAccount.objects.for_merchant(request.merchant)
         providers = []
@@ -116,6 +129,7 @@ class ConnectedSummaryView(APIView):
 class ProviderStatusView(APIView):
     """``GET /api/integrations/providers/{id}/status``."""
 
+    @extend_schema(responses=ProviderStatusOutput)
     def get(self, request: Request, provider: str) -> Response:
         _provider_or_404(provider)
         return Response(_status_payload(request, provider))
@@ -125,6 +139,13 @@ class ProviderConnectView(APIView):
     """``POST /api/integrations/providers/{id}/connect``: the provider's ``setupFormFields``
     (+ ``use_sandbox``); verified with the provider before anything is stored."""
 
+    @extend_schema(
+        request=OpenApiTypes.OBJECT,
+        responses={
+            201: ChannelAccountSerializer,
+            400: REFUSED,
+        },
+    )
     def post(self, request: Request, provider: str) -> Response:
         _provider_or_404(provider)
         data = {k: v for k, v in request.data.items() if k != "use_sandbox"}
@@ -143,6 +164,7 @@ class ProviderConnectView(APIView):
 class ProviderDisconnectView(APIView):
     """``POST /api/integrations/providers/{id}/disconnect`` (``account_id`` optional)."""
 
+    @extend_schema(request=None, responses=ChannelAccountSerializer)
     def post(self, request: Request, provider: str) -> Response:
         _provider_or_404(provider)
         account = account_disconnect(
@@ -189,13 +211,6 @@ class ProviderSyncView(APIView):
         )
 
 
-class SyncLogSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    external_id = serializers.CharField()
-    error = serializers.CharField()
-    status = serializers.CharField()
-
-
 class ProviderImportView(APIView):
     """``POST /api/integrations/providers/{id}/import`` (multipart ``file``, optional
     ``account_id``): import a seller-panel export (CSV or XLSX) of a file channel (Meesho,
@@ -204,6 +219,13 @@ class ProviderImportView(APIView):
 
     parser_classes = (MultiPartParser, FormParser)
 
+    @extend_schema(
+        request={"multipart/form-data": OpenApiTypes.OBJECT},
+        responses={
+            202: OpenApiTypes.OBJECT,
+            400: REFUSED,
+        },
+    )
     def post(self, request: Request, provider: str) -> Response:
         from integrations.services.files import FileImportError, file_import_start
 
@@ -246,6 +268,14 @@ class AccountSyncRunsView(APIView):
     """``GET /api/integrations/accounts/{id}/sync-runs?stream=&status=&limit=``: the account's
     sync history, newest first, with counts, errors and quarantined-record counts."""
 
+    @extend_schema(
+        responses=AccountSyncRunsOutput,
+        parameters=[
+            OpenApiParameter("stream", str, description="Streams starting with this."),
+            OpenApiParameter("status", str, enum=[v for v, _ in SyncStatus.choices]),
+            OpenApiParameter("limit", int, description="1–500 runs (default 50)."),
+        ],
+    )
     def get(self, request: Request, account_id: int) -> Response:
         account = ChannelAccount.objects.for_merchant(request.merchant).filter(pk=account_id)
         account = account.first()
@@ -270,13 +300,14 @@ class AccountSyncRunsView(APIView):
 class SyncRunView(APIView):
     """``GET /api/integrations/sync-runs/{id}``: progress of one run (for live status)."""
 
+    @extend_schema(responses=SyncRunDetailOutput)
     def get(self, request: Request, run_id: int) -> Response:
         run = SyncRun.objects.for_merchant(request.merchant).filter(pk=run_id).first()
         if run is None:
             raise Http404("No such sync run.")
         logs = run.logs.order_by("pk")[:200]
         return Response(
-            {**SyncRunSerializer(run).data, "logs": SyncLogSerializer(logs, many=True).data}
+            {**SyncRunSerializer(run).data, "logs": SyncLogOutput(logs, many=True).data}
         )
 
 
@@ -284,6 +315,7 @@ class SyncRunView(APIView):
 class ShopifyStatusView(APIView):
     """``GET /api/integrations/shopify/status``."""
 
+    @extend_schema(responses=ProviderStatusOutput)
     def get(self, request: Request) -> Response:
         return Response(_status_payload(request, "shopify"))
 
@@ -305,6 +337,10 @@ class ShopifyInventoryView(APIView):
     holds it next to what Shopify reports per location. ``refresh=true`` first re-reads levels
     from Shopify (synchronously, one inventory sync run)."""
 
+    @extend_schema(
+        responses=ShopifyInventoryOutput,
+        parameters=[OpenApiParameter("refresh", bool, description="Re-read from Shopify first.")],
+    )
     def get(self, request: Request) -> Response:
         from inventory.selectors import channel_levels
 
@@ -350,6 +386,7 @@ class ShopifyInventoryView(APIView):
 class ShopifyRegisterWebhooksView(APIView):
     """``POST /api/integrations/shopify/register-webhooks``."""
 
+    @extend_schema(request=None, responses=WebhookSubscriptionsOutput)
     def post(self, request: Request) -> Response:
         return _register(_pick_account(request, "shopify"))
 
@@ -357,6 +394,7 @@ class ShopifyRegisterWebhooksView(APIView):
 class RegisterWebhooksForAccountView(APIView):
     """``POST /api/webhooks/register/{account_id}``."""
 
+    @extend_schema(request=None, responses=WebhookSubscriptionsOutput)
     def post(self, request: Request, account_id: int) -> Response:
         bind_merchant(request)
         account = (
@@ -380,6 +418,7 @@ def _register(account: ChannelAccount) -> Response:
 class WebhookSubscriptionsView(APIView):
     """``GET /api/webhooks/subscriptions``: the merchant's subscriptions (as last registered)."""
 
+    @extend_schema(responses=WebhookSubscriptionsOutput)
     def get(self, request: Request) -> Response:
         subs = WebhookSubscription.objects.for_merchant(request.merchant).select_related("account")
         return Response({"subscriptions": WebhookSubscriptionSerializer(subs, many=True).data})
@@ -388,6 +427,7 @@ class WebhookSubscriptionsView(APIView):
 class TestConnectionView(APIView):
     """``POST /api/integrations/providers/{id}/test``: the cheapest authenticated call."""
 
+    @extend_schema(request=None, responses=OpenApiTypes.OBJECT)
     def post(self, request: Request, provider: str) -> Response:
         _provider_or_404(provider)
         account = _pick_account(request, provider)

@@ -76,3 +76,87 @@ class WebhookSubscriptionSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
+
+
+# --- response shapes of the API views built from dicts (the OpenAPI schema, checked by the
+# fuzzing tests; the views assemble them from the serializers above) ----------------------------
+class SyncLogOutput(serializers.Serializer):
+    """A quarantined record of a run."""
+
+    id = serializers.IntegerField()
+    external_id = serializers.CharField()
+    error = serializers.CharField()
+    status = serializers.CharField()
+
+
+class SyncRunDetailOutput(SyncRunSerializer):
+    """One run with its first 200 quarantined records."""
+
+    logs = SyncLogOutput(many=True)
+
+    class Meta(SyncRunSerializer.Meta):
+        fields = [*SyncRunSerializer.Meta.fields, "logs"]
+
+
+class AccountWithRunsOutput(ChannelAccountSerializer):
+    recentSyncRuns = SyncRunSerializer(many=True, help_text="The account's latest five runs.")  # noqa: N815 - the API's name
+
+    class Meta(ChannelAccountSerializer.Meta):
+        fields = [*ChannelAccountSerializer.Meta.fields, "recentSyncRuns"]
+
+
+class ProviderStatusOutput(serializers.Serializer):
+    provider = serializers.CharField()
+    connected = serializers.BooleanField(help_text="Any of the merchant's accounts is connected.")
+    accounts = AccountWithRunsOutput(many=True)
+
+
+class ProviderSummaryOutput(serializers.Serializer):
+    id = serializers.CharField()
+    name = serializers.CharField()
+    kind = serializers.CharField()
+    connected = serializers.IntegerField(help_text="Accounts connected.")
+    errors = serializers.IntegerField(help_text="Accounts in error.")
+    accounts = ChannelAccountSerializer(many=True)
+
+
+class ConnectedSummaryOutput(serializers.Serializer):
+    merchant = serializers.CharField()
+    connectedCount = serializers.IntegerField()  # noqa: N815 - the API's name
+    providers = ProviderSummaryOutput(many=True)
+
+
+class AccountSyncRunsOutput(serializers.Serializer):
+    account = ChannelAccountSerializer()
+    results = SyncRunSerializer(many=True)
+
+
+class ChannelStockOutput(serializers.Serializer):
+    available = serializers.IntegerField(allow_null=True)
+    on_hand = serializers.IntegerField(allow_null=True)
+    committed = serializers.IntegerField(allow_null=True)
+
+
+class PoolStockOutput(serializers.Serializer):
+    on_hand = serializers.IntegerField()
+    reserved = serializers.IntegerField()
+    available = serializers.IntegerField()
+
+
+class InventoryLevelOutput(serializers.Serializer):
+    sku = serializers.CharField()
+    inventory_item_id = serializers.CharField()
+    location_id = serializers.CharField()
+    shopify = ChannelStockOutput()
+    sangam = PoolStockOutput(allow_null=True)
+    updated_at = serializers.DateTimeField(allow_null=True)
+
+
+class ShopifyInventoryOutput(serializers.Serializer):
+    account = serializers.IntegerField()
+    refreshed = SyncRunSerializer(allow_null=True)
+    levels = InventoryLevelOutput(many=True)
+
+
+class WebhookSubscriptionsOutput(serializers.Serializer):
+    subscriptions = WebhookSubscriptionSerializer(many=True)

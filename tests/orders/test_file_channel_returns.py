@@ -161,3 +161,14 @@ def test_the_return_map_is_validated_and_overridable(account):
         MeeshoConnector.profile(
             {"return_map": {"DELIVERED": {"kind": "rto", "status": "received"}}}
         )
+
+
+def test_filtering_on_return_kind_keeps_each_orders_item_count(api_client, account, kurta):
+    upload(account, [("RTO_COMPLETE", "501_1", 1)])
+    order = Order.objects.get(external_id="501_1")
+    first = Return.objects.get(order=order)
+    second = Return.objects.get(pk=first.pk)
+    second.pk, second.external_id = None, "second-rto"
+    second.save()  # a second RTO of the same order
+    rows = api_client.get("/api/multi-channel/orders", {"return_kind": "rto"}).json()["results"]
+    assert [(r["external_id"], r["item_count"]) for r in rows] == [("501_1", 1)]

@@ -48,6 +48,8 @@ class RedactSecrets(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Always True; the record's ``msg`` becomes the redacted message, ``args`` empty."""
+        if "=" not in str(record.msg) and not record.args:
+            return True  # nothing that could carry a parameter: most records
         try:
             message = record.getMessage()
         except (TypeError, ValueError):  # a malformed record: leave it to the formatter

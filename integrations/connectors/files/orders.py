@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from integrations.connectors.files.errors import FileFormatError, RowError
@@ -270,6 +271,7 @@ def parse_stream(
     headers, header_row, columns, rows = find_header(sheets, profile)
     parser = RowParser(profile, columns)
     order_label = parser.label("order_id")
+    finish = partial(finish_group, channel=channel, as_of=as_of, return_map=profile["return_map"])
     group: list[tuple[int, dict[str, str], Line | list[RowError]]] = []
     group_chars = 0
     current = ""
@@ -312,17 +314,13 @@ def parse_stream(
             )
             continue
         if order_id != current and group:
-            yield finish_group(
-                current, group, channel=channel, as_of=as_of, return_map=profile["return_map"]
-            )
+            yield finish(current, group)
             group, group_chars = [], 0
         current = order_id
         group_chars += size
         group.append((number, values, parsed))
     if group:
-        yield finish_group(
-            current, group, channel=channel, as_of=as_of, return_map=profile["return_map"]
-        )
+        yield finish(current, group)
 
 
 def parse_payload(

@@ -113,8 +113,8 @@ from integrations.sandbox.flipkart import services as flipkart  # noqa: E402
 from integrations.sandbox.flipkart.models import SandboxFlipkartStock  # noqa: E402
 from integrations.sandbox.models import SandboxInventoryLevel, SandboxShop  # noqa: E402
 from integrations.services.accounts import connect_with_credentials  # noqa: E402
-from integrations.services.shopify_app import shopify_register_webhooks  # noqa: E402
 from integrations.services.sync import request_sync  # noqa: E402
+from integrations.services.webhook_subscriptions import account_register_webhooks  # noqa: E402
 from inventory.models import (  # noqa: E402
     ChannelListing,
     MovementSource,
@@ -293,7 +293,7 @@ def connect_accounts(merchant: Merchant) -> dict[str, ChannelAccount]:
         }
     )
     store.save()
-    shopify_register_webhooks(account=store)
+    account_register_webhooks(account=store)
     request_sync(account=store, streams=["catalog", "inventory"])
     seller = connect_with_credentials(
         merchant=merchant,

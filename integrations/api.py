@@ -1,6 +1,8 @@
-"""Integration API (DRF): catalog, provider status/connect/disconnect/sync, Shopify endpoints,
-webhook subscriptions. Thin views: validation and services live elsewhere. Every query is
-scoped to the request's merchant; credentials never appear in a response."""
+"""Integration API (DRF): catalog, provider status/connect/disconnect/sync, channel stock,
+webhook registration and subscriptions (SPEC's ``/api/integrations/shopify/*`` routes are these
+views with ``provider="shopify"``, integrations/urls.py). Thin views: validation and services
+live elsewhere. Every query is scoped to the request's merchant; credentials never appear in a
+response."""
 
 from __future__ import annotations
 
@@ -39,8 +41,11 @@ from integrations.services.accounts import (
     account_disconnect,
     connect_with_credentials,
 )
-from integrations.services.shopify_app import shopify_register_webhooks
 from integrations.services.sync import UnknownStream, request_sync, streams_for
+from integrations.services.webhook_subscriptions import (
+    account_register_webhooks,
+    receives_webhooks,
+)
 
 # A 400 of a write: ``{"error": reason, "field": the field at fault, when there is one}``.
 REFUSED = OpenApiResponse(description='The reason: {"error", "field"}.')
@@ -187,7 +192,7 @@ class ProviderSyncView(APIView):
     default_streams: tuple[str, ...] | None = None
 
     @extend_schema(request=SyncRequest, responses=SyncRunSerializer(many=True))
-    def post(self, request: Request, provider: str = "shopify") -> Response:
+    def post(self, request: Request, provider: str) -> Response:
         _provider_or_404(provider)
         body = SyncRequest(data=request.data)
         body.is_valid(raise_exception=True)
@@ -311,40 +316,24 @@ class SyncRunView(APIView):
         )
 
 
-# --- Shopify-specific endpoints (SPEC) -----------------------------------------------------------
-class ShopifyStatusView(APIView):
-    """``GET /api/integrations/shopify/status``."""
-
-    @extend_schema(responses=ProviderStatusOutput)
-    def get(self, request: Request) -> Response:
-        return Response(_status_payload(request, "shopify"))
-
-
-class ShopifySyncView(ProviderSyncView):
-    """``POST /api/integrations/shopify/sync``: orders + catalog + stock."""
-
-    default_streams = None  # every stream Shopify supports (streams_for)
-
-
-class ShopifySyncOrdersView(ProviderSyncView):
-    """``POST /api/integrations/shopify/sync/orders``."""
-
-    default_streams = ("orders",)
-
-
-class ShopifyInventoryView(APIView):
+# --- channel stock and webhook registration --------------------------------------------------
+class ChannelInventoryView(APIView):
     """``GET /api/integrations/shopify/inventory?refresh=false|true``: per-SKU stock as Sangam
-    holds it next to what Shopify reports per location. ``refresh=true`` first re-reads levels
-    from Shopify (synchronously, one inventory sync run)."""
+    holds it next to what the channel reports per location (under the provider's id).
+    ``refresh=true`` first re-reads levels from the channel (synchronously, one inventory sync
+    run)."""
 
     @extend_schema(
         responses=ShopifyInventoryOutput,
-        parameters=[OpenApiParameter("refresh", bool, description="Re-read from Shopify first.")],
+        parameters=[
+            OpenApiParameter("refresh", bool, description="Re-read from the channel first.")
+        ],
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: Request, provider: str) -> Response:
         from inventory.selectors import channel_levels
 
-        account = _pick_account(request, "shopify")
+        _provider_or_404(provider)
+        account = _pick_account(request, provider)
         refreshed_run = None
         if request.query_params.get("refresh", "false").lower() in ("1", "true", "yes"):
             if not request.membership.can_manage:
@@ -365,7 +354,7 @@ class ShopifyInventoryView(APIView):
                     "sku": level.listing.channel_sku if level.listing else "",
                     "inventory_item_id": level.external_inventory_item_id,
                     "location_id": level.external_location_id,
-                    "shopify": {
+                    provider: {
                         "available": level.available,
                         "on_hand": level.on_hand,
                         "committed": level.committed,
@@ -383,12 +372,14 @@ class ShopifyInventoryView(APIView):
         return Response({"account": account.pk, "refreshed": refreshed_run, "levels": rows})
 
 
-class ShopifyRegisterWebhooksView(APIView):
-    """``POST /api/integrations/shopify/register-webhooks``."""
+class ProviderRegisterWebhooksView(APIView):
+    """``POST /api/integrations/shopify/register-webhooks``: (re)subscribe the provider
+    account's webhooks."""
 
     @extend_schema(request=None, responses=WebhookSubscriptionsOutput)
-    def post(self, request: Request) -> Response:
-        return _register(_pick_account(request, "shopify"))
+    def post(self, request: Request, provider: str) -> Response:
+        _provider_or_404(provider)
+        return _register(_pick_account(request, provider))
 
 
 class RegisterWebhooksForAccountView(APIView):
@@ -406,10 +397,10 @@ class RegisterWebhooksForAccountView(APIView):
 
 
 def _register(account: ChannelAccount) -> Response:
-    if account.provider != "shopify":
+    if not receives_webhooks(account.provider):
         return Response({"error": "This provider has no webhook registration."}, status=400)
     try:
-        subs = shopify_register_webhooks(account=account)
+        subs = account_register_webhooks(account=account)
     except ConnectorError as exc:
         return Response({"error": str(exc)}, status=502)
     return Response({"subscriptions": WebhookSubscriptionSerializer(subs, many=True).data})

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.urls import reverse
 
-from integrations.connectors.base import Connector, ConnectType, ProviderKind
+from integrations.connectors.base import Capability, Connector, ConnectType, ProviderKind
 from integrations.registry import CONNECTORS
 
 SECTION_TITLES = {
@@ -52,9 +52,9 @@ def provider_entry(cls: type[Connector]) -> dict[str, Any]:
             },
         ],
     }
-    if cls.connect_type == ConnectType.OAUTH:
-        entry["oauthInstallEndpoint"] = reverse(f"{cls.id}-oauth-install")
-        entry["oauthInstallQueryKey"] = "shop"
+    if Capability.OAUTH in cls.capabilities:
+        entry["oauthInstallEndpoint"] = reverse("oauth-install", kwargs={"provider": cls.id})
+        entry["oauthInstallQueryKey"] = cls.oauth_account_param
     return entry
 
 

@@ -110,41 +110,31 @@ class ChannelAccount(EncryptedCredentialsMixin):
 
     @property
     def missing_scopes(self) -> list[str]:
-        """Shopify access scopes Sangam asks for (``SHOPIFY_SCOPES``) that this account's token
-        was not granted, in the order asked; a ``write_x`` grant covers ``read_x`` (shopify.dev
-        "Access scopes"). Empty for other providers and for tokens whose grant is unknown
-        (custom-app tokens pasted before Sangam read the grant at connect and on "Test
-        connection": ``currentAppInstallation.accessScopes``). A store connected before a
-        scope was added (``write_orders`` for the return write-back) must re-authorize to get
-        it."""
+        """Access scopes Sangam asks the provider for (the scopes setting the connector names
+        in ``app_settings``: ``SHOPIFY_SCOPES``) that this account's token was not granted, in
+        the order asked; a ``write_x`` grant covers ``read_x`` (shopify.dev "Access scopes").
+        Empty for providers without scopes and for tokens whose grant is unknown (custom-app
+        tokens pasted before Sangam read the grant at connect and on "Test connection":
+        ``currentAppInstallation.accessScopes``). A store connected before a scope was added
+        (``write_orders`` for the return write-back) must re-authorize to get it."""
+        from integrations.registry import get_connector_class
+
         granted = granted_scopes(self.scopes)
-        if self.provider != "shopify" or not granted:
+        scopes_setting = get_connector_class(self.provider).app_settings[2]
+        if not scopes_setting or not granted:
             return []
-        wanted = [s.strip() for s in str(settings.SHOPIFY_SCOPES).split(",") if s.strip()]
+        asked = str(getattr(settings, scopes_setting, ""))
+        wanted = [s.strip() for s in asked.split(",") if s.strip()]
         return [s for s in wanted if s not in granted]
 
     @property
     def missing_scope_effects(self) -> list[str]:
-        """What is off for each of ``missing_scopes``, in the merchant's words (empty when
-        nothing is missing)."""
-        return [
-            SHOPIFY_SCOPE_EFFECTS.get(scope, f"what needs {scope} is off")
-            for scope in self.missing_scopes
-        ]
+        """What is off for each of ``missing_scopes``, in the merchant's words (the connector's
+        ``scope_effects``; empty when nothing is missing)."""
+        from integrations.registry import get_connector_class
 
-
-# What Sangam cannot do for a Shopify store whose token lacks a scope (``missing_scopes``).
-SHOPIFY_SCOPE_EFFECTS = {
-    "read_orders": "orders are not imported",
-    "write_orders": "return status is not written back to its orders",
-    "read_returns": (
-        "Shopify returns are read as refunds only (no return requests, reasons or restock "
-        "dispositions)"
-    ),
-    "read_products": "the catalog is not imported",
-    "read_inventory": "stock levels are not read",
-    "write_inventory": "stock is not pushed to the store",
-}
+        effects = get_connector_class(self.provider).scope_effects
+        return [effects.get(scope, f"what needs {scope} is off") for scope in self.missing_scopes]
 
 
 class ProviderAppCredential(EncryptedCredentialsMixin):

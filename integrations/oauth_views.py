@@ -1,4 +1,6 @@
-"""Shopify app install: ``GET /channels/shopify/oauth/install?shop=…`` and its callback."""
+"""App install by OAuth, for every provider with ``Capability.OAUTH``:
+``GET /channels/<provider>/oauth/install?<account param>=…`` and its callback
+(``/channels/shopify/oauth/install?shop=…`` for Shopify)."""
 
 from __future__ import annotations
 
@@ -9,31 +11,35 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 from integrations.http import ConnectorError
-from integrations.services.shopify_app import (
-    OAuthError,
-    shopify_oauth_begin,
-    shopify_oauth_complete,
-)
+from integrations.services.oauth import OAuthError, oauth_begin, oauth_complete, oauth_connector
 
 
 def _refuse(message: str, status: int) -> HttpResponse:
     return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
 
 
+def _can_connect(request: HttpRequest) -> bool:
+    return request.membership is not None and request.membership.can_manage
+
+
 @login_required
-def shopify_install(request: HttpRequest) -> HttpResponse:
-    """Validate the shop, bind a state nonce to the session, redirect to Shopify's authorize
-    page (or the sandbox's). A bad shop → 400, never a redirect."""
-    if request.membership is None or not request.membership.can_manage:
+def oauth_install(request: HttpRequest, provider: str) -> HttpResponse:
+    """Validate the account key, bind a state nonce to the session, redirect to the provider's
+    authorize page (or the sandbox's, ``?sandbox=1``). A bad key → 400, never a redirect; a
+    provider without OAuth → 404."""
+    if not _can_connect(request):
         return _refuse("Only a merchant's owner or manager can connect a store.", 403)
     sandbox = request.GET.get("sandbox", "").lower() in ("1", "true", "on", "yes")
     try:
-        url = shopify_oauth_begin(
+        url = oauth_begin(
+            provider=provider,
             session=request.session,
             merchant=request.merchant,
-            shop=request.GET.get("shop", ""),
+            params=request.GET.dict(),
             sandbox=sandbox,
-            redirect_uri=request.build_absolute_uri(reverse("shopify-oauth-callback")),
+            redirect_uri=request.build_absolute_uri(
+                reverse("oauth-callback", kwargs={"provider": provider})
+            ),
         )
     except OAuthError as exc:
         return _refuse(str(exc), exc.status)
@@ -41,18 +47,22 @@ def shopify_install(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def shopify_callback(request: HttpRequest) -> HttpResponse:
-    """Verify hmac/state/shop/timestamp, exchange the code, store the token, register webhooks
-    and queue the initial sync; then back to the connector hub."""
-    if request.membership is None or not request.membership.can_manage:
+def oauth_callback(request: HttpRequest, provider: str) -> HttpResponse:
+    """Verify the callback, exchange the code, store the token, register webhooks and queue
+    the initial sync; then back to the connector hub."""
+    if not _can_connect(request):
         return _refuse("Only a merchant's owner or manager can connect a store.", 403)
     try:
-        account = shopify_oauth_complete(
-            session=request.session, merchant=request.merchant, params=request.GET.dict()
+        account = oauth_complete(
+            provider=provider,
+            session=request.session,
+            merchant=request.merchant,
+            params=request.GET.dict(),
         )
     except OAuthError as exc:
         return _refuse(str(exc), exc.status)
     except ConnectorError as exc:
-        return _refuse(f"Shopify refused the authorization code: {exc}", 400)
+        label = oauth_connector(provider).label
+        return _refuse(f"{label} refused the authorization code: {exc}", 400)
     messages.success(request, f"Connected {account.external_id}. The first sync has started.")
     return redirect("dashboard:home")

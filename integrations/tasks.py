@@ -74,6 +74,6 @@ def retry_failed_webhooks_task() -> None:
 @shared_task
 def register_webhooks_task(account_id: int) -> None:
     from integrations.models import ChannelAccount
-    from integrations.services.shopify_app import shopify_register_webhooks
+    from integrations.services.webhook_subscriptions import account_register_webhooks
 
-    shopify_register_webhooks(account=ChannelAccount.objects.get(pk=account_id))
+    account_register_webhooks(account=ChannelAccount.objects.get(pk=account_id))

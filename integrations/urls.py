@@ -4,6 +4,8 @@ from django.urls import path
 
 from integrations import api, webhook_views
 
+SHOPIFY = {"provider": "shopify"}
+
 urlpatterns = [
     path("integrations/catalog", api.CatalogView.as_view(), name="api-catalog"),
     path(
@@ -47,21 +49,35 @@ urlpatterns = [
         name="api-account-sync-runs",
     ),
     path("integrations/sync-runs/<int:run_id>", api.SyncRunView.as_view(), name="api-sync-run"),
-    path("integrations/shopify/status", api.ShopifyStatusView.as_view(), name="api-shopify-status"),
-    path("integrations/shopify/sync", api.ShopifySyncView.as_view(), name="api-shopify-sync"),
+    # SPEC's Shopify routes: the provider views above and below, for Shopify.
+    path(
+        "integrations/shopify/status",
+        api.ProviderStatusView.as_view(),
+        SHOPIFY,
+        name="api-shopify-status",
+    ),
+    path(
+        "integrations/shopify/sync",
+        api.ProviderSyncView.as_view(),
+        SHOPIFY,
+        name="api-shopify-sync",
+    ),
     path(
         "integrations/shopify/sync/orders",
-        api.ShopifySyncOrdersView.as_view(),
+        api.ProviderSyncView.as_view(default_streams=("orders",)),
+        SHOPIFY,
         name="api-shopify-sync-orders",
     ),
     path(
         "integrations/shopify/inventory",
-        api.ShopifyInventoryView.as_view(),
+        api.ChannelInventoryView.as_view(),
+        SHOPIFY,
         name="api-shopify-inventory",
     ),
     path(
         "integrations/shopify/register-webhooks",
-        api.ShopifyRegisterWebhooksView.as_view(),
+        api.ProviderRegisterWebhooksView.as_view(),
+        SHOPIFY,
         name="api-shopify-register-webhooks",
     ),
     path(

@@ -1,10 +1,10 @@
-"""``/channels/...``: browser-facing provider flows (OAuth)."""
+"""``/channels/...``: browser-facing provider flows (OAuth install and callback)."""
 
 from django.urls import path
 
 from integrations import oauth_views
 
 urlpatterns = [
-    path("shopify/oauth/install", oauth_views.shopify_install, name="shopify-oauth-install"),
-    path("shopify/oauth/callback", oauth_views.shopify_callback, name="shopify-oauth-callback"),
+    path("<str:provider>/oauth/install", oauth_views.oauth_install, name="oauth-install"),
+    path("<str:provider>/oauth/callback", oauth_views.oauth_callback, name="oauth-callback"),
 ]

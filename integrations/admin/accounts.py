@@ -21,15 +21,13 @@ from integrations.admin.common import (
 )
 from integrations.connectors.base import CredentialField
 from integrations.crypto import CredentialDecryptError
-from integrations.http import ConnectorError
 from integrations.models import (
     ChannelAccount,
-    Provider,
     ProviderAppCredential,
 )
 from integrations.services.accounts import account_check_connection, account_disconnect
-from integrations.services.shopify_app import shopify_register_webhooks
 from integrations.services.sync import request_sync, streams_for
+from integrations.services.webhook_subscriptions import account_register_webhooks
 
 logger = logging.getLogger(__name__)
 
@@ -191,9 +189,7 @@ class ChannelAccountAdmin(admin.ModelAdmin):
     @admin.action(description="Register webhooks")
     def register_webhooks(self, request: HttpRequest, queryset: QuerySet[ChannelAccount]) -> None:
         def register(account: ChannelAccount) -> str:
-            if account.provider != Provider.SHOPIFY:
-                raise ConnectorError("webhook registration is only available for Shopify.")
-            subscriptions = shopify_register_webhooks(account=account)
+            subscriptions = account_register_webhooks(account=account)
             return f"{len(subscriptions)} webhook subscription(s) registered."
 
         run_per_object(self, request, queryset, register)

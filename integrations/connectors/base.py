@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, ClassVar
 
@@ -26,6 +26,7 @@ from integrations.dto import (
     StockLevelDTO,
     WebhookRegistration,
 )
+from integrations.events import OAuthApp, WebhookDelivery
 from integrations.http import ConnectorError, HttpClient
 
 __all__ = [
@@ -35,7 +36,6 @@ __all__ = [
     "ConnectorError",
     "CredentialField",
     "ProviderKind",
-    "VerifiedWebhook",
 ]
 
 
@@ -47,7 +47,8 @@ class Capability(StrEnum):
     SHIPMENTS = "shipments"
     AD_SPEND = "ad_spend"
     SETTLEMENTS = "settlements"
-    WEBHOOKS = "webhooks"
+    WEBHOOKS = "webhooks"  # signed deliveries to the inbox, and their registration
+    OAUTH = "oauth"  # an app install by the authorization-code grant
     RETURNS = "returns"
     FILE_IMPORT = "file_import"
     LISTINGS = "listings"  # the channel's own listings can be enumerated/looked up by SKU
@@ -80,19 +81,6 @@ class CredentialField:
     default: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class VerifiedWebhook:
-    """A webhook delivery whose signature has been verified (header names normalized)."""
-
-    topic: str
-    shop_domain: str
-    delivery_id: str
-    event_id: str
-    triggered_at: datetime | None
-    api_version: str
-    headers: dict[str, str]
-
-
 # Which method each capability requires; the registry test enforces it.
 CAPABILITY_METHODS: Mapping[Capability, tuple[str, ...]] = {
     Capability.ORDERS: ("fetch_orders",),
@@ -103,7 +91,14 @@ CAPABILITY_METHODS: Mapping[Capability, tuple[str, ...]] = {
     Capability.SHIPMENTS: ("create_shipment",),
     Capability.AD_SPEND: ("fetch_ad_spend",),
     Capability.SETTLEMENTS: ("fetch_settlements",),
-    Capability.WEBHOOKS: ("register_webhooks", "list_webhooks"),
+    Capability.WEBHOOKS: (
+        "webhook_delivery",
+        "verify_webhook",
+        "parse_webhook",
+        "register_webhooks",
+        "list_webhooks",
+    ),
+    Capability.OAUTH: ("oauth_account_key", "authorize_url", "verify_callback", "exchange_code"),
     Capability.RETURNS: ("fetch_returns",),
     Capability.FILE_IMPORT: ("parse_file",),
 }
@@ -192,6 +187,44 @@ class Connector:
     def fetch_inventory_levels(self, *, cursor: str | None) -> Page[InventoryLevelDTO]:
         raise NotImplementedError
 
+    # --- webhooks (Capability.WEBHOOKS) --------------------------------------------------------
+    # The inbox (``integrations.services.webhooks``) reads a delivery through these class
+    # methods before it knows the account: ``webhook_delivery`` (headers → facts),
+    # ``verify_webhook`` against each candidate secret of the claimed account key
+    # (``integrations.services.webhook_keys``), ``webhook_other_account`` (a verified body that
+    # names another account is refused), then ``parse_webhook`` (body → DTOs) when processing.
+    # The credential of an account that signs its own deliveries (a custom app's secret); ""
+    # when only the provider app's secret does.
+    webhook_secret_field: ClassVar[str] = ""
+    # Topic prefixes the inbox processes ahead of the rest (they reserve or release stock).
+    priority_topic_prefixes: ClassVar[tuple[str, ...]] = ()
+    # Topics whose stored bodies carry customers' personal data (scrubbed by a redaction).
+    personal_data_topic_prefixes: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def webhook_delivery(cls, headers: Mapping[str, str], body: bytes) -> WebhookDelivery:
+        """The delivery's topic, claimed account key, signature, ids and stored headers, read
+        from ``headers`` (names case-insensitive). Never raises for missing headers: it names
+        a missing required one in ``missing``."""
+        raise NotImplementedError
+
+    @classmethod
+    def verify_webhook(cls, delivery: WebhookDelivery, body: bytes, secret: str) -> bool:
+        """True when ``secret`` signed the raw ``body`` (constant-time comparison)."""
+        raise NotImplementedError
+
+    @classmethod
+    def webhook_other_account(cls, body: dict[str, Any], account_key: str) -> str:
+        """Another account a verified body names (it is then refused), else ""."""
+        return ""
+
+    @classmethod
+    def parse_webhook(cls, topic: str, body: dict[str, Any]) -> tuple[Any, ...]:
+        """The DTOs a topic's JSON body stands for (domain DTOs of ``integrations.dto`` and the
+        hub events of ``integrations.events``); empty for a topic Sangam does not act on.
+        Raises an exception (the event fails and is retried) for a body that does not map."""
+        raise NotImplementedError
+
     def register_webhooks(self, *, callback_url: str) -> list[WebhookRegistration]:
         raise NotImplementedError
 
@@ -257,6 +290,52 @@ class Connector:
         per order or a ``RecordFailure`` per bad row (row number, column and reason in
         ``error``). ``profile`` overrides the default column mapping; ``as_of`` (the upload
         time) becomes each order's ``updated_at``."""
+        raise NotImplementedError
+
+    # --- OAuth app install (Capability.OAUTH) --------------------------------------------------
+    # The generic flow (``integrations.services.oauth``, ``/channels/<provider>/oauth/…``)
+    # keeps the state nonce in the session and stores the account; the provider says how its
+    # authorize URL looks, how its callback is verified and how a code becomes a token.
+    # The install request's query parameter naming the account (Shopify: ``shop``).
+    oauth_account_param: ClassVar[str] = ""
+    # Settings holding the platform app's client id, client secret and the scopes asked for
+    # (used when no ``ProviderAppCredential`` is stored), e.g. ``SHOPIFY_API_KEY``.
+    app_settings: ClassVar[tuple[str, str, str]] = ("", "", "")
+    # What is off when a scope asked for was not granted, in the merchant's words.
+    scope_effects: ClassVar[Mapping[str, str]] = {}
+    # A scope newly granted re-reads a stream over a window: ``{scope: (stream, window)}``.
+    scope_streams: ClassVar[Mapping[str, tuple[str, timedelta]]] = {}
+
+    @classmethod
+    def oauth_account_key(cls, params: Mapping[str, str]) -> str:
+        """The account key (``external_id``) an install request or callback names in
+        ``oauth_account_param``. Raises ``CallbackRefused`` (400) when it is malformed."""
+        raise NotImplementedError
+
+    @classmethod
+    def api_root(cls, account_key: str) -> str:
+        """The provider's API root for an account (``https://{shop}`` for Shopify)."""
+        return cls.default_base_url
+
+    @classmethod
+    def authorize_url(
+        cls, *, base_url: str, app: OAuthApp, scopes: str, redirect_uri: str, state: str
+    ) -> str:
+        """The provider's authorize page the merchant's browser is sent to."""
+        raise NotImplementedError
+
+    @classmethod
+    def verify_callback(cls, params: Mapping[str, str], *, app: OAuthApp, now: float) -> None:
+        """The provider's own checks of a callback (signature, timestamp; ``now`` in Unix
+        seconds). Raises ``CallbackRefused``."""
+        raise NotImplementedError
+
+    @classmethod
+    def exchange_code(
+        cls, *, http: HttpClient, base_url: str, app: OAuthApp, code: str
+    ) -> dict[str, Any]:
+        """``{"access_token": str, "scope": str}`` for an authorization code. Raises
+        ``ConnectorError`` (refused) or ``CallbackRefused``."""
         raise NotImplementedError
 
     @classmethod

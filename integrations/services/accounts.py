@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Merchant
-from integrations.connectors.base import Connector, ConnectType
+from integrations.connectors.base import Capability, Connector, ConnectType
 from integrations.dto import AccountHandle, granted_scopes
 from integrations.http import ConnectorError, HttpClient
 from integrations.models import AccountStatus, ChannelAccount
@@ -82,30 +82,34 @@ def account_check_connection(*, account: ChannelAccount) -> dict[str, Any]:
 
 def account_store_scopes(*, account: ChannelAccount, scopes: str) -> None:
     """Set ``account.scopes`` (not saved: the caller saves it with its other changes) to the
-    grant a provider reported. A Shopify grant that now covers ``read_returns`` and did not
-    before (or was unknown) queues the returns stream over its first-poll window
-    (``RETURNS_INITIAL_LOOKBACK``) once the caller commits: the refunds read without it are
-    re-read with their Shopify returns, which take those refund returns over
-    (``orders.services.returns``) instead of returning the units twice."""
-    from integrations.connectors.shopify.returns import RETURNS_INITIAL_LOOKBACK, RETURNS_SCOPE
-
+    grant a provider reported. A grant that now covers a scope of the connector's
+    ``scope_streams`` and did not before (or was unknown) queues that stream over its window
+    once the caller commits, if the stream has run before (Shopify's ``read_returns``: the
+    refunds read without it are re-read with their Shopify returns, which take those refund
+    returns over, ``orders.services.returns``, instead of returning the units twice)."""
     before = granted_scopes(account.scopes)
     account.scopes = scopes[:1000]
-    newly_readable = RETURNS_SCOPE in granted_scopes(account.scopes) - before
-    if account.provider != "shopify" or not newly_readable or account.pk is None:
+    newly_granted = granted_scopes(account.scopes) - before
+    rereads = [
+        (stream, window)
+        for scope, (stream, window) in get_connector_class(account.provider).scope_streams.items()
+        if scope in newly_granted
+    ]
+    if not rereads or account.pk is None:
         return
-    since = (timezone.now() - RETURNS_INITIAL_LOOKBACK).strftime("%Y-%m-%dT%H:%M:%SZ")
     account_id = account.pk
 
     def reread() -> None:
         from integrations.services.sync import last_cursor, request_sync
 
         fresh = ChannelAccount.objects.get(pk=account_id)
-        # Without a cursor the stream's first poll reads that window anyway.
-        if fresh.is_active and last_cursor(fresh, "returns"):
-            request_sync(
-                account=fresh, streams=["returns"], options={"since": since}, background=True
-            )
+        for stream, window in rereads:
+            since = (timezone.now() - window).strftime("%Y-%m-%dT%H:%M:%SZ")
+            # Without a cursor the stream's first poll reads that window anyway.
+            if fresh.is_active and last_cursor(fresh, stream):
+                request_sync(
+                    account=fresh, streams=[stream], options={"since": since}, background=True
+                )
 
     transaction.on_commit(reread)
 
@@ -201,15 +205,16 @@ def account_connected(*, account: ChannelAccount) -> None:
 
 
 def _start_connected_account(account_id: int) -> None:
-    from integrations.services.shopify_app import shopify_register_webhooks
     from integrations.services.sync import request_sync, streams_for
+    from integrations.services.webhook_subscriptions import account_register_webhooks
 
     account = ChannelAccount.objects.get(pk=account_id)
-    if get_connector_class(account.provider).connect_type == ConnectType.FILE:
+    cls = get_connector_class(account.provider)
+    if cls.connect_type == ConnectType.FILE:
         return  # file channels sync by upload
-    if account.provider == "shopify":
+    if Capability.WEBHOOKS in cls.capabilities:
         try:
-            shopify_register_webhooks(account=account)
+            account_register_webhooks(account=account)
         except ConnectorError as exc:
             logger.warning("webhook registration for account %s failed: %s", account.pk, exc)
             account.last_error = f"Webhook registration failed: {exc}"

@@ -1,38 +1,25 @@
-"""The webhook inbox: verify, persist, deduplicate, then process after commit.
+"""The webhook inbox, for every provider: verify, persist, deduplicate, process after commit.
 
-Receiving (``webhook_receive``) does only what must happen before answering: check the
-signature over the raw body in constant time (wrong or missing → 401, nothing stored), store a
-``WebhookEvent`` deduplicated on the provider's event id (a duplicate answers 200 and creates
-nothing), and queue processing after the transaction commits. Processing (``webhook_process``)
-hands the body to the owning domain service; failures stay visible and are retried.
+``POST /api/webhooks/<provider>``: registry → the connector reads the delivery from its headers
+(``webhook_delivery``) → the signature is checked over the raw body, in constant time, against
+every candidate secret of the claimed account (``webhook_keys.key_ring``; wrong or missing →
+401, nothing stored) → a ``WebhookEvent`` is stored, deduplicated on the provider's event id (a
+duplicate answers 200 and creates nothing) → processing is queued after the transaction
+commits. Processing (``webhook_process``) asks the connector for the body's DTOs
+(``parse_webhook``) and hands each to its importer through the one map of dotted paths
+(``WEBHOOK_HANDLERS``); failures stay visible and are retried. Only a provider whose connector
+declares ``Capability.WEBHOOKS`` has an inbox (404 otherwise).
 
-Queueing is the stored inbox's job, not the request's: with a broker and a shared cache the
-request only wakes the inbox drain (one Redis ``SET NX``, about 0.3 ms; a Celery publish costs
-about 3 ms, half of a request), and at most one drain task is queued at a time
-(``webhook_inbox_drain`` claims a batch of waiting events, order and refund topics first,
-stamps ``queued_at`` and processes them in the worker, waking the next drain when more wait).
-Without a broker (eager: the demo, the tests) or without a shared cache (a per-process cache
-could not tell the worker's drain from the web process's flag) each event is queued from its
-request as its own task, order and refund topics at ``TASK_PRIORITY_ORDERS``. Either way an
-event whose message was lost is still processed by the inbox sweep.
-
-Shopify specifics (channel-apis.md §1.3): ``X-Shopify-Hmac-Sha256`` = base64 HMAC-SHA256 of
-the raw body with the app secret; ``X-Shopify-Event-Id`` is the same on every delivery of one
-event (fallback ``X-Shopify-Webhook-Id``); ``X-Shopify-Triggered-At`` is the original trigger
-time; ``X-Shopify-Shop-Domain`` is trusted only to choose candidate secrets. The Ruby library
-also accepts the prefix-less header names, and so do we.
-
-Attribution: a verified delivery belongs to exactly the accounts whose keys verified it
-(``webhook_keys.ShopKeyRing.verify``), stored as ``WebhookEvent.account_ids`` (the first, a live
-one where there is one, is ``account``); every topic acts on those accounts only. A body that
-names another shop than the verified one (``shop_domain``, ``myshopify_domain``) is stored as
+Queueing and the drain: docs/architecture.md ("The webhook inbox"). Attribution: a verified
+delivery belongs to exactly the accounts whose keys verified it, stored as
+``WebhookEvent.account_ids``; every topic acts on those accounts only. A body that names
+another account than the verified one (the connector's ``webhook_other_account``) is stored
 ``rejected`` with the reason and answered 400; nothing acts on it.
 """
 
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import logging
 import operator
@@ -49,18 +36,25 @@ from django.db.models import Case, Q, Value, When
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from integrations.connectors.shopify import mapping
-from integrations.connectors.shopify.returns import refund_records
+from integrations.connectors.base import Capability, Connector
+from integrations.dto import (
+    InventoryLevelDTO,
+    OrderDTO,
+    OrderLineRemovalDTO,
+    ProductDTO,
+    ReturnDispositionDTO,
+    ReturnDTO,
+)
+from integrations.events import PRIVACY_EVENTS, AccountUninstalled, OrderReturnsChanged
 from integrations.models import (
     AccountStatus,
     ChannelAccount,
-    ComplianceRequest,
     SyncLog,
     WebhookEvent,
     WebhookStatus,
 )
-from integrations.services.accounts import account_disconnect
-from integrations.services.webhook_keys import shopify_key_ring
+from integrations.registry import CONNECTORS, UnknownProvider, get_connector_class
+from integrations.services.webhook_keys import key_ring
 
 logger = logging.getLogger(__name__)
 
@@ -76,16 +70,6 @@ PER_PROCESS_CACHES = frozenset(
         "django.core.cache.backends.dummy.DummyCache",
     }
 )
-STORED_HEADERS = (
-    "topic",
-    "shop-domain",
-    "api-version",
-    "webhook-id",
-    "event-id",
-    "triggered-at",
-    "sub-topic",
-    "name",
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,36 +82,25 @@ class ReceiveOutcome:
     duplicate: bool = False
 
 
-def _shopify_header(lowered: Mapping[str, str], name: str) -> str:
-    """``X-Shopify-<name>`` or the prefix-less ``shopify-<name>`` from headers whose names
-    were lower-cased once (``_lower_names``)."""
-    return (lowered.get(f"x-shopify-{name}") or lowered.get(f"shopify-{name}") or "").strip()
-
-
-def _lower_names(headers: Mapping[str, str]) -> dict[str, str]:
-    """The headers by lower-case name (HTTP header names are case-insensitive)."""
-    return {k.lower(): v for k, v in headers.items()}
+def webhook_connector(provider: str) -> type[Connector] | None:
+    """The connector class of a provider that receives webhooks, else None."""
+    try:
+        cls = get_connector_class(provider)
+    except UnknownProvider:
+        return None
+    return cls if Capability.WEBHOOKS in cls.capabilities else None
 
 
 def webhook_receive(*, provider: str, headers: Mapping[str, str], body: bytes) -> ReceiveOutcome:
     """Verify and store one delivery. See the module docstring for the rules."""
-    if provider != "shopify":
+    cls = webhook_connector(provider)
+    if cls is None:
         return ReceiveOutcome(404, None, f"No webhook receiver for {provider}.")
-    headers = _lower_names(headers)
-    shop = _shopify_header(headers, "shop-domain").lower()
-    signature = _shopify_header(headers, "hmac-sha256")
-    owners = shopify_key_ring(shop).verify(body, signature)
+    delivery = cls.webhook_delivery(headers, body)
+    owners = key_ring(provider, delivery.account_key).verify(delivery, body)
     if not owners:
         return ReceiveOutcome(401, None, "Invalid or missing webhook signature.")
-    topic = _shopify_header(headers, "topic")
-    event_id = _shopify_header(headers, "event-id")
-    delivery_id = _shopify_header(headers, "webhook-id")
-    dedup_key = event_id or delivery_id or hashlib.sha256(topic.encode() + b"\0" + body).hexdigest()
-    triggered = _shopify_header(headers, "triggered-at")
-    try:
-        triggered_at = mapping.parse_time(triggered) if triggered else None
-    except mapping.MappingError:
-        triggered_at = None
+    topic, shop = delivery.topic, delivery.account_key
     text = body.decode("utf-8", errors="replace")
     error = ""
     status = WebhookStatus.RECEIVED
@@ -142,16 +115,11 @@ def webhook_receive(*, provider: str, headers: Mapping[str, str], body: bytes) -
     except ValueError as exc:
         parsed = {}
         status, error = WebhookStatus.FAILED, f"{MALFORMED}: {exc}"
-    if not topic and not error:
-        status, error = WebhookStatus.FAILED, f"{MALFORMED}: missing X-Shopify-Topic header"
-    if not error and (named := _other_shop_named(parsed, shop)):
+    if delivery.missing and not error:
+        status, error = WebhookStatus.FAILED, f"{MALFORMED}: missing {delivery.missing} header"
+    if not error and (named := cls.webhook_other_account(parsed, shop)):
         status = WebhookStatus.REJECTED
         error = f"{REJECTED_SHOP}: the body names {named[:255]}, the delivery was signed for {shop}"
-    stored_headers = {
-        f"X-Shopify-{name.title()}": value
-        for name in STORED_HEADERS
-        if (value := _shopify_header(headers, name))
-    }
     try:
         # In a request (autocommit) the event is stored by one durable INSERT; inside an outer
         # transaction a savepoint keeps a duplicate's IntegrityError from aborting it.
@@ -162,12 +130,12 @@ def webhook_receive(*, provider: str, headers: Mapping[str, str], body: bytes) -
                 account_ids=[a.pk for a in owners],
                 topic=topic[:100],
                 shop_domain=shop[:255],
-                delivery_id=delivery_id[:255],
-                event_id=event_id[:255],
-                dedup_key=dedup_key[:255],
-                triggered_at=triggered_at,
-                api_version=_shopify_header(headers, "api-version")[:20],
-                headers=stored_headers,
+                delivery_id=delivery.delivery_id[:255],
+                event_id=delivery.event_id[:255],
+                dedup_key=delivery.dedup_key[:255],
+                triggered_at=delivery.triggered_at,
+                api_version=delivery.api_version[:20],
+                headers=delivery.stored_headers,
                 body=text,
                 status=status,
                 error=error,
@@ -181,33 +149,25 @@ def webhook_receive(*, provider: str, headers: Mapping[str, str], body: bytes) -
         if inbox_drain_enabled():
             transaction.on_commit(_wake_inbox_drain)
         else:
-            order_topic = _is_order_topic(topic)
+            order_topic = _is_order_topic(topic, cls)
             transaction.on_commit(lambda: _queue_processing(event.pk, order_topic=order_topic))
     return ReceiveOutcome(200, event, error or "Accepted.")
 
 
-SHOP_FIELDS = ("shop_domain", "myshopify_domain")  # body fields naming the shop (compliance, shop)
+def _priority_topics() -> Q:
+    """Events whose topic reserves or releases stock (each provider's
+    ``priority_topic_prefixes``): the drain takes them first."""
+    clauses = [
+        Q(provider=cls.id, topic__startswith=prefix)
+        for cls in CONNECTORS.values()
+        for prefix in cls.priority_topic_prefixes
+    ]
+    return functools.reduce(operator.or_, clauses) if clauses else Q(pk__in=[])
 
 
-def _other_shop_named(body: dict[str, Any], shop: str) -> str:
-    """The shop a body names in ``SHOP_FIELDS`` when it is not ``shop`` (the verified one),
-    else "". Order and product bodies name no shop."""
-    for field in SHOP_FIELDS:
-        named = body.get(field)
-        if named not in (None, "") and str(named).strip().lower() != shop:
-            return str(named)
-    return ""
-
-
-ORDER_TOPIC_PREFIXES = ("orders/", "refunds/")
-ORDER_TOPICS = functools.reduce(
-    operator.or_, (Q(topic__startswith=prefix) for prefix in ORDER_TOPIC_PREFIXES)
-)
-
-
-def _is_order_topic(topic: str) -> bool:
+def _is_order_topic(topic: str, cls: type[Connector]) -> bool:
     """Order and refund webhooks reserve or release stock: they go ahead of the rest."""
-    return topic.startswith(ORDER_TOPIC_PREFIXES)
+    return bool(cls.priority_topic_prefixes) and topic.startswith(cls.priority_topic_prefixes)
 
 
 def inbox_drain_enabled() -> bool:
@@ -248,7 +208,7 @@ def webhook_inbox_drain(*, batch: int = INBOX_DRAIN_BATCH) -> int:
     saves a broker message and a task per event on both sides. An event claimed by a drain
     whose worker died is processed by the sweep after ``WEBHOOK_STRANDED_SECONDS``."""
     cache.delete(INBOX_DRAIN_FLAG_KEY)
-    orders_first = Case(When(ORDER_TOPICS, then=Value(0)), default=Value(1))
+    orders_first = Case(When(_priority_topics(), then=Value(0)), default=Value(1))
     with transaction.atomic():
         claimed = list(
             WebhookEvent.objects.select_for_update(skip_locked=True)
@@ -350,9 +310,6 @@ def retry_failed_webhooks(limit: int = 200) -> int:
     return len(ids)
 
 
-COMPLIANCE_TOPICS = ("customers/data_request", "customers/redact", "shop/redact")
-
-
 def event_accounts(event: WebhookEvent) -> list[ChannelAccount]:
     """The accounts a stored delivery was attributed to when it was verified, in that order
     (those deleted since are gone). Events stored before ``account_ids`` existed have only
@@ -364,151 +321,77 @@ def event_accounts(event: WebhookEvent) -> list[ChannelAccount]:
     return [by_pk[pk] for pk in ids if pk in by_pk]
 
 
+# What each DTO a connector's ``parse_webhook`` returns is handed to: dotted paths, resolved on
+# first use so the inbox imports no domain app (DESIGN.md). Each is called as
+# ``handler(account=…, <argument>=<the DTO, or a list of the DTOs of that kind>, source="webhook")``
+# and returns an ``ImportResult``; the hub's own events name their handler in integrations.
+HUB_EVENTS = "integrations.services.webhook_events"
+WEBHOOK_HANDLERS: dict[type, tuple[str, str, bool]] = {
+    # DTO type: (dotted path, keyword argument, batch: a list of every DTO of the kind)
+    OrderDTO: ("orders.services.order_import", "order", False),
+    ProductDTO: ("inventory.services.products_import", "products", True),
+    InventoryLevelDTO: ("inventory.services.inventory_levels_import", "levels", True),
+    ReturnDTO: ("orders.services.returns_import", "returns", True),
+    OrderLineRemovalDTO: ("orders.services.returns_import", "returns", True),
+    ReturnDispositionDTO: ("orders.services.returns_import", "returns", True),
+    OrderReturnsChanged: (f"{HUB_EVENTS}.order_returns_changed", "change", False),
+    AccountUninstalled: (f"{HUB_EVENTS}.account_uninstalled", "event", False),
+}
+# Records a handler refused for good are quarantined under this stream instead of failing the
+# event (a product's variants without a SKU: the rest of the product is imported).
+QUARANTINED_STREAMS = {"inventory.services.products_import": "catalog"}
+
+
 def _dispatch(event: WebhookEvent, body: dict[str, Any]) -> str:
-    """Route a Shopify topic to its domain service for each account the delivery was
-    attributed to (``event_accounts``); returns the final status."""
+    """Hand the body's DTOs to their handlers for each account the delivery was attributed to
+    (``event_accounts``); returns the final status. Privacy requests go to
+    ``integrations.services.privacy`` for those accounts whatever their status; the rest to the
+    accounts not disconnected."""
+    cls = get_connector_class(event.provider)
+    dtos = cls.parse_webhook(event.topic, body)
     accounts = event_accounts(event)
-    if event.topic in COMPLIANCE_TOPICS:
-        _compliance(event, body, accounts)
+    if any(isinstance(dto, PRIVACY_EVENTS) for dto in dtos):
+        import_string("integrations.services.privacy.privacy_request")(
+            event=event, requests=dtos, accounts=accounts
+        )
         return WebhookStatus.PROCESSED
+    if not dtos:
+        return WebhookStatus.IGNORED
     outcomes = [
-        _dispatch_to(account, event.topic, body)
+        _dispatch_to(account, dtos, body)
         for account in accounts
         if account.status != AccountStatus.DISCONNECTED
     ]
     return WebhookStatus.PROCESSED if WebhookStatus.PROCESSED in outcomes else WebhookStatus.IGNORED
 
 
-def _dispatch_to(account: ChannelAccount, topic: str, body: dict[str, Any]) -> str:
-    """Hand one topic's body to its domain service for one account; returns the status."""
-    if topic == "app/uninstalled":
-        account_disconnect(account=account, reason="The app was uninstalled from the store.")
-        return WebhookStatus.PROCESSED
-    if topic.startswith("orders/"):
-        dto = mapping.order_from_webhook(body)
-        result = import_string("orders.services.order_import")(
-            account=account, order=dto, source="webhook"
-        )
-    elif topic in ("products/update", "products/create"):
-        dto = mapping.product_from_webhook(body)
-        result = import_string("inventory.services.products_import")(
-            account=account, products=[dto], source="webhook"
-        )
-        if result.failures:
-            # Variants without a SKU are refused for good, while the rest of the product has
-            # been imported: quarantine them (as a sync would) instead of failing and
-            # rolling back the whole product on every retry.
+def _dispatch_to(account: ChannelAccount, dtos: tuple[Any, ...], body: dict[str, Any]) -> str:
+    """Hand the DTOs to their handlers for one account, in order (a kind handled in batches
+    once, where its first DTO stands); raises on a record a handler refused (the event fails
+    and is retried), except where refused records are quarantined."""
+    calls: dict[str, tuple[str, list[Any]]] = {}
+    for dto in dtos:
+        try:
+            path, argument, batch = WEBHOOK_HANDLERS[type(dto)]
+        except KeyError:
+            raise TypeError(f"no webhook handler for {type(dto).__name__}") from None
+        key = path if batch else f"{path}#{len(calls)}"
+        calls.setdefault(key, (argument, []))[1].append(dto)
+    for key, (argument, items) in calls.items():
+        path = key.split("#", 1)[0]
+        value = items if WEBHOOK_HANDLERS[type(items[0])][2] else items[0]
+        result = import_string(path)(account=account, source="webhook", **{argument: value})
+        if result.failures and path in QUARANTINED_STREAMS:
             SyncLog.objects.bulk_create(
                 SyncLog(
                     account=account,
-                    stream="catalog",
+                    stream=QUARANTINED_STREAMS[path],
                     external_id=f.external_id,
                     error=f.error[:4000],
                     payload=body,
                 )
                 for f in result.failures
             )
-            return WebhookStatus.PROCESSED
-    elif topic == "refunds/create":
-        records = refund_records(body)
-        if body.get("return"):
-            # A refund made for a Shopify return: the body has neither the return's other
-            # lines nor its status, so the order's returns are read from Shopify once this
-            # commits (an HTTP call has no place inside the event's transaction).
-            import_string("orders.services.returns.returns_refresh_queue")(
-                account_id=account.pk, order_external_ids=[mapping.gid_to_id(body.get("order_id"))]
-            )
-            if not records:
-                return WebhookStatus.PROCESSED
-        if not records:
-            return WebhookStatus.IGNORED  # a refund of money only (shipping, an adjustment)
-        result = import_string("orders.services.returns_import")(
-            account=account, returns=records, source="webhook"
-        )
-    elif topic == "inventory_levels/update":
-        dto = mapping.inventory_level_from_webhook(body)
-        result = import_string("inventory.services.inventory_levels_import")(
-            account=account, levels=[dto], source="webhook"
-        )
-    else:
-        return WebhookStatus.IGNORED
-    if result.failures:
-        raise ValueError(result.failures[0].error)
+        elif result.failures:
+            raise ValueError(result.failures[0].error)
     return WebhookStatus.PROCESSED
-
-
-def _compliance(event: WebhookEvent, body: dict[str, Any], accounts: list[ChannelAccount]) -> None:
-    """Shopify's mandatory compliance topics (shopify.dev "Privacy law compliance"), acting on
-    ``accounts`` only: those whose keys verified the delivery, whatever their status. The shop
-    is the verified one (``event.shop_domain``); a body naming another was rejected on receipt.
-    Another merchant's account of the same shop, and its stored webhooks, are never touched."""
-    shop = event.shop_domain
-    customer = body.get("customer") or {}
-    customer_id = mapping.gid_to_id(customer.get("id"))
-    record = ComplianceRequest(
-        account=accounts[0] if accounts else None,
-        provider="shopify",
-        shop_domain=shop,
-        topic=event.topic,
-        customer_id=customer_id,
-    )
-    if event.topic == "customers/data_request":
-        record.order_ids = [str(i) for i in body.get("orders_requested") or []]
-        record.outcome = (
-            f"Recorded data request {((body.get('data_request') or {}).get('id'))}; "
-            f"{len(record.order_ids)} orders named."
-        )
-    elif event.topic == "customers/redact":
-        order_ids = [str(i) for i in body.get("orders_to_redact") or []]
-        record.order_ids = order_ids
-        redact = import_string("orders.services.order_redact_customer")
-        redacted = sum(
-            redact(account=a, customer_external_id=customer_id, order_external_ids=order_ids)
-            for a in accounts
-        )
-        scrubbed = _scrub_webhook_bodies(accounts, customer_id, order_ids, exclude=event.pk)
-        record.outcome = f"Redacted {redacted} orders and {scrubbed} stored webhook bodies."
-        event.body = json.dumps({"shop_domain": shop, "redacted": True})
-        event.save(update_fields=["body"])
-    else:  # shop/redact
-        # Shopify sends this 48 h after the app was uninstalled: erase the accounts installed
-        # through the app that signed it. Any other account of the shop (another merchant's,
-        # or a custom app's) is not this delivery's to erase, whatever its status.
-        scrubbed = (
-            WebhookEvent.objects.filter(account__in=accounts)
-            .exclude(pk=event.pk)
-            .update(body=json.dumps({"redacted": True}), headers={})
-        )
-        doomed = [a.pk for a in accounts]
-        # One queryset delete (cascades to orders, listings, levels, sync runs, subscriptions);
-        # the event's own ``account`` instance keeps its pk, so the event row still saves.
-        ChannelAccount.objects.filter(pk__in=doomed).delete()
-        kept = ChannelAccount.objects.filter(provider="shopify", external_id=shop).count()
-        record.account = None
-        record.outcome = (
-            f"Deleted {len(accounts)} accounts and their data; scrubbed {scrubbed} events; "
-            f"kept {kept} account(s) of the shop this delivery was not signed for."
-        )
-    record.save()
-
-
-def _scrub_webhook_bodies(
-    accounts: list[ChannelAccount], customer_id: str, order_ids: list[str], exclude: int
-) -> int:
-    """Replace the stored order webhook bodies of ``accounts`` that name one of ``order_ids``
-    or the customer; returns how many were scrubbed."""
-    patterns = Q()
-    for order_id in order_ids:
-        patterns |= Q(body__contains=f'"id": {order_id},') | Q(body__contains=f'"id":{order_id},')
-    if customer_id:
-        patterns |= Q(body__contains=f'"id": {customer_id},') | Q(
-            body__contains=f'"id":{customer_id},'
-        )
-    if not patterns:
-        return 0
-    return (
-        WebhookEvent.objects.filter(account__in=accounts, topic__startswith="orders/")
-        .filter(patterns)
-        .exclude(pk=exclude)
-        .update(body=json.dumps({"redacted": True}))
-    )

@@ -195,11 +195,11 @@ def test_sync_now_action_queues_the_providers_streams(admin_client, account):
 
 def test_register_webhooks_action_calls_the_service_and_reports_failures(admin_client, account):
     with mock.patch(
-        "integrations.admin.accounts.shopify_register_webhooks", return_value=[object()] * 6
+        "integrations.admin.accounts.account_register_webhooks", return_value=[object()] * 6
     ) as register:
         ok = run_action(admin_client, CHANGELIST, "register_webhooks", [account])
     with mock.patch(
-        "integrations.admin.accounts.shopify_register_webhooks",
+        "integrations.admin.accounts.account_register_webhooks",
         side_effect=ConnectorError("Shopify: access denied for webhookSubscriptionCreate"),
     ):
         failed = run_action(admin_client, CHANGELIST, "register_webhooks", [account])

@@ -11,7 +11,7 @@ from integrations.connectors.shopify.returns import restocked_units, returns_fro
 from integrations.dto import ReturnKind, ReturnStatus
 from integrations.models import SyncRun, SyncStatus, WebhookEvent, WebhookStatus
 from integrations.services import sync
-from integrations.services.shopify_app import shopify_register_webhooks
+from integrations.services.webhook_subscriptions import account_register_webhooks
 from orders.models import Order, Return
 from tests.e2e.conftest import SHOP, token_connect
 
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def account(hub, store, owner):
     """A token-connected store with webhooks registered and its catalog imported."""
     connected = token_connect(hub, owner)
-    shopify_register_webhooks(account=connected)
+    account_register_webhooks(account=connected)
     sync.request_sync(account=connected, streams=["catalog", "inventory"])
     return connected
 

@@ -15,7 +15,7 @@ from integrations.dto import ReturnStatus
 from integrations.models import AccountStatus, SyncRun, SyncStatus, WebhookEvent, WebhookStatus
 from integrations.services import sync
 from integrations.services.accounts import account_check_connection
-from integrations.services.shopify_app import shopify_register_webhooks
+from integrations.services.webhook_subscriptions import account_register_webhooks
 from inventory.models import StockMovement
 from inventory.services.returns import return_receive
 from orders.models import Return
@@ -30,7 +30,7 @@ WITHOUT_RETURNS = "read_orders,write_orders,read_products,read_inventory,write_i
 @pytest.fixture
 def account(hub, store, owner):
     connected = token_connect(hub, owner, scope=WITHOUT_RETURNS)
-    shopify_register_webhooks(account=connected)
+    account_register_webhooks(account=connected)
     sync.request_sync(account=connected, streams=["catalog", "inventory"])
     return connected
 

@@ -21,6 +21,12 @@ from integrations.registry import CONNECTORS, UnknownProvider, get_connector_cla
 ALL = sorted(CONNECTORS)
 
 
+def _base_function(name: str):
+    """The base class's stub of ``name`` (the function under a classmethod), or None."""
+    stub = getattr(Connector, name, None)
+    return getattr(stub, "__func__", stub)
+
+
 def unimplemented_capability_methods(cls: type[Connector]) -> list[str]:
     """Methods a connector's declared capabilities require that it does not implement: missing,
     or still the base class's ``NotImplementedError`` stub."""
@@ -28,7 +34,7 @@ def unimplemented_capability_methods(cls: type[Connector]) -> list[str]:
     for capability in cls.capabilities:
         for name in CAPABILITY_METHODS[capability]:
             method = getattr(cls, name, None)
-            if not callable(method) or method is getattr(Connector, name, None):
+            if not callable(method) or getattr(method, "__func__", method) is _base_function(name):
                 missing.append(f"{capability}.{name}")
     return sorted(missing)
 

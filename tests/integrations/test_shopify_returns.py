@@ -416,11 +416,11 @@ def test_a_shopify_refund_becomes_a_return_and_its_qc_reaches_the_order(hub, sto
     lines → staff receive it (one unit passes QC, one fails) → ledger → tag and note on the
     Shopify order through ``orderUpdate``."""
     from integrations.sandbox import services as sandbox
-    from integrations.services.shopify_app import shopify_register_webhooks
     from integrations.services.sync import request_sync
+    from integrations.services.webhook_subscriptions import account_register_webhooks
 
     account = token_connect(hub, owner, shop=SHOP)
-    shopify_register_webhooks(account=account)
+    account_register_webhooks(account=account)
     request_sync(account=account, streams=["catalog", "inventory"])
     placed = sandbox.simulate_orders(shop=SHOP, count=1, seed=9)[0]  # arrives by webhook
     item = max(placed.loaded_line_items, key=lambda i: i.quantity)

@@ -1011,13 +1011,13 @@ def test_concurrent_duplicate_deliveries_store_one_event_and_one_order():
 def test_a_warm_key_ring_verifies_without_reading_the_accounts_again(
     account, settings, django_assert_num_queries
 ):
-    from integrations.services.webhook_keys import shopify_key_ring
+    from integrations.services.webhook_keys import key_ring
 
     installed_through(account)
     settings.WEBHOOK_KEYS_CACHE_SECONDS = 30
-    first = shopify_key_ring(SHOP)
+    first = key_ring("shopify", SHOP)
     with django_assert_num_queries(0):
-        again = shopify_key_ring(SHOP)
+        again = key_ring("shopify", SHOP)
     assert again is first
     assert SHOP_SECRET in again.secrets
     assert PLATFORM_SECRET in again.secrets

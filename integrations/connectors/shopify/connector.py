@@ -28,6 +28,8 @@ from integrations.connectors.base import (
     ProviderKind,
 )
 from integrations.connectors.shopify import mapping, queries
+from integrations.connectors.shopify import oauth as shopify_oauth
+from integrations.connectors.shopify import webhooks as shopify_webhooks
 from integrations.connectors.shopify.bulk import ShopifyBulkOperations
 from integrations.connectors.shopify.client import (
     QueryCostExceeded,
@@ -37,7 +39,12 @@ from integrations.connectors.shopify.client import (
     raise_for_user_errors,
 )
 from integrations.connectors.shopify.inventory import ShopifyInventory
-from integrations.connectors.shopify.returns import ShopifyReturns, return_records
+from integrations.connectors.shopify.returns import (
+    RETURNS_INITIAL_LOOKBACK,
+    RETURNS_SCOPE,
+    ShopifyReturns,
+    return_records,
+)
 from integrations.connectors.shopify.signatures import is_valid_shop_domain
 from integrations.dto import (
     AccountHandle,
@@ -48,6 +55,7 @@ from integrations.dto import (
     RecordFailure,
     WebhookRegistration,
 )
+from integrations.events import OAuthApp, WebhookDelivery
 from integrations.http import HttpClient
 
 logger = logging.getLogger(__name__)
@@ -101,6 +109,7 @@ class ShopifyConnector(ShopifyInventory, ShopifyReturns, ShopifyBulkOperations, 
             Capability.WEBHOOKS,
             Capability.INVENTORY_PUSH,
             Capability.RETURNS,
+            Capability.OAUTH,
         }
     )
     setup_steps = (
@@ -124,6 +133,36 @@ class ShopifyConnector(ShopifyInventory, ShopifyReturns, ShopifyBulkOperations, 
         "APP_UNINSTALLED",
     )
     account_key_field: ClassVar[str] = "shop_domain"
+    # Webhooks: a custom app's API secret key signs its store's deliveries; an OAuth install's
+    # deliveries are signed with the app's client secret (channel-apis.md §1.3).
+    webhook_secret_field: ClassVar[str] = "api_secret_key"  # noqa: S105 - a field name
+    priority_topic_prefixes: ClassVar[tuple[str, ...]] = shopify_webhooks.ORDER_TOPIC_PREFIXES
+    personal_data_topic_prefixes: ClassVar[tuple[str, ...]] = ("orders/",)
+    # OAuth (channel-apis.md §1.1): ``/channels/shopify/oauth/install?shop=…``.
+    oauth_account_param: ClassVar[str] = "shop"
+    app_settings: ClassVar[tuple[str, str, str]] = (
+        "SHOPIFY_API_KEY",
+        "SHOPIFY_API_SECRET",
+        "SHOPIFY_SCOPES",
+    )
+    # What Sangam cannot do for a store whose token lacks a scope (``ChannelAccount.
+    # missing_scopes``; scopes per shopify.dev "Access scopes").
+    scope_effects: ClassVar[Mapping[str, str]] = {
+        "read_orders": "orders are not imported",
+        "write_orders": "return status is not written back to its orders",
+        "read_returns": (
+            "Shopify returns are read as refunds only (no return requests, reasons or restock "
+            "dispositions)"
+        ),
+        "read_products": "the catalog is not imported",
+        "read_inventory": "stock levels are not read",
+        "write_inventory": "stock is not pushed to the store",
+    }
+    # Once read_returns is granted, the returns read as refunds without it are read again
+    # with their Shopify returns over the first poll's window.
+    scope_streams: ClassVar[Mapping[str, tuple[str, Any]]] = {
+        RETURNS_SCOPE: ("returns", RETURNS_INITIAL_LOOKBACK)
+    }
     # Streams that can be read through a bulk operation (JSONL) instead of pages.
     bulk_streams: ClassVar[frozenset[str]] = frozenset(
         {"orders", "backfill", "catalog", "inventory"}
@@ -323,6 +362,58 @@ class ShopifyConnector(ShopifyInventory, ShopifyReturns, ShopifyBulkOperations, 
         raise ValueError(f"unknown stream {stream!r}")
 
     # --- webhooks ------------------------------------------------------------------------------
+    @classmethod
+    def webhook_delivery(cls, headers: Mapping[str, str], body: bytes) -> WebhookDelivery:
+        """``X-Shopify-*`` headers → the delivery (``webhooks.delivery_from_headers``)."""
+        return shopify_webhooks.delivery_from_headers(headers, body)
+
+    @classmethod
+    def verify_webhook(cls, delivery: WebhookDelivery, body: bytes, secret: str) -> bool:
+        """``X-Shopify-Hmac-Sha256`` against ``secret`` (constant time)."""
+        return shopify_webhooks.signed_by(body, delivery, secret)
+
+    @classmethod
+    def webhook_other_account(cls, body: dict[str, Any], account_key: str) -> str:
+        """A compliance or shop body naming another shop than the verified one."""
+        return shopify_webhooks.other_shop_named(body, account_key)
+
+    @classmethod
+    def parse_webhook(cls, topic: str, body: dict[str, Any]) -> tuple[Any, ...]:
+        """A topic's REST-shaped body → DTOs (``webhooks.parse``)."""
+        return shopify_webhooks.parse(topic, body)
+
+    # --- OAuth app install ---------------------------------------------------------------------
+    @classmethod
+    def oauth_account_key(cls, params: Mapping[str, str]) -> str:
+        """The ``shop`` parameter (``*.myshopify.com``), else ``CallbackRefused``."""
+        return shopify_oauth.shop_from(params)
+
+    @classmethod
+    def api_root(cls, account_key: str) -> str:
+        """``https://{shop}``: the Admin API and the OAuth endpoints live on the shop."""
+        return f"https://{account_key}"
+
+    @classmethod
+    def authorize_url(
+        cls, *, base_url: str, app: OAuthApp, scopes: str, redirect_uri: str, state: str
+    ) -> str:
+        """``{shop}/admin/oauth/authorize?client_id&scope&redirect_uri&state``."""
+        return shopify_oauth.authorize_url(
+            base_url=base_url, app=app, scopes=scopes, redirect_uri=redirect_uri, state=state
+        )
+
+    @classmethod
+    def verify_callback(cls, params: Mapping[str, str], *, app: OAuthApp, now: float) -> None:
+        """The callback's ``hmac`` and ``timestamp`` (``oauth.verify_callback``)."""
+        shopify_oauth.verify_callback(params, app=app, now=now)
+
+    @classmethod
+    def exchange_code(
+        cls, *, http: HttpClient, base_url: str, app: OAuthApp, code: str
+    ) -> dict[str, Any]:
+        """``POST {shop}/admin/oauth/access_token`` (``oauth.exchange_code``)."""
+        return shopify_oauth.exchange_code(http=http, base_url=base_url, app=app, code=code)
+
     def register_webhooks(self, *, callback_url: str) -> list[WebhookRegistration]:
         """Subscribe every topic in ``webhook_topics`` to ``callback_url`` (JSON); a topic that
         is already subscribed to this address is reused."""

@@ -1,0 +1,55 @@
+"""Webhook registration for any provider whose connector declares ``Capability.WEBHOOKS``:
+subscribe the account to the provider's topics at Sangam's inbox and mirror the
+subscriptions locally (``WebhookSubscription``)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+
+from integrations.connectors.base import Capability
+from integrations.http import ConnectorError
+from integrations.models import ChannelAccount, WebhookSubscription
+from integrations.registry import get_connector_class
+from integrations.services.accounts import build_connector
+
+
+def receives_webhooks(provider: str) -> bool:
+    """True when the provider's connector has webhooks (an inbox and registration)."""
+    return Capability.WEBHOOKS in get_connector_class(provider).capabilities
+
+
+def webhook_callback_url(provider: str) -> str:
+    """``{PUBLIC_BASE_URL}/api/webhooks/<provider>``: the inbox the provider delivers to."""
+    path = reverse("webhook-receive", kwargs={"provider": provider})
+    return f"{settings.PUBLIC_BASE_URL}{path}"
+
+
+def account_register_webhooks(*, account: ChannelAccount) -> list[WebhookSubscription]:
+    """Subscribe the account to its connector's topics at ``webhook_callback_url`` and mirror
+    the subscriptions locally; returns the account's subscriptions. Raises ``ConnectorError``
+    (also when the provider has no webhooks)."""
+    if not receives_webhooks(account.provider):
+        raise ConnectorError(f"{account.get_provider_display()} has no webhook registration.")
+    connector = build_connector(account)
+    registrations = connector.register_webhooks(callback_url=webhook_callback_url(account.provider))
+    now = timezone.now()
+    rows = [
+        WebhookSubscription(
+            account=account,
+            topic=r.topic,
+            remote_id=r.remote_id,
+            callback_url=r.callback_url,
+            api_version=r.api_version,
+            updated_at=now,
+        )
+        for r in registrations
+    ]
+    WebhookSubscription.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["account", "topic"],
+        update_fields=["remote_id", "callback_url", "api_version", "updated_at"],
+    )
+    return list(WebhookSubscription.objects.filter(account=account))

@@ -1,6 +1,6 @@
 """Integration API (DRF): catalog, provider status/connect/disconnect/sync, channel stock,
 webhook registration and subscriptions (SPEC's ``/api/integrations/shopify/*`` routes are these
-views with ``provider="shopify"``, integrations/urls.py). Thin views: validation and services
+views for Shopify, integrations/urls.py). Thin views: validation and services
 live elsewhere. Every query is scoped to the request's merchant; credentials never appear in a
 response."""
 

@@ -27,11 +27,11 @@ from django.core.management import call_command  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from accounts.models import Merchant  # noqa: E402
-from integrations.demo import InProcessServer  # noqa: E402
 from integrations.models import ChannelAccount, SyncRun  # noqa: E402
-from integrations.sandbox.amazon import services as amazon  # noqa: E402
 from integrations.services.sync import request_sync  # noqa: E402
 from orders.models import Order  # noqa: E402
+from sandbox.amazon import services as amazon  # noqa: E402
+from sandbox.demo import InProcessServer  # noqa: E402
 
 SELLER = "A2BENCHBACKFILL"
 CLIENT_ID = "amzn1.application-oa2-client.bench"

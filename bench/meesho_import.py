@@ -1,6 +1,6 @@
 """Throughput and memory of a Meesho orders-export import through the real path.
 
-Writes a Meesho Supplier Panel orders CSV (``integrations.sandbox.exports``) of N rows for a
+Writes a Meesho Supplier Panel orders CSV (``sandbox.files.exports``) of N rows for a
 catalog of SKUs that exist in Sangam, uploads it as a ``FileImport`` and runs its ``file:<id>``
 sync run in this process (the timing covers storing, hashing and importing): the connector
 streams the CSV row by row into ``orders_import`` in batches, exactly as a worker does. Prints
@@ -31,11 +31,11 @@ from django.core.management import call_command  # noqa: E402
 
 from accounts.models import Merchant  # noqa: E402
 from integrations.models import ChannelAccount, SyncRun  # noqa: E402
-from integrations.sandbox.exports import write_meesho_orders_csv  # noqa: E402
 from integrations.services.files import file_import_start  # noqa: E402
 from integrations.services.sync import run_sync_runs  # noqa: E402
 from inventory.models import Product, StockLevel, Variant  # noqa: E402
 from inventory.services import default_warehouse  # noqa: E402
+from sandbox.files.exports import write_meesho_orders_csv  # noqa: E402
 
 SKU_COUNT = 300
 

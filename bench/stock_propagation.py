@@ -99,19 +99,12 @@ from django.db.models import Count, Sum  # noqa: E402
 
 from accounts.models import Merchant  # noqa: E402
 from config.celery import app as celery_app  # noqa: E402
-from integrations.demo import server_answers  # noqa: E402
 from integrations.models import (  # noqa: E402
     ACTIVE_SYNC_STATUSES,
     ChannelAccount,
     SyncRun,
     WebhookEvent,
 )
-from integrations.sandbox import services as shopify  # noqa: E402
-from integrations.sandbox.amazon import services as amazon  # noqa: E402
-from integrations.sandbox.amazon.models import SandboxAmazonListing  # noqa: E402
-from integrations.sandbox.flipkart import services as flipkart  # noqa: E402
-from integrations.sandbox.flipkart.models import SandboxFlipkartStock  # noqa: E402
-from integrations.sandbox.models import SandboxInventoryLevel, SandboxShop  # noqa: E402
 from integrations.services.accounts import connect_with_credentials  # noqa: E402
 from integrations.services.sync import request_sync  # noqa: E402
 from integrations.services.webhook_subscriptions import account_register_webhooks  # noqa: E402
@@ -126,6 +119,13 @@ from inventory.models import (  # noqa: E402
 from inventory.services import default_warehouse, stock_adjust  # noqa: E402
 from inventory.services.listings import listings_discover  # noqa: E402
 from inventory.services.push import account_set_manages_stock  # noqa: E402
+from sandbox.amazon import services as amazon  # noqa: E402
+from sandbox.amazon.models import SandboxAmazonListing  # noqa: E402
+from sandbox.demo import server_answers  # noqa: E402
+from sandbox.flipkart import services as flipkart  # noqa: E402
+from sandbox.flipkart.models import SandboxFlipkartStock  # noqa: E402
+from sandbox.shopify import services as shopify  # noqa: E402
+from sandbox.shopify.models import SandboxInventoryLevel, SandboxShop  # noqa: E402
 
 MERCHANT = "bench-propagation"
 SHOP = "bench-propagation.myshopify.com"
@@ -276,7 +276,7 @@ def runs_finished(merchant: Merchant) -> None:
 def connect_accounts(merchant: Merchant) -> dict[str, ChannelAccount]:
     """Shopify by token (custom-app path) with webhooks and a catalog + inventory sync; Amazon
     and Flipkart with their API credentials (their first sync is queued on connect)."""
-    from integrations.sandbox.models import SandboxApp
+    from sandbox.shopify.models import SandboxApp
 
     app = SandboxApp.objects.get(api_key=settings.SHOPIFY_API_KEY)
     store = ChannelAccount.objects.create(

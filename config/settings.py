@@ -62,15 +62,25 @@ INSTALLED_APPS = [
     "axes",
     "accounts",
     "integrations",
-    "integrations.sandbox",
-    "integrations.sandbox.amazon",
-    "integrations.sandbox.flipkart",
     "orders",
     "inventory",
     "shipments",
     "marketing",
     "finance",
 ]
+# The fake providers (a development and test tool, never a part of the product): installed,
+# with their tables and URLs (config/urls.py), only where the sandbox is enabled. Their app
+# labels (sandbox, sandbox_amazon, sandbox_flipkart) keep the existing migrations' names.
+SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=DEBUG)
+SANDBOX_APPS = [
+    "sandbox",  # the demo's orchestration (manage.py demo); no models
+    "sandbox.shopify",
+    "sandbox.amazon",
+    "sandbox.flipkart",
+]
+if SANDBOX_ENABLED:
+    _after_integrations = INSTALLED_APPS.index("integrations") + 1
+    INSTALLED_APPS[_after_integrations:_after_integrations] = SANDBOX_APPS
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -180,7 +190,7 @@ if not CREDENTIALS_ENCRYPTION_KEYS and not DEBUG:
     )
 
 # --- Providers ------------------------------------------------------------------------------------
-SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=DEBUG)
+# SANDBOX_ENABLED is read above, with INSTALLED_APPS.
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
 SHOPIFY_API_KEY = env.str("SHOPIFY_API_KEY", default="sangam-dev-app")
 SHOPIFY_API_SECRET = env.str(

@@ -51,7 +51,7 @@ urlpatterns = [
 
 if settings.SANDBOX_ENABLED:
     urlpatterns += [
-        path("sandbox/shopify/", include("integrations.sandbox.urls")),
-        path("sandbox/amazon/", include("integrations.sandbox.amazon.urls")),
-        path("sandbox/flipkart/", include("integrations.sandbox.flipkart.urls")),
+        path("sandbox/shopify/", include("sandbox.shopify.urls")),
+        path("sandbox/amazon/", include("sandbox.amazon.urls")),
+        path("sandbox/flipkart/", include("sandbox.flipkart.urls")),
     ]

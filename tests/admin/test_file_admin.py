@@ -13,8 +13,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from integrations.models import ChannelAccount, FileColumnProfile, FileImport, SyncRun, SyncStatus
-from integrations.sandbox.exports import write_meesho_orders_csv
 from orders.models import Order
+from sandbox.files.exports import write_meesho_orders_csv
 from tests.factories import MerchantFactory
 
 pytestmark = pytest.mark.django_db

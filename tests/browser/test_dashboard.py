@@ -157,7 +157,7 @@ def test_pages_fit_a_phone_screen(phone, shop, path):
 def test_sync_now_shows_live_progress_until_the_run_ends(page, shopper, live_server):
     from rest_framework.test import APIClient
 
-    from integrations.sandbox.flipkart import services
+    from sandbox.flipkart import services
 
     services.seed_seller(application_id="browser-fk", orders=40, days=10, seed=5)
     client = APIClient()

@@ -781,12 +781,12 @@ def wait_for(check, timeout: float = 60.0):
 def test_hub_controls_find_listings_push_stock_and_correct_drift_on_the_amazon_sandbox(
     live_server, settings
 ):
-    from integrations import demo
-    from integrations.sandbox.amazon import services as amazon
-    from integrations.sandbox.amazon.models import SandboxAmazonListing
-    from integrations.sandbox.services import seed_shop
     from integrations.services.accounts import connect_with_credentials
     from integrations.services.sync import request_sync
+    from sandbox import demo
+    from sandbox.amazon import services as amazon
+    from sandbox.amazon.models import SandboxAmazonListing
+    from sandbox.shopify.services import seed_shop
     from tests.e2e.conftest import token_connect
 
     settings.PUBLIC_BASE_URL = live_server.url

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from integrations import demo
 from integrations.models import ChannelAccount
+from sandbox import demo
 from tests.factories import MembershipFactory
 
 SHOP = "e2e-kurta-co.myshopify.com"
@@ -15,7 +15,7 @@ SHOP = "e2e-kurta-co.myshopify.com"
 @pytest.fixture
 def store(transactional_db):
     """A small deterministic sandbox store (12 products, 36 variants, 150 orders)."""
-    from integrations.sandbox.services import seed_shop
+    from sandbox.shopify.services import seed_shop
 
     return seed_shop(shop=SHOP, products=12, variants=36, orders=150, days=30, seed=11)
 
@@ -48,8 +48,8 @@ def token_connect(
     (default ``SHOPIFY_SCOPES``), no initial sync; the account's grant is left unknown."""
     from django.conf import settings
 
-    from integrations.sandbox.models import SandboxApp, SandboxShop
-    from integrations.sandbox.oauth import issue_token
+    from sandbox.shopify.models import SandboxApp, SandboxShop
+    from sandbox.shopify.oauth import issue_token
 
     sandbox_shop = SandboxShop.objects.get(domain=shop)
     app = SandboxApp.objects.get(api_key=settings.SHOPIFY_API_KEY)

@@ -9,11 +9,11 @@ import pytest
 from django.core.cache import cache
 from django.db.models import Sum
 
-from integrations import demo
 from integrations.models import AccountStatus, ChannelAccount, SyncRun, SyncStatus
 from integrations.services.sync import request_sync
 from inventory.models import StockLevel
 from orders.models import Order, OrderItem
+from sandbox import demo
 from tests.e2e.conftest import SHOP, token_connect
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -24,7 +24,7 @@ SELLER = "A2E2ESANGAM01"
 @pytest.fixture
 def seller(store, settings):
     """An Amazon.in seller listing the same catalog as the Shopify sandbox store."""
-    from integrations.sandbox.amazon import services
+    from sandbox.amazon import services
 
     settings.AMAZON_REPORT_POLL_SECONDS = 0.01
     settings.AMAZON_BACKFILL_DAYS = 45  # two 30-day report windows cover the seeded history
@@ -34,13 +34,13 @@ def seller(store, settings):
 
 
 def sandbox_order_count() -> int:
-    from integrations.sandbox.amazon.models import SandboxAmazonOrder
+    from sandbox.amazon.models import SandboxAmazonOrder
 
     return SandboxAmazonOrder.objects.filter(seller__seller_id=SELLER).count()
 
 
 def connect_amazon(api_client) -> ChannelAccount:
-    from integrations.sandbox.amazon import services
+    from sandbox.amazon import services
 
     response = api_client.post(
         "/api/integrations/providers/amazon/connect",
@@ -71,7 +71,7 @@ def owner_api(owner):
 def test_connect_backfills_through_reports_and_reserves_stock_in_the_shared_pool(
     hub, seller, owner, owner_api
 ):
-    from integrations.sandbox.amazon import services
+    from sandbox.amazon import services
 
     shopify = token_connect(hub, owner)
     request_sync(account=shopify, streams=["catalog", "inventory"])
@@ -106,8 +106,8 @@ def test_connect_backfills_through_reports_and_reserves_stock_in_the_shared_pool
 def test_incremental_sync_reads_new_orders_once_and_never_duplicates(
     hub, seller, owner_api, monkeypatch
 ):
-    from integrations.sandbox import clock
-    from integrations.sandbox.amazon import services
+    from sandbox.amazon import services
+    from sandbox.kernel import clock
 
     account = connect_amazon(owner_api)
     before = Order.objects.filter(account=account).count()
@@ -134,8 +134,8 @@ def test_incremental_sync_reads_new_orders_once_and_never_duplicates(
 
 
 def test_throttled_calls_are_retried_without_losing_orders(hub, seller, owner_api, monkeypatch):
-    from integrations.sandbox import clock
-    from integrations.sandbox.amazon import services
+    from sandbox.amazon import services
+    from sandbox.kernel import clock
 
     account = connect_amazon(owner_api)
     placed = services.simulate_orders(seller_id=SELLER, count=3, seed=7)
@@ -151,7 +151,7 @@ def test_throttled_calls_are_retried_without_losing_orders(hub, seller, owner_ap
 
 
 def test_a_revoked_grant_marks_the_account_for_reauthorisation(hub, seller, owner_api):
-    from integrations.sandbox.amazon import services
+    from sandbox.amazon import services
 
     account = connect_amazon(owner_api)
     services.revoke_refresh_token(SELLER)
@@ -199,9 +199,9 @@ def test_quantity_and_price_pushes_reach_the_sandbox_listings(hub, seller, owner
     from decimal import Decimal
 
     from integrations.dto import PriceDTO, PushStatus, StockLevelDTO
-    from integrations.sandbox.amazon import services
-    from integrations.sandbox.amazon.models import SandboxAmazonListing
     from integrations.services.accounts import build_connector
+    from sandbox.amazon import services
+    from sandbox.amazon.models import SandboxAmazonListing
 
     account = connect_amazon(owner_api)
     connector = build_connector(account, sleep=lambda _s: None)
@@ -244,9 +244,9 @@ def test_report_backfilled_orders_get_their_payment_method_from_getorders(hub, s
     """The order reports have no payment column: backfilled orders start as prepaid; the
     refresh reads them by id (getOrders with AmazonOrderIds, 50 a call) and marks the COD ones,
     each order once."""
-    from integrations.sandbox.amazon import services
-    from integrations.sandbox.amazon.models import SandboxAmazonOrder
     from orders.services.payments import order_payments_refresh, unchecked_report_orders
+    from sandbox.amazon import services
+    from sandbox.amazon.models import SandboxAmazonOrder
 
     account = connect_amazon(owner_api)
     cod = set(

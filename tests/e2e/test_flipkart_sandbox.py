@@ -10,10 +10,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from integrations import demo
 from integrations.models import AccountStatus, ChannelAccount, SyncRun, SyncStatus
 from integrations.services.sync import request_sync
 from orders.models import Order, Return
+from sandbox import demo
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -22,7 +22,7 @@ APP = "e2e-fk-app"
 
 @pytest.fixture
 def seller(transactional_db):
-    from integrations.sandbox.flipkart import services
+    from sandbox.flipkart import services
 
     return services.seed_seller(application_id=APP, orders=60, days=20, seed=21)
 
@@ -45,7 +45,7 @@ def connect(owner_api, secret: str = "sandbox-secret"):  # noqa: S107 - sandbox 
 
 
 def sandbox_order_ids() -> set[str]:
-    from integrations.sandbox.flipkart.models import SandboxFlipkartOrderItem
+    from sandbox.flipkart.models import SandboxFlipkartOrderItem
 
     return set(
         SandboxFlipkartOrderItem.objects.filter(shipment__seller__application_id=APP)
@@ -89,7 +89,7 @@ def test_connect_imports_orders_and_returns_and_tracks_the_token_expiry(hub, sel
 
 
 def test_an_expired_token_is_refreshed_and_written_back(hub, seller, owner_api):
-    from integrations.sandbox.flipkart import services
+    from sandbox.flipkart import services
 
     assert connect(owner_api).status_code == 201
     account = ChannelAccount.objects.get(provider="flipkart", external_id=APP)

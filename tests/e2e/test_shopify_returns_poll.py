@@ -29,7 +29,7 @@ def account(hub, store, owner):
 
 def shipped_order(seed: int):
     """A new order (it reaches the hub by webhook), then fulfilled in the sandbox."""
-    from integrations.sandbox import services as sandbox
+    from sandbox.shopify import services as sandbox
 
     placed = sandbox.simulate_orders(shop=SHOP, count=1, seed=seed)[0]
     return sandbox.fulfill_order(placed), max(placed.loaded_line_items, key=lambda i: i.quantity)
@@ -40,8 +40,8 @@ def returns_run(account) -> SyncRun:
 
 
 def test_a_refund_whose_webhook_is_lost_is_polled_into_one_return(account):
-    from integrations.sandbox import services as sandbox
-    from integrations.sandbox.models import SandboxWebhookDelivery
+    from sandbox.shopify import services as sandbox
+    from sandbox.shopify.models import SandboxWebhookDelivery
 
     order, item = shipped_order(seed=31)
     assert Order.objects.filter(account=account, external_id=str(order.id)).exists()
@@ -98,7 +98,7 @@ def test_a_refund_whose_webhook_is_lost_is_polled_into_one_return(account):
 
 
 def test_a_refund_the_webhook_brought_is_skipped_by_the_poll(account):
-    from integrations.sandbox import services as sandbox
+    from sandbox.shopify import services as sandbox
 
     order, item = shipped_order(seed=32)
     sandbox.refund_order(order, lines={item.id: 1}, restock=True, note="Damaged")
@@ -118,8 +118,8 @@ def test_a_shopify_return_is_followed_from_request_to_refund(account):
     """A return requested in Shopify reaches the hub by the poll as "requested", moves to "in
     transit" when approved, and the refund made for it (by webhook) makes the same Return
     "refunded": one Sangam Return, never a second one for the refund."""
-    from integrations.sandbox import returns as sandbox_returns
-    from integrations.sandbox import services as sandbox
+    from sandbox.shopify import returns as sandbox_returns
+    from sandbox.shopify import services as sandbox
 
     order, item = shipped_order(seed=33)
     units = min(item.quantity, 2)
@@ -176,8 +176,8 @@ def test_a_declined_return_is_cancelled(account, webhook_lost):
     """Declining a request puts the order's ``returnStatus`` back to ``NO_RETURN``, so the
     returns poll no longer reads it; the order's update (its ``orders/updated`` webhook, or
     the orders poll when that is lost) makes the hub re-read the return it holds open."""
-    from integrations.sandbox import returns as sandbox_returns
-    from integrations.sandbox.models import SandboxWebhookDelivery
+    from sandbox.shopify import returns as sandbox_returns
+    from sandbox.shopify.models import SandboxWebhookDelivery
 
     order, item = shipped_order(seed=34)
     requested = sandbox_returns.request_return(order, {item.id: 1}, approve=False)
@@ -206,7 +206,7 @@ def test_a_declined_return_is_cancelled(account, webhook_lost):
 def test_the_demos_shopify_returns_reach_the_hub(account):
     """``make demo`` shows a waiting request, a refunded return and a return restocked in the
     Shopify admin (received in Sangam, QC passed) from the store."""
-    from integrations import demo
+    from sandbox import demo
 
     shipped_order(seed=35)
     shipped_order(seed=36)

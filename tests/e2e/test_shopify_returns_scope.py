@@ -39,8 +39,8 @@ def grant_read_returns(account) -> None:
     """The merchant adds ``read_returns`` to the custom app: a token with every scope."""
     from django.conf import settings
 
-    from integrations.sandbox.models import SandboxApp, SandboxShop
-    from integrations.sandbox.oauth import issue_token
+    from sandbox.shopify.models import SandboxApp, SandboxShop
+    from sandbox.shopify.oauth import issue_token
 
     token = issue_token(
         shop=SandboxShop.objects.get(domain=SHOP),
@@ -64,8 +64,8 @@ def wait_for_returns_run(account, after: int) -> SyncRun:
 
 @pytest.mark.parametrize("grant", ["known", "unknown"])
 def test_without_read_returns_refunds_are_read_and_the_account_stays_connected(account, grant):
-    from integrations.sandbox import returns as sandbox_returns
-    from integrations.sandbox import services as sandbox
+    from sandbox.shopify import returns as sandbox_returns
+    from sandbox.shopify import services as sandbox
 
     if grant == "known":
         facts = account_check_connection(account=account)
@@ -108,8 +108,8 @@ def test_granting_read_returns_lets_the_shopify_return_take_over_its_refunds_ret
     ("Test connection" reads the new grant), the returns are read again and the Shopify return
     becomes that same Return: its receipt, QC status and stock movements stay, and nothing is
     received twice."""
-    from integrations.sandbox import returns as sandbox_returns
-    from integrations.sandbox import services as sandbox
+    from sandbox.shopify import returns as sandbox_returns
+    from sandbox.shopify import services as sandbox
 
     account_check_connection(account=account)
     order, item = shipped_order(seed=42)

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def sandbox_counts(shop: str = SHOP) -> tuple[int, int]:
-    from integrations.sandbox.models import SandboxLineItem, SandboxOrder
+    from sandbox.shopify.models import SandboxLineItem, SandboxOrder
 
     orders = SandboxOrder.objects.filter(shop__domain=shop)
     return orders.count(), SandboxLineItem.objects.filter(order__in=orders).count()
@@ -55,8 +55,8 @@ def test_oauth_install_connects_registers_webhooks_and_imports_everything(hub, s
     }
     assert runs["orders"].checkpoint["mode"] == "bulk"  # first sync of history: bulk operation
     assert runs["inventory"].checkpoint["mode"] == "bulk"  # inventory snapshot: bulk operation
-    from integrations.sandbox.models import SandboxInventoryLevel
     from inventory.models import ChannelInventoryLevel
+    from sandbox.shopify.models import SandboxInventoryLevel
 
     sandbox_levels = SandboxInventoryLevel.objects.filter(item__shop__domain=SHOP).count()
     assert ChannelInventoryLevel.objects.filter(account=account).count() == sandbox_levels
@@ -88,7 +88,7 @@ def test_oauth_install_connects_registers_webhooks_and_imports_everything(hub, s
 
 
 def test_sync_with_a_tiny_bucket_paces_itself_and_loses_nothing(hub, store, owner, monkeypatch):
-    from integrations.sandbox.services import set_bucket
+    from sandbox.shopify.services import set_bucket
 
     set_bucket(shop=SHOP, size=400, restore_rate=2000)
     account = token_connect(hub, owner)
@@ -144,8 +144,8 @@ def test_interrupted_sync_resumes_from_its_checkpoint_without_duplicates(
 
 
 def test_incremental_sync_after_backfill_reads_only_recent_changes(hub, store, owner):
-    from integrations.sandbox.models import SandboxOrder
-    from integrations.sandbox.services import update_order
+    from sandbox.shopify.models import SandboxOrder
+    from sandbox.shopify.services import update_order
 
     account = token_connect(hub, owner)
     request_sync(account=account, streams=["orders"])  # bulk backfill
@@ -165,8 +165,8 @@ def test_incremental_sync_after_backfill_reads_only_recent_changes(hub, store, o
 
 
 def test_new_orders_arrive_by_signed_webhook_once_each(hub, store, owner):
-    from integrations.sandbox.models import SandboxWebhookDelivery
-    from integrations.sandbox.services import cancel_order, redeliver, simulate_orders
+    from sandbox.shopify.models import SandboxWebhookDelivery
+    from sandbox.shopify.services import cancel_order, redeliver, simulate_orders
 
     account = oauth_connect(hub, owner)
     before = Order.objects.filter(account=account).count()
@@ -200,7 +200,7 @@ def test_catalog_sync_after_the_first_reads_only_products_changed_since(hub, sto
 
     from django.utils import timezone
 
-    from integrations.sandbox.models import SandboxProduct
+    from sandbox.shopify.models import SandboxProduct
 
     account = token_connect(hub, owner)
     first = request_sync(account=account, streams=["catalog"])[0]

@@ -8,7 +8,6 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
-from integrations import demo
 from integrations.models import ChannelAccount, SyncRun, SyncStatus, WebhookEvent
 from integrations.services.accounts import connect_with_credentials
 from inventory.models import ChannelListing, DriftEvent, PushState, StockLevel
@@ -16,6 +15,7 @@ from inventory.services import stock_adjust
 from inventory.services.drift import drift_check_account
 from inventory.services.listings import listings_discover
 from inventory.services.push import account_set_manages_stock, stock_push_account
+from sandbox import demo
 from tests.e2e.conftest import SHOP, oauth_connect
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -26,8 +26,8 @@ APP = "e2e-stock-fk"
 
 @pytest.fixture
 def three_channels(hub, store, owner, settings):
-    from integrations.sandbox.amazon import services as amazon
-    from integrations.sandbox.flipkart import services as flipkart
+    from sandbox.amazon import services as amazon
+    from sandbox.flipkart import services as flipkart
 
     settings.AMAZON_REPORT_POLL_SECONDS = 0.05
     settings.AMAZON_FEED_POLL_SECONDS = 0.05
@@ -67,8 +67,8 @@ def three_channels(hub, store, owner, settings):
 
 
 def on_channels(sku: str) -> tuple[int, int]:
-    from integrations.sandbox.amazon import services as amazon
-    from integrations.sandbox.flipkart import services as flipkart
+    from sandbox.amazon import services as amazon
+    from sandbox.flipkart import services as flipkart
 
     return amazon.listing_quantity(SELLER, sku), flipkart.listing_inventory(APP, sku)
 
@@ -80,7 +80,7 @@ def available(sku: str, account: ChannelAccount) -> int:
 
 
 def test_a_shopify_sale_lowers_the_quantity_on_amazon_and_flipkart(three_channels):
-    from integrations.sandbox.services import simulate_orders
+    from sandbox.shopify.services import simulate_orders
 
     shopify, az, fk = three_channels
     matched = ChannelListing.objects.filter(account__in=[az, fk], variant__isnull=False)
@@ -101,7 +101,7 @@ def test_a_shopify_sale_lowers_the_quantity_on_amazon_and_flipkart(three_channel
 
 
 def test_a_sold_out_sku_is_zero_everywhere_and_drift_is_corrected(three_channels):
-    from integrations.sandbox.amazon.models import SandboxAmazonListing
+    from sandbox.amazon.models import SandboxAmazonListing
 
     shopify, az, fk = three_channels
     listing = ChannelListing.objects.filter(account=az, variant__isnull=False).first()
@@ -126,8 +126,8 @@ def test_a_sold_out_sku_is_zero_everywhere_and_drift_is_corrected(three_channels
 def test_our_echo_is_ignored_and_a_shopify_admin_change_reaches_the_other_channels(
     three_channels,
 ):
-    from integrations.sandbox.services import set_available
     from inventory.models import MovementSource, StockMovement
+    from sandbox.shopify.services import set_available
 
     shopify, az, fk = three_channels
     # Every push to Shopify came back as an inventory_levels/update webhook: all echoes.
@@ -161,8 +161,8 @@ def test_shopify_sales_are_not_taken_in_but_a_later_admin_change_is(three_channe
     An admin change made clear of the sales is then taken in exactly."""
     import time
 
-    from integrations.sandbox.services import set_available, simulate_orders
     from inventory.models import MovementSource, StockMovement
+    from sandbox.shopify.services import set_available, simulate_orders
 
     shopify, az, fk = three_channels
     placed = simulate_orders(shop=SHOP, count=4, seed=21)
@@ -197,8 +197,8 @@ def test_an_admin_change_whose_webhook_never_came_is_taken_in_by_the_drift_check
     """The store's level changes with no ``inventory_levels/update`` (a lost delivery): the
     nightly check reads it under the push lock, corrects Shopify, and the ledger then takes the
     change into the pool, so Amazon and Flipkart follow it."""
-    from integrations.sandbox.models import SandboxInventoryLevel
     from inventory.models import MovementSource, StockMovement
+    from sandbox.shopify.models import SandboxInventoryLevel
 
     shopify, az, fk = three_channels
     listing = ChannelListing.objects.filter(account=shopify, variant__isnull=False).first()
@@ -233,10 +233,10 @@ def test_a_partial_cancellation_in_shopify_frees_its_units_on_every_channel(thre
     ledger counts Shopify's restock as its own flow: nothing is taken in twice."""
     import time
 
-    from integrations.sandbox.models import SandboxInventoryLevel
-    from integrations.sandbox.services import refund_order, simulate_orders
     from inventory.models import MovementSource, StockMovement
     from orders.models import Order, OrderLineRemoval
+    from sandbox.shopify.models import SandboxInventoryLevel
+    from sandbox.shopify.services import refund_order, simulate_orders
 
     shopify, az, fk = three_channels
     (placed,) = simulate_orders(shop=SHOP, count=1, seed=33)
@@ -277,12 +277,12 @@ def test_a_return_restocked_in_shopify_reaches_every_channel_once(three_channels
     import time
 
     from integrations.dto import ReturnStatus
-    from integrations.sandbox.models import SandboxInventoryLevel
-    from integrations.sandbox.returns import dispose_return, request_return
-    from integrations.sandbox.services import fulfill_order, simulate_orders
     from integrations.services import sync
     from inventory.models import MovementSource, StockMovement
     from orders.models import Return, ReturnDisposition
+    from sandbox.shopify.models import SandboxInventoryLevel
+    from sandbox.shopify.returns import dispose_return, request_return
+    from sandbox.shopify.services import fulfill_order, simulate_orders
 
     shopify, az, fk = three_channels
     (placed,) = simulate_orders(shop=SHOP, count=1, seed=41)

@@ -17,7 +17,6 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from integrations import demo
 from integrations.connectors.shopify.connector import ShopifyConnector
 from integrations.models import SyncRun, SyncStatus
 from integrations.services.run_owner import current_owner, heartbeat
@@ -28,6 +27,7 @@ from integrations.services.sync import (
     sync_run_stale_reason,
 )
 from orders.models import Order
+from sandbox import demo
 from tests.e2e.conftest import SHOP, token_connect
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -46,7 +46,7 @@ def database_url() -> str:
 
 
 def sandbox_orders() -> int:
-    from integrations.sandbox.models import SandboxOrder
+    from sandbox.shopify.models import SandboxOrder
 
     return SandboxOrder.objects.filter(shop__domain=SHOP).count()
 
@@ -55,7 +55,7 @@ def sandbox_orders() -> int:
 def _large_plan(store):
     """A larger plan's query-cost bucket (shopify.dev "API rate limits": higher plans refill
     faster), so the rate limit does not dominate the test's time."""
-    from integrations.sandbox.models import SandboxShop
+    from sandbox.shopify.models import SandboxShop
 
     SandboxShop.objects.filter(domain=SHOP).update(bucket_size=10000, restore_rate=1000)
 
@@ -63,7 +63,7 @@ def _large_plan(store):
 @pytest.fixture
 def slow_sandbox(monkeypatch) -> dict[str, float]:
     """Slow every sandbox GraphQL answer by ``["delay"]`` seconds (set it to 0 to stop)."""
-    from integrations.sandbox import views
+    from sandbox.shopify import views
 
     real = views.executor.run
     control = {"delay": PAGE_SECONDS}

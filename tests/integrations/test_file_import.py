@@ -20,11 +20,11 @@ from integrations.models import (
     SyncRun,
     SyncStatus,
 )
-from integrations.sandbox.exports import write_meesho_orders_csv, write_meesho_orders_xlsx
 from integrations.services.files import file_profile
 from inventory.models import StockLevel
 from inventory.services import default_warehouse
 from orders.models import Order
+from sandbox.files.exports import write_meesho_orders_csv, write_meesho_orders_xlsx
 from tests.factories import MembershipFactory, VariantFactory
 from tests.fixtures.files import fixture_path
 

@@ -1,6 +1,6 @@
 """Every GraphQL document Sangam sends validates against the Shopify Admin schema (2025-01), and
 the documents of later API versions against that version's schema (2025-01 with the version's
-documented changes, ``integrations.sandbox.graphql.versions``)."""
+documented changes, ``sandbox.shopify.graphql.versions``)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from integrations.connectors.shopify import queries
 from integrations.connectors.shopify.connector import ShopifyConnector
 from integrations.dto import AccountHandle, StockLevelDTO
 from integrations.http import HttpClient
-from integrations.sandbox.graphql import versions
+from sandbox.shopify.graphql import versions
 from tests.integrations.conftest import Reply
 
 
@@ -217,8 +217,8 @@ def test_returns_queries_fit_shopifys_single_query_cost_limit(document, variable
     from graphql import parse
 
     from integrations.connectors.shopify.returns import RETURNS_PAGE_SIZE
-    from integrations.sandbox.graphql.cost import requested_cost
-    from integrations.sandbox.graphql.schema import admin_schema
+    from sandbox.shopify.graphql.cost import requested_cost
+    from sandbox.shopify.graphql.schema import admin_schema
 
     operation = parse(document).definitions[0]
     assert RETURNS_PAGE_SIZE == 12

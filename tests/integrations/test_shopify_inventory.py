@@ -22,7 +22,7 @@ SHOP = "stock-push-test.myshopify.com"
 @pytest.fixture
 def store(transactional_db):
     """100 variants: the seed then opens a second location and stocks some items at both."""
-    from integrations.sandbox.services import seed_shop
+    from sandbox.shopify.services import seed_shop
 
     return seed_shop(
         shop=SHOP,
@@ -37,7 +37,7 @@ def store(transactional_db):
 
 
 def make_connector(live_server, api_version: str = "2025-01") -> ShopifyConnector:
-    from integrations.sandbox.services import issue_access_token
+    from sandbox.shopify.services import issue_access_token
 
     token = issue_access_token(shop=SHOP, api_key=settings.SHOPIFY_API_KEY)
     handle = AccountHandle(
@@ -73,7 +73,7 @@ def sent(connector, monkeypatch) -> list[tuple[str, dict]]:
 
 
 def levels_query():
-    from integrations.sandbox.models import SandboxInventoryLevel
+    from sandbox.shopify.models import SandboxInventoryLevel
 
     return SandboxInventoryLevel.objects.filter(item__shop__domain=SHOP).select_related(
         "item__variant", "location"
@@ -256,7 +256,7 @@ def test_other_user_errors_fail_only_their_sku(connector, sent):
 
 
 def test_not_stocked_unknown_or_idless_listings_fail_without_a_set(connector, sent):
-    from integrations.sandbox.models import SandboxLocation
+    from sandbox.shopify.models import SandboxLocation
 
     level = single_location_levels()[0]
     elsewhere = (
@@ -313,7 +313,7 @@ def test_batches_hold_at_most_the_input_array_limit(connector, sent, monkeypatch
 
 
 def test_read_returns_what_the_sandbox_holds_and_none_for_unknown_items(connector, sent):
-    from integrations.sandbox.models import SandboxLocation
+    from sandbox.shopify.models import SandboxLocation
 
     chosen = single_location_levels()[:3]
     elsewhere = (
@@ -354,7 +354,7 @@ def test_read_batches_one_hundred_items_per_query(connector, sent, monkeypatch):
 
 
 def test_transport_errors_propagate(connector, store):
-    from integrations.sandbox.models import SandboxShop
+    from sandbox.shopify.models import SandboxShop
 
     SandboxShop.objects.filter(pk=store.pk).delete()
     level = StockLevelDTO("ANY", 1, listing_id="1", location_id="1", compare_quantity=0)
@@ -370,7 +370,7 @@ def test_from_2026_01_the_push_sends_change_from_quantity_with_an_idempotency_ke
     """The configured version decides the document: 2026-04 has no ``compareQuantity`` and
     refuses a set without ``@idempotent``; a stale row is re-read and sent as a new request
     with a new key."""
-    from integrations.sandbox.models import SandboxIdempotentRequest
+    from sandbox.shopify.models import SandboxIdempotentRequest
 
     connector = make_connector(live_server, api_version)
     sent: list[tuple[str, dict]] = []

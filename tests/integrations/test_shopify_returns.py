@@ -331,7 +331,7 @@ def test_write_back_documents_validate_against_the_admin_schema(name):
 # --- over HTTP against the sandbox ---------------------------------------------------------------
 @pytest.fixture
 def store(transactional_db):
-    from integrations.sandbox.services import seed_shop
+    from sandbox.shopify.services import seed_shop
 
     return seed_shop(shop=SHOP, products=4, variants=10, orders=12, days=10, seed=3)
 
@@ -347,7 +347,7 @@ def connector(hub, store, owner):
 
 
 def open_sandbox_order(tags=(), note=""):
-    from integrations.sandbox.models import SandboxOrder
+    from sandbox.shopify.models import SandboxOrder
 
     order = SandboxOrder.objects.filter(shop__domain=SHOP, cancelled_at__isnull=True).first()
     order.tags, order.note = list(tags), note
@@ -415,9 +415,9 @@ def test_a_shopify_refund_becomes_a_return_and_its_qc_reaches_the_order(hub, sto
     """The whole loop: refund in the sandbox store → signed ``refunds/create`` → Return with its
     lines → staff receive it (one unit passes QC, one fails) → ledger → tag and note on the
     Shopify order through ``orderUpdate``."""
-    from integrations.sandbox import services as sandbox
     from integrations.services.sync import request_sync
     from integrations.services.webhook_subscriptions import account_register_webhooks
+    from sandbox.shopify import services as sandbox
 
     account = token_connect(hub, owner, shop=SHOP)
     account_register_webhooks(account=account)
@@ -470,7 +470,7 @@ def test_a_shopify_refund_becomes_a_return_and_its_qc_reaches_the_order(hub, sto
     assert f"{passed} restocked, 1 written off" in shipped.note
 
     # A replay of the refund (Shopify retries) does not undo the receipt.
-    from integrations.sandbox.models import SandboxWebhookDelivery
+    from sandbox.shopify.models import SandboxWebhookDelivery
 
     sandbox.redeliver(SandboxWebhookDelivery.objects.get(topic="refunds/create"))
     ret.refresh_from_db()

@@ -503,7 +503,7 @@ def test_a_first_poll_looks_back_sixty_days_and_quarantines_a_bad_refund(
 # --- against the sandbox over real HTTP -----------------------------------------------------------
 @pytest.fixture
 def store(transactional_db):
-    from integrations.sandbox.services import seed_shop
+    from sandbox.shopify.services import seed_shop
 
     return seed_shop(shop=SHOP, products=4, variants=10, orders=12, days=10, seed=5)
 
@@ -512,9 +512,9 @@ def store(transactional_db):
 def test_fetch_returns_pages_the_sandboxs_refunds_into_the_webhooks_returns(hub, store):
     """Three refunds of three shipped orders (restocked, not restocked, and a line cancelled
     before shipping) read page by page from the sandbox equal what their webhooks give."""
-    from integrations.sandbox import services as sandbox
-    from integrations.sandbox.models import SandboxOrder
     from integrations.services.accounts import build_connector
+    from sandbox.shopify import services as sandbox
+    from sandbox.shopify.models import SandboxOrder
     from tests.e2e.conftest import token_connect
 
     account = token_connect(hub, MembershipFactory(user__username="poll-owner"), shop=SHOP)

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 
-from integrations.sandbox import clock
+from sandbox.kernel import clock
 
 SHOP = "kesari-test.myshopify.com"
 
@@ -48,7 +48,7 @@ def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
 @pytest.fixture
 def store(db):
     """12 products / 40 variants / 80 orders over 20 days, with a roomy cost bucket."""
-    from integrations.sandbox.services import seed_shop
+    from sandbox.shopify.services import seed_shop
 
     return seed_shop(
         shop=SHOP,
@@ -64,14 +64,14 @@ def store(db):
 
 @pytest.fixture
 def app(store):
-    from integrations.sandbox.models import SandboxApp
+    from sandbox.shopify.models import SandboxApp
 
     return SandboxApp.objects.get(api_key=settings.SHOPIFY_API_KEY)
 
 
 @pytest.fixture
 def token(store, app) -> str:
-    from integrations.sandbox.services import issue_access_token
+    from sandbox.shopify.services import issue_access_token
 
     return issue_access_token(
         shop=SHOP,

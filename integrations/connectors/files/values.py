@@ -180,7 +180,7 @@ def status_key(text: str) -> str:
 
 
 # Indian states and union territories with the province codes Shopify uses for India (the
-# codes Sangam stores, see ``integrations/sandbox/seed/data.py``); older names as aliases.
+# codes Sangam stores, see ``sandbox/kernel/seed/data.py``); older names as aliases.
 STATE_CODES: dict[str, str] = {
     "Andaman and Nicobar Islands": "AN",
     "Andhra Pradesh": "AP",

@@ -594,7 +594,7 @@ OPERATIONS = {
 }
 
 # Documents for later API versions only, validated against that version's schema (the 2025-01
-# one with the version's documented changes: ``integrations.sandbox.graphql.versions``):
+# one with the version's documented changes: ``sandbox.shopify.graphql.versions``):
 # name → (first API version, document).
 VERSIONED_DOCUMENTS: dict[str, tuple[str, str]] = {
     "inventory_set_quantities_idempotent": ("2026-01", INVENTORY_SET_QUANTITIES_IDEMPOTENT),

@@ -217,7 +217,7 @@ LIVE_SECRET = "listings-secret"
 
 @pytest.fixture
 def live(live_server, transactional_db):
-    from integrations.sandbox.amazon import services
+    from sandbox.amazon import services
 
     services.seed_seller(
         seller_id=LIVE_SELLER,
@@ -248,7 +248,7 @@ def live(live_server, transactional_db):
 
 
 def sandbox_listings():
-    from integrations.sandbox.amazon.models import SandboxAmazonListing
+    from sandbox.amazon.models import SandboxAmazonListing
 
     return SandboxAmazonListing.objects.filter(seller__seller_id=LIVE_SELLER).order_by("sku")
 
@@ -288,7 +288,7 @@ def test_fetch_listings_enumerates_every_listing_once(live):
 
 @pytest.mark.django_db(transaction=True)
 def test_enumeration_gets_past_the_search_limit(live, monkeypatch):
-    from integrations.sandbox.amazon import search, services
+    from sandbox.amazon import search, services
 
     monkeypatch.setattr(search, "SEARCH_LIMIT", 7)
     services.reset_call_counts(LIVE_SELLER)

@@ -10,7 +10,7 @@ from integrations.connectors.files.ajio import AjioConnector
 from integrations.connectors.files.meesho import MeeshoConnector
 from integrations.connectors.files.myntra import MyntraConnector
 from integrations.dto import AccountHandle, OrderDTO, RecordFailure, ReturnDTO
-from integrations.sandbox.exports import demo_skus
+from sandbox.files.exports import demo_skus
 
 UPLOADED_AT = datetime(2024, 6, 1, 9, 30, tzinfo=UTC)
 

@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from integrations.sandbox.exports import demo_skus, write_meesho_orders_csv
+from sandbox.files.exports import demo_skus, write_meesho_orders_csv
 
 NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"

@@ -10,7 +10,7 @@ import pytest
 from integrations.connectors.files.ajio import AjioConnector
 from integrations.connectors.files.errors import FileFormatError
 from integrations.dto import OrderStatus, PaymentMethod
-from integrations.sandbox.exports import (
+from sandbox.files.exports import (
     AJIO_COLUMNS,
     write_ajio_orders_csv,
     write_ajio_orders_xlsx,

@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 from openpyxl import load_workbook
 
-from integrations.sandbox import exports
+from sandbox.files import exports
 
 START = date(2024, 5, 1)
 
@@ -89,3 +89,11 @@ def test_demo_skus_look_like_catalog_skus():
     assert len(skus) == len({sku for sku, _, _ in skus}) == 30
     assert all(price > 0 and str(price).endswith("9") for _, _, price in skus)
     assert skus[0][0].startswith("KURTA-")
+
+
+def test_the_meesho_export_has_the_columns_the_connector_reads():
+    """The sandbox spells the panel's header itself (it never imports the connectors); the
+    connector's default profile reads the same columns."""
+    from integrations.connectors.files import meesho
+
+    assert list(meesho.ORDER_COLUMNS) == exports.MEESHO_COLUMNS

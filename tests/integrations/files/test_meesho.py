@@ -19,7 +19,7 @@ from integrations.dto import (
     PaymentMethod,
     RecordFailure,
 )
-from integrations.sandbox.exports import write_meesho_orders_csv, write_meesho_orders_xlsx
+from sandbox.files.exports import write_meesho_orders_csv, write_meesho_orders_xlsx
 from tests.fixtures.files import fixture_path
 from tests.integrations.files.conftest import UPLOADED_AT, make_connector, split
 

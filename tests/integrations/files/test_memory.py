@@ -6,7 +6,7 @@ import tracemalloc
 from datetime import date
 
 from integrations.dto import RecordFailure
-from integrations.sandbox.exports import write_meesho_orders_csv, write_myntra_orders_xlsx
+from sandbox.files.exports import write_meesho_orders_csv, write_myntra_orders_xlsx
 
 START = date(2024, 5, 1)
 

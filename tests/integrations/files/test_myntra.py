@@ -12,7 +12,7 @@ from integrations.connectors.base import ConnectType
 from integrations.connectors.files.errors import FileFormatError
 from integrations.connectors.files.myntra import MyntraConnector
 from integrations.dto import AddressDTO, OrderDTO, OrderStatus, PaymentMethod, RecordFailure
-from integrations.sandbox.exports import write_myntra_orders_csv, write_myntra_orders_xlsx
+from sandbox.files.exports import write_myntra_orders_csv, write_myntra_orders_xlsx
 from tests.fixtures.files import fixture_path
 from tests.integrations.files.conftest import UPLOADED_AT, make_connector, split
 

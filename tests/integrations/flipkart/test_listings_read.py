@@ -140,7 +140,7 @@ SECRET = "fk-read-secret"
 
 @pytest.fixture
 def live_seller(live_server, transactional_db, settings):
-    from integrations.sandbox.flipkart.services import seed_seller
+    from sandbox.flipkart.services import seed_seller
 
     settings.PUBLIC_BASE_URL = live_server.url
     return seed_seller(application_id=APP, orders=0, days=5, seed=4, application_secret=SECRET)
@@ -163,7 +163,7 @@ def live(live_server, live_seller):
 
 @pytest.mark.django_db(transaction=True)
 def test_read_follows_pushes_over_http(live, live_seller):
-    from integrations.sandbox.flipkart.services import listing_inventory
+    from sandbox.flipkart.services import listing_inventory
 
     listings = list(live_seller.listings.order_by("sku")[:12])
     levels = [StockLevelDTO(sku=x.sku, quantity=0) for x in listings]
@@ -183,9 +183,9 @@ def test_read_follows_pushes_over_http(live, live_seller):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_second_location_is_read_apart_and_summed(live, live_seller):
-    from integrations.sandbox import clock
-    from integrations.sandbox.flipkart.models import SandboxFlipkartStock
-    from integrations.sandbox.flipkart.services import listing_inventory
+    from sandbox.flipkart.models import SandboxFlipkartStock
+    from sandbox.flipkart.services import listing_inventory
+    from sandbox.kernel import clock
 
     listing = live_seller.listings.order_by("sku").first()
     SandboxFlipkartStock.objects.create(
@@ -217,7 +217,7 @@ def test_a_second_location_is_read_apart_and_summed(live, live_seller):
 
 @pytest.mark.django_db(transaction=True)
 def test_fetch_listings_over_http(live, live_seller):
-    from integrations.sandbox.flipkart.services import listing_inventory
+    from sandbox.flipkart.services import listing_inventory
 
     rows = list(live_seller.listings.order_by("sku")[:11])
 

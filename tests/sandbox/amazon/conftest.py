@@ -14,7 +14,7 @@ import pytest
 from django.conf import settings
 from jsonschema import Draft4Validator
 
-from integrations.sandbox.amazon import services
+from sandbox.amazon import services
 
 SELLER = "A2SANDBOXTEST1"
 OTHER_SELLER = "A3OTHERSELLER9"

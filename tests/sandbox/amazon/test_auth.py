@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from integrations.sandbox.amazon import services
+from sandbox.amazon import services
 from tests.sandbox.amazon.conftest import (
     CLIENT_ID,
     CLIENT_SECRET,

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from integrations.sandbox.amazon import services
-from integrations.sandbox.amazon.models import SandboxAmazonListing, SandboxAmazonOrder
+from sandbox.amazon import services
+from sandbox.amazon.models import SandboxAmazonListing, SandboxAmazonOrder
 from tests.sandbox.amazon.conftest import MARKETPLACE, SELLER, SpApi, assert_matches_model
 
 # (model, model path, method, sandbox path, query or body)

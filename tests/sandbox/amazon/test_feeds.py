@@ -7,8 +7,8 @@ import json
 import pytest
 from jsonschema import Draft7Validator
 
-from integrations.sandbox.amazon import services
-from integrations.sandbox.amazon.models import SandboxAmazonListing
+from sandbox.amazon import services
+from sandbox.amazon.models import SandboxAmazonListing
 from tests.sandbox.amazon.conftest import MARKETPLACE, SELLER, assert_matches_model, feed_schema
 
 DOCUMENTS = "/feeds/2021-06-30/documents"

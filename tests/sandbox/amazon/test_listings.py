@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from integrations.sandbox.amazon import services
-from integrations.sandbox.amazon.models import SandboxAmazonListing
+from sandbox.amazon import services
+from sandbox.amazon.models import SandboxAmazonListing
 from tests.sandbox.amazon.conftest import (
     MARKETPLACE,
     OTHER_SELLER,

@@ -11,9 +11,9 @@ from datetime import timedelta
 import pytest
 import requests
 
-from integrations.sandbox import clock
-from integrations.sandbox.amazon import services
-from integrations.sandbox.amazon.reports import COLUMNS
+from sandbox.amazon import services
+from sandbox.amazon.reports import COLUMNS
+from sandbox.kernel import clock
 from tests.sandbox.amazon.conftest import (
     CLIENT_ID,
     CLIENT_SECRET,

@@ -8,10 +8,10 @@ from datetime import timedelta
 import pytest
 from django.db.models import Count
 
-from integrations.sandbox import clock
-from integrations.sandbox.amazon import services
-from integrations.sandbox.amazon.models import SandboxAmazonOrder, SandboxAmazonOrderItem
-from integrations.sandbox.formats import iso_utc
+from sandbox.amazon import services
+from sandbox.amazon.models import SandboxAmazonOrder, SandboxAmazonOrderItem
+from sandbox.kernel import clock
+from sandbox.kernel.formats import iso_utc
 from tests.sandbox.amazon.conftest import (
     CLIENT_ID,
     CLIENT_SECRET,

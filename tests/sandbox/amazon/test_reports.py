@@ -10,10 +10,10 @@ from datetime import timedelta
 
 import pytest
 
-from integrations.sandbox import clock
-from integrations.sandbox.amazon import services
-from integrations.sandbox.amazon.models import SandboxAmazonOrderItem
-from integrations.sandbox.amazon.reports import COLUMNS
+from sandbox.amazon import services
+from sandbox.amazon.models import SandboxAmazonOrderItem
+from sandbox.amazon.reports import COLUMNS
+from sandbox.kernel import clock
 from tests.sandbox.amazon.conftest import MARKETPLACE, SELLER, assert_matches_model
 
 REPORTS = "/reports/2021-06-30/reports"

@@ -7,9 +7,9 @@ from datetime import timedelta
 
 import pytest
 
-from integrations.sandbox.amazon import search, services
-from integrations.sandbox.amazon.models import SandboxAmazonListing
-from integrations.sandbox.formats import iso_utc
+from sandbox.amazon import search, services
+from sandbox.amazon.models import SandboxAmazonListing
+from sandbox.kernel.formats import iso_utc
 from tests.sandbox.amazon.conftest import (
     MARKETPLACE,
     OTHER_SELLER,

@@ -9,15 +9,15 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 
-from integrations.sandbox.amazon import services
-from integrations.sandbox.amazon.models import (
+from sandbox.amazon import services
+from sandbox.amazon.models import (
     SandboxAmazonListing,
     SandboxAmazonOrder,
     SandboxAmazonOrderItem,
 )
-from integrations.sandbox.models import SandboxInventoryLevel, SandboxVariant
-from integrations.sandbox.seed.data import CITIES
-from integrations.sandbox.services import seed_shop
+from sandbox.kernel.seed.data import CITIES
+from sandbox.shopify.models import SandboxInventoryLevel, SandboxVariant
+from sandbox.shopify.services import seed_shop
 from tests.sandbox.amazon.conftest import SELLER
 
 SHOP = "kesari-amazon.myshopify.com"

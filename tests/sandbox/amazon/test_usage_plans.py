@@ -9,10 +9,10 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 
-from integrations.sandbox import clock
-from integrations.sandbox.amazon import services
-from integrations.sandbox.amazon.models import SandboxAmazonOrder
-from integrations.sandbox.formats import iso_utc
+from sandbox.amazon import services
+from sandbox.amazon.models import SandboxAmazonOrder
+from sandbox.kernel import clock
+from sandbox.kernel.formats import iso_utc
 from tests.sandbox.amazon.conftest import (
     MARKETPLACE,
     SELLER,
@@ -143,7 +143,7 @@ def test_unauthorized_calls_are_not_counted(client, seller):
 def test_usage_plans_are_the_ones_the_models_document():
     from decimal import Decimal
 
-    from integrations.sandbox.amazon.constants import USAGE_PLANS
+    from sandbox.amazon.constants import USAGE_PLANS
     from tests.sandbox.amazon.conftest import load_model
 
     documented = {}
@@ -176,7 +176,7 @@ def test_concurrent_calls_never_overdraw_a_bucket(frozen_clock):
 
     from django.db import connections
 
-    from integrations.sandbox.amazon import throttle
+    from sandbox.amazon import throttle
 
     seller = services.seed_seller(seller_id=SELLER, orders=0, products=2, variants=4)
     barrier = threading.Barrier(8)

@@ -23,7 +23,7 @@ def basic(user: str = APP_ID, password: str = SECRET) -> str:
 @pytest.fixture
 def seller(db):
     """60 orders over 30 days on a generated catalog."""
-    from integrations.sandbox.flipkart.services import seed_seller
+    from sandbox.flipkart.services import seed_seller
 
     return seed_seller(application_id=APP_ID, orders=60, days=30, seed=3, application_secret=SECRET)
 

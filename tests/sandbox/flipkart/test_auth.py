@@ -83,7 +83,7 @@ def test_api_calls_without_a_valid_token_get_401(api, bearer, error):
 
 
 def test_a_token_of_another_application_is_refused(client, api):
-    from integrations.sandbox.flipkart.services import seed_seller
+    from sandbox.flipkart.services import seed_seller
 
     seed_seller(application_id="other-app", orders=0, application_secret="other-secret")
     other = fetch_token(client, "other-app", "other-secret")
@@ -93,7 +93,7 @@ def test_a_token_of_another_application_is_refused(client, api):
 
 
 def test_tokens_expire_after_the_application_lifetime(client, seller, frozen_clock):
-    from integrations.sandbox.flipkart.services import set_token_lifetime
+    from sandbox.flipkart.services import set_token_lifetime
 
     set_token_lifetime(APP_ID, 60)
     response = client.get(TOKEN_URL, PARAMS, HTTP_AUTHORIZATION=basic())
@@ -111,7 +111,7 @@ def test_tokens_expire_after_the_application_lifetime(client, seller, frozen_clo
 
 @pytest.mark.parametrize("status", [429, 500, 503])
 def test_injected_faults_answer_the_next_calls_then_stop(api, status):
-    from integrations.sandbox.flipkart.services import inject_faults
+    from sandbox.flipkart.services import inject_faults
 
     inject_faults(APP_ID, count=2, status=status)
 
@@ -122,21 +122,21 @@ def test_injected_faults_answer_the_next_calls_then_stop(api, status):
 
 
 def test_faults_do_not_touch_the_token_endpoint(client, seller):
-    from integrations.sandbox.flipkart.services import inject_faults
+    from sandbox.flipkart.services import inject_faults
 
     inject_faults(APP_ID, count=1, status=503)
     assert client.get(TOKEN_URL, PARAMS, HTTP_AUTHORIZATION=basic()).status_code == 200
 
 
 def test_unknown_fault_statuses_are_refused(seller):
-    from integrations.sandbox.flipkart.services import inject_faults
+    from sandbox.flipkart.services import inject_faults
 
     with pytest.raises(ValueError, match="status"):
         inject_faults(APP_ID, count=1, status=404)
 
 
 def test_calls_are_counted_per_endpoint(client, api):
-    from integrations.sandbox.flipkart.services import call_counts, reset_call_counts
+    from sandbox.flipkart.services import call_counts, reset_call_counts
 
     api.post("/v3/shipments/filter", SEARCH)
     api.post("/v3/shipments/filter", SEARCH)

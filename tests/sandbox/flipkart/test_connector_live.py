@@ -44,7 +44,7 @@ def sandbox_root(live_server, settings):
 
 @pytest.fixture
 def seller(transactional_db):
-    from integrations.sandbox.flipkart.services import seed_seller
+    from sandbox.flipkart.services import seed_seller
 
     return seed_seller(application_id=APP, orders=90, days=30, seed=9, application_secret=SECRET)
 
@@ -79,11 +79,11 @@ def read_all(fetch, **kwargs):
 
 
 def test_orders_returns_and_pushes_round_trip_through_the_sandbox(connector, seller):
-    from integrations.sandbox.flipkart.models import (
+    from sandbox.flipkart.models import (
         SandboxFlipkartOrderItem,
         SandboxFlipkartReturn,
     )
-    from integrations.sandbox.flipkart.services import (
+    from sandbox.flipkart.services import (
         call_counts,
         inject_faults,
         listing_inventory,

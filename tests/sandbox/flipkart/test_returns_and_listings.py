@@ -17,8 +17,8 @@ def returns(api, params):
 
 
 def test_returns_are_separated_by_source_and_paged_with_next_url(api, seller):
-    from integrations.sandbox.flipkart.models import SandboxFlipkartReturn
-    from integrations.sandbox.flipkart.services import seed_seller
+    from sandbox.flipkart.models import SandboxFlipkartReturn
+    from sandbox.flipkart.services import seed_seller
 
     seed_seller(
         application_id="fk-test-app",
@@ -59,7 +59,7 @@ def test_returns_are_separated_by_source_and_paged_with_next_url(api, seller):
 
 
 def test_courier_returns_point_at_items_marked_as_courier_returns(api, seller):
-    from integrations.sandbox.flipkart.models import SandboxFlipkartOrderItem
+    from sandbox.flipkart.models import SandboxFlipkartOrderItem
 
     courier = returns(api, {"source": "courier_return", "modifiedAfter": FROM})["returnItems"]
     assert courier
@@ -90,7 +90,7 @@ def test_bad_returns_queries_get_400(api, params, code):
 
 
 def test_returns_can_be_fetched_by_id(api, seller):
-    from integrations.sandbox.flipkart.models import SandboxFlipkartReturn
+    from sandbox.flipkart.models import SandboxFlipkartReturn
 
     ret = SandboxFlipkartReturn.objects.filter(seller=seller).first()
     found = returns(api, {"source": ret.source, "returnIds": ret.return_id})["returnItems"]
@@ -126,7 +126,7 @@ def inventory_body(listing, units, location):
 
 
 def test_inventory_updates_apply_per_sku_and_report_failures(api, seller):
-    from integrations.sandbox.flipkart.services import listing_inventory
+    from sandbox.flipkart.services import listing_inventory
 
     good, mismatched, other = list(seller.listings.order_by("sku")[:3])
     body = {
@@ -157,9 +157,9 @@ def test_inventory_updates_apply_per_sku_and_report_failures(api, seller):
 def test_updates_show_per_location_in_get_and_in_the_total(api, seller):
     """What the connector reads back (``locations[].inventory`` of ``GET /listings/v3``) and
     what ``listing_inventory`` reports both follow an update, location by location."""
-    from integrations.sandbox import clock
-    from integrations.sandbox.flipkart.models import SandboxFlipkartStock
-    from integrations.sandbox.flipkart.services import listing_inventory
+    from sandbox.flipkart.models import SandboxFlipkartStock
+    from sandbox.flipkart.services import listing_inventory
+    from sandbox.kernel import clock
 
     listing = seller.listings.order_by("sku").first()
     SandboxFlipkartStock.objects.create(
@@ -196,8 +196,8 @@ def test_inventory_must_be_a_whole_number(api, seller, units):
 
 
 def test_a_disabled_location_takes_the_update_with_a_warning(api, seller):
-    from integrations.sandbox.flipkart.models import SandboxFlipkartStock
-    from integrations.sandbox.flipkart.services import listing_inventory
+    from sandbox.flipkart.models import SandboxFlipkartStock
+    from sandbox.flipkart.services import listing_inventory
 
     listing = seller.listings.order_by("sku").first()
     SandboxFlipkartStock.objects.filter(listing=listing).update(status="DISABLED")
@@ -213,7 +213,7 @@ def test_a_disabled_location_takes_the_update_with_a_warning(api, seller):
 
 
 def test_more_than_ten_skus_are_refused_whole(api, seller):
-    from integrations.sandbox.flipkart.services import listing_inventory
+    from sandbox.flipkart.services import listing_inventory
 
     listings = list(seller.listings.order_by("sku")[:11])
     body = {}

@@ -16,14 +16,14 @@ SHOP = "kesari-fk.myshopify.com"
 
 
 def items_of(seller):
-    from integrations.sandbox.flipkart.models import SandboxFlipkartOrderItem
+    from sandbox.flipkart.models import SandboxFlipkartOrderItem
 
     return SandboxFlipkartOrderItem.objects.filter(shipment__seller=seller)
 
 
 @pytest.fixture
 def big_seller(db):
-    from integrations.sandbox.flipkart.services import seed_seller
+    from sandbox.flipkart.services import seed_seller
 
     return seed_seller(
         application_id=APP_ID, orders=400, days=60, seed=5, application_secret=SECRET
@@ -42,7 +42,7 @@ def test_ids_look_like_flipkarts(big_seller):
 
 
 def test_the_history_looks_like_a_real_flipkart_seller(big_seller):
-    from integrations.sandbox.flipkart.models import SandboxFlipkartReturn, SandboxFlipkartShipment
+    from sandbox.flipkart.models import SandboxFlipkartReturn, SandboxFlipkartShipment
 
     items = items_of(big_seller)
     statuses = Counter(items.values_list("status", flat=True))
@@ -75,9 +75,9 @@ def test_the_history_looks_like_a_real_flipkart_seller(big_seller):
 
 
 def test_the_catalog_is_the_shopify_shops_when_given(db):
-    from integrations.sandbox.flipkart.services import listing_inventory, seed_seller
-    from integrations.sandbox.models import SandboxInventoryLevel, SandboxVariant
-    from integrations.sandbox.services import seed_shop
+    from sandbox.flipkart.services import listing_inventory, seed_seller
+    from sandbox.shopify.models import SandboxInventoryLevel, SandboxVariant
+    from sandbox.shopify.services import seed_shop
 
     seed_shop(shop=SHOP, products=5, variants=14, orders=5, days=5, seed=2)
     seller = seed_seller(application_id=APP_ID, shop=SHOP, orders=20, days=10)
@@ -94,7 +94,7 @@ def test_the_catalog_is_the_shopify_shops_when_given(db):
 
 
 def test_an_unknown_shop_is_refused(db):
-    from integrations.sandbox.flipkart.services import seed_seller
+    from sandbox.flipkart.services import seed_seller
 
     with pytest.raises(LookupError):
         seed_seller(application_id=APP_ID, shop="ghost.myshopify.com", orders=1)
@@ -103,8 +103,8 @@ def test_an_unknown_shop_is_refused(db):
 def test_seeding_again_recreates_the_same_data_and_keeps_tokens(
     client, seller, token, frozen_clock
 ):
-    from integrations.sandbox.flipkart.models import SandboxFlipkartToken
-    from integrations.sandbox.flipkart.services import seed_seller
+    from sandbox.flipkart.models import SandboxFlipkartToken
+    from sandbox.flipkart.services import seed_seller
 
     def snapshot():
         return sorted(
@@ -122,8 +122,8 @@ def test_seeding_again_recreates_the_same_data_and_keeps_tokens(
 
 
 def test_simulated_orders_are_new_approved_shipments_that_take_stock(api, seller):
-    from integrations.sandbox.flipkart.models import SandboxFlipkartOrderItem
-    from integrations.sandbox.flipkart.services import listing_inventory, simulate_orders
+    from sandbox.flipkart.models import SandboxFlipkartOrderItem
+    from sandbox.flipkart.services import listing_inventory, simulate_orders
 
     stock_before = {
         listing.sku: listing_inventory(APP_ID, listing.sku) for listing in seller.listings.all()
@@ -146,8 +146,8 @@ def test_simulated_orders_are_new_approved_shipments_that_take_stock(api, seller
 
 
 def test_cancelling_a_new_shipment_restocks_and_bumps_updated_at(seller, frozen_clock):
-    from integrations.sandbox.flipkart.models import SandboxFlipkartShipment
-    from integrations.sandbox.flipkart.services import (
+    from sandbox.flipkart.models import SandboxFlipkartShipment
+    from sandbox.flipkart.services import (
         listing_inventory,
         simulate_orders,
         update_shipment_state,
@@ -175,8 +175,8 @@ def test_cancelling_a_new_shipment_restocks_and_bumps_updated_at(seller, frozen_
 
 
 def test_return_states_open_and_complete_a_return(seller):
-    from integrations.sandbox.flipkart.models import SandboxFlipkartShipment
-    from integrations.sandbox.flipkart.services import update_shipment_state
+    from sandbox.flipkart.models import SandboxFlipkartShipment
+    from sandbox.flipkart.services import update_shipment_state
 
     shipment = (
         SandboxFlipkartShipment.objects.filter(seller=seller, items__status="DELIVERED")
@@ -201,7 +201,7 @@ def test_return_states_open_and_complete_a_return(seller):
 
 
 def test_unknown_states_and_shipments_are_refused(seller):
-    from integrations.sandbox.flipkart.services import update_shipment_state
+    from sandbox.flipkart.services import update_shipment_state
 
     with pytest.raises(ValueError, match="state"):
         update_shipment_state(application_id=APP_ID, shipment_id="x", state="LOST")
@@ -214,7 +214,7 @@ def test_the_seed_command_reports_what_it_made(db):
 
     from django.core.management import CommandError, call_command
 
-    from integrations.sandbox.flipkart.services import get_seller
+    from sandbox.flipkart.services import get_seller
 
     out = StringIO()
     call_command("sandbox_flipkart_seed", "--app-id", "cmd-app", "--orders", "12", stdout=out)

@@ -37,7 +37,7 @@ def walk(api, body):
 
 
 def expected_ids(seller, states):
-    from integrations.sandbox.flipkart.models import SandboxFlipkartShipment
+    from sandbox.flipkart.models import SandboxFlipkartShipment
 
     return set(
         SandboxFlipkartShipment.objects.filter(seller=seller, items__status__in=states)
@@ -161,7 +161,7 @@ def test_descending_sort_by_order_date(api):
 
 
 def test_a_shipment_changing_between_pages_is_not_skipped(api, seller):
-    from integrations.sandbox.flipkart.services import update_shipment_state
+    from sandbox.flipkart.services import update_shipment_state
 
     body = {"filter": {"type": "postDispatch", "states": ALL_POST}, "pagination": {"pageSize": 5}}
     first = search(api, body)
@@ -179,7 +179,7 @@ def test_a_shipment_changing_between_pages_is_not_skipped(api, seller):
 
 
 def test_the_modified_window_limits_the_search(api, seller):
-    from integrations.sandbox.flipkart.models import SandboxFlipkartShipment
+    from sandbox.flipkart.models import SandboxFlipkartShipment
 
     rows = list(
         SandboxFlipkartShipment.objects.filter(seller=seller, items__status="DELIVERED")
@@ -211,7 +211,7 @@ def test_cancelled_searches_return_cancelled_items_with_reasons(api):
 
 
 def test_next_tokens_are_checked(api, client, seller, frozen_clock):
-    from integrations.sandbox.flipkart.services import seed_seller
+    from sandbox.flipkart.services import seed_seller
     from tests.sandbox.flipkart.conftest import fetch_token
 
     body = {"filter": {"type": "postDispatch", "states": ALL_POST}, "pagination": {"pageSize": 2}}
@@ -243,7 +243,7 @@ def test_next_tokens_are_checked(api, client, seller, frozen_clock):
 def test_lookup_by_order_ids_returns_every_shipment_of_split_orders(api, seller):
     from django.db.models import Count
 
-    from integrations.sandbox.flipkart.models import SandboxFlipkartShipment
+    from sandbox.flipkart.models import SandboxFlipkartShipment
 
     split = (
         SandboxFlipkartShipment.objects.filter(seller=seller)

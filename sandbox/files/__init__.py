@@ -1,0 +1,1 @@
+"""The file channels' fake: seller-panel order exports (Meesho, Myntra, AJIO)."""

@@ -101,6 +101,9 @@ class ShopifyConnector(ShopifyInventory, ShopifyReturns, ShopifyBulkOperations, 
             Capability.WEBHOOKS,
             Capability.INVENTORY_PUSH,
             Capability.RETURNS,
+            Capability.ORDER_RETURNS,
+            Capability.RETURN_WRITEBACK,
+            Capability.BULK,
         }
     )
     setup_steps = (

@@ -111,6 +111,13 @@ class OrderDTO:
     ship_to: AddressDTO = field(default_factory=AddressDTO)
     tags: tuple[str, ...] = ()
     is_test: bool = False
+    # The channel ships the order from its own stock (Amazon AFN/FBA): it never draws on
+    # Sangam's pool.
+    fulfilled_by_channel: bool = False
+    # False when the source could not say how the order is paid (Amazon flat-file order
+    # reports have no payment column): ``payment_method`` is then a placeholder (prepaid),
+    # to be read by ``Connector.payment_methods`` (``Capability.PAYMENT_LOOKUP``).
+    payment_known: bool = True
     raw: dict[str, Any] = field(default_factory=dict, compare=False)
 
 
@@ -215,7 +222,33 @@ class ReturnDTO:
     reason: str = ""
     sub_reason: str = ""
     tracking_id: str = ""
+    # The channel return ids this return takes over (a Shopify return supersedes the refund
+    # returns ``refund:<refund id>`` of the refunds made for it).
+    supersedes: tuple[str, ...] = ()
+    # The channel still reports the return open (it may still approve, decline, dispose of or
+    # refund it: Shopify ``REQUESTED``/``OPEN``).
+    channel_open: bool = False
+    # The channel can re-read the return through its order (``Connector.fetch_order_returns``,
+    # ``Capability.ORDER_RETURNS``), and changes it without a webhook of its own: a Shopify
+    # return (not a refund return).
+    refreshable: bool = False
+    # Units the channel put back into its own stock for this return (refund restocks), each
+    # timed. A return whose lines share one payload carries the same ``restocks`` on every
+    # line's DTO; a return of one DTO per refund line carries that line's.
+    restocks: tuple[ChannelRestockDTO, ...] = ()
     raw: dict[str, Any] = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelRestockDTO:
+    """Units of ``sku`` the channel put back into its own ``available`` for a return (Shopify:
+    a refund line with ``restock_type`` ``return``/``legacy_restock``); ``restocked_at`` the
+    refund's ``created_at``, None when the channel gave no readable time (then no time window
+    holds it)."""
+
+    sku: str
+    quantity: int
+    restocked_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ capability's methods are implemented.
 from __future__ import annotations
 
 from integrations.connectors.amazon.connector import AmazonConnector
-from integrations.connectors.base import Connector
+from integrations.connectors.base import Capability, Connector
 from integrations.connectors.files.ajio import AjioConnector
 from integrations.connectors.files.meesho import MeeshoConnector
 from integrations.connectors.files.myntra import MyntraConnector
@@ -38,3 +38,10 @@ def get_connector_class(provider: str) -> type[Connector]:
         return CONNECTORS[provider]
     except KeyError:
         raise UnknownProvider(provider) from None
+
+
+def has_capability(provider: str, capability: Capability) -> bool:
+    """Whether the connector of ``provider`` declares ``capability`` (False for a provider no
+    connector is registered under): how domains decide to call a capability's method."""
+    cls = CONNECTORS.get(provider)
+    return cls is not None and capability in cls.capabilities

@@ -22,7 +22,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import merchant_required
 from integrations.catalog import SECTION_TITLES
-from integrations.connectors.base import Connector, ConnectType, CredentialField, ProviderKind
+from integrations.connectors.base import (
+    ENGINE_CAPABILITIES,
+    Connector,
+    ConnectType,
+    CredentialField,
+    ProviderKind,
+)
 from integrations.http import ConnectorError
 from integrations.models import ACTIVE_SYNC_STATUSES, ChannelAccount, SyncRun
 from integrations.registry import CONNECTORS
@@ -92,8 +98,13 @@ class ProviderCard:
 
     @property
     def capability_labels(self) -> list[str]:
-        """``inventory_push`` → "Inventory push", sorted."""
-        return sorted(str(c).replace("_", " ").capitalize() for c in self.connector.capabilities)
+        """``inventory_push`` → "Inventory push", sorted; the engine's own capabilities
+        (``ENGINE_CAPABILITIES``) are not listed."""
+        names = {"oauth": "OAuth install"}
+        return sorted(
+            names.get(str(c), str(c).replace("_", " ").capitalize())
+            for c in self.connector.capabilities - ENGINE_CAPABILITIES
+        )
 
     @property
     def credential_fields(self) -> tuple[CredentialField, ...]:

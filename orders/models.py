@@ -59,6 +59,11 @@ class Order(models.Model):
     ship_country = models.CharField(max_length=2, blank=True)
     tags = models.JSONField(default=list, blank=True)
     is_test = models.BooleanField(default=False)
+    # The channel ships it from its own stock (Amazon AFN/FBA): it never reserves Sangam's.
+    fulfilled_by_channel = models.BooleanField(default=False)
+    # False while the payment method is a placeholder the channel must still be asked for
+    # (an Amazon report-imported order; ``orders.services.payments``).
+    payment_known = models.BooleanField(default=True)
     stock_reserved = models.BooleanField(default=False)
     # Open but its lines could not be reserved (not enough available-to-sell): kept, flagged,
     # reserved later when stock arrives (``inventory.services.backorders_allocate``).
@@ -192,6 +197,14 @@ class Return(models.Model):
     # Write-back of the return status to the channel (Shopify: note and tags on the order).
     channel_synced_status = models.CharField(max_length=20, blank=True)
     channel_sync_error = models.CharField(max_length=1000, blank=True)
+    # What the channel's mapping says of the return (``ReturnDTO``), so queries never read
+    # ``raw``: the channel return ids it took over, whether the channel still reports it open
+    # and can re-read it through its order, and the units the channel restocked for it
+    # (``[{"sku", "quantity", "at": ISO-8601 UTC or null}]``).
+    supersedes = models.JSONField(default=list, blank=True)
+    channel_open = models.BooleanField(default=False)
+    refreshable = models.BooleanField(default=False)
+    restocks = models.JSONField(default=list, blank=True)
     raw = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

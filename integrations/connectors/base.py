@@ -35,6 +35,7 @@ __all__ = [
     "Connector",
     "ConnectorError",
     "CredentialField",
+    "ENGINE_CAPABILITIES",
     "ProviderKind",
 ]
 
@@ -52,6 +53,25 @@ class Capability(StrEnum):
     RETURNS = "returns"
     FILE_IMPORT = "file_import"
     LISTINGS = "listings"  # the channel's own listings can be enumerated/looked up by SKU
+    # What domains and the sync engine call beyond the streams above (not shown on the hub).
+    ORDER_LOOKUP = "order_lookup"  # whole orders by channel order id
+    ORDER_RETURNS = "order_returns"  # one order's returns re-read (a return changed there)
+    RETURN_WRITEBACK = "return_writeback"  # a return's status written back to its order
+    PAYMENT_LOOKUP = "payment_lookup"  # payment methods of orders imported without one
+    BULK = "bulk"  # streams in ``bulk_streams`` exported in bulk instead of pages
+
+
+# Capabilities of the protocol between the hub and a connector, not features a merchant picks:
+# the integrations hub does not list them.
+ENGINE_CAPABILITIES: frozenset[Capability] = frozenset(
+    {
+        Capability.ORDER_LOOKUP,
+        Capability.ORDER_RETURNS,
+        Capability.RETURN_WRITEBACK,
+        Capability.PAYMENT_LOOKUP,
+        Capability.BULK,
+    }
+)
 
 
 class ProviderKind(StrEnum):
@@ -101,6 +121,11 @@ CAPABILITY_METHODS: Mapping[Capability, tuple[str, ...]] = {
     Capability.OAUTH: ("oauth_account_key", "authorize_url", "verify_callback", "exchange_code"),
     Capability.RETURNS: ("fetch_returns",),
     Capability.FILE_IMPORT: ("parse_file",),
+    Capability.ORDER_LOOKUP: ("fetch_orders_by_id",),
+    Capability.ORDER_RETURNS: ("fetch_order_returns",),
+    Capability.RETURN_WRITEBACK: ("write_return_status",),
+    Capability.PAYMENT_LOOKUP: ("payment_methods",),
+    Capability.BULK: ("start_bulk", "wait_for_bulk", "iter_bulk"),
 }
 
 
@@ -116,12 +141,13 @@ class Connector:
     fields in ``account.settings``; ``account_key_field`` names the field that becomes the
     account's ``external_id`` (shop domain, seller id, application id).
 
-    Bulk protocol (streams in ``bulk_streams``): ``start_bulk(stream, since=…) -> str`` starts an
-    export and returns its id; ``wait_for_bulk(id, on_poll=…) -> dict`` polls until it is ready
-    (``{"url": <what iter_bulk needs>, "rootObjectCount": int | None}``) and raises
-    ``ConnectorError`` when the provider reports it failed; ``iter_bulk(stream, url)`` streams
-    it, yielding per root record a tuple of DTOs or a ``RecordFailure``. Shopify implements it
-    with bulk operations, Amazon with the Reports API.
+    Callers test ``Capability.X in connector.capabilities`` (or ``registry.has_capability``)
+    before calling a capability's method, never ``hasattr``: the base class has every method,
+    as a stub raising ``NotImplementedError``.
+
+    Bulk protocol (``Capability.BULK``, streams in ``bulk_streams``): see ``start_bulk``,
+    ``wait_for_bulk`` and ``iter_bulk``. Shopify implements it with bulk operations, Amazon with
+    the Reports API.
     """
 
     id: ClassVar[str]
@@ -336,6 +362,67 @@ class Connector:
     ) -> dict[str, Any]:
         """``{"access_token": str, "scope": str}`` for an authorization code. Raises
         ``ConnectorError`` (refused) or ``CallbackRefused``."""
+        raise NotImplementedError
+
+    def fetch_orders_by_id(self, order_ids: Sequence[str]) -> list[OrderDTO | RecordFailure]:
+        """``Capability.ORDER_LOOKUP``: whole orders by channel order id (the returns stream
+        can name orders the order search no longer covers, e.g. Flipkart RETURNED), one
+        ``OrderDTO`` or ``RecordFailure`` per order found; ids the channel does not know are
+        absent. Raises ``ConnectorError``."""
+        raise NotImplementedError
+
+    def fetch_order_returns(self, *, order_external_id: str) -> Page[ReturnRecord]:
+        """``Capability.ORDER_RETURNS``: what the returns stream gives for one order, as one
+        ``Page`` without cursor (an order the channel no longer has: an empty page). Called
+        when a return the channel still reports open (``ReturnDTO.channel_open``,
+        ``refreshable``) may have changed with its order. Raises ``ConnectorError``."""
+        raise NotImplementedError
+
+    def write_return_status(
+        self,
+        *,
+        order_external_id: str,
+        tags: Sequence[str],
+        note: str,
+        replaces: Sequence[str] = (),
+    ) -> None:
+        """``Capability.RETURN_WRITEBACK``: put a return's status on its channel order: the
+        order's return tag becomes ``tags`` (the merchant's other tags stay) and the return's
+        note line ``note``, replacing those of the returns ``replaces`` names (the channel
+        return ids a return supersedes, ``ReturnDTO.supersedes``). Raises ``RejectedError``
+        (a ``ConnectorError``) when the channel refuses the write (no such order, validation
+        errors), ``ConnectorError`` otherwise (``permanent`` for a refused token)."""
+        raise NotImplementedError
+
+    def payment_methods(
+        self, order_ids: Sequence[str], *, created_after: datetime
+    ) -> dict[str, tuple[str, dict[str, Any]]]:
+        """``Capability.PAYMENT_LOOKUP``: the payment method of orders imported without one
+        (``OrderDTO.payment_known`` false): ``{order id: (PaymentMethod.COD|PREPAID, <the
+        channel's order payload>)}`` for the orders the channel returns (the others are
+        absent); ``created_after`` no later than the oldest order's placement. Raises
+        ``ConnectorError``."""
+        raise NotImplementedError
+
+    def start_bulk(self, stream: str, *, since: datetime | None) -> str:
+        """``Capability.BULK``: start an export of ``stream`` (one of ``bulk_streams``) of
+        records changed since ``since`` (everything when None); returns its id. Raises
+        ``ConnectorError``."""
+        raise NotImplementedError
+
+    def wait_for_bulk(
+        self, bulk_id: str, *, on_poll: Callable[[dict[str, Any]], None] | None = None
+    ) -> dict[str, Any]:
+        """``Capability.BULK``: poll the export ``bulk_id`` until it is ready, calling
+        ``on_poll`` with each status; returns ``{"url": <what iter_bulk needs>,
+        "rootObjectCount": int | None}`` (and ``cursor_cap``, an ISO-8601 UTC time, where the
+        export lags the live data). Raises ``ConnectorError`` when the provider reports it
+        failed."""
+        raise NotImplementedError
+
+    def iter_bulk(self, stream: str, url: str | None) -> Iterator[tuple[Any, ...] | RecordFailure]:
+        """``Capability.BULK``: stream a ready export of ``stream``, yielding per root record a
+        tuple of DTOs or a ``RecordFailure``. Raises ``ConnectorError``."""
         raise NotImplementedError
 
     @classmethod

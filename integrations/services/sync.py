@@ -335,7 +335,11 @@ def _use_bulk(run: SyncRun, connector: Connector, options: dict[str, Any]) -> bo
     (a store's first sync); ``options["paged"]`` forces pages; a resumed bulk run stays bulk."""
     if run.checkpoint.get("mode") == "bulk":
         return True
-    if run.stream not in connector.bulk_streams or options.get("paged"):
+    if (
+        Capability.BULK not in connector.capabilities
+        or run.stream not in connector.bulk_streams
+        or options.get("paged")
+    ):
         return False
     return run.stream not in ("orders", "catalog") or not run.cursor_before
 
@@ -388,19 +392,18 @@ def _run_paged(run: SyncRun, connector: Connector) -> None:
 def _import_orders_of_returns(run: SyncRun, connector: Any, returns: Sequence[Any]) -> None:
     """Orders first seen in the returns stream (already past the states an order search
     covers, e.g. Flipkart RETURNED) are fetched by id and imported, which links their returns.
-    Counted on the run like its own records; connectors without ``fetch_orders_by_id`` skip:
+    Counted on the run like its own records; connectors without ``Capability.ORDER_LOOKUP`` skip:
     Shopify's returns stream reads the same orders (updated since the cursor) as its orders
     stream, which runs first on the schedule, and a return that still comes before its order is
     linked when the order is imported (``attach_returns_to_orders``)."""
-    fetch = getattr(connector, "fetch_orders_by_id", None)
-    if fetch is None or not returns:
+    if Capability.ORDER_LOOKUP not in connector.capabilities or not returns:
         return
     missing = import_string("orders.services.unknown_order_ids")(
         account=run.account, order_external_ids=[r.order_external_id for r in returns]
     )
     if not missing:
         return
-    records = fetch(missing)
+    records = connector.fetch_orders_by_id(missing)
     orders = [r for r in records if not isinstance(r, RecordFailure)]
     failures = [r for r in records if isinstance(r, RecordFailure)]
     result = importer_for("orders")(account=run.account, items=orders, source="sync")

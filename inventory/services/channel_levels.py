@@ -656,22 +656,31 @@ def channel_restocked_units(
     *, account_id: int, sku: str, since: datetime, until: datetime, open_start: bool = False
 ) -> int:
     """Units of ``sku`` the channel put back into its own stock by refunds created between
-    ``since`` (excluded with ``open_start``) and ``until``: Shopify refund lines with
-    ``restock_type`` ``return`` or ``legacy_restock``, kept in ``Return.raw`` by the returns
-    import (a refund's own return, or the ``refunds`` of a Shopify return), each timed by its
-    refund's ``created_at`` (``restocked_units``). A refund is never later than its return's
+    ``since`` (excluded with ``open_start``) and ``until``: the ``restocks`` the returns import
+    stored on the account's returns (``ReturnDTO.restocks``: Shopify refund lines with
+    ``restock_type`` ``return`` or ``legacy_restock``, of a refund's own return or of the
+    ``refunds`` of a Shopify return), each timed by its refund's ``created_at``; an untimed
+    one is outside every window. A refund is never later than its return's
     ``source_updated_at`` nor earlier than its ``requested_at``, which narrows the query."""
-    from integrations.connectors.shopify.returns import restocked_units
     from orders.models import Return
 
-    raws = (
+    restocks = (
         Return.objects.filter(
             account_id=account_id,
             requested_at__lte=until,
             source_updated_at__gte=since,
             items__sku=sku,  # the line's SKU, as the returns import stores it
         )
+        .values_list("pk", "restocks")
         .distinct()
-        .values_list("raw", flat=True)
     )
-    return sum(restocked_units(raw, sku, since, until, open_start=open_start) for raw in raws)
+    units = 0
+    for _pk, rows in restocks:
+        for row in rows or ():
+            if row.get("sku") != sku or not row.get("at"):
+                continue
+            moment = datetime.fromisoformat(row["at"])
+            if moment < since or (open_start and moment == since) or moment > until:
+                continue
+            units += row["quantity"]
+    return units

@@ -10,13 +10,12 @@ from collections.abc import Mapping
 from django.db import transaction
 from django.utils import timezone
 
+from integrations.connectors.base import Capability
 from integrations.dto import ReturnStatus
+from integrations.registry import has_capability
 from inventory.models import MovementKind, MovementSource, Variant
 from inventory.services.stock import StockChange, default_warehouse, stock_apply
 from orders.models import OrderItem, Return, ReturnItem
-
-# Channels whose orders carry the return status back (``orders.services.return_writeback``).
-WRITEBACK_CHANNELS = frozenset({"shopify"})
 
 
 def return_receive(
@@ -47,7 +46,8 @@ def return_receive(
 
     Restocked units are offered to open orders waiting for stock (``backorders_allocate``),
     and the channel push of changed variants is scheduled by ``stock_apply``. After commit, a
-    Shopify return queues ``return_writeback_task``.
+    return of a channel with ``Capability.RETURN_WRITEBACK`` (Shopify) queues
+    ``return_writeback_task``.
 
     Raises ``ValueError`` (the API/admin turn it into a 400 / form error) when: ``lines`` is
     empty or receives nothing; an item is not part of ``ret``; a count is negative; restocked +
@@ -105,7 +105,7 @@ def return_receive(
         locked.status = ReturnStatus.QC_PASSED if any_restocked else ReturnStatus.QC_FAILED
         locked.received_at = timezone.now()
         locked.save(update_fields=["status", "received_at", "updated_at"])
-        if locked.channel in WRITEBACK_CHANNELS:
+        if has_capability(locked.channel, Capability.RETURN_WRITEBACK):
             from orders.services.returns import return_writeback_queue
 
             return_writeback_queue(return_id=locked.pk)

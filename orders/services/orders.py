@@ -62,6 +62,8 @@ ORDER_FIELDS = (
     "ship_country",
     "tags",
     "is_test",
+    "fulfilled_by_channel",
+    "payment_known",
     "stock_reserved",
     "unfulfillable",
     "backordered_at",
@@ -120,6 +122,8 @@ def order_values(dto: OrderDTO) -> dict:
         "ship_country": ship.country_code[:2],
         "tags": list(dto.tags),
         "is_test": dto.is_test,
+        "fulfilled_by_channel": dto.fulfilled_by_channel,
+        "payment_known": dto.payment_known,
         "raw": dto.raw,
     }
 
@@ -188,9 +192,9 @@ def _unchanged_orders(existing: dict[str, Order], newest: dict[str, OrderDTO]) -
 
 
 def holds_stock(dto: OrderDTO) -> bool:
-    """Whether the order draws on Sangam's pool: every open order except Amazon-fulfilled ones
-    (``AFN`` in the tags, set by the Amazon mapping), which Amazon ships from FBA stock."""
-    return dto.status in OrderStatus.OPEN and "AFN" not in dto.tags
+    """Whether the order draws on Sangam's pool: every open order except those the channel
+    fulfils from its own stock (``fulfilled_by_channel``: Amazon AFN/FBA)."""
+    return dto.status in OrderStatus.OPEN and not dto.fulfilled_by_channel
 
 
 def order_import(*, account, order: OrderDTO, source: str = "sync") -> ImportResult:

@@ -2,10 +2,12 @@
 
 Amazon's flat-file order reports, which backfill an Amazon account's history at connect
 (``integrations.connectors.amazon.reports``), have no payment column, so those orders are
-imported as prepaid (``Order.raw`` holds ``report_rows``). COD matters for the seller (COD
-fees, remittance, RTO risk), so each such order is read once by id through the Orders API
-(``AmazonConnector.payment_methods``); the v0 order is kept in ``raw["order"]`` (``None`` when
-Amazon no longer returns it), which also marks the order as checked. Orders that change later
+imported as prepaid with ``payment_known`` false (``OrderDTO.payment_known``). COD matters for
+the seller (COD fees, remittance, RTO risk), so each such order is read once by id through the
+Orders API
+(``Connector.payment_methods``, ``Capability.PAYMENT_LOOKUP``); the v0 order is kept in
+``raw["order"]`` (``None`` when Amazon no longer returns it) and ``payment_known`` set, which
+marks the order as checked. Orders that change later
 are re-imported by the incremental sync anyway, with their payment method.
 
 getOrders allows a burst of 20 calls and then one a minute, shared with the incremental order
@@ -43,10 +45,8 @@ class PaymentRefresh:
 
 
 def unchecked_report_orders(account):
-    """The account's orders imported from reports and not yet read by id."""
-    return Order.objects.filter(account=account, raw__has_key="report_rows").exclude(
-        raw__has_key="order"
-    )
+    """The account's orders imported without a payment method and not yet read by id."""
+    return Order.objects.filter(account=account, payment_known=False)
 
 
 def order_payments_refresh(*, account, calls: int = CALLS_PER_RUN) -> PaymentRefresh:
@@ -81,25 +81,28 @@ def order_payments_refresh(*, account, calls: int = CALLS_PER_RUN) -> PaymentRef
         for external_id, order in orders.items():
             method, v0 = found.get(external_id, (None, None))
             order.raw = {**order.raw, "order": v0}
+            order.payment_known = True
             if method is None:
                 outcome.missing += 1
             else:
                 order.payment_method = method
                 outcome.cod += method == PaymentMethod.COD
             outcome.checked += 1
-        Order.objects.bulk_update(list(orders.values()), ["raw", "payment_method"])
+        Order.objects.bulk_update(list(orders.values()), ["raw", "payment_method", "payment_known"])
     return outcome
 
 
 def order_payments_refresh_all(*, calls: int = CALLS_PER_RUN) -> dict[int, PaymentRefresh]:
     """``order_payments_refresh`` for every connected account whose connector reads payment
-    methods by id (Amazon) and that has report-imported orders left to check."""
+    methods by id (``Capability.PAYMENT_LOOKUP``: Amazon) and that has report-imported orders
+    left to check."""
+    from integrations.connectors.base import Capability
     from integrations.models import AccountStatus, ChannelAccount
-    from integrations.registry import get_connector_class
+    from integrations.registry import has_capability
 
     outcomes: dict[int, PaymentRefresh] = {}
     for account in ChannelAccount.objects.filter(status=AccountStatus.CONNECTED):
-        if not hasattr(get_connector_class(account.provider), "payment_methods"):
+        if not has_capability(account.provider, Capability.PAYMENT_LOOKUP):
             continue
         if unchecked_report_orders(account).exists():
             outcomes[account.pk] = order_payments_refresh(account=account, calls=calls)

@@ -8,7 +8,12 @@ the inventory's return flow (``inventory.services.returns.return_receive``), whi
 records; what it recorded (received units per line, the QC status) survives later channel
 updates.
 
-``return_writeback`` writes a return's status back to its Shopify order (tag and note).
+``return_writeback`` writes a return's status back to its channel order (Shopify: tag and
+note), for channels with ``Capability.RETURN_WRITEBACK``.
+
+What the channel says of a return beyond its lines (``ReturnDTO.supersedes``, ``channel_open``,
+``refreshable``, ``restocks``) is stored in columns of ``Return``; ``raw`` is kept as the
+channel sent it, and no query reads it.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from integrations.connectors.base import Capability
 from integrations.dto import (
     ImportResult,
     OrderDTO,
@@ -34,6 +40,7 @@ from integrations.dto import (
 )
 from integrations.http import ConnectorError, RejectedError
 from integrations.models import AccountStatus, SyncLog
+from integrations.registry import has_capability
 from integrations.services.accounts import build_connector
 from orders.models import Order, OrderLineRemoval, Return, ReturnItem
 from orders.services.dispositions import return_dispositions_import
@@ -94,7 +101,8 @@ def returns_import(
 
 
 def returns_refresh_order(*, account, order_external_id: str) -> ImportResult:
-    """Read one Shopify order's returns and refunds (``fetch_order_returns``) and import them
+    """Read one order's returns and refunds (``fetch_order_returns``, ``Capability.ORDER_RETURNS``:
+    Shopify) and import them
     (``returns_import``); what cannot be mapped or stored is quarantined as ``SyncLog`` rows of
     the ``returns`` stream (reprocessable like a poll's). Queued for a ``refunds/create``
     webhook of a refund made for a Shopify return, and by ``refresh_open_returns`` for an
@@ -119,35 +127,32 @@ def returns_refresh_order(*, account, order_external_id: str) -> ImportResult:
     return result
 
 
-# Sangam statuses of a Shopify return that Shopify may still change (approve, decline, cancel,
-# close, refund); "received" is Shopify's close, before any refund and before Sangam's receipt.
+# Sangam statuses of a channel return that the channel may still change (approve, decline,
+# cancel, close, refund); "received" is Shopify's close, before any refund and before Sangam's
+# receipt.
 OPEN_CHANNEL_RETURN_STATUSES = (
     ReturnStatus.REQUESTED,
     ReturnStatus.IN_TRANSIT,
     ReturnStatus.RECEIVED,
 )
-# ``ReturnStatus`` (Shopify, kept in ``Return.raw["return"]``) of a return Shopify may still
-# change in ways Sangam reads: approve, decline, dispose of its goods, refund, close.
-OPEN_SHOPIFY_RETURN_STATUSES = ("REQUESTED", "OPEN")
 
 
 def refresh_open_returns(*, account, orders: Sequence[tuple[str, datetime]]) -> int:
     """Queue a read of the returns (``returns_refresh_order``) of each just-updated order
-    (``(external id, updated_at)`` pairs) that holds a Shopify return still open and read
-    before that update: Shopify changes a return (approval, decline, cancellation, closing, a
-    disposition of its goods) without a webhook Sangam can check but updates its order, and a
-    declined or cancelled request leaves the order's ``returnStatus`` at ``NO_RETURN``, which
-    the returns poll skips. Open means open here (requested, in transit, closed by Shopify, and
-    not received in Sangam) or still requested or open in Shopify (a return received here from
-    its first dispositions can get more). One query; the reads run after the commit. Other
-    channels: nothing to do. Returns the number queued."""
-    from integrations.connectors.shopify.returns import RETURN_ID_PREFIX
-
-    if account.provider != "shopify" or not orders:
+    (``(external id, updated_at)`` pairs) that holds a ``refreshable`` return (a Shopify
+    return) still open and read before that update: Shopify changes a return (approval,
+    decline, cancellation, closing, a disposition of its goods) without a webhook Sangam can
+    check but updates its order, and a declined or cancelled request leaves the order's
+    ``returnStatus`` at ``NO_RETURN``, which the returns poll skips. Open means open here
+    (requested, in transit, closed by Shopify, and not received in Sangam) or still open at
+    the channel (``channel_open``: a return received here from its first dispositions can get
+    more). One query; the reads run after the commit. Channels without
+    ``Capability.ORDER_RETURNS``: nothing to do. Returns the number queued."""
+    if not orders or not has_capability(account.provider, Capability.ORDER_RETURNS):
         return 0
     updated = dict(orders)
     open_here = Q(status__in=OPEN_CHANNEL_RETURN_STATUSES, received_at__isnull=True)
-    open_there = Q(raw__return__status__in=OPEN_SHOPIFY_RETURN_STATUSES)
+    open_there = Q(channel_open=True)
     stale = sorted(
         {
             order_external_id
@@ -155,7 +160,7 @@ def refresh_open_returns(*, account, orders: Sequence[tuple[str, datetime]]) -> 
                 open_here | open_there,
                 account=account,
                 order_external_id__in=list(updated),
-                external_id__startswith=RETURN_ID_PREFIX,
+                refreshable=True,
             ).values_list("order_external_id", "source_updated_at")
             if version < updated[order_external_id]
         }
@@ -216,7 +221,12 @@ def _upsert(
     """Store one return from its DTOs (locked while stored); returns ``(outcome, the return,
     its channel version before)``, the outcome ``created``, ``updated`` or ``skipped`` (a
     version not newer than the stored one). A Shopify return seen for the first time takes
-    over the refund returns of its refunds (``_adopt_refund_returns``): ``updated``."""
+    over the refund returns of its refunds (``_adopt_refund_returns``): ``updated``.
+
+    ``supersedes``, ``channel_open`` and ``restocks`` follow ``raw``: the head's when every
+    line carries the same payload (a Shopify return), else ``raw`` keeps each line's and
+    ``restocks`` joins each line's restocks (a refund return), and a return stored with
+    several payloads supersedes nothing and is not open at the channel."""
     head = max(dtos, key=lambda d: d.updated_at)
     existing = (
         Return.objects.select_for_update().filter(account=account, external_id=external_id).first()
@@ -231,6 +241,7 @@ def _upsert(
     order = (
         Order.objects.filter(account=account, external_id=head.order_external_id).only("pk").first()
     )
+    one_raw = all(d.raw == head.raw for d in dtos)
     values = {
         "merchant_id": account.merchant_id,
         "channel": account.provider,
@@ -243,10 +254,14 @@ def _upsert(
         "tracking_id": head.tracking_id[:100],
         "requested_at": min(d.created_at for d in dtos),
         "source_updated_at": head.updated_at,
+        "supersedes": list(head.supersedes) if one_raw else [],
+        "channel_open": head.channel_open and one_raw,
+        "refreshable": head.refreshable,
+        "restocks": _restock_rows(
+            head.restocks if one_raw else [r for d in dtos for r in d.restocks]
+        ),
         # One raw when every line carries the same (a Shopify return's lines share theirs).
-        "raw": head.raw
-        if all(d.raw == head.raw for d in dtos)
-        else {"lines": [d.raw for d in dtos]},
+        "raw": head.raw if one_raw else {"lines": [d.raw for d in dtos]},
     }
     if existing is not None:
         # A channel without a request time for its returns (Shopify ``Return``) reports the
@@ -283,29 +298,30 @@ def _upsert(
     return "updated", ret, previous
 
 
-def refund_return_ids(external_id: str, raw: dict | None) -> list[str]:
-    """The refund returns (``refund:<refund id>``) the Shopify return ``external_id``
-    (``return:<id>``) stands for: one per refund made for it (``raw["refunds"]``, the REST
-    bodies ``returns_from_shopify_return`` keeps). Empty for any other return."""
-    from integrations.connectors.shopify.returns import RETURN_ID_PREFIX
-
-    if not external_id.startswith(RETURN_ID_PREFIX):
-        return []
+def _restock_rows(restocks) -> list[dict]:
+    """``ChannelRestockDTO``s as ``Return.restocks`` stores them: ``{"sku", "quantity", "at"}``
+    with ``at`` ISO-8601 UTC (or None)."""
     return [
-        f"refund:{refund['id']}" for refund in (raw or {}).get("refunds") or [] if refund.get("id")
+        {
+            "sku": r.sku,
+            "quantity": r.quantity,
+            "at": r.restocked_at.isoformat() if r.restocked_at is not None else None,
+        }
+        for r in restocks
     ]
 
 
 def _adopt_refund_returns(account, external_id: str, head: ReturnDTO) -> Return | None:
     """A Shopify return first seen now whose refunds Sangam already holds as refund returns
-    (``refund:<refund id>``, read while the token lacked ``read_returns``): the oldest of them
+    (``refund:<refund id>``, read while the token lacked ``read_returns``; the channel ids
+    ``ReturnDTO.supersedes`` names): the oldest of them
     becomes this return (renamed, locked; its receipts, QC status and stock movements stay
     with it) and the others with nothing received are deleted, so the units are not returned
     twice. One that has receipts is kept and logged: its units were booked already. An
     adopted return whose status was written to the order is written again after the commit
     (its note line then names the Shopify return). Returns the adopted row, or None (no such
     refund, or another channel)."""
-    refund_ids = refund_return_ids(external_id, head.raw)
+    refund_ids = list(head.supersedes)
     if not refund_ids:
         return None
     earlier = list(
@@ -413,22 +429,22 @@ def return_note(ret: Return) -> str:
 
 
 def return_writeback(*, ret: Return) -> None:
-    """Write ``ret``'s status to its Shopify order: the ``sangam-return-<status>`` tag (other
-    tags kept) and the return's note line (which replaces the lines of the refund returns a
-    Shopify return took over), through ``orderUpdate``
-    (``ShopifyReturns.write_return_status``). Other channels: nothing to do.
+    """Write ``ret``'s status to its channel order (``Connector.write_return_status``, for
+    channels with ``Capability.RETURN_WRITEBACK``; Shopify: ``orderUpdate``): the
+    ``sangam-return-<status>`` tag (other tags kept) and the return's note line (which replaces
+    the lines of the returns it ``supersedes``). Other channels: nothing to do.
 
     Records the outcome on the return: ``channel_synced_status`` (the status written) and
-    ``channel_sync_error`` (cleared on success). Errors that retrying cannot fix (Shopify
-    ``userErrors``, a missing order, a permanent auth/scope error such as a token without
-    ``write_orders``, a disconnected account) are recorded and not raised; transient ones
-    (network, 429/5xx, throttling) are recorded and re-raised as ``ConnectorError`` so the task
-    retries."""
+    ``channel_sync_error`` (cleared on success). Errors that retrying cannot fix
+    (``RejectedError``: Shopify ``userErrors``, a missing order; a permanent auth/scope error
+    such as a token without ``write_orders``; a disconnected account) are recorded and not
+    raised; transient ones (network, 429/5xx, throttling) are recorded and re-raised as
+    ``ConnectorError`` so the task retries."""
     account = ret.account
-    if account.provider != "shopify":
+    if not has_capability(account.provider, Capability.RETURN_WRITEBACK):
         return
     if account.status == AccountStatus.DISCONNECTED:
-        _record_writeback(ret, error="The Shopify account is disconnected.")
+        _record_writeback(ret, error=f"The {_channel_label(account)} account is disconnected.")
         return
     status = ret.status
     try:
@@ -436,7 +452,7 @@ def return_writeback(*, ret: Return) -> None:
             order_external_id=ret.order_external_id,
             tags=[return_tag(status)],
             note=return_note(ret),
-            replaces=refund_return_ids(ret.external_id, ret.raw),
+            replaces=list(ret.supersedes),
         )
     except ConnectorError as exc:
         _record_writeback(ret, error=str(exc) or type(exc).__name__)
@@ -445,6 +461,13 @@ def return_writeback(*, ret: Return) -> None:
             return
         raise
     _record_writeback(ret, status=status)
+
+
+def _channel_label(account) -> str:
+    """The channel's name (``Connector.label``: "Shopify") for messages."""
+    from integrations.registry import get_connector_class
+
+    return get_connector_class(account.provider).label
 
 
 def return_writeback_queue(*, return_id: int) -> None:

@@ -201,3 +201,29 @@ def test_every_catalog_endpoint_resolves_to_a_view(entry):
         except Resolver404:
             unresolved.append(endpoint)
     assert unresolved == []
+
+
+def test_the_engine_capabilities_are_declared_by_the_connectors_that_implement_them():
+    """Domains and the sync engine call these methods only where the capability is declared
+    (no ``hasattr`` probes), so each implementer must declare it."""
+    from integrations.connectors.base import ENGINE_CAPABILITIES
+    from integrations.registry import has_capability
+
+    declared = {
+        (provider, str(c))
+        for provider, cls in CONNECTORS.items()
+        for c in cls.capabilities & ENGINE_CAPABILITIES
+    }
+    assert declared == {
+        ("shopify", "order_returns"),
+        ("shopify", "return_writeback"),
+        ("shopify", "bulk"),
+        ("amazon", "payment_lookup"),
+        ("amazon", "bulk"),
+        ("flipkart", "order_lookup"),
+    }
+    for provider, cls in CONNECTORS.items():
+        for capability in ENGINE_CAPABILITIES - cls.capabilities:
+            for name in CAPABILITY_METHODS[capability]:
+                assert getattr(cls, name) is getattr(Connector, name), (provider, name)
+    assert not has_capability("no-such-provider", Capability.BULK)

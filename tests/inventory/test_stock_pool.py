@@ -101,7 +101,8 @@ def test_replaying_orders_changes_nothing(merchant, account):
 def test_amazon_fulfilled_orders_do_not_touch_the_pool(merchant, account):
     variant = stocked(merchant, "SKU-A", 1)
     dto = order_dto("AFN-1", items=(("SKU-A", 1),))
-    dto = replace(dto, tags=("AFN",))
+    # What the Amazon mapping gives an AFN order.
+    dto = replace(dto, tags=("AFN",), fulfilled_by_channel=True)
     order_import(account=account, order=dto)
     order = Order.objects.get(external_id="AFN-1")
     assert (order.stock_reserved, order.unfulfillable) == (False, False)

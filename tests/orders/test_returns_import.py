@@ -148,7 +148,10 @@ def test_an_order_update_rereads_the_shopify_return_it_holds_open(
     account = ChannelAccountFactory(merchant=merchant, provider=provider, external_id="s-1")
     first = order_dto("1001", items=(("SKU-1", 2),), updated_at=T0 - timedelta(minutes=1))
     order_import(account=account, order=first)
-    returns_import(account=account, returns=[return_dto(external_id=external_id, status=status)])
+    # What the Shopify mapping says of a Shopify return (``return:<id>``): refreshable.
+    refreshable = provider == "shopify" and external_id.startswith("return:")
+    dto = return_dto(external_id=external_id, status=status, refreshable=refreshable)
+    returns_import(account=account, returns=[dto])
     if received:
         Return.objects.update(received_at=timezone.now())
     later = T0 + timedelta(minutes=5 if newer else 0)

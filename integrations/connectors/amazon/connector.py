@@ -107,6 +107,8 @@ class AmazonConnector(AmazonReports, AmazonListings, Connector):
             Capability.INVENTORY_PUSH,
             Capability.PRICE_PUSH,
             Capability.LISTINGS,
+            Capability.PAYMENT_LOOKUP,
+            Capability.BULK,
         }
     )
     bulk_streams: ClassVar[frozenset[str]] = frozenset(ORDER_STREAMS)

@@ -78,6 +78,8 @@ REPORT_STATUSES: Mapping[str, str] = {
     "canceled": OrderStatus.CANCELLED,
     "unfulfillable": OrderStatus.CANCELLED,
 }
+# ``FulfillmentChannel`` of an order Amazon fulfils from FBA stock (ordersV0 ``AFN``).
+FULFILLED_BY_AMAZON = "AFN"
 REPORT_FULFILLMENT = {"amazon": "AFN", "afn": "AFN", "merchant": "MFN", "mfn": "MFN"}
 
 
@@ -172,6 +174,8 @@ def _build_order(
         total=total.quantize(CENT),
         items=tuple(items),
         cancelled_at=updated_at if status == OrderStatus.CANCELLED else None,
+        # Amazon ships AFN (FBA) orders from its own stock.
+        fulfilled_by_channel=FULFILLED_BY_AMAZON in extra.get("tags", ()),
         **extra,
     )
 
@@ -383,5 +387,7 @@ def order_from_report_rows(rows: Sequence[Mapping[str, str]]) -> OrderDTO:
             country_code=first.get("ship-country") or "",
         ),
         tags=tuple(t for t in tags if t),
+        # The flat-file report has no payment column: read later (``payment_methods``).
+        payment_known=False,
         raw={"report_rows": [dict(r) for r in rows]},
     )

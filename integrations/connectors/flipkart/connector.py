@@ -88,6 +88,7 @@ class FlipkartConnector(Connector):
             Capability.INVENTORY_PUSH,
             Capability.PRICE_PUSH,
             Capability.LISTINGS,
+            Capability.ORDER_LOOKUP,
         }
     )
     setup_steps = (

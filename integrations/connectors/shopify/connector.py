@@ -110,6 +110,9 @@ class ShopifyConnector(ShopifyInventory, ShopifyReturns, ShopifyBulkOperations, 
             Capability.INVENTORY_PUSH,
             Capability.RETURNS,
             Capability.OAUTH,
+            Capability.ORDER_RETURNS,
+            Capability.RETURN_WRITEBACK,
+            Capability.BULK,
         }
     )
     setup_steps = (

@@ -72,6 +72,7 @@ from integrations.connectors.shopify.mapping import (
     parse_time,
 )
 from integrations.dto import (
+    ChannelRestockDTO,
     DispositionType,
     OrderLineRemovalDTO,
     Page,
@@ -185,6 +186,7 @@ def returns_from_refund(body: dict[str, Any]) -> list[ReturnDTO]:
                 created_at=created,
                 updated_at=created,
                 reason=(body.get("note") or "").strip(),
+                restocks=restocks_of({**head, "refund_line_item": line}),
                 raw={**head, "refund_line_item": line},
             )
         )
@@ -418,6 +420,9 @@ def _reason_text(reason: Any) -> str:
 
 # ``ReturnDTO.external_id`` of a Shopify return: ``return:<return id>``.
 RETURN_ID_PREFIX = "return:"
+# ``ReturnStatus`` (2025-01) of a return Shopify may still change in ways Sangam reads: approve,
+# decline, dispose of its goods, refund, close (``ReturnDTO.channel_open``).
+OPEN_RETURN_STATUSES = ("REQUESTED", "OPEN")
 
 
 def returns_from_shopify_return(
@@ -435,7 +440,11 @@ def returns_from_shopify_return(
     and every change of it updates its order); ``created_at`` the earliest of that and the
     refunds' ``created_at`` (the import keeps the earliest time it has seen). Every DTO carries
     the same ``raw``: ``{"id", "order_id", "return": {id, name, status, decline,
-    return_line_items}, "refunds": [refund bodies]}``, which ``restocked_units`` reads.
+    return_line_items}, "refunds": [refund bodies]}``, whose restocking refund lines are the
+    DTOs' ``restocks`` (``restocks_of``). ``supersedes`` names the refund returns
+    (``refund:<refund id>``) of those refunds; ``channel_open`` says the return is still
+    ``REQUESTED`` or ``OPEN`` in Shopify; ``refreshable`` is true (Shopify changes a return
+    without a webhook: the hub re-reads it through its order).
 
     ``UnverifiedReturnLineItem``s (no line item) give no DTO, so a return of only such lines
     gives none. Raises ``MappingError`` for a missing id or time, an unknown status or a bad
@@ -468,6 +477,8 @@ def returns_from_shopify_return(
         },
         "refunds": list(refunds),
     }
+    supersedes = tuple(f"refund:{r['id']}" for r in refunds if r.get("id"))
+    restocks = restocks_of(raw)
     # An UnverifiedReturnLineItem has no fulfillment line: no order line to return it against.
     verified = [line for line in lines if (line.get("fulfillmentLineItem") or {}).get("lineItem")]
     first = verified[0] if verified else {}
@@ -495,6 +506,10 @@ def returns_from_shopify_return(
                 updated_at=updated,
                 reason=reason,
                 sub_reason=sub_reason,
+                supersedes=supersedes,
+                channel_open=node.get("status") in OPEN_RETURN_STATUSES,
+                refreshable=True,
+                restocks=restocks,
                 raw=raw,
             )
         )
@@ -664,6 +679,34 @@ def _refund_events(raw: dict[str, Any]):
             yield line.get("created_at"), line["refund_line_item"]
 
 
+def restocks_of(raw: dict[str, Any] | None) -> tuple[ChannelRestockDTO, ...]:
+    """The units Shopify put back into its own stock by the refunds in a stored Shopify
+    ``Return.raw`` (as ``returns_import`` keeps it: a refund return's line or ``lines``, or a
+    Shopify return's ``refunds``; the same whether it came by webhook or by the poll): one
+    ``ChannelRestockDTO`` per refund line with ``restock_type`` in ``RESTOCKED_TYPES`` and an
+    integer quantity, timed by its own refund's ``created_at`` (None when unreadable) — a
+    return's refunds can come days apart."""
+    restocks: list[ChannelRestockDTO] = []
+    for created_at, refund_line in _refund_events(raw or {}):
+        item = refund_line.get("line_item") or {}
+        quantity = refund_line.get("quantity")
+        if (
+            str(refund_line.get("restock_type") or "").lower() not in RESTOCKED_TYPES
+            or not isinstance(quantity, int)
+        ):
+            continue
+        try:
+            moment = parse_time(created_at, "created_at")
+        except MappingError:
+            moment = None
+        restocks.append(
+            ChannelRestockDTO(
+                sku=(item.get("sku") or "").strip(), quantity=int(quantity), restocked_at=moment
+            )
+        )
+    return tuple(restocks)
+
+
 def restocked_units(
     raw: dict[str, Any],
     sku: str,
@@ -672,33 +715,22 @@ def restocked_units(
     *,
     open_start: bool = False,
 ) -> int:
-    """Units of ``sku`` Shopify put back into its own stock by the refunds in a stored Shopify
-    ``Return.raw`` (as ``returns_import`` keeps it: a refund return's line or ``lines``, or a
-    Shopify return's ``refunds``; the same whether it came by webhook or by the poll): refund
-    lines with ``restock_type`` in ``RESTOCKED_TYPES``, of refunds created between ``since``
-    and ``until`` when given (``since`` excluded with ``open_start``), each timed by its own
-    refund's ``created_at`` — a return's refunds can come days apart."""
+    """Units of ``sku`` in ``restocks_of(raw)``, of refunds created between ``since`` and
+    ``until`` when given (``since`` excluded with ``open_start``; an untimed restock is then
+    outside)."""
     units = 0
-    for created_at, refund_line in _refund_events(raw):
-        item = refund_line.get("line_item") or {}
-        if (
-            str(refund_line.get("restock_type") or "").lower() not in RESTOCKED_TYPES
-            or (item.get("sku") or "").strip() != sku
-            or not isinstance(refund_line.get("quantity"), int)
-        ):
+    for restock in restocks_of(raw):
+        if restock.sku != sku:
             continue
         if since is not None or until is not None:
-            try:
-                moment = parse_time(created_at, "created_at")
-            except MappingError:
-                moment = None
+            moment = restock.restocked_at
             if moment is None:
                 continue
             if since is not None and (moment < since or (open_start and moment == since)):
                 continue
             if until is not None and moment > until:
                 continue
-        units += refund_line["quantity"]
+        units += restock.quantity
     return units
 
 

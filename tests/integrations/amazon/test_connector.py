@@ -28,7 +28,14 @@ def test_catalog_metadata():
     assert cls.connect_type == ConnectType.API_KEY
     assert cls.account_key_field == "seller_id"
     assert cls.capabilities == frozenset(
-        {Capability.ORDERS, Capability.INVENTORY_PUSH, Capability.PRICE_PUSH, Capability.LISTINGS}
+        {
+            Capability.ORDERS,
+            Capability.INVENTORY_PUSH,
+            Capability.PRICE_PUSH,
+            Capability.LISTINGS,
+            Capability.PAYMENT_LOOKUP,
+            Capability.BULK,
+        }
     )
     assert cls.bulk_streams == frozenset({"orders", "backfill"})
     assert len(cls.setup_steps) == 3

@@ -38,6 +38,8 @@ from cryptography.fernet import Fernet
 
 os.environ.setdefault("CREDENTIALS_ENCRYPTION_KEYS", Fernet.generate_key().decode())
 os.environ.setdefault("SECRET_KEY", "bench-webhooks-secret-key")
+# The server runs with DEBUG=False, which refuses the public development app secret.
+os.environ.setdefault("SHOPIFY_API_SECRET", "bench-webhooks-app-secret")
 
 from _setup import ROOT, django_setup  # noqa: E402
 

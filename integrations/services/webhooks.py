@@ -369,17 +369,19 @@ def _dispatch_to(account: ChannelAccount, dtos: tuple[Any, ...], body: dict[str,
     """Hand the DTOs to their handlers for one account, in order (a kind handled in batches
     once, where its first DTO stands); raises on a record a handler refused (the event fails
     and is retried), except where refused records are quarantined."""
-    calls: dict[str, tuple[str, list[Any]]] = {}
+    groups: list[tuple[str, str, bool, list[Any]]] = []  # (path, argument, batch, DTOs)
     for dto in dtos:
         try:
             path, argument, batch = WEBHOOK_HANDLERS[type(dto)]
         except KeyError:
             raise TypeError(f"no webhook handler for {type(dto).__name__}") from None
-        key = path if batch else f"{path}#{len(calls)}"
-        calls.setdefault(key, (argument, []))[1].append(dto)
-    for key, (argument, items) in calls.items():
-        path = key.split("#", 1)[0]
-        value = items if WEBHOOK_HANDLERS[type(items[0])][2] else items[0]
+        same = next((g for g in groups if batch and g[2] and g[0] == path), None)
+        if same is None:
+            groups.append((path, argument, batch, [dto]))
+        else:
+            same[3].append(dto)
+    for path, argument, batch, items in groups:
+        value = items if batch else items[0]
         result = import_string(path)(account=account, source="webhook", **{argument: value})
         if result.failures and path in QUARANTINED_STREAMS:
             SyncLog.objects.bulk_create(

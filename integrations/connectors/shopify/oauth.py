@@ -48,7 +48,6 @@ def verify_callback(params: Mapping[str, str], *, app: OAuthApp, now: float) -> 
     (within ±90 s of ``now``, Unix seconds). Raises ``CallbackRefused``."""
     if not verify_oauth_hmac(params, app.api_secret):
         raise CallbackRefused("The callback's hmac does not verify.", status=401)
-    _ = params.get("state")  # compared with the session's nonce by the generic flow
     try:
         timestamp = float(params.get("timestamp") or "")
     except ValueError:

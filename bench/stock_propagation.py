@@ -98,6 +98,8 @@ from django.db import connection  # noqa: E402
 from django.db.models import Count, Sum  # noqa: E402
 
 from accounts.models import Merchant  # noqa: E402
+from channel_stock.services.listings import listings_discover  # noqa: E402
+from channel_stock.services.push import account_set_manages_stock  # noqa: E402
 from config.celery import app as celery_app  # noqa: E402
 from integrations.models import (  # noqa: E402
     ACTIVE_SYNC_STATUSES,
@@ -117,8 +119,6 @@ from inventory.models import (  # noqa: E402
     Variant,
 )
 from inventory.services import default_warehouse, stock_adjust  # noqa: E402
-from inventory.services.listings import listings_discover  # noqa: E402
-from inventory.services.push import account_set_manages_stock  # noqa: E402
 from sandbox.amazon import services as amazon  # noqa: E402
 from sandbox.amazon.models import SandboxAmazonListing  # noqa: E402
 from sandbox.demo import server_answers  # noqa: E402

@@ -2,9 +2,11 @@
 
 from django.urls import path
 
+from channel_stock import views as channel_stock_views
 from integrations import views as integration_views
 from inventory import views as inventory_views
 from orders import views as order_views
+from returns import views as return_views
 
 urlpatterns = [
     path(
@@ -31,44 +33,46 @@ urlpatterns = [
     ),
     path("orders/", order_views.order_list_page, name="orders"),
     path("orders/<int:order_id>/", order_views.order_detail_page, name="order_detail"),
-    path("stock/", inventory_views.stock_page, name="stock"),
-    path("stock/push-status/", inventory_views.stock_push_status, name="stock_push_status"),
+    path("stock/", channel_stock_views.stock_page, name="stock"),
+    path("stock/push-status/", channel_stock_views.stock_push_status, name="stock_push_status"),
     path("stock/counts/", inventory_views.stock_counts_upload, name="stock_counts_upload"),
     path("stock/variants/<int:variant_id>/adjust/", inventory_views.sku_adjust, name="sku_adjust"),
     path(
         "stock/listings/unmatched/",
-        inventory_views.listings_unmatched_page,
+        channel_stock_views.listings_unmatched_page,
         name="listings_unmatched",
     ),
     path(
         "stock/listings/<int:listing_id>/buffer/",
-        inventory_views.listing_buffer,
+        channel_stock_views.listing_buffer,
         name="listing_buffer",
     ),
     path(
-        "stock/listings/<int:listing_id>/map/", inventory_views.listing_map_view, name="listing_map"
+        "stock/listings/<int:listing_id>/map/",
+        channel_stock_views.listing_map_view,
+        name="listing_map",
     ),
-    path("stock/drift/", inventory_views.drift_report, name="drift"),
+    path("stock/drift/", channel_stock_views.drift_report, name="drift"),
     path(
         "hub/accounts/<int:account_id>/manages-stock/",
-        inventory_views.account_manages_stock,
+        channel_stock_views.account_manages_stock,
         name="account_manages_stock",
     ),
     path(
         "hub/accounts/<int:account_id>/find-listings/",
-        inventory_views.account_find_listings,
+        channel_stock_views.account_find_listings,
         name="account_find_listings",
     ),
     path(
         "hub/accounts/<int:account_id>/drift-check/",
-        inventory_views.account_drift_check,
+        channel_stock_views.account_drift_check,
         name="account_drift_check",
     ),
     # A SKU may contain "/"; under sku/ no SKU (one literally named "drift", say) is shadowed
     # by a fixed /stock/ page.
-    path("stock/sku/<path:sku>/", inventory_views.sku_page, name="sku_detail"),
-    path("returns/", order_views.return_list_page, name="returns"),
+    path("stock/sku/<path:sku>/", channel_stock_views.sku_page, name="sku_detail"),
+    path("returns/", return_views.return_list_page, name="returns"),
     path(
-        "returns/<int:return_id>/receive/", order_views.return_receive_view, name="return_receive"
+        "returns/<int:return_id>/receive/", return_views.return_receive_view, name="return_receive"
     ),
 ]

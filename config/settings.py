@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "shipments",
     "marketing",
     "finance",
+    "returns",
+    "channel_stock",
 ]
 # The fake providers (a development and test tool, never a part of the product): installed,
 # with their tables and URLs (config/urls.py), only where the sandbox is enabled. Their app
@@ -346,21 +348,32 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Safety net of the stock push: listings whose push is due (a lost task, a backoff ended).
     "stock-push-sweep": {
-        "task": "inventory.tasks.push_due_task",
+        "task": "channel_stock.tasks.push_due_task",
         "schedule": crontab(minute="*"),
     },
     # Nightly drift check of every managed listing (CELERY_TIMEZONE is Asia/Kolkata).
     "stock-drift-check": {
-        "task": "inventory.tasks.drift_check_all_task",
+        "task": "channel_stock.tasks.drift_check_all_task",
         "schedule": crontab(hour=3, minute=0),
     },
 }
 
-# Stock push (inventory.services.push): changes within this many seconds ride on one push.
+# Hooks (integrations/hooks.py): a lower layer triggers a higher one through the functions
+# named here, never by importing it (DESIGN.md "Layers"; docs/architecture.md).
+# Stock moved → mark the variants' listings for the push (the channel stock, above the ledger).
+STOCK_CHANGED_HOOKS = ["channel_stock.services.push.listings_mark_changed"]
+# A manual adjustment or count freed units → allocate them to backorders (the order book).
+STOCK_FREED_HOOKS = ["orders.services.orders.backorders_allocate"]
+# Orders written → link the returns that came first, re-read the open ones (the returns).
+ORDERS_IMPORTED_HOOKS = ["returns.services.imports.orders_imported"]
+# Staff switched "Sangam manages stock" on in the admin → push every matched listing.
+ACCOUNT_MANAGES_STOCK_HOOKS = ["channel_stock.services.push.account_set_manages_stock"]
+
+# Stock push (channel_stock.services.push): changes within this many seconds ride on one push.
 STOCK_PUSH_DEBOUNCE_SECONDS = env.float("STOCK_PUSH_DEBOUNCE_SECONDS", default=1.0)
 # A Shopify inventory webhook that is not our echo is read back at once and judged this many
 # seconds later, so the order webhooks placed before the reading are imported first
-# (inventory.services.channel_levels).
+# (channel_stock.services.levels).
 STOCK_ECHO_GRACE_SECONDS = env.float("STOCK_ECHO_GRACE_SECONDS", default=5.0)
 # A quantity change made outside Sangam on a channel (the Shopify admin, another app) is taken
 # into the pool as an adjustment (True, the default), or overwritten by Sangam's quantity

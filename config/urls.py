@@ -7,8 +7,9 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts.api import ObtainTokenView
+from channel_stock import api as channel_stock_api
 from inventory import api as inventory_api
-from orders import api as orders_api
+from returns import api as returns_api
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -35,14 +36,20 @@ urlpatterns = [
     path("api/inventory/listings", inventory_api.ListingListView.as_view(), name="api-listings"),
     path(
         "api/inventory/listings/<int:listing_id>/map",
-        inventory_api.ListingMapView.as_view(),
+        channel_stock_api.ListingMapView.as_view(),
         name="api-listing-map",
     ),
     path("api/inventory/drift", inventory_api.DriftListView.as_view(), name="api-drift"),
-    path("api/returns", orders_api.ReturnListView.as_view(), name="api-returns"),
+    path(
+        "api/integrations/shopify/inventory",
+        channel_stock_api.ChannelInventoryView.as_view(),
+        {"provider": "shopify"},
+        name="api-shopify-inventory",
+    ),
+    path("api/returns", returns_api.ReturnListView.as_view(), name="api-returns"),
     path(
         "api/returns/<int:return_id>/receive",
-        orders_api.ReturnReceiveView.as_view(),
+        returns_api.ReturnReceiveView.as_view(),
         name="api-return-receive",
     ),
     path("channels/", include("integrations.urls_channels")),

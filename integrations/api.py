@@ -28,7 +28,6 @@ from integrations.serializers import (
     ChannelAccountSerializer,
     ConnectedSummaryOutput,
     ProviderStatusOutput,
-    ShopifyInventoryOutput,
     SyncLogOutput,
     SyncRunDetailOutput,
     SyncRunSerializer,
@@ -51,7 +50,7 @@ from integrations.services.webhook_subscriptions import (
 REFUSED = OpenApiResponse(description='The reason: {"error", "field"}.')
 
 
-def _provider_or_404(provider: str):
+def provider_or_404(provider: str):
     try:
         return get_connector_class(provider)
     except UnknownProvider:
@@ -62,7 +61,7 @@ def _accounts(request: Request, provider: str):
     return ChannelAccount.objects.for_merchant(request.merchant).filter(provider=provider)
 
 
-def _pick_account(request: Request, provider: str) -> ChannelAccount:
+def pick_account(request: Request, provider: str) -> ChannelAccount:
     """``account_id`` from the body/query, else the merchant's only (or newest) account."""
     accounts = _accounts(request, provider)
     account_id = request.data.get("account_id") if request.method == "POST" else None
@@ -136,7 +135,7 @@ class ProviderStatusView(APIView):
 
     @extend_schema(responses=ProviderStatusOutput)
     def get(self, request: Request, provider: str) -> Response:
-        _provider_or_404(provider)
+        provider_or_404(provider)
         return Response(_status_payload(request, provider))
 
 
@@ -152,7 +151,7 @@ class ProviderConnectView(APIView):
         },
     )
     def post(self, request: Request, provider: str) -> Response:
-        _provider_or_404(provider)
+        provider_or_404(provider)
         data = {k: v for k, v in request.data.items() if k != "use_sandbox"}
         use_sandbox = str(request.data.get("use_sandbox", "")).lower() in ("1", "true", "yes")
         try:
@@ -171,9 +170,9 @@ class ProviderDisconnectView(APIView):
 
     @extend_schema(request=None, responses=ChannelAccountSerializer)
     def post(self, request: Request, provider: str) -> Response:
-        _provider_or_404(provider)
+        provider_or_404(provider)
         account = account_disconnect(
-            account=_pick_account(request, provider), reason="Disconnected by the merchant."
+            account=pick_account(request, provider), reason="Disconnected by the merchant."
         )
         return Response(ChannelAccountSerializer(account).data)
 
@@ -193,10 +192,10 @@ class ProviderSyncView(APIView):
 
     @extend_schema(request=SyncRequest, responses=SyncRunSerializer(many=True))
     def post(self, request: Request, provider: str) -> Response:
-        _provider_or_404(provider)
+        provider_or_404(provider)
         body = SyncRequest(data=request.data)
         body.is_valid(raise_exception=True)
-        account = _pick_account(request, provider)
+        account = pick_account(request, provider)
         streams = body.validated_data.get("streams") or self.default_streams or streams_for(account)
         if not streams:
             return Response(
@@ -234,7 +233,7 @@ class ProviderImportView(APIView):
     def post(self, request: Request, provider: str) -> Response:
         from integrations.services.files import FileImportError, file_import_start
 
-        cls = _provider_or_404(provider)
+        cls = provider_or_404(provider)
         if cls.connect_type != ConnectType.FILE:
             return Response(
                 {"error": f"{cls.label} imports orders by API, not files.", "field": "provider"},
@@ -245,7 +244,7 @@ class ProviderImportView(APIView):
         upload = request.FILES.get("file")
         if upload is None:
             return Response({"error": "'file' is required.", "field": "file"}, status=400)
-        account = _pick_account(request, provider)
+        account = pick_account(request, provider)
         try:
             record, run = file_import_start(
                 account=account, upload=upload, user=request.user, background=True
@@ -317,69 +316,14 @@ class SyncRunView(APIView):
 
 
 # --- channel stock and webhook registration --------------------------------------------------
-class ChannelInventoryView(APIView):
-    """``GET /api/integrations/shopify/inventory?refresh=false|true``: per-SKU stock as Sangam
-    holds it next to what the channel reports per location (under the provider's id).
-    ``refresh=true`` first re-reads levels from the channel (synchronously, one inventory sync
-    run)."""
-
-    @extend_schema(
-        responses=ShopifyInventoryOutput,
-        parameters=[
-            OpenApiParameter("refresh", bool, description="Re-read from the channel first.")
-        ],
-    )
-    def get(self, request: Request, provider: str) -> Response:
-        from inventory.selectors import channel_levels
-
-        _provider_or_404(provider)
-        account = _pick_account(request, provider)
-        refreshed_run = None
-        if request.query_params.get("refresh", "false").lower() in ("1", "true", "yes"):
-            if not request.membership.can_manage:
-                return Response({"error": "Only owners and managers can refresh."}, status=403)
-            from integrations.services.sync import run_sync_runs
-
-            runs = request_sync(account=account, streams=["inventory"])
-            done = run_sync_runs([r.pk for r in runs])
-            refreshed_run = SyncRunSerializer(done[0] if done else runs[0]).data
-        rows = []
-        for level in channel_levels(account=account):
-            variant = level.listing.variant if level.listing else None
-            stock = (
-                variant.stock_levels.filter(warehouse__is_default=True).first() if variant else None
-            )
-            rows.append(
-                {
-                    "sku": level.listing.channel_sku if level.listing else "",
-                    "inventory_item_id": level.external_inventory_item_id,
-                    "location_id": level.external_location_id,
-                    provider: {
-                        "available": level.available,
-                        "on_hand": level.on_hand,
-                        "committed": level.committed,
-                    },
-                    "sangam": None
-                    if stock is None
-                    else {
-                        "on_hand": stock.on_hand,
-                        "reserved": stock.reserved,
-                        "available": stock.available,
-                    },
-                    "updated_at": level.source_updated_at,
-                }
-            )
-        return Response({"account": account.pk, "refreshed": refreshed_run, "levels": rows})
-
-
 class ProviderRegisterWebhooksView(APIView):
     """``POST /api/integrations/shopify/register-webhooks``: (re)subscribe the provider
     account's webhooks."""
 
     @extend_schema(request=None, responses=WebhookSubscriptionsOutput)
     def post(self, request: Request, provider: str) -> Response:
-        _provider_or_404(provider)
-        return _register(_pick_account(request, provider))
+        provider_or_404(provider)
+        return _register(pick_account(request, provider))
 
 
 class RegisterWebhooksForAccountView(APIView):
@@ -420,8 +364,8 @@ class TestConnectionView(APIView):
 
     @extend_schema(request=None, responses=OpenApiTypes.OBJECT)
     def post(self, request: Request, provider: str) -> Response:
-        _provider_or_404(provider)
-        account = _pick_account(request, provider)
+        provider_or_404(provider)
+        account = pick_account(request, provider)
         try:
             facts = account_check_connection(account=account)
         except ConnectorError as exc:

@@ -69,12 +69,6 @@ urlpatterns = [
         name="api-shopify-sync-orders",
     ),
     path(
-        "integrations/shopify/inventory",
-        api.ChannelInventoryView.as_view(),
-        SHOPIFY,
-        name="api-shopify-inventory",
-    ),
-    path(
         "integrations/shopify/register-webhooks",
         api.ProviderRegisterWebhooksView.as_view(),
         SHOPIFY,

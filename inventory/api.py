@@ -27,7 +27,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from inventory.models import ChannelListing, MovementSource, StockLevel, StockMovement, Variant
+from inventory.models import MovementSource, StockLevel, StockMovement, Variant
 from inventory.selectors import (
     drift_list,
     listing_list,
@@ -42,14 +42,12 @@ from inventory.serializers import (
     DriftFilters,
     DriftOutput,
     ListingFilters,
-    ListingMapInput,
     ListingOutput,
     MovementOutput,
     SkuDetailOutput,
     SkuFilters,
     SkuOutput,
 )
-from inventory.services.listings import listing_map
 from inventory.services.stock import stock_adjust
 
 IDEMPOTENCY_TTL = 24 * 3600  # seconds a replayable response is kept
@@ -262,34 +260,6 @@ class ListingListView(ListAPIView):
             unmatched=filters.validated_data.get("unmatched"),
             account_id=filters.validated_data.get("account"),
         )
-
-
-class ListingMapView(APIView):
-    """Map a listing to a SKU (``{"sku": "…"}``) or unmap it (``{"sku": null}``); a mapped
-    listing of a managed account is pushed at once. 400 for an unknown SKU, 404 for another
-    merchant's listing."""
-
-    @extend_schema(
-        request=ListingMapInput,
-        responses=ListingOutput,
-        parameters=[OpenApiParameter("listing_id", int, OpenApiParameter.PATH)],
-    )
-    def post(self, request: Request, listing_id: int) -> Response:
-        listing = (
-            ChannelListing.objects.for_merchant(request.merchant)
-            .select_related("account")
-            .filter(pk=listing_id)
-            .first()
-        )
-        if listing is None:
-            raise Http404("No such listing.")
-        body = ListingMapInput(data=request.data, merchant=request.merchant)
-        body.is_valid(raise_exception=True)
-        try:
-            listing = listing_map(listing=listing, variant=body.validated_data["sku"])
-        except ValueError as exc:
-            return Response({"error": str(exc)}, status=400)
-        return Response(ListingOutput(listing).data)
 
 
 @extend_schema(parameters=[DriftFilters])

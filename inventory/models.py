@@ -228,7 +228,7 @@ class ChannelListing(models.Model):
     channel; the listing is not pushed again until its outcome is recorded, so an older feed
     can never land after a newer value.
 
-    Channel ledger (Shopify, ``inventory.services.channel_levels``): ``channel_base_quantity``
+    Channel ledger (Shopify, ``channel_stock.services.levels``): ``channel_base_quantity``
     is what the channel held at ``channel_base_at`` (an exact observation: a set's
     ``quantityAfterChange`` or a read taken while no push was in flight);
     ``channel_set_delta`` sums the deltas our own sets applied since then (units, as the

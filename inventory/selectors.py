@@ -1,8 +1,8 @@
-"""Reads of the catalog, the stock pool, channel listings, pushes, drift and returns for the
+"""Reads of the catalog, the stock pool, channel listings, pushes and drift for the
 dashboard and the API (always merchant-scoped: every query starts from ``for_merchant``).
 
 Available-to-sell of a listing is computed from the merchant's default warehouse, the pool the
-push uses (``inventory.services.push.listing_quantities``): on hand − reserved − buffer − what
+push uses (``channel_stock.services.push.listing_quantities``): on hand − reserved − buffer − what
 the channel holds at its other locations, never below 0. Reads never create rows (no
 ``default_warehouse()`` call on a GET).
 """
@@ -13,26 +13,22 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
 
 from django.db.models import (
     Count,
     Exists,
     F,
     IntegerField,
-    Min,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
     Subquery,
-    Sum,
     Value,
 )
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
-from integrations.dto import OrderStatus
 from integrations.models import ChannelAccount
 from inventory.models import (
     ChannelInventoryLevel,
@@ -44,7 +40,6 @@ from inventory.models import (
     StockPush,
     Variant,
 )
-from orders.models import OrderItem, Return, ReturnDisposition, ReturnItem
 
 LOW_STOCK_AT = 5  # available (on hand − reserved) at or below this is "low stock"
 PUSH_HISTORY_SHOWN = 50
@@ -85,39 +80,6 @@ def stock_list(
             )
         )
     return qs
-
-
-@dataclass(frozen=True, slots=True)
-class Backorders:
-    """Open orders waiting for a SKU's stock (``Order.unfulfillable``): how many, the units
-    their lines of that SKU need, and since when the oldest waits."""
-
-    orders: int
-    units: int
-    oldest: datetime | None
-
-
-def backorders_by_variant(*, merchant, variant_ids: Iterable[int]) -> dict[int, Backorders]:
-    """``{variant id: Backorders}`` for those of ``variant_ids`` that open backorders of
-    ``merchant`` wait for (variants nothing waits for are absent). One query."""
-    rows = (
-        OrderItem.objects.filter(
-            order__merchant=merchant,
-            order__unfulfillable=True,
-            order__status__in=OrderStatus.OPEN,
-            variant_id__in=list(variant_ids),
-        )
-        .values("variant_id")
-        .annotate(
-            orders=Count("order_id", distinct=True),
-            units=Sum("current_quantity"),
-            oldest=Min("order__backordered_at"),
-        )
-    )
-    return {
-        row["variant_id"]: Backorders(row["orders"], row["units"] or 0, row["oldest"])
-        for row in rows
-    }
 
 
 def managed_accounts(*, merchant) -> list[ChannelAccount]:
@@ -375,29 +337,6 @@ def drift_daily_counts(
 
 
 # --- returns --------------------------------------------------------------------------------------
-def return_list(*, merchant, filters: dict[str, Any] | None = None) -> QuerySet[Return]:
-    """Returns and RTOs of the merchant, newest request first, with account, order, items and
-    the channel's dispositions of the goods (oldest first); filters: ``status``, ``channel``,
-    ``kind``, ``account`` (id)."""
-    filters = filters or {}
-    qs = (
-        Return.objects.for_merchant(merchant)
-        .select_related("account", "order")
-        .prefetch_related(
-            Prefetch("items", queryset=ReturnItem.objects.order_by("pk")),
-            Prefetch("dispositions", queryset=ReturnDisposition.objects.order_by("seen_at", "pk")),
-        )
-        .order_by("-requested_at", "-pk")
-    )
-    for key in ("status", "channel", "kind"):
-        if filters.get(key):
-            qs = qs.filter(**{key: filters[key]})
-    if filters.get("account"):
-        qs = qs.filter(account_id=filters["account"])
-    return qs
-
-
-# --- channel levels (Shopify inventory API) -------------------------------------------------------
 def channel_levels(*, account) -> QuerySet[ChannelInventoryLevel]:
     """What one channel account reports per inventory item and location."""
     return (

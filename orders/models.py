@@ -230,7 +230,7 @@ class OrderLineRemoval(models.Model):
     and by poll is one row.
 
     The order's reservation follows the line's current quantity (``OrderItem``); these rows are
-    the timed record the channel ledger (``inventory.services.channel_levels``) needs: a
+    the timed record the channel ledger (``channel_stock.services.levels``) needs: a
     restocked removal at ``removed_at`` is Shopify's own +``quantity`` to ``available``."""
 
     merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="+")
@@ -274,10 +274,10 @@ class ReturnDisposition(models.Model):
     Shopify gives no time for a disposition (2025-01), so each is bounded: it happened after
     ``not_before`` (the channel's last change of the order Sangam had read before, when it was
     not there yet; else the order's placement) and by ``seen_at`` (when Sangam first read it).
-    The channel ledger (``inventory.services.channel_levels``) counts a restock as Shopify's own
+    The channel ledger (``channel_stock.services.levels``) counts a restock as Shopify's own
     +``quantity`` at that location only in a window holding that whole span.
     ``received_quantity`` is what Sangam booked from it as a receipt of the return
-    (``orders.services.returns.return_dispositions_import``)."""
+    (``returns.services.imports.return_dispositions_import``)."""
 
     merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="+")
     account = models.ForeignKey(

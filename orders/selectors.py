@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
+from integrations.dto import OrderStatus
 from orders.models import Order, OrderItem, OrderStatusEvent, Return
 
 
@@ -79,4 +82,48 @@ def order_summary(*, merchant) -> dict[str, Any]:
         "by_channel": list(
             qs.values("channel").annotate(n=Count("pk"), value=Sum("total")).order_by("channel")
         ),
+    }
+
+
+def unknown_order_ids(*, account, order_external_ids: Sequence[str]) -> list[str]:
+    """Of ``order_external_ids``, those the account has no order for (one query)."""
+    wanted = set(order_external_ids)
+    known = set(
+        Order.objects.filter(account=account, external_id__in=wanted).values_list(
+            "external_id", flat=True
+        )
+    )
+    return sorted(wanted - known)
+
+
+@dataclass(frozen=True, slots=True)
+class Backorders:
+    """Open orders waiting for a SKU's stock (``Order.unfulfillable``): how many, the units
+    their lines of that SKU need, and since when the oldest waits."""
+
+    orders: int
+    units: int
+    oldest: datetime | None
+
+
+def backorders_by_variant(*, merchant, variant_ids: Iterable[int]) -> dict[int, Backorders]:
+    """``{variant id: Backorders}`` for those of ``variant_ids`` that open backorders of
+    ``merchant`` wait for (variants nothing waits for are absent). One query."""
+    rows = (
+        OrderItem.objects.filter(
+            order__merchant=merchant,
+            order__unfulfillable=True,
+            order__status__in=OrderStatus.OPEN,
+            variant_id__in=list(variant_ids),
+        )
+        .values("variant_id")
+        .annotate(
+            orders=Count("order_id", distinct=True),
+            units=Sum("current_quantity"),
+            oldest=Min("order__backordered_at"),
+        )
+    )
+    return {
+        row["variant_id"]: Backorders(row["orders"], row["units"] or 0, row["oldest"])
+        for row in rows
     }

@@ -354,10 +354,10 @@ def manage_stock_everywhere(merchant: Merchant) -> dict[str, str]:
     """Make Sangam the stock master of the demo: find the Amazon and Flipkart listings of the
     catalog (matched by SKU), switch "Sangam manages stock" on for Shopify, Amazon and Flipkart
     and push available-to-sell to every listing. Returns a line per account for the console."""
+    from channel_stock.services.listings import listings_discover
+    from channel_stock.services.push import account_set_manages_stock, stock_push_account
     from integrations.http import ConnectorError
     from inventory.models import PushState
-    from inventory.services.listings import listings_discover
-    from inventory.services.push import account_set_manages_stock, stock_push_account
 
     lines: dict[str, str] = {}
     accounts = ChannelAccount.objects.filter(

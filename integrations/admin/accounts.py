@@ -21,6 +21,7 @@ from integrations.admin.common import (
 )
 from integrations.connectors.base import CredentialField
 from integrations.crypto import CredentialDecryptError
+from integrations.hooks import run_hooks
 from integrations.models import (
     ChannelAccount,
     ProviderAppCredential,
@@ -124,12 +125,11 @@ class ChannelAccountAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: ChannelAccount, form, change: bool) -> None:
         """Switching "Sangam manages stock" on pushes every matched listing, as the
-        dashboard switch does (``account_set_manages_stock``)."""
+        dashboard switch does (``ACCOUNT_MANAGES_STOCK_HOOKS``: the channel stock's
+        ``account_set_manages_stock``)."""
         super().save_model(request, obj, form, change)
         if "manages_stock" in form.changed_data and obj.manages_stock:
-            from inventory.services.push import account_set_manages_stock
-
-            account_set_manages_stock(account=obj, enabled=True)
+            run_hooks("ACCOUNT_MANAGES_STOCK_HOOKS", account=obj, enabled=True)
 
     def get_fieldsets(self, request: HttpRequest, obj: ChannelAccount | None = None):
         secrets = [INPUT_PREFIX + c.name for c in secret_fields_for(obj.provider if obj else None)]

@@ -264,7 +264,7 @@ class Connector:
         ``ReturnDispositionDTO``s."""
         raise NotImplementedError
 
-    # Stock push pacing, read by ``inventory.services.push``: at most ``push_run_max`` listings
+    # Stock push pacing, read by ``channel_stock.services.push``: at most ``push_run_max`` listings
     # per push run (a channel whose per-call rate limit would otherwise hold a worker for long;
     # the rest go in the next run, oldest push first), unless ``push_bulk_min`` or more are due,
     # which go in one run (the connector sends them in bulk, e.g. as an Amazon feed). None: no

@@ -86,7 +86,7 @@ def account_store_scopes(*, account: ChannelAccount, scopes: str) -> None:
     ``scope_streams`` and did not before (or was unknown) queues that stream over its window
     once the caller commits, if the stream has run before (Shopify's ``read_returns``: the
     refunds read without it are re-read with their Shopify returns, which take those refund
-    returns over, ``orders.services.returns``, instead of returning the units twice)."""
+    returns over, ``returns.services.imports``, instead of returning the units twice)."""
     before = granted_scopes(account.scopes)
     account.scopes = scopes[:1000]
     newly_granted = granted_scopes(account.scopes) - before

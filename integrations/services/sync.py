@@ -54,13 +54,17 @@ logger = logging.getLogger(__name__)
 # stream → (importer dotted path, keyword the importer takes the batch as, capability)
 STREAMS: dict[str, tuple[str, str, Capability]] = {
     "catalog": ("inventory.services.products_import", "products", Capability.CATALOG),
-    "inventory": ("inventory.services.inventory_levels_import", "levels", Capability.CATALOG),
+    "inventory": (
+        "channel_stock.services.inventory_levels_import",
+        "levels",
+        Capability.CATALOG,
+    ),
     "orders": ("orders.services.orders_import", "orders", Capability.ORDERS),
     "backfill": ("orders.services.orders_import", "orders", Capability.ORDERS),
-    "returns": ("orders.services.returns_import", "returns", Capability.RETURNS),
+    "returns": ("returns.services.returns_import", "returns", Capability.RETURNS),
     # ``file:<FileImport id>``: one uploaded export (Meesho, Myntra, Ajio).
     # Its orders and the returns of its RTO and returned rows.
-    "file": ("orders.services.file_records_import", "records", Capability.FILE_IMPORT),
+    "file": ("returns.services.imports.file_records_import", "records", Capability.FILE_IMPORT),
 }
 FULL_SYNC = ("catalog", "inventory", "orders", "returns")
 # What the 10-minute schedule keeps current on every connected commerce account.
@@ -398,7 +402,7 @@ def _import_orders_of_returns(run: SyncRun, connector: Any, returns: Sequence[An
     linked when the order is imported (``attach_returns_to_orders``)."""
     if Capability.ORDER_LOOKUP not in connector.capabilities or not returns:
         return
-    missing = import_string("orders.services.unknown_order_ids")(
+    missing = import_string("orders.selectors.unknown_order_ids")(
         account=run.account, order_external_ids=[r.order_external_id for r in returns]
     )
     if not missing:

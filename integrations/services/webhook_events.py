@@ -24,8 +24,8 @@ def order_returns_changed(
     *, account: ChannelAccount, change: OrderReturnsChanged, source: str = "webhook"
 ) -> ImportResult:
     """Read these orders' returns from the channel again once the event commits (an HTTP call
-    has no place inside the event's transaction): ``orders.services.returns``."""
-    import_string("orders.services.returns.returns_refresh_queue")(
+    has no place inside the event's transaction): ``returns.services.imports``."""
+    import_string("returns.services.imports.returns_refresh_queue")(
         account_id=account.pk, order_external_ids=list(change.order_external_ids)
     )
     return ImportResult(updated=len(change.order_external_ids))

@@ -330,10 +330,14 @@ WEBHOOK_HANDLERS: dict[type, tuple[str, str, bool]] = {
     # DTO type: (dotted path, keyword argument, batch: a list of every DTO of the kind)
     OrderDTO: ("orders.services.order_import", "order", False),
     ProductDTO: ("inventory.services.products_import", "products", True),
-    InventoryLevelDTO: ("inventory.services.inventory_levels_import", "levels", True),
-    ReturnDTO: ("orders.services.returns_import", "returns", True),
-    OrderLineRemovalDTO: ("orders.services.returns_import", "returns", True),
-    ReturnDispositionDTO: ("orders.services.returns_import", "returns", True),
+    InventoryLevelDTO: (
+        "channel_stock.services.inventory_levels_import",
+        "levels",
+        True,
+    ),
+    ReturnDTO: ("returns.services.returns_import", "returns", True),
+    OrderLineRemovalDTO: ("returns.services.returns_import", "returns", True),
+    ReturnDispositionDTO: ("returns.services.returns_import", "returns", True),
     OrderReturnsChanged: (f"{HUB_EVENTS}.order_returns_changed", "change", False),
     AccountUninstalled: (f"{HUB_EVENTS}.account_uninstalled", "event", False),
 }

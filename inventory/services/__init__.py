@@ -1,16 +1,11 @@
-"""Writes to the catalog, the stock pool, channel listings, stock pushes and drift checks.
+"""Writes to the catalog and the stock pool.
 
-``stock``: the pool and its ledger; ``catalog``: products, listings and levels from channels;
-``listings``: the listing map; ``push``: available-to-sell to the channels; ``channel_levels``:
-echo suppression; ``drift``: the nightly check; ``returns``: receiving returns with QC.
+``stock``: the pool and its ledger; ``catalog``: products and the listing map from channels;
+``counts``: stock counts. The channel-facing work (push, drift, the channel ledger) is
+``channel_stock``'s; receiving returns is ``returns``'.
 """
 
-from inventory.services.catalog import (
-    inventory_levels_import,
-    products_import,
-    variant_ids_for,
-)
-from inventory.services.returns import return_receive
+from inventory.services.catalog import products_import, variant_ids_for
 from inventory.services.stock import (
     Reservation,
     StockChange,
@@ -26,9 +21,7 @@ __all__ = [
     "StockChange",
     "available_to_sell",
     "default_warehouse",
-    "inventory_levels_import",
     "products_import",
-    "return_receive",
     "stock_adjust",
     "stock_apply",
     "stock_rebuild",

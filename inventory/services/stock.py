@@ -9,7 +9,7 @@ records the cut amount. A reservation is all or nothing per order: an order whos
 all fit in available-to-sell reserves nothing and is reported back as refused.
 
 After the transaction commits, listings of variants whose available-to-sell changed are marked
-for the push (``inventory.services.push.listings_mark_changed``).
+for the push (``channel_stock.services.push.listings_mark_changed``).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from accounts.bulk import insert_rows
 from accounts.models import Merchant
+from integrations.hooks import run_hooks
 from inventory.models import MovementKind, MovementSource, StockLevel, StockMovement, Warehouse
 
 
@@ -140,10 +141,10 @@ def stock_apply(
                 if after == 0:
                     outcome.sold_out_variants.add(v)
     if outcome.changed_variants:
-        from inventory.services.push import listings_mark_changed
-
-        listings_mark_changed(
-            variant_ids=outcome.changed_variants, urgent=bool(outcome.sold_out_variants)
+        run_hooks(
+            "STOCK_CHANGED_HOOKS",
+            variant_ids=outcome.changed_variants,
+            urgent=bool(outcome.sold_out_variants),
         )
     return outcome
 
@@ -245,9 +246,9 @@ def stock_adjust(
             ],
         )
         if outcome.freed_variants:
-            from orders.services.orders import backorders_allocate
-
-            backorders_allocate(merchant_id=merchant_id, variant_ids=outcome.freed_variants)
+            run_hooks(
+                "STOCK_FREED_HOOKS", merchant_id=merchant_id, variant_ids=outcome.freed_variants
+            )
     return outcome
 
 

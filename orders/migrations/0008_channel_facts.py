@@ -4,40 +4,39 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('orders', '0007_order_backorder_times'),
+        ("orders", "0007_order_backorder_times"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='order',
-            name='fulfilled_by_channel',
+            model_name="order",
+            name="fulfilled_by_channel",
             field=models.BooleanField(default=False),
         ),
         migrations.AddField(
-            model_name='order',
-            name='payment_known',
+            model_name="order",
+            name="payment_known",
             field=models.BooleanField(default=True),
         ),
         migrations.AddField(
-            model_name='return',
-            name='channel_open',
+            model_name="return",
+            name="channel_open",
             field=models.BooleanField(default=False),
         ),
         migrations.AddField(
-            model_name='return',
-            name='refreshable',
+            model_name="return",
+            name="refreshable",
             field=models.BooleanField(default=False),
         ),
         migrations.AddField(
-            model_name='return',
-            name='restocks',
+            model_name="return",
+            name="restocks",
             field=models.JSONField(blank=True, default=list),
         ),
         migrations.AddField(
-            model_name='return',
-            name='supersedes',
+            model_name="return",
+            name="supersedes",
             field=models.JSONField(blank=True, default=list),
         ),
     ]

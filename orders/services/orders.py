@@ -26,11 +26,11 @@ from django.utils import timezone
 
 from accounts.bulk import insert_rows
 from integrations.dto import ImportResult, OrderDTO, OrderStatus, RecordFailure
+from integrations.hooks import run_hooks
 from inventory.models import MovementKind, MovementSource
 from inventory.services import StockChange, default_warehouse, stock_apply, variant_ids_for
 from inventory.services.stock import Reservation
 from orders.models import Order, OrderItem, OrderStatusEvent
-from orders.services.returns import attach_returns_to_orders, refresh_open_returns
 
 logger = logging.getLogger(__name__)
 
@@ -365,17 +365,19 @@ def _import_batch(*, account, orders: Sequence[OrderDTO], source: str) -> Import
             order.backorder_filled_at = now  # the new version fits what is available now
     if to_update:
         Order.objects.bulk_update([o for o, *_ in to_update], list(ORDER_FIELDS))
-        refresh_open_returns(
-            account=account, orders=[(o.external_id, o.source_updated_at) for o, *_ in to_update]
-        )
     refused_new = [o.pk for o in to_create if o.pk in refused]
     if refused_new:
         Order.objects.filter(pk__in=refused_new).update(
             stock_reserved=False, unfulfillable=True, backordered_at=now
         )
     insert_rows(OrderStatusEvent, events)
-    if to_create:
-        attach_returns_to_orders(account=account, orders=[(o.pk, o.external_id) for o in to_create])
+    if to_create or to_update:
+        run_hooks(
+            "ORDERS_IMPORTED_HOOKS",
+            account=account,
+            created=[(o.pk, o.external_id) for o in to_create],
+            updated=[(o.external_id, o.source_updated_at) for o, *_ in to_update],
+        )
     return result
 
 

@@ -23,8 +23,12 @@ from datetime import timedelta
 
 from django.db import transaction
 
+from integrations.connectors.base import Capability
 from integrations.dto import PaymentMethod
 from integrations.http import ConnectorError
+from integrations.models import AccountStatus, ChannelAccount
+from integrations.registry import has_capability
+from integrations.services.accounts import build_connector
 from orders.models import Order
 
 logger = logging.getLogger(__name__)
@@ -53,8 +57,6 @@ def order_payments_refresh(*, account, calls: int = CALLS_PER_RUN) -> PaymentRef
     """Read the payment method of up to ``calls`` × 50 report-imported orders of ``account``
     (newest first) and store it. Returns a ``PaymentRefresh``; a ``ConnectorError`` is
     recorded in it (the orders stay unchecked and the next run tries again)."""
-    from integrations.services.accounts import build_connector
-
     outcome = PaymentRefresh()
     pending = list(
         unchecked_report_orders(account)
@@ -96,10 +98,6 @@ def order_payments_refresh_all(*, calls: int = CALLS_PER_RUN) -> dict[int, Payme
     """``order_payments_refresh`` for every connected account whose connector reads payment
     methods by id (``Capability.PAYMENT_LOOKUP``: Amazon) and that has report-imported orders
     left to check."""
-    from integrations.connectors.base import Capability
-    from integrations.models import AccountStatus, ChannelAccount
-    from integrations.registry import has_capability
-
     outcomes: dict[int, PaymentRefresh] = {}
     for account in ChannelAccount.objects.filter(status=AccountStatus.CONNECTED):
         if not has_capability(account.provider, Capability.PAYMENT_LOOKUP):

@@ -14,7 +14,8 @@ from integrations.models import ACTIVE_SYNC_STATUSES, ChannelAccount, SyncRun, S
 from inventory.models import StockLevel
 from inventory.services import stock_adjust
 from orders.models import Order, Return
-from orders.services import order_import, returns_import
+from orders.services import order_import
+from returns.services import returns_import
 from tests.browser.conftest import log_in
 from tests.factories import ChannelAccountFactory, VariantFactory, order_dto
 

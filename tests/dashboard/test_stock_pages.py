@@ -596,8 +596,8 @@ def test_drift_report_offers_check_now_for_managed_accounts(owner_client, manage
 
 @pytest.mark.django_db
 def test_check_now_queues_the_drift_check_in_the_background(owner_client, managed, monkeypatch):
+    from channel_stock.tasks import drift_check_task
     from integrations import tasks as integration_tasks
-    from inventory.tasks import drift_check_task
 
     queued = []
     monkeypatch.setattr(

@@ -17,8 +17,8 @@ from integrations.services import sync
 from integrations.services.accounts import account_check_connection
 from integrations.services.webhook_subscriptions import account_register_webhooks
 from inventory.models import StockMovement
-from inventory.services.returns import return_receive
 from orders.models import Return
+from returns.services.receipts import return_receive
 from tests.e2e.conftest import SHOP, token_connect
 from tests.e2e.test_shopify_returns_poll import returns_run, shipped_order
 

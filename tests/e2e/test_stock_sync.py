@@ -8,13 +8,13 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
+from channel_stock.services.drift import drift_check_account
+from channel_stock.services.listings import listings_discover
+from channel_stock.services.push import account_set_manages_stock, stock_push_account
 from integrations.models import ChannelAccount, SyncRun, SyncStatus, WebhookEvent
 from integrations.services.accounts import connect_with_credentials
 from inventory.models import ChannelListing, DriftEvent, PushState, StockLevel
 from inventory.services import stock_adjust
-from inventory.services.drift import drift_check_account
-from inventory.services.listings import listings_discover
-from inventory.services.push import account_set_manages_stock, stock_push_account
 from sandbox import demo
 from tests.e2e.conftest import SHOP, oauth_connect
 

@@ -31,10 +31,10 @@ from integrations.http import ConnectorError
 from integrations.models import WebhookEvent, WebhookStatus
 from integrations.services.accounts import build_connector
 from inventory.models import MovementKind, StockLevel, StockMovement
-from inventory.services.returns import return_receive
 from orders.models import Order, OrderLineRemoval, Return
-from orders.services.returns import return_note, return_tag, return_writeback
-from orders.tasks import return_writeback_task
+from returns.services.receipts import return_receive
+from returns.services.writeback import return_note, return_tag, return_writeback
+from returns.tasks import return_writeback_task
 from tests.e2e.conftest import token_connect
 from tests.factories import MembershipFactory
 from tests.integrations.test_shopify_graphql_documents import validation_errors
@@ -238,7 +238,7 @@ def test_a_refund_made_for_a_return_queues_a_read_of_the_orders_returns(
     stores no return of its own."""
     queued: list[tuple] = []
     monkeypatch.setattr(
-        "orders.tasks.returns_refresh_order_task.delay", lambda *args: queued.append(args)
+        "returns.tasks.returns_refresh_order_task.delay", lambda *args: queued.append(args)
     )
     body = sample_refund()
     body["return"] = {"id": 7, "admin_graphql_api_id": "gid://shopify/Return/7"}
@@ -480,8 +480,8 @@ def test_a_shopify_refund_becomes_a_return_and_its_qc_reaches_the_order(hub, sto
 
 @pytest.mark.django_db(transaction=True)
 def test_write_back_failures_are_recorded_on_the_return(hub, store, owner, settings):
-    from orders.services import returns_import
-    from tests.orders.test_returns_import import return_dto
+    from returns.services import returns_import
+    from tests.returns.test_imports import return_dto
 
     account = token_connect(hub, owner, shop=SHOP)
     returns_import(account=account, returns=[return_dto(order="5098999999999999999")])

@@ -31,7 +31,7 @@ from integrations.connectors.shopify.returns import (
 from integrations.dto import AccountHandle, RecordFailure, ReturnDTO
 from integrations.http import HttpClient
 from orders.models import Return
-from orders.services import returns_import
+from returns.services import returns_import
 from tests.factories import ChannelAccountFactory, MembershipFactory
 from tests.integrations.conftest import Reply
 

@@ -375,8 +375,8 @@ def test_a_malformed_body_with_a_valid_signature_is_stored_failed(deliver, accou
 def test_order_webhooks_are_queued_ahead_of_the_rest(deliver, account, monkeypatch, settings):
     """Order and refund webhooks reserve stock, so they go at ``TASK_PRIORITY_ORDERS``; the
     other topics at the default priority (the stock push itself goes first of all)."""
+    from channel_stock.tasks import push_stock_task
     from integrations import tasks
-    from inventory.tasks import push_stock_task
 
     queued: list[tuple[str, int | None]] = []
     task = tasks.process_webhook_event_task

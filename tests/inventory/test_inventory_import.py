@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from channel_stock.services.levels_import import inventory_levels_import
 from integrations.dto import InventoryLevelDTO, ProductDTO, VariantDTO
 from inventory.models import (
     ChannelInventoryLevel,
@@ -17,7 +18,7 @@ from inventory.models import (
     StockMovement,
     Variant,
 )
-from inventory.services import default_warehouse, inventory_levels_import, products_import
+from inventory.services import default_warehouse, products_import
 from tests.factories import ChannelAccountFactory, VariantFactory
 
 T0 = datetime(2026, 11, 1, 10, 0, tzinfo=UTC)

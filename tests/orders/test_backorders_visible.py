@@ -9,9 +9,9 @@ import pytest
 from django.urls import reverse
 
 from inventory.models import MovementKind
-from inventory.selectors import backorders_by_variant
 from inventory.services import stock_adjust
 from orders.models import Order
+from orders.selectors import backorders_by_variant
 from orders.services import order_import
 from tests.factories import ChannelAccountFactory, VariantFactory, order_dto
 

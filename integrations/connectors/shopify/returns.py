@@ -34,7 +34,7 @@ Shopify sends no webhook for a return being requested, approved or declined that
 check (``shared/reference`` has no ``returns/*`` payload schema); those changes bump the order's
 ``updatedAt``: a new request is read by the poll (the order's ``returnStatus``), and the update
 of an order holding a return that is open in Sangam makes the hub re-read that order's returns
-(``orders.services.returns.refresh_open_returns``), so an approval, decline or cancellation
+(``returns.services.imports.refresh_open_returns``), so an approval, decline or cancellation
 arrives with the ``orders/updated`` webhook (or the orders poll). A refund missed by the
 webhook is picked up by the next poll; one seen both ways is one Return.
 
@@ -563,7 +563,7 @@ def has_returns(order: dict[str, Any]) -> bool:
     returns to read: its ``returnStatus`` is not ``NO_RETURN``, or a refund was made for a
     return. A request declined or cancelled leaves the order at ``NO_RETURN``: the poll does
     not read it, but the order's update makes the hub re-read the returns it holds open
-    (``orders.services.returns.refresh_open_returns``)."""
+    (``returns.services.imports.refresh_open_returns``)."""
     status = order.get("returnStatus")
     if status and str(status).upper() != NO_RETURN:
         return True
@@ -690,10 +690,9 @@ def restocks_of(raw: dict[str, Any] | None) -> tuple[ChannelRestockDTO, ...]:
     for created_at, refund_line in _refund_events(raw or {}):
         item = refund_line.get("line_item") or {}
         quantity = refund_line.get("quantity")
-        if (
-            str(refund_line.get("restock_type") or "").lower() not in RESTOCKED_TYPES
-            or not isinstance(quantity, int)
-        ):
+        if str(
+            refund_line.get("restock_type") or ""
+        ).lower() not in RESTOCKED_TYPES or not isinstance(quantity, int):
             continue
         try:
             moment = parse_time(created_at, "created_at")

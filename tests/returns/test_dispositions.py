@@ -9,15 +9,15 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from channel_stock.services.push import stock_push_account
 from integrations.connectors.shopify.returns import returns_from_graphql_order
 from integrations.dto import DispositionType, ReturnStatus
 from inventory.models import MovementKind, MovementSource, StockMovement
-from inventory.services.push import stock_push_account
-from inventory.services.returns import return_receive
 from orders.models import Return, ReturnDisposition
-from orders.services import returns_import
-from tests.inventory import test_push as push
-from tests.inventory.test_push import channel_movements, pushed_to_shopify, settle
+from returns.services import returns_import
+from returns.services.receipts import return_receive
+from tests.channel_stock import test_push as push
+from tests.channel_stock.test_push import channel_movements, pushed_to_shopify, settle
 
 pytestmark = pytest.mark.django_db
 

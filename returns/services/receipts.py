@@ -16,6 +16,8 @@ from integrations.registry import has_capability
 from inventory.models import MovementKind, MovementSource, Variant
 from inventory.services.stock import StockChange, default_warehouse, stock_apply
 from orders.models import OrderItem, Return, ReturnItem
+from orders.services.orders import backorders_allocate
+from returns.services.writeback import return_writeback_queue
 
 
 def return_receive(
@@ -95,8 +97,6 @@ def return_receive(
         outcome = stock_apply(warehouse=default_warehouse(locked.merchant_id), changes=changes)
         if outcome.freed_variants:
             # Restocked units first serve orders that were waiting for them (as any receipt).
-            from orders.services.orders import backorders_allocate
-
             backorders_allocate(merchant_id=locked.merchant_id, variant_ids=outcome.freed_variants)
         ReturnItem.objects.bulk_update(
             [items[pk] for pk in wanted], ["restocked_quantity", "written_off_quantity"]
@@ -106,8 +106,6 @@ def return_receive(
         locked.received_at = timezone.now()
         locked.save(update_fields=["status", "received_at", "updated_at"])
         if has_capability(locked.channel, Capability.RETURN_WRITEBACK):
-            from orders.services.returns import return_writeback_queue
-
             return_writeback_queue(return_id=locked.pk)
     return locked
 

@@ -5,14 +5,14 @@ ReverseFulfillmentOrderDisposition; read with the return by the returns stream).
 A disposition is the merchant inspecting returned units in the channel's own admin: restocked
 (sellable: Shopify put them back into ``available`` at a location), not restocked (damaged),
 missing, or processing required. Sangam takes the first two as a receipt of its return, the
-same QC decision ``inventory.services.returns.return_receive`` books when staff receive the
+same QC decision ``returns.services.receipts.return_receive`` books when staff receive the
 goods in Sangam: restocked units go back into stock, not restocked units are written off. A
 line never receives more units than it returned, so a return received in Sangam first and then
 disposed of in Shopify (or the other way round) is counted once.
 
 Each disposition is kept (``ReturnDisposition``) for the channel ledger: Shopify's restock at a
 location is its own +units to ``available`` there, which must not be taken for a change made in
-the Shopify admin (``inventory.services.channel_levels``).
+the Shopify admin (``channel_stock.services.levels``).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from integrations.dto import DispositionType, ReturnDispositionDTO
 from orders.models import Return, ReturnDisposition
+from returns.services.receipts import return_receive
 
 logger = logging.getLogger(__name__)
 
@@ -51,8 +52,6 @@ def return_dispositions_import(
     is read for the first time) takes the order's placement time. ``seen_at`` is now. Returns
     the number of new dispositions. A receipt the inventory refuses (a SKU not in the catalog)
     is logged and the dispositions are still kept."""
-    from inventory.services.returns import return_receive
-
     if not dispositions:
         return 0
     wanted = {dto.external_id[:255]: dto for dto in dispositions}

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from integrations.dto import ImportResult, ListingDTO
+from integrations.services.accounts import build_connector
 from inventory.models import ChannelListing, MatchedBy, Variant
 
 
@@ -22,8 +23,6 @@ def listings_discover(*, account, connector=None) -> ImportResult:
     """Read the account's listings from the channel and upsert the listing map. Channels that
     can enumerate (Amazon) are read whole; the others (Flipkart) are asked for every SKU of the
     merchant's catalog. Raises ``ConnectorError`` when the channel cannot be read."""
-    from integrations.services.accounts import build_connector
-
     connector = connector or build_connector(account)
     found = list(connector.fetch_listings())
     if not found:
@@ -102,7 +101,7 @@ def listings_upsert(*, account, listings: Sequence[ListingDTO]) -> ImportResult:
     )
     result.skipped += len(listings) - len(keyed)
     if account.manages_stock and any(r.push_pending for r in rows):
-        from inventory.services.push import schedule_push
+        from channel_stock.services.push import schedule_push
 
         transaction.on_commit(lambda: schedule_push([account.pk]))
     return result
@@ -127,7 +126,7 @@ def listing_map(*, listing: ChannelListing, variant: Variant | None) -> ChannelL
     listing.push_pending = bool(variant and listing.account.manages_stock)
     listing.save(update_fields=["variant", "matched_by", "push_pending", "updated_at"])
     if listing.push_pending:
-        from inventory.services.push import schedule_push
+        from channel_stock.services.push import schedule_push
 
         transaction.on_commit(lambda: schedule_push([listing.account_id], urgent=True))
     return listing

@@ -17,8 +17,8 @@ from integrations.models import ChannelAccount, SyncStatus
 from integrations.services.files import file_import_start
 from inventory.models import StockLevel
 from inventory.services import stock_adjust
-from inventory.services.returns import return_receive
 from orders.models import Order, Return
+from returns.services.receipts import return_receive
 from tests.factories import VariantFactory
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,8 @@ import pytest
 
 from integrations.dto import ReturnDTO, ReturnKind, ReturnStatus
 from orders.models import Order, Return, ReturnItem
-from orders.services import order_import, returns_import
+from orders.services import order_import
+from returns.services import returns_import
 from tests.factories import ChannelAccountFactory, order_dto
 
 T0 = datetime(2026, 11, 1, 10, 0, tzinfo=UTC)
@@ -143,7 +144,7 @@ def test_an_order_update_rereads_the_shopify_return_it_holds_open(
 
     sent: list[tuple] = []
     monkeypatch.setattr(
-        "orders.tasks.returns_refresh_order_task.delay", lambda *args: sent.append(args)
+        "returns.tasks.returns_refresh_order_task.delay", lambda *args: sent.append(args)
     )
     account = ChannelAccountFactory(merchant=merchant, provider=provider, external_id="s-1")
     first = order_dto("1001", items=(("SKU-1", 2),), updated_at=T0 - timedelta(minutes=1))

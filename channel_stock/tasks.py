@@ -9,7 +9,7 @@ from django.conf import settings
 
 @shared_task(priority=settings.TASK_PRIORITY_STOCK)
 def push_stock_task(account_id: int, force: bool = False, reason: str = "change") -> dict:
-    from inventory.services.push import stock_push_account
+    from channel_stock.services.push import stock_push_account
 
     summary = stock_push_account(account_id=account_id, force=force, reason=reason)
     return {"pushed": summary.pushed, "unchanged": summary.unchanged, "failed": summary.failed}
@@ -17,7 +17,7 @@ def push_stock_task(account_id: int, force: bool = False, reason: str = "change"
 
 @shared_task(priority=settings.TASK_PRIORITY_STOCK)
 def push_outcome_task(account_id: int, submission_id: str) -> dict:
-    from inventory.services.push import push_outcome_check
+    from channel_stock.services.push import push_outcome_check
 
     summary = push_outcome_check(account_id=account_id, submission_id=submission_id)
     return {"waiting": summary.waiting, "pushed": summary.pushed, "failed": summary.failed}
@@ -25,21 +25,21 @@ def push_outcome_task(account_id: int, submission_id: str) -> dict:
 
 @shared_task
 def push_due_task() -> list[int]:
-    from inventory.services.push import push_due_accounts
+    from channel_stock.services.push import push_due_accounts
 
     return push_due_accounts()
 
 
 @shared_task
 def drift_check_all_task() -> None:
-    from inventory.services.drift import drift_check_all
+    from channel_stock.services.drift import drift_check_all
 
     drift_check_all()
 
 
 @shared_task
 def drift_check_task(account_id: int) -> dict:
-    from inventory.services.drift import drift_check_account
+    from channel_stock.services.drift import drift_check_account
 
     report = drift_check_account(account_id=account_id)
     return {"checked": report.checked, "drifted": report.drifted, "corrected": report.corrected}
@@ -52,7 +52,7 @@ def channel_level_check_task(
     """Triage a Shopify level webhook that is not our echo (times are ISO-8601)."""
     from datetime import datetime
 
-    from inventory.services.channel_levels import channel_level_check
+    from channel_stock.services.levels import channel_level_check
 
     return channel_level_check(
         listing_id=listing_id,
@@ -66,7 +66,7 @@ def channel_level_check_task(
 @shared_task(priority=settings.TASK_PRIORITY_ORDERS)
 def channel_level_read_task(listing_id: int, attempt: int = 0) -> str:
     """Read a listing's quantity from its channel for the ledger check (``channel_levels``)."""
-    from inventory.services.channel_levels import channel_level_read
+    from channel_stock.services.levels import channel_level_read
 
     return channel_level_read(listing_id=listing_id, attempt=attempt)
 
@@ -74,7 +74,7 @@ def channel_level_read_task(listing_id: int, attempt: int = 0) -> str:
 @shared_task(priority=settings.TASK_PRIORITY_ORDERS)
 def channel_level_refunds_task(listing_id: int) -> str:
     """Poll the account's refunds, then read the listing again (``channel_levels``)."""
-    from inventory.services.channel_levels import channel_level_refunds_check
+    from channel_stock.services.levels import channel_level_refunds_check
 
     return channel_level_refunds_check(listing_id=listing_id)
 
@@ -86,7 +86,7 @@ def channel_level_settle_task(
     """Judge a reading taken by ``channel_level_read_task`` (times are ISO-8601)."""
     from datetime import datetime
 
-    from inventory.services.channel_levels import channel_level_settle
+    from channel_stock.services.levels import channel_level_settle
 
     return channel_level_settle(
         listing_id=listing_id,
@@ -105,7 +105,7 @@ def channel_levels_settle_many_task(readings: list[list]) -> dict:
     from collections import Counter
     from datetime import datetime
 
-    from inventory.services.channel_levels import channel_level_settle
+    from channel_stock.services.levels import channel_level_settle
 
     outcomes: Counter = Counter()
     for listing_id, available, read_at, base_at, set_delta in readings:

@@ -4,7 +4,7 @@ removals of unshipped units a Shopify refund also reports (``order_line_removals
 
 Idempotent like orders: keyed on (account, external_id); a version not newer than the stored
 one (``updated_at``) is skipped. Stock is not moved here: restocking on receipt and QC belongs to
-the inventory's return flow (``inventory.services.returns.return_receive``), which reads these
+the inventory's return flow (``returns.services.receipts.return_receive``), which reads these
 records; what it recorded (received units per line, the QC status) survives later channel
 updates.
 
@@ -25,7 +25,6 @@ from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
 
 from integrations.connectors.base import Capability
 from integrations.dto import (
@@ -38,12 +37,14 @@ from integrations.dto import (
     ReturnRecord,
     ReturnStatus,
 )
-from integrations.http import ConnectorError, RejectedError
 from integrations.models import AccountStatus, SyncLog
 from integrations.registry import has_capability
 from integrations.services.accounts import build_connector
 from orders.models import Order, OrderLineRemoval, Return, ReturnItem
-from orders.services.dispositions import return_dispositions_import
+from orders.services.orders import orders_import
+from returns.services.dispositions import return_dispositions_import
+from returns.services.writeback import return_writeback_queue
+from returns.tasks import returns_refresh_order_task
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +65,7 @@ def returns_import(
     ``OrderLineRemovalDTO``s a refund also gives (Shopify) go to
     ``order_line_removals_import``, counted in the same result. The ``ReturnDispositionDTO``s of
     a return (Shopify) are recorded with it, in its transaction, even when its version is not
-    newer (``orders.services.dispositions.return_dispositions_import``); those of a return not
+    newer (``returns.services.dispositions.return_dispositions_import``); those of a return not
     in the batch are dropped."""
     groups: dict[str, list[ReturnDTO]] = {}
     removals: list[OrderLineRemovalDTO] = []
@@ -174,8 +175,8 @@ def returns_refresh_queue(*, account_id: int, order_external_ids: Sequence[str])
     is HTTP, which has no place inside it)."""
     if not order_external_ids:
         return
-    from integrations.tasks import enqueue
-    from orders.tasks import returns_refresh_order_task
+
+    from integrations.tasks import enqueue  # at call time: tests replace the queue
 
     def queue() -> None:
         for order_external_id in order_external_ids:
@@ -379,6 +380,17 @@ def _merge_lines(ret: Return, lines: dict[str, ReturnItem]) -> None:
         ReturnItem.objects.bulk_create(added)
 
 
+def orders_imported(*, account, created: Sequence[tuple[int, str]], updated) -> None:
+    """``ORDERS_IMPORTED_HOOKS``: after a batch of ``account``'s orders was written, link the
+    returns that arrived before the ``created`` orders ((pk, external id) pairs) and queue a
+    re-read of the open returns of the ``updated`` ones ((external id, ``source_updated_at``)
+    pairs, ``refresh_open_returns``)."""
+    if updated:
+        refresh_open_returns(account=account, orders=updated)
+    if created:
+        attach_returns_to_orders(account=account, orders=created)
+
+
 def attach_returns_to_orders(*, account, orders: Sequence[tuple[int, str]]) -> int:
     """Link returns that arrived before their order: ``orders`` are (order pk, external id)
     pairs just imported. One query when nothing is waiting (the usual case)."""
@@ -394,100 +406,6 @@ def attach_returns_to_orders(*, account, orders: Sequence[tuple[int, str]]) -> i
     return len(waiting)
 
 
-def unknown_order_ids(*, account, order_external_ids: Sequence[str]) -> list[str]:
-    """Of ``order_external_ids``, those the account has no order for (one query)."""
-    wanted = set(order_external_ids)
-    known = set(
-        Order.objects.filter(account=account, external_id__in=wanted).values_list(
-            "external_id", flat=True
-        )
-    )
-    return sorted(wanted - known)
-
-
-# --- write-back to the channel -------------------------------------------------------------------
-def return_tag(status: str) -> str:
-    """The order tag of a return status: ``qc_passed`` → ``sangam-return-qc-passed`` (an order
-    carries one such tag; the connector replaces any earlier ``sangam-return-*`` tag)."""
-    return "sangam-return-" + status.replace("_", "-")
-
-
-def return_note(ret: Return) -> str:
-    """The return's line in the order note, e.g. ``Sangam return refund:98: QC passed — 2
-    restocked, 1 written off (received 05 Jan 2026 14:30 IST)``. The text before the first
-    ``": "`` identifies the return, so a later write replaces this line."""
-    label = dict(ReturnStatus.CHOICES).get(ret.status, ret.status)
-    text = f"Sangam return {ret.external_id}: {label}"
-    items = list(ret.items.all())
-    restocked = sum(i.restocked_quantity for i in items)
-    written_off = sum(i.written_off_quantity for i in items)
-    if restocked or written_off:
-        text += f" — {restocked} restocked, {written_off} written off"
-    if ret.received_at:
-        text += f" (received {ret.received_at.astimezone(IST):%d %b %Y %H:%M} IST)"
-    return text
-
-
-def return_writeback(*, ret: Return) -> None:
-    """Write ``ret``'s status to its channel order (``Connector.write_return_status``, for
-    channels with ``Capability.RETURN_WRITEBACK``; Shopify: ``orderUpdate``): the
-    ``sangam-return-<status>`` tag (other tags kept) and the return's note line (which replaces
-    the lines of the returns it ``supersedes``). Other channels: nothing to do.
-
-    Records the outcome on the return: ``channel_synced_status`` (the status written) and
-    ``channel_sync_error`` (cleared on success). Errors that retrying cannot fix
-    (``RejectedError``: Shopify ``userErrors``, a missing order; a permanent auth/scope error
-    such as a token without ``write_orders``; a disconnected account) are recorded and not
-    raised; transient ones (network, 429/5xx, throttling) are recorded and re-raised as
-    ``ConnectorError`` so the task retries."""
-    account = ret.account
-    if not has_capability(account.provider, Capability.RETURN_WRITEBACK):
-        return
-    if account.status == AccountStatus.DISCONNECTED:
-        _record_writeback(ret, error=f"The {_channel_label(account)} account is disconnected.")
-        return
-    status = ret.status
-    try:
-        build_connector(account).write_return_status(
-            order_external_id=ret.order_external_id,
-            tags=[return_tag(status)],
-            note=return_note(ret),
-            replaces=list(ret.supersedes),
-        )
-    except ConnectorError as exc:
-        _record_writeback(ret, error=str(exc) or type(exc).__name__)
-        if exc.permanent or isinstance(exc, RejectedError):
-            logger.warning("return %s: write-back refused: %s", ret.pk, exc)
-            return
-        raise
-    _record_writeback(ret, status=status)
-
-
-def _channel_label(account) -> str:
-    """The channel's name (``Connector.label``: "Shopify") for messages."""
-    from integrations.registry import get_connector_class
-
-    return get_connector_class(account.provider).label
-
-
-def return_writeback_queue(*, return_id: int) -> None:
-    """Queue ``return_writeback_task`` for the return once the transaction commits (a failure
-    to queue never undoes the change that asked for it)."""
-    from integrations.tasks import enqueue
-    from orders.tasks import return_writeback_task
-
-    transaction.on_commit(lambda: enqueue(return_writeback_task, return_id), robust=True)
-
-
-def _record_writeback(ret: Return, *, status: str | None = None, error: str = "") -> None:
-    values: dict = {"channel_sync_error": error[:1000], "updated_at": timezone.now()}
-    if status is not None:
-        values["channel_synced_status"] = status
-        ret.channel_synced_status = status
-    ret.channel_sync_error = values["channel_sync_error"]
-    Return.objects.filter(pk=ret.pk).update(**values)
-
-
 def file_records_import(
     *, account, records: Sequence[OrderDTO | ReturnDTO], source: str = "file"
 ) -> ImportResult:
@@ -495,8 +413,6 @@ def file_records_import(
     first (``orders_import``), then the returns of its RTO and returned rows
     (``returns_import``), which find their orders by ``order_external_id``. The counts are the
     orders'; a return that fails is quarantined with the rest."""
-    from orders.services.orders import orders_import
-
     orders = [r for r in records if isinstance(r, OrderDTO)]
     returns = [r for r in records if isinstance(r, ReturnDTO)]
     result = orders_import(account=account, orders=orders, source=source)

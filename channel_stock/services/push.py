@@ -33,6 +33,8 @@ from django.utils import timezone
 
 from integrations.dto import PushResult, PushStatus, StockLevelDTO
 from integrations.http import ConnectorError
+from integrations.models import ChannelAccount
+from integrations.services.accounts import build_connector
 from inventory.models import ChannelListing, DriftEvent, PushState, StockLevel, StockPush
 from inventory.services.stock import default_warehouse
 
@@ -99,7 +101,7 @@ def listings_mark_changed(
 def schedule_push(account_ids: Iterable[int], *, urgent: bool = False) -> None:
     """Queue ``push_stock_task`` for each account unless one is already waiting out the
     debounce (``urgent``: at once, alongside any waiting one)."""
-    from inventory.tasks import push_stock_task
+    from channel_stock.tasks import push_stock_task
 
     debounce = float(settings.STOCK_PUSH_DEBOUNCE_SECONDS)
     for account_id in account_ids:
@@ -132,9 +134,6 @@ def stock_push_account(
     unless ``all_due`` (the drift check) or ``push_bulk_min`` or more are due; what is left is
     pushed by the next run at once. Returns a ``PushSummary``. Connector errors are recorded on
     the listings (never raised): they retry with backoff."""
-    from integrations.models import ChannelAccount
-    from integrations.services.accounts import build_connector
-
     summary = PushSummary()
     cache.delete(_debounce_key(account_id))
     token = push_lock_acquire(account_id)
@@ -144,7 +143,7 @@ def stock_push_account(
         # bench/stock_propagation.py); the one-minute sweep is the backstop.
         summary.busy = True
         if cache.add(f"stock-push:retry:{account_id}", 1, timeout=5):
-            from inventory.tasks import push_stock_task
+            from channel_stock.tasks import push_stock_task
 
             push_stock_task.apply_async((account_id,), countdown=2)
         return summary
@@ -370,7 +369,7 @@ def _outcome_key(submission_id: str) -> str:
 
 
 def _schedule_outcome_check(account_id: int, submission_id: str, countdown: float) -> None:
-    from inventory.tasks import push_outcome_task
+    from channel_stock.tasks import push_outcome_task
 
     # Marks the check as scheduled, so the sweep does not start a second chain of checks.
     cache.set(_outcome_key(submission_id), 1, timeout=int(countdown) + 120)
@@ -397,9 +396,6 @@ def push_outcome_check(*, account_id: int, submission_id: str) -> OutcomeSummary
     listings fail (and are pushed again). Safe to run twice: a listing is recorded only while
     it still waits for this submission. Channel errors leave the listings waiting (the sweep
     asks again)."""
-    from integrations.models import ChannelAccount
-    from integrations.services.accounts import build_connector
-
     summary = OutcomeSummary()
     waiting = list(
         ChannelListing.objects.filter(account_id=account_id, push_submission_id=submission_id)
@@ -470,7 +466,7 @@ def push_outcome_check(*, account_id: int, submission_id: str) -> OutcomeSummary
 def _schedule_remaining(account_id: int) -> None:
     """Another run for what is still pending: at once when due (a change during this run,
     more than one batch), else when the earliest backoff ends."""
-    from inventory.tasks import push_stock_task
+    from channel_stock.tasks import push_stock_task
 
     pending = ChannelListing.objects.filter(
         account_id=account_id, push_pending=True, variant__isnull=False
@@ -513,7 +509,7 @@ def _outcome_checks_resume() -> None:
         .values_list("account_id", "push_submission_id")
         .distinct()
     )
-    from inventory.tasks import push_outcome_task
+    from channel_stock.tasks import push_outcome_task
 
     for account_id, submission_id in submissions:
         if cache.add(_outcome_key(submission_id), 1, timeout=120):

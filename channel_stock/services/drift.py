@@ -18,15 +18,17 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.utils import timezone
 
-from integrations.http import ConnectorError
-from inventory.models import ChannelListing, DriftEvent, PushState
-from inventory.services.push import (
+from channel_stock.services.push import (
     listing_level,
     listing_quantities,
     push_lock_acquire,
     push_lock_release,
     stock_push_account,
 )
+from integrations.http import ConnectorError
+from integrations.models import ChannelAccount
+from integrations.services.accounts import build_connector
+from inventory.models import ChannelListing, DriftEvent, PushState
 
 logger = logging.getLogger(__name__)
 
@@ -48,9 +50,6 @@ class DriftReport:
 def drift_check_account(*, account_id: int) -> DriftReport:
     """Check and correct one account (see the module doc). Channel read errors are reported
     in ``DriftReport.errors`` (the listings read before the error are still checked)."""
-    from integrations.models import ChannelAccount
-    from integrations.services.accounts import build_connector
-
     report = DriftReport()
     account = ChannelAccount.objects.filter(pk=account_id).first()
     if account is None or not account.manages_stock or account.status != "connected":
@@ -133,7 +132,7 @@ def drift_check_account(*, account_id: int) -> DriftReport:
         # A drift may be a change made outside Sangam whose webhook never came (or one the
         # webhook triage left for a reading): the ledger judges every reading after the
         # grace period and takes such changes into the pool (channel_levels).
-        from inventory.tasks import channel_levels_settle_many_task
+        from channel_stock.tasks import channel_levels_settle_many_task
 
         channel_levels_settle_many_task.apply_async(
             (readings,),
@@ -177,9 +176,8 @@ def _ledger_readings(chunk, found: dict, read_at, ledger: set[int]) -> list[list
 
 def drift_check_all() -> list[int]:
     """Queue the check of every connected account where Sangam manages stock."""
-    from integrations.models import ChannelAccount
+    from channel_stock.tasks import drift_check_task
     from integrations.tasks import enqueue
-    from inventory.tasks import drift_check_task
 
     ids = list(
         ChannelAccount.objects.filter(manages_stock=True, status="connected").values_list(

@@ -11,6 +11,14 @@ from unittest import mock
 import pytest
 from django.utils import timezone
 
+from channel_stock.services.drift import drift_check_account
+from channel_stock.services.levels import (
+    channel_level_check,
+    channel_level_read,
+    channel_level_settle,
+)
+from channel_stock.services.levels_import import inventory_levels_import
+from channel_stock.services.push import account_set_manages_stock, stock_push_account
 from integrations.dto import InventoryLevelDTO, OrderStatus, PushResult, PushStatus
 from integrations.http import ConnectorError
 from inventory.models import (
@@ -22,14 +30,7 @@ from inventory.models import (
     StockPush,
 )
 from inventory.selectors import listing_states
-from inventory.services import inventory_levels_import, stock_adjust
-from inventory.services.channel_levels import (
-    channel_level_check,
-    channel_level_read,
-    channel_level_settle,
-)
-from inventory.services.drift import drift_check_account
-from inventory.services.push import account_set_manages_stock, stock_push_account
+from inventory.services import stock_adjust
 from orders.models import Return
 from orders.services import order_import
 from tests.concurrency import open_transaction
@@ -112,12 +113,21 @@ class FakeChannel:
         return {level.sku: self.quantities.get(level.sku) for level in levels}
 
 
+# The modules that build an account's connector (``build_connector``) for the stock work.
+CONNECTOR_USERS = (
+    "integrations.services.accounts",
+    "channel_stock.services.push",
+    "channel_stock.services.levels",
+    "channel_stock.services.drift",
+    "channel_stock.services.listings",
+)
+
+
 @pytest.fixture
 def channel(monkeypatch):
     fake = FakeChannel()
-    monkeypatch.setattr(
-        "integrations.services.accounts.build_connector", lambda account, **kw: fake
-    )
+    for module in CONNECTOR_USERS:
+        monkeypatch.setattr(f"{module}.build_connector", lambda account, **kw: fake)
     return fake
 
 
@@ -151,9 +161,9 @@ def settle_rise(listing: ChannelListing, available: int, polls: list[int]) -> st
     """Judge a reading that shows a rise: held back until the refunds are polled, then
     judged."""
     assert settle(listing, available) == "checking"
-    from inventory.services.channel_levels import channel_level_refunds_check
+    from channel_stock.services.levels import channel_level_refunds_check
 
-    with mock.patch("inventory.services.channel_levels.channel_level_read"):
+    with mock.patch("channel_stock.services.levels.channel_level_read"):
         channel_level_refunds_check(listing_id=listing.pk)
     assert polls[-1] == listing.account_id
     return settle(listing, available)
@@ -168,7 +178,7 @@ def scheduled(monkeypatch):
     def apply_async(args, countdown=None, **kwargs):
         calls.append((args, countdown))
 
-    monkeypatch.setattr("inventory.tasks.push_stock_task.apply_async", apply_async)
+    monkeypatch.setattr("channel_stock.tasks.push_stock_task.apply_async", apply_async)
     return calls
 
 
@@ -349,7 +359,7 @@ def reads(monkeypatch):
     """Record the ledger reads webhooks queue instead of running them."""
     calls: list[tuple] = []
     monkeypatch.setattr(
-        "inventory.services.channel_levels.schedule_level_read",
+        "channel_stock.services.levels.schedule_level_read",
         lambda listing_id, **kw: calls.append((listing_id, kw)),
     )
     return calls
@@ -360,7 +370,7 @@ def checks(monkeypatch):
     """Record the webhook triage tasks instead of running them."""
     calls: list[tuple] = []
     monkeypatch.setattr(
-        "inventory.tasks.channel_level_check_task.apply_async",
+        "channel_stock.tasks.channel_level_check_task.apply_async",
         lambda args, countdown=None, **kw: calls.append(args),
     )
     return calls
@@ -622,7 +632,7 @@ def test_a_change_after_our_own_corrections_is_still_found(shop, channel, schedu
 def test_units_shopify_restocked_by_a_refund_are_not_taken_in_twice(shop, channel, scheduled):
     """A refund with ``restock_type: return`` raises Shopify's available by itself; those units
     enter the pool only at the QC receipt, so the ledger counts them as Shopify's own flow."""
-    from orders.services import returns_import
+    from returns.services import returns_import
 
     listing = pushed_to_shopify(shop, channel, "SKU-A", 8)
     refund = restocking_refund("SKU-A", 2, ago=30)
@@ -640,7 +650,7 @@ def test_a_shopify_returns_restock_is_timed_by_its_refund_not_by_the_request(
     Shopify's own flow of the window it happened in, not of the day the return was asked
     for."""
     from integrations.connectors.shopify.returns import returns_from_graphql_order
-    from orders.services import returns_import
+    from returns.services import returns_import
     from tests.integrations.test_shopify_returns_poll import graphql_order, linked_refund
 
     listing = pushed_to_shopify(shop, channel, "SKU-A", 8)
@@ -672,7 +682,7 @@ def test_a_shopify_returns_restock_is_timed_by_its_refund_not_by_the_request(
 def remove_units(shop, order_id: str, sku: str, units: int, at, *, restocked=True, refund="r1"):
     """What a Shopify refund of unshipped units records: one ``OrderLineRemoval``."""
     from integrations.dto import OrderLineRemovalDTO
-    from orders.services import returns_import
+    from returns.services import returns_import
 
     returns_import(
         account=shop,
@@ -870,7 +880,7 @@ def test_a_restock_whose_refund_webhook_was_lost_waits_for_the_refund_poll(
     not taken in at once; the account's refunds are polled first, the poll brings the refund,
     and the next reading is explained: nothing is counted twice (the return restocks at QC)."""
     from integrations.models import SyncRun, SyncStatus
-    from orders.services import returns_import
+    from returns.services import returns_import
 
     listing = pushed_to_shopify(shop, channel, "SKU-A", 8)
     refund = restocking_refund("SKU-A", 2, ago=30)
@@ -884,13 +894,13 @@ def test_a_restock_whose_refund_webhook_was_lost_waits_for_the_refund_poll(
     monkeypatch.setattr("integrations.services.sync.sync_account", poll)
     read_again: list[int] = []
     monkeypatch.setattr(
-        "inventory.services.channel_levels.channel_level_read",
+        "channel_stock.services.levels.channel_level_read",
         lambda *, listing_id, attempt: read_again.append(listing_id) or "read",
     )
 
     assert settle(listing, 10) == "checking"
     assert channel_movements() == []
-    from inventory.services.channel_levels import channel_level_refunds_check
+    from channel_stock.services.levels import channel_level_refunds_check
 
     assert channel_level_refunds_check(listing_id=listing.pk) == "read"
     assert read_again == [listing.pk]
@@ -965,7 +975,7 @@ def test_a_change_our_push_covered_is_still_found_by_the_nightly_check(
 
 
 def test_a_reading_waits_for_a_push_in_flight(shop, channel, scheduled, reads):
-    from inventory.services.push import push_lock_acquire, push_lock_release
+    from channel_stock.services.push import push_lock_acquire, push_lock_release
 
     listing = pushed_to_shopify(shop, channel, "SKU-A", 8)
     token = push_lock_acquire(shop.pk)
@@ -998,10 +1008,10 @@ def test_drift_is_found_recorded_and_corrected(amazon, channel, scheduled):
 def test_a_bulk_drift_correction_is_confirmed_when_its_feed_is_processed(
     amazon, channel, scheduled, monkeypatch
 ):
-    from inventory.services.push import push_outcome_check
+    from channel_stock.services.push import push_outcome_check
 
     monkeypatch.setattr(
-        "inventory.tasks.push_outcome_task.apply_async", lambda args, countdown=None, **kw: None
+        "channel_stock.tasks.push_outcome_task.apply_async", lambda args, countdown=None, **kw: None
     )
     listed(amazon, "SKU-A", 5)
     listed(amazon, "SKU-B", 7)
@@ -1052,11 +1062,11 @@ def test_a_bulk_push_is_submitted_and_its_outcome_recorded_later(
     """From ``push_bulk_min`` due listings one run sends them all as one submission (an
     Amazon feed) without waiting; the listings wait for its outcome — a change meanwhile is not
     pushed over it — and ``push_outcome_check`` records what the channel did."""
-    from inventory.services.push import push_outcome_check
+    from channel_stock.services.push import push_outcome_check
 
     checks: list[tuple] = []
     monkeypatch.setattr(
-        "inventory.tasks.push_outcome_task.apply_async",
+        "channel_stock.tasks.push_outcome_task.apply_async",
         lambda args, countdown=None, **kw: checks.append((args, countdown)),
     )
     channel.push_run_max, channel.push_bulk_min = 2, 4
@@ -1104,7 +1114,7 @@ def test_a_bulk_push_is_submitted_and_its_outcome_recorded_later(
 
 
 def test_a_submission_never_processed_fails_after_the_timeout(amazon, channel, scheduled):
-    from inventory.services.push import push_outcome_check
+    from channel_stock.services.push import push_outcome_check
 
     channel.push_bulk_min = 1
     channel.push_outcome_timeout_seconds = 0
@@ -1121,11 +1131,11 @@ def test_a_submission_never_processed_fails_after_the_timeout(amazon, channel, s
 def test_the_sweep_resumes_an_outcome_check_that_was_lost(amazon, channel, scheduled, monkeypatch):
     from django.core.cache import cache
 
-    from inventory.services.push import push_due_accounts
+    from channel_stock.services.push import push_due_accounts
 
     checks: list[tuple] = []
     monkeypatch.setattr(
-        "inventory.tasks.push_outcome_task.apply_async",
+        "channel_stock.tasks.push_outcome_task.apply_async",
         lambda args, countdown=None, **kw: checks.append((args, countdown)),
     )
     channel.push_bulk_min = 1
@@ -1159,7 +1169,7 @@ def test_a_crashed_run_does_not_release_another_runs_lock(amazon, channel, sched
     delete the lock a later run now holds."""
     from django.core.cache import cache
 
-    from inventory.services.push import RUNNING_TTL, _running_key
+    from channel_stock.services.push import RUNNING_TTL, _running_key
 
     listed(amazon, "SKU-A", 4)
     original = channel.push_inventory

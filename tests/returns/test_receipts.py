@@ -14,10 +14,11 @@ from django.urls import reverse
 from integrations.dto import OrderStatus, ReturnDTO, ReturnKind, ReturnStatus
 from inventory.models import MovementKind, MovementSource, StockLevel, StockMovement
 from inventory.services import StockChange, default_warehouse, stock_apply
-from inventory.services.returns import return_receive
 from inventory.services.stock import stock_rebuild
 from orders.models import Order, Return, ReturnItem
-from orders.services import order_import, returns_import
+from orders.services import order_import
+from returns.services import returns_import
+from returns.services.receipts import return_receive
 from tests.factories import ChannelAccountFactory, MembershipFactory, VariantFactory, order_dto
 
 T0 = datetime(2026, 11, 3, 10, 0, tzinfo=UTC)

@@ -443,3 +443,169 @@ class ImportResult:
         self.updated += other.updated
         self.skipped += other.skipped
         self.failures.extend(other.failures)
+
+
+# --- logistics (Capability.SHIPMENTS): couriers ---------------------------------------------------
+class ShipmentStatus:
+    """Sangam's normalized shipment statuses (issue 20). Couriers' own codes are kept raw on
+    every ``TrackingEventDTO``; each courier package maps them (Delhivery: the
+    (``StatusType``, ``Status``) pair and its NSL code, channel-apis.md §5.1)."""
+
+    CREATED = "created"  # booked at the courier, AWB assigned
+    MANIFESTED = "manifested"  # manifest uploaded, waiting for pickup
+    PICKED_UP = "picked_up"
+    IN_TRANSIT = "in_transit"
+    OUT_FOR_DELIVERY = "out_for_delivery"
+    DELIVERED = "delivered"
+    NDR = "ndr"  # a delivery attempt failed (non-delivery report)
+    RTO_INITIATED = "rto_initiated"  # return to origin started
+    RTO_IN_TRANSIT = "rto_in_transit"
+    RTO_DELIVERED = "rto_delivered"  # back at the seller's pickup location
+    LOST = "lost"
+    CANCELLED = "cancelled"
+    CHOICES = (
+        (CREATED, "Created"),
+        (MANIFESTED, "Manifested"),
+        (PICKED_UP, "Picked up"),
+        (IN_TRANSIT, "In transit"),
+        (OUT_FOR_DELIVERY, "Out for delivery"),
+        (DELIVERED, "Delivered"),
+        (NDR, "Delivery failed (NDR)"),
+        (RTO_INITIATED, "RTO initiated"),
+        (RTO_IN_TRANSIT, "RTO in transit"),
+        (RTO_DELIVERED, "RTO delivered"),
+        (LOST, "Lost"),
+        (CANCELLED, "Cancelled"),
+    )
+    FINAL = frozenset({DELIVERED, RTO_DELIVERED, LOST, CANCELLED})
+    RTO = frozenset({RTO_INITIATED, RTO_IN_TRANSIT, RTO_DELIVERED})
+
+
+class NdrReason:
+    """Why a delivery attempt failed, normalized from the courier's code (Delhivery NSL
+    ``EOD-*``; Shiprocket's NDR ``reason``); the raw code stays on the event."""
+
+    CUSTOMER_UNAVAILABLE = "customer_unavailable"
+    REFUSED = "refused"
+    ADDRESS_ISSUE = "address_issue"
+    RESCHEDULED = "rescheduled"  # the customer asked for another day
+    COD_NOT_READY = "cod_not_ready"
+    OUT_OF_DELIVERY_AREA = "out_of_delivery_area"
+    OTHER = "other"
+    CHOICES = (
+        (CUSTOMER_UNAVAILABLE, "Customer unavailable"),
+        (REFUSED, "Refused by the customer"),
+        (ADDRESS_ISSUE, "Address issue"),
+        (RESCHEDULED, "Customer asked for another day"),
+        (COD_NOT_READY, "COD amount not ready"),
+        (OUT_OF_DELIVERY_AREA, "Out of delivery area"),
+        (OTHER, "Other"),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class TrackingEventDTO:
+    """One scan of a shipment. ``at`` is aware (a courier's zone-less IST time converted);
+    ``status`` a ``ShipmentStatus``; ``raw_status``/``raw_type``/``raw_code`` the courier's own
+    values (Delhivery: ``Status``, ``StatusType``, the NSL ``StatusCode``); ``ndr_reason`` an
+    ``NdrReason`` when ``status`` is ``ndr``."""
+
+    awb: str
+    at: datetime
+    status: str
+    raw_status: str
+    raw_type: str = ""
+    raw_code: str = ""
+    location: str = ""
+    remark: str = ""
+    ndr_reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ShipmentTrackDTO:
+    """A shipment as the courier's tracking API reports it: its current status and its scans,
+    oldest first. ``reference`` is the order reference Sangam sent at creation; ``attempts``
+    the delivery attempts so far."""
+
+    awb: str
+    status: str
+    events: tuple[TrackingEventDTO, ...] = ()
+    reference: str = ""
+    expected_delivery: datetime | None = None
+    delivered_at: datetime | None = None
+    rto_started_at: datetime | None = None
+    attempts: int = 0
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class ConsigneeDTO:
+    """Where a shipment goes. ``phone`` is 10 digits for Indian couriers."""
+
+    name: str
+    address: str
+    city: str
+    state: str
+    pincode: str
+    phone: str
+    country: str = "India"
+
+
+@dataclass(frozen=True, slots=True)
+class ShipmentRequestDTO:
+    """One shipment to book. ``reference`` is Sangam's order reference (≤ 50 characters for
+    Delhivery); amounts in rupees (``cod_amount`` 0 for prepaid); weight in grams, dimensions in
+    centimetres; ``pickup_location`` the warehouse name registered with the courier."""
+
+    reference: str
+    consignee: ConsigneeDTO
+    payment_method: str  # PaymentMethod
+    cod_amount: Decimal
+    total_amount: Decimal
+    weight_grams: int
+    length_cm: Decimal
+    breadth_cm: Decimal
+    height_cm: Decimal
+    products_desc: str
+    quantity: int
+    pickup_location: str
+    hsn_code: str = ""
+    courier_hint: str = ""  # an aggregator's courier to ask for (Shiprocket courier id)
+
+
+@dataclass(frozen=True, slots=True)
+class BookedShipmentDTO:
+    """The courier's answer for one ``ShipmentRequestDTO``: ``ok`` with the AWB, or refused
+    with the courier's ``error`` (e.g. "non serviceable pincode")."""
+
+    reference: str
+    ok: bool
+    awb: str = ""
+    courier_name: str = ""
+    sort_code: str = ""
+    error: str = ""
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceabilityDTO:
+    """Whether the courier delivers to ``pincode``, and by which payment modes."""
+
+    pincode: str
+    serviceable: bool
+    prepaid: bool = False
+    cod: bool = False
+    city: str = ""
+    state: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class FreightQuoteDTO:
+    """The courier's charge for one leg (forward, or the RTO leg), rupees: ``freight`` and
+    ``cod_fee`` before GST, ``gst`` on them, ``total`` = freight + cod_fee + gst."""
+
+    freight: Decimal
+    cod_fee: Decimal
+    gst: Decimal
+    total: Decimal
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)

@@ -14,6 +14,8 @@ from typing import Any, ClassVar
 
 from integrations.dto import (
     AccountHandle,
+    BookedShipmentDTO,
+    FreightQuoteDTO,
     InventoryLevelDTO,
     ListingDTO,
     OrderDTO,
@@ -23,6 +25,9 @@ from integrations.dto import (
     PushResult,
     RecordFailure,
     ReturnRecord,
+    ServiceabilityDTO,
+    ShipmentRequestDTO,
+    ShipmentTrackDTO,
     StockLevelDTO,
     WebhookRegistration,
 )
@@ -108,7 +113,13 @@ CAPABILITY_METHODS: Mapping[Capability, tuple[str, ...]] = {
     Capability.INVENTORY_PUSH: ("push_inventory", "read_inventory"),
     Capability.LISTINGS: ("fetch_listings",),
     Capability.PRICE_PUSH: ("push_prices",),
-    Capability.SHIPMENTS: ("create_shipment",),
+    Capability.SHIPMENTS: (
+        "check_serviceability",
+        "book_shipments",
+        "cancel_shipment",
+        "track_shipments",
+        "freight_quote",
+    ),
     Capability.AD_SPEND: ("fetch_ad_spend",),
     Capability.SETTLEMENTS: ("fetch_settlements",),
     Capability.WEBHOOKS: (
@@ -316,6 +327,42 @@ class Connector:
         per order or a ``RecordFailure`` per bad row (row number, column and reason in
         ``error``). ``profile`` overrides the default column mapping; ``as_of`` (the upload
         time) becomes each order's ``updated_at``."""
+        raise NotImplementedError
+
+    # --- couriers (Capability.SHIPMENTS) -------------------------------------------------------
+    # Shapes: integrations/dto.py (logistics). Couriers' tracking limits are per call
+    # (``track_batch`` AWBs) and per window; the client paces itself inside them.
+    track_batch: ClassVar[int] = 50
+
+    def check_serviceability(self, pincodes: Sequence[str]) -> list[ServiceabilityDTO]:
+        """Whether the courier delivers to each pincode, and by which payment modes."""
+        raise NotImplementedError
+
+    def book_shipments(self, requests: Sequence[ShipmentRequestDTO]) -> list[BookedShipmentDTO]:
+        """Book shipments; one ``BookedShipmentDTO`` per request, in order (a refused one has
+        ``ok`` False and the courier's reason)."""
+        raise NotImplementedError
+
+    def cancel_shipment(self, awb: str) -> None:
+        """Cancel at the courier (Delhivery: cancelling in transit starts an RTO). Raises
+        ``RejectedError`` when the courier refuses."""
+        raise NotImplementedError
+
+    def track_shipments(self, awbs: Sequence[str]) -> list[ShipmentTrackDTO]:
+        """The current status and scans of up to ``track_batch`` AWBs; unknown AWBs are absent
+        from the answer."""
+        raise NotImplementedError
+
+    def freight_quote(
+        self,
+        *,
+        origin_pincode: str,
+        destination_pincode: str,
+        weight_grams: int,
+        payment_method: str,
+        leg: str = "forward",
+    ) -> FreightQuoteDTO:
+        """The courier's charge for a leg (``forward`` or ``rto``) of a shipment."""
         raise NotImplementedError
 
     # --- OAuth app install (Capability.OAUTH) --------------------------------------------------

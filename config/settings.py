@@ -351,6 +351,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "channel_stock.tasks.push_due_task",
         "schedule": crontab(minute="*"),
     },
+    # The tracking poll, the safety net of the couriers' scan pushes (issue 20): open
+    # shipments of every courier account, inside each courier's request budget.
+    "shipments-tracking-poll": {
+        "task": "shipments.tasks.shipments_track_all_task",
+        "schedule": crontab(minute="*/30"),
+    },
     # Nightly drift check of every managed listing (CELERY_TIMEZONE is Asia/Kolkata).
     "stock-drift-check": {
         "task": "channel_stock.tasks.drift_check_all_task",

@@ -1,0 +1,44 @@
+"""Celery tasks of the shipments: ids in, one service call each, no logic."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.core.cache import cache
+
+# One poll per courier account at a time: two would spend the same request budget twice.
+TRACK_LOCK_SECONDS = 25 * 60
+
+
+@shared_task
+def shipments_track_task(account_id: int) -> dict:
+    """Poll one courier account's open shipments (``shipments_track_account``), unless a poll
+    of it is already running."""
+    from shipments.services.tracking import shipments_track_account
+
+    key = f"shipments:track:{account_id}"
+    if not cache.add(key, 1, TRACK_LOCK_SECONDS):
+        return {"skipped": "a poll of this account is running"}
+    try:
+        run = shipments_track_account(account_id=account_id)
+    finally:
+        cache.delete(key)
+    return {"calls": run.calls, "tracked": run.tracked, "moved": run.moved, "error": run.error}
+
+
+@shared_task
+def shipments_track_all_task() -> list[int]:
+    """Queue ``shipments_track_task`` for every connected courier account (every 30 minutes,
+    CELERY_BEAT_SCHEDULE)."""
+    from integrations.connectors.base import Capability
+    from integrations.models import AccountStatus, ChannelAccount
+    from integrations.registry import has_capability
+    from integrations.tasks import enqueue
+
+    ids = [
+        account.pk
+        for account in ChannelAccount.objects.filter(status=AccountStatus.CONNECTED)
+        if has_capability(account.provider, Capability.SHIPMENTS)
+    ]
+    for account_id in ids:
+        enqueue(shipments_track_task, account_id)
+    return ids

@@ -1,24 +1,6 @@
-"""The sync engine: runs streams of a channel account page by page into the domain apps.
-
-- One run per (account, stream) at a time: a partial unique constraint; asking again returns
-  the active run, unless it is stale (``sync_run_stale_reason``): its owner process on this host
-  has exited, its heartbeat (every ``SYNC_HEARTBEAT_SECONDS`` while it executes, from a thread,
-  so through every long wait) is older than ``SYNC_STALE_AFTER_SECONDS``, or it has waited
-  queued longer than ``SYNC_QUEUED_STALE_SECONDS``. A stale run is marked ``interrupted`` and
-  the new run resumes from its checkpoint; its former owner, if it still runs after all, stops
-  at its next checkpoint (``RunTakenOver``) instead of racing the new run.
-- Incremental by cursor (the greatest ``updated_at`` seen) re-reading ``SYNC_OVERLAP_SECONDS``
-  of overlap; the importers are idempotent, so the overlap costs no duplicates.
-- Checkpoint after every page (page cursor + high-water mark; for bulk files, the number of
-  records done), so a crashed run resumes where it stopped.
-- A record that cannot be translated or imported is quarantined as a ``SyncLog`` with its
-  payload and can be reprocessed; it never fails the batch.
-- Transient errors are retried with backoff inside ``HttpClient``; if they persist the run is
-  ``interrupted`` and resumed by the next run (the 10-minute schedule). A permanent error
-  (bad credentials) marks the account ``error`` with the reason and stops.
-
-Domain importers are resolved from dotted paths on first use, so ``integrations`` never
-imports a domain app at module level.
+"""The sync engine: runs streams of a channel account page by page into the domain apps (one run
+per account and stream, incremental by cursor, checkpointed, bad records quarantined).
+Design: docs/sync.md
 """
 
 from __future__ import annotations

@@ -216,7 +216,7 @@ def test_returns_queries_fit_shopifys_single_query_cost_limit(document, variable
     §1.2); the returns stream's page of 12 orders must fit."""
     from graphql import parse
 
-    from integrations.connectors.shopify.returns import RETURNS_PAGE_SIZE
+    from integrations.connectors.shopify.returns.fetch import RETURNS_PAGE_SIZE
     from sandbox.shopify.graphql.cost import requested_cost
     from sandbox.shopify.graphql.schema import admin_schema
 

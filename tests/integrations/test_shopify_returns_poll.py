@@ -18,14 +18,18 @@ from django.conf import settings
 from integrations.connectors.shopify import queries
 from integrations.connectors.shopify.connector import ShopifyConnector
 from integrations.connectors.shopify.mapping import MappingError
-from integrations.connectors.shopify.returns import (
-    RETURNS_INITIAL_LOOKBACK,
+from integrations.connectors.shopify.returns.fetch import RETURNS_INITIAL_LOOKBACK
+from integrations.connectors.shopify.returns.graphql_refunds import (
     needs_fulfillments,
     refund_body_from_graphql,
-    refund_records,
-    restocked_units,
+)
+from integrations.connectors.shopify.returns.records import (
     return_records,
     returns_from_graphql_order,
+)
+from integrations.connectors.shopify.returns.refunds import (
+    refund_records,
+    restocked_units,
     returns_from_refund,
 )
 from integrations.dto import AccountHandle, RecordFailure, ReturnDTO

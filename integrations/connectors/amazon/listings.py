@@ -1,41 +1,6 @@
 """Price and quantity push: Listings Items API 2021-08-01 for a few SKUs, a
-``JSON_LISTINGS_FEED`` (Feeds API 2021-06-30) for more (channel-apis.md §2.3–2.4).
-
-- Stock: fewer than ``FEED_MIN`` SKUs go one ``patchListingsItem`` each (5 rps, burst 5), and
-  the push service sends at most ``PUSH_RUN_MAX`` per run so a run holds a worker about 2 s;
-  ``FEED_MIN`` or more (switching stock management on, a large drift correction) go as one feed,
-  submitted without waiting (``PushStatus.SUBMITTED``; ``push_outcome`` reads it later), because
-  ``createFeed`` allows a burst of 15 and then one per 120 s (0.0083 rps) — a feed per change
-  would exhaust it within minutes. Prices: up to ``PATCH_MAX`` SKUs by patch, more by a feed
-  waited for in the call.
-- ``patchListingsItem`` —
-  ``PATCH /listings/2021-08-01/items/{sellerId}/{sku}?marketplaceIds=…`` with
-  ``{"productType": "PRODUCT", "patches": [{"op": "replace", "path": "/attributes/…"}]}``.
-  ``ACCEPTED`` → success (warning when Amazon lists WARNING issues), ``INVALID`` or an HTTP 4xx
-  → failure for that SKU; the other SKUs go on.
-- More: one feed — ``createFeedDocument`` → PUT the JSON to the presigned URL with the same
-  Content-Type → ``createFeed`` → poll ``getFeed`` to DONE/FATAL/CANCELLED →
-  ``getFeedDocument(resultFeedDocumentId)`` → download (gunzip if needed) → the processing
-  report (listings-feed-processing-report-schema-v2.json). Every issue is mapped back to its
-  SKU by ``messageId``: ERROR → failure, WARNING → warning, none → success. An issue without
-  ``messageId`` (the feed itself was malformed) applies to every SKU.
-- Values: ``fulfillment_availability`` ``[{"fulfillment_channel_code": "DEFAULT",
-  "quantity": N}]`` (seller-fulfilled stock; FBA stock is Amazon's), ``purchasable_offer``
-  ``[{"marketplace_id", "currency", "audience": "ALL", "our_price": [{"schedule":
-  [{"value_with_tax": P}]}]}]`` per marketplace (prices are tax-inclusive rupees). The feed
-  body follows listings-feed-schema-v2.json (``operationType: PATCH``).
-
-Reads (drift check, listing discovery): ``searchListingsItems`` (``GET
-/listings/2021-08-01/items/{sellerId}``, 5 rps burst 5), ``identifiers`` ≤ 20 SKUs with
-``identifiersType=SKU``, ``pageSize`` ≤ 20, ``pageToken`` pages. The quantity is the
-``fulfillmentAvailability`` entry with ``fulfillmentChannelCode: "DEFAULT"`` (seller-fulfilled).
-``includedData`` for this operation has no ``identifiers`` set (and ``ItemIdentifiers`` holds
-only the ASIN), so the barcode comes from the listing attribute
-``externally_assigned_product_identifier`` ``[{"type": "ean", "value": "890…"}]`` when the
-seller supplied one. A search pages through at most 1000 items ("The maximum number of items
-(SKUs) that can be returned and paged through is 1000", ``ItemSearchResults``), so the full
-enumeration sorts by ``createdDate`` ascending and, when a search is cut off, starts another
-at the last creation time seen (``createdAfter`` is inclusive), skipping SKUs already yielded.
+``JSON_LISTINGS_FEED`` (Feeds API 2021-06-30) for more; listing reads (channel-apis.md §2.3–2.4).
+Design: docs/providers/amazon.md#listings
 """
 
 from __future__ import annotations
@@ -295,7 +260,7 @@ class AmazonListings:
         """The seller's listings as ``ListingDTO`` (``includedData=summaries,
         fulfillmentAvailability,attributes``): those ``skus`` (20 per call; unknown SKUs are
         left out), or every listing, paged 20 at a time past the 1000-item search limit (see
-        the module docstring). A generator: calls are made as it is consumed. Raises
+        docs/providers/amazon.md#reads). A generator: calls are made as it is consumed. Raises
         ``ConnectorError``."""
         marketplace = self.marketplace_ids[0] if self.marketplace_ids else ""
         items = (

@@ -1,25 +1,6 @@
 """Order history through the Reports API 2021-06-30 (channel-apis.md §2.5): the connector's
 bulk protocol for the ``orders`` and ``backfill`` streams.
-
-- ``start_bulk``: ``createReport`` of ``GET_FLAT_FILE_ALL_ORDERS_DATA_BY_LAST_UPDATE_GENERAL``.
-  Amazon serves at most 30 days of this report per request (a longer range comes back empty or
-  "Date range exceeded. Report can be requested only upto 30 days" — amzn/selling-partner-api-
-  models issues #2591, selling-partner-api-docs #575), and order reports only cover orders
-  younger than two years ("Order Reports", SP-API docs). A longer window is split into
-  consecutive 30-day reports, oldest first; the bulk id is their ``reportId``s joined by ``,``.
-  365 days → 13 reports, within createReport's burst of 15.
-- ``wait_for_bulk``: polls ``getReport`` (2 rps, burst 15) until every report is ``DONE``.
-  ``CANCELLED`` without our asking means "no data to return" (``processingStatus`` enum in
-  reports_2021-06-30.json) and contributes nothing; ``FATAL`` raises ``ConnectorError``.
-  Returns ``{"url": <reportDocumentIds joined by ",">, "rootObjectCount": None}`` — ids, not
-  URLs, because a presigned URL expires after 5 minutes.
-- ``iter_bulk``: for each document, ``getReportDocument`` (a fresh URL), then a streamed
-  download, gunzip when ``compressionAlgorithm`` is ``GZIP``, and the tab-separated file read
-  with the ``csv`` module. Amazon does not quote or escape flat-file fields — titles carry raw
-  ``"`` (e.g. ``12" Ruler``) — so fields are read with ``QUOTE_NONE``; a row with surplus fields
-  (a tab inside a title) is repaired by joining the surplus back into ``product-name``, the only
-  free-text column. Consecutive rows with the same ``amazon-order-id`` form one order (Amazon
-  writes an order's lines together); memory holds one order at a time.
+Design: docs/providers/amazon.md#reports
 """
 
 from __future__ import annotations

@@ -1,24 +1,6 @@
-"""How far an uploaded export may expand before, and while, it is read.
-
-A few hundred KB of XLSX can hold gigabytes: a workbook is a zip of XML parts, deflate packs
-repetitive XML about 1000:1, and a naive reader materialises the whole shared-strings table
-and one Python object per row. These limits are checked on the zip's directory before any
-part is decompressed (at upload, and again when the import run opens the file) and while
-rows stream, so the peak memory of an import is bounded whatever the file:
-
-- the zip: at most ``zip_entries`` parts, ``uncompressed_bytes`` unpacked in all, no part over
-  1 MiB packed more than ``compression_ratio`` times, at most ``shared_strings_bytes`` of
-  shared-strings XML (openpyxl holds that table as Python strings, a few times its size);
-- rows: at most ``max_rows`` per sheet or CSV (openpyxl keeps a small husk of every row read);
-- one row: at most ``max_columns`` cells of at most ``max_cell_chars`` characters, and at
-  most ``max_row_chars`` characters in all (a longer cell or row is cut to a short prefix and
-  fails its row; an order holds at most ``orders.MAX_LINES_PER_ORDER`` rows).
-
-Defaults fit real seller-panel exports (a 100,000-row Meesho export holds about 15 MB of
-shared strings, by about four distinct texts of 20 characters a row, in about 30 columns) and
-keep an import's peak near 500 MB RSS whatever the file (``bench/upload_memory.py``); they are
-overridden by the ``FILE_IMPORT_MAX_*`` settings of the same names. Larger exports go as CSV,
-which is read a line at a time.
+"""How far an uploaded export may expand before, and while, it is read: zip, row and cell limits
+that bound an import's peak memory whatever the file.
+Design: docs/providers/files.md#limits
 """
 
 from __future__ import annotations
@@ -28,7 +10,7 @@ from dataclasses import dataclass, fields
 
 @dataclass(frozen=True, slots=True)
 class ImportLimits:
-    """Limits of one import (see the module docstring); sizes in bytes, counts in rows,
+    """Limits of one import (docs/providers/files.md#limits); sizes in bytes, counts in rows,
     columns, zip entries and characters."""
 
     uncompressed_bytes: int = 512 * 1024 * 1024  # all zip entries of an XLSX, uncompressed

@@ -1,26 +1,6 @@
-"""Meesho: orders from the Supplier Panel's exports (no public seller API, channel-apis.md §4).
-
-**Orders CSV** (``Meesho Orders dd-Mon-yy.csv``): ``Reason for Credit Entry, Sub Order No,
-Order Date, Customer State, Product Name, SKU, Size, Quantity, Supplier Listed Price (Incl.
-GST + Commission), Supplier Discounted Price (Incl GST and Commision), Packet Id`` — Meesho's
-own misspelling "Commision" is matched, and so is the correct spelling. The **payments XLSX**
-("Order Payments" sheet: a grouped header row above the column names, then often a
-description row) is accepted too: ``Supplier SKU``, ``Live Order Status`` and ``Listing Price
-(Incl. taxes)`` are listed as variants.
-
-Mapping: each ``Sub Order No`` is one order with one line (external id, order number and line
-id). The line's ``unit_price`` is the listed price and its discount ``(listed − discounted) ×
-quantity``, so the line nets to the discounted price the buyer paid. ``Reason for Credit
-Entry`` is the status, values as seen in public Meesho parsers: PENDING/HOLD (new, not yet
-accepted) → pending; READY_TO_SHIP → confirmed; SHIPPED/IN_TRANSIT/OUT_FOR_DELIVERY → shipped;
-DELIVERED → delivered; EXCHANGE/DOOR_STEP_EXCHANGED (the buyer kept a replacement) →
-delivered; CANCELLED and LOST (lost in transit, compensated by Meesho) → cancelled; RTO_* (the
-courier brought it back) and RETURN/CUSTOMER_RETURN/COURIER_RETURN → returned, each with a
-return (``MEESHO_RETURN_MAP``: RTO_* and COURIER_RETURN, Meesho's "Courier Return (RTO)", are
-RTOs; the others customer returns); any other value is quarantined with the reason. The
-export has no payment column: Meesho collects from the buyer (mostly COD) and settles with the
-supplier, who never handles the cash, so orders are recorded as ``prepaid`` (set
-``default_payment_method`` or map a column to change it). Dates without a zone are IST.
+"""Meesho: orders from the Supplier Panel's exports (no public seller API, channel-apis.md §4):
+the Orders CSV and the payments XLSX, statuses and returns by ``Reason for Credit Entry``.
+Design: docs/providers/files.md#meesho
 """
 
 from __future__ import annotations

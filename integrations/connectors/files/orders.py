@@ -1,29 +1,5 @@
 """Export rows → orders: header detection, grouping of line rows, ``OrderDTO`` building.
-
-**Header row.** The first of the first ``header_row_search`` rows that holds every required
-column is the header (Meesho's XLSX puts a grouped row — "Order Details", "Payment Details" —
-above it). Empty rows are skipped anywhere; rows repeating the header are skipped; up to
-``DESCRIPTION_ROWS`` rows right under the header whose date, quantity and price cells all fail
-to parse are taken for column descriptions and skipped.
-
-**Grouping.** Consecutive rows with the same order id form one order (Myntra and Ajio write
-one row per line item, Meesho one row per sub order). The exports list an order's rows
-together; if a file does not, the later run of rows yields a second ``OrderDTO`` with the same
-``external_id`` and the same ``updated_at``. ``orders.services.order_import`` keeps the first
-of equal versions within a batch and skips a version not newer than the stored one, so the
-later run's lines are *not* imported (with ``as_of`` unset, the run with the later order date
-wins and replaces the items). Sort such a file by order id before uploading.
-
-**Failures.** If any row of an order is invalid the whole order is one ``RecordFailure`` (an
-order imported without one of its lines would be wrong, and ``order_import`` replaces items
-on update): ``error`` lists ``Row n, column 'X': reason`` for every problem; the payload is
-``{"row": n, "values": {header: text}}`` for a one-row order and ``{"rows": [...]}`` for
-several, which ``parse_payload`` turns back into the order after staff fix it. A row without
-an order id is reported on its own (``external_id`` ``"row n"``) and does not end the order
-being grouped. A row over the reader's limits (a cell cut as too long, a value past the last
-column read), with a NUL character, or past ``MAX_LINES_PER_ORDER`` / ``MAX_ORDER_CHARS`` of
-its order fails with the reason; its payload keeps the cut text, without NUL characters
-(PostgreSQL cannot store them).
+Design: docs/providers/files.md#orders
 """
 
 from __future__ import annotations
@@ -267,7 +243,7 @@ def parse_stream(
     channel: str,
     as_of: datetime | None,
 ) -> Iterator[Result]:
-    """Stream a file's orders (see the module docstring). Holds one order's rows at a time."""
+    """Stream a file's orders (docs/providers/files.md#orders). Holds one order's rows at a time."""
     headers, header_row, columns, rows = find_header(sheets, profile)
     parser = RowParser(profile, columns)
     order_label = parser.label("order_id")

@@ -1,39 +1,6 @@
-"""The column-mapping profile: which header of an export feeds which order field.
-
-A profile is plain JSON (staff edit it in the admin; a model stores it)::
-
-    {
-      "columns": {"order_id": "Sub Order No",                 # one header
-                  "sku": ["SKU", "Supplier SKU"],             # accepted variants, first wins
-                  "tax": {"sum": ["CGST_AMOUNT", "IGST_AMOUNT"]}},  # added together
-      "date_formats": ["%Y-%m-%d", "%d-%m-%Y"],               # strptime, tried in order
-      "status_map": {"DELIVERED": "delivered"},               # channel status → OrderStatus
-      "return_map": {"RTO_COMPLETE": {"kind": "rto", "status": "received"}},  # → a Return
-      "header_row_search": 10,                                # rows scanned for the header
-      "defaults": {"quantity": "1"},                          # used when column/cell is empty
-      "default_payment_method": "prepaid",                    # when no payment column
-      "timezone": "Asia/Kolkata",                             # zone of dates without one
-      "append_size_to_sku": ""                                # "-": SKU + "-" + size
-    }
-
-Order fields (``ORDER_FIELDS``): ``order_id``, ``order_date``, ``sku``, ``quantity`` and
-``unit_price`` are required (unless ``defaults`` supplies them). ``unit_price`` is what the
-buyer pays per unit; ``list_price`` (optional) the pre-discount price per unit — when given the
-line's discount is ``(list_price − unit_price) × quantity``. ``discount``, ``shipping``,
-``tax`` and ``total`` are amounts of the whole row (line). A row whose status cell is empty
-(or a file without a status column) takes ``defaults.status`` through the status map, else
-``confirmed``. Headers match ignoring case, spaces,
-underscores and dots (``Order_Release_ID`` = ``order release id``); status keys ignoring case,
-spaces and hyphens.
-
-``return_map`` says which channel statuses are a return, of which ``ReturnKind`` (``rto``: the
-courier brought the parcel back undelivered; ``customer_return``) and in which ``ReturnStatus``
-at the channel: each such row gives a ``ReturnDTO`` of its units besides its order line. A row
-whose status maps to ``returned`` without a ``return_map`` entry is a customer return received.
-
-A profile given to ``parse_file`` overrides the connector's default key by key; ``columns``,
-``status_map``, ``return_map`` and ``defaults`` are merged entry by entry (an entry set to
-``null`` removes the default one).
+"""The column-mapping profile: which header of an export feeds which order field (plain JSON,
+edited by staff in the admin).
+Design: docs/providers/files.md#profile
 """
 
 from __future__ import annotations
@@ -97,7 +64,7 @@ def normalize_header(text: str) -> str:
 
 
 def merge_profile(default: Mapping[str, Any], override: Mapping[str, Any] | None) -> dict[str, Any]:
-    """``default`` with ``override`` applied (see the module docstring), validated.
+    """``default`` with ``override`` applied (docs/providers/files.md#profile), validated.
     Raises ``ProfileError``."""
     merged = copy.deepcopy(dict(default))
     for key, value in (override or {}).items():

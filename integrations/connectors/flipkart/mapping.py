@@ -1,33 +1,6 @@
-"""Pure functions: Flipkart Seller API payloads → DTOs, and DTOs → listing update bodies.
-
-Shapes (channel-apis.md §3; SDK models ``OrderItem``, ``PriceComponent``, ``ReturnItem``,
-``ListingChangeResponse``):
-
-- An order payload is ``{"orderId": "OD…", "items": [orderItem, …]}`` where every ``orderItem``
-  is a shipment's ``orderItems[]`` entry carrying its shipment's context under extra keys
-  ``shipmentId``, ``updatedAt`` (the shipment's last change), ``locationId`` and
-  ``shipmentType`` (see :func:`item_with_shipment`). One order can span several shipments.
-- A return payload is one ``returnItems[]`` entry of ``GET /v2/returns`` plus ``source``
-  (``customer_return`` | ``courier_return``, the query it came from).
-
-Money: Flipkart sends ``priceComponents`` as JSON numbers in rupees, GST-inclusive; they become
-``Decimal`` rupees with two places. Per order item (our reading of the docs; Flipkart publishes
-no field descriptions, the shipment-created notification example has ``sellingPrice ==
-totalPrice == customerPrice`` for one unit with no shipping):
-
-- ``sellingPrice``: the line's selling price for all its units (seller-set, tax-inclusive);
-- ``shippingCharge``: shipping charged to the buyer for the line;
-- ``totalPrice`` = ``sellingPrice + shippingCharge``: what the seller is paid against (before
-  Flipkart's fees);
-- ``flipkartDiscount``: a discount funded by Flipkart (the buyer pays less, the seller is not
-  charged for it);
-- ``customerPrice`` = ``totalPrice − flipkartDiscount``: what the buyer paid.
-
-So ``OrderItemDTO.unit_price = sellingPrice / quantity`` and ``discount = flipkartDiscount``; the
-order's ``subtotal`` is Σ(sellingPrice − flipkartDiscount) (after discounts, like Shopify's),
-``shipping_total`` Σ shippingCharge, ``total`` Σ customerPrice, ``tax_total`` 0 (Flipkart prices
-include GST and the API does not split it out). Orders with a Flipkart-funded discount carry the
-tag ``flipkart_funded_discount``: the seller's gross for them is Σ totalPrice, not ``total``.
+"""Pure functions: Flipkart Seller API payloads → DTOs, and DTOs → listing update bodies
+(shapes: channel-apis.md §3; money: rupees, GST-inclusive, as ``Decimal``).
+Design: docs/providers/flipkart.md#mapping
 """
 
 from __future__ import annotations

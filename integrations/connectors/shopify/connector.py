@@ -3,7 +3,7 @@
 Orders: incremental by ``updated_at`` (``query: "updated_at:>='…'"``, ``sortKey: UPDATED_AT``,
 cursor pagination, ``first`` up to 250 and shrunk to fit the single-query cost limit), and bulk
 operations (JSONL streamed line by line) for history. Returns: the Shopify returns and refunds
-of the orders updated since the cursor (``returns.ShopifyReturns.fetch_returns``), which also
+of the orders updated since the cursor (``returns.fetch.ShopifyReturns.fetch_returns``), which also
 catches a lost ``refunds/create`` webhook. Catalog: products + variants, inventory items
 with per-location levels. Webhooks: ``webhookSubscriptionCreate``.
 Docs: https://shopify.dev/docs/api/admin-graphql/2025-01 ; wire details in channel-apis.md §1.
@@ -39,12 +39,13 @@ from integrations.connectors.shopify.client import (
     raise_for_user_errors,
 )
 from integrations.connectors.shopify.inventory import ShopifyInventory
-from integrations.connectors.shopify.returns import (
+from integrations.connectors.shopify.returns.fetch import (
     RETURNS_INITIAL_LOOKBACK,
     RETURNS_SCOPE,
     ShopifyReturns,
-    return_records,
 )
+from integrations.connectors.shopify.returns.records import return_records
+from integrations.connectors.shopify.returns.writeback import ShopifyReturnWriteback
 from integrations.connectors.shopify.signatures import is_valid_shop_domain
 from integrations.dto import (
     AccountHandle,
@@ -68,7 +69,9 @@ def iso_utc(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-class ShopifyConnector(ShopifyInventory, ShopifyReturns, ShopifyBulkOperations, Connector):
+class ShopifyConnector(
+    ShopifyInventory, ShopifyReturns, ShopifyReturnWriteback, ShopifyBulkOperations, Connector
+):
     """Shopify store: OAuth app install or a custom app's Admin API access token.
 
     Credentials: ``access_token`` (offline Admin API token) and, for custom apps,
@@ -340,7 +343,7 @@ class ShopifyConnector(ShopifyInventory, ShopifyReturns, ShopifyBulkOperations, 
         """Payload (GraphQL node or REST webhook body) → DTO, or ``RecordFailure``; for
         ``returns`` a list of ``ReturnDTO`` and ``OrderLineRemovalDTO`` (one refund is a return of
         several lines and removals of unshipped ones, possibly none), see
-        ``returns.return_records``.
+        ``returns.records.return_records``.
 
         Used by pages, bulk files and the reprocessing of quarantined records."""
         try:

@@ -1,27 +1,6 @@
 """Stock pushes and reads for Shopify: ``inventorySetQuantities`` with compare-and-set, and
 inventory levels read back by inventory item. Mixed into ``ShopifyConnector``.
-
-Push (shopify.dev/docs/api/admin-graphql/2025-01/mutations/inventorySetQuantities;
-channel-apis.md §1.2): ``name: "available"``, ``reason: "correction"``, a
-``referenceDocumentUri`` ``gid://sangam/StockPush/<uuid>`` shared by every batch of one push,
-and per row ``{inventoryItemId, locationId, quantity, compareQuantity}`` where
-``compareQuantity`` is the value we believe Shopify holds. From API version 2026-01 (the
-account's configured version) the row field is ``changeFromQuantity`` and the mutation carries
-``@idempotent(key:)`` with a new UUID per request, both required from 2026-04, whose schema
-drops ``compareQuantity`` (shopify.dev changelog "Concurrency protection features for
-inventory and refund mutations"); a transport retry resends the same body, so the same key.
-
-At most 250 rows per mutation (input arrays are capped at 250). The mutation is all or
-nothing: when any row fails nothing is applied, so the rows without an error of their own are
-sent again. ``COMPARE_QUANTITY_STALE`` (``CHANGE_FROM_QUANTITY_STALE`` from 2026-01) means
-Shopify's quantity moved (a sale, an admin edit): the row's current quantity is read back and
-the set is retried with it, at most ``MAX_STALE_ATTEMPTS`` times per row; a row whose re-read
-value already is the quantity to set is done without another call.
-
-Read: ``nodes(ids:)`` on inventory items, ≤ 100 ids per query (about 4 cost points each),
-``inventoryLevel(locationId:)`` → ``quantities(names: ["available"])``, grouped by location.
-A listing without a location id is read through the item's levels: an item stocked at exactly
-one location is unambiguous.
+Design: docs/providers/shopify.md#inventory
 """
 
 from __future__ import annotations

@@ -498,6 +498,24 @@ FULFILLMENT_LINE_ITEMS_QUERY = node_connection_query(
     "SangamFulfillmentLineItems", "Fulfillment", "fulfillmentLineItems", "lineItem { id }"
 )
 
+# A return's status on its order (``returns.writeback``): the order's current tags and note,
+# then ``orderUpdate(input: {id, tags, note})``
+# (shopify.dev/docs/api/admin-graphql/2025-01/mutations/orderUpdate; needs ``write_orders``).
+ORDER_TAGS_QUERY = """
+query OrderTagsAndNote($id: ID!) {
+  order(id: $id) { id note tags }
+}
+"""
+
+ORDER_UPDATE = """
+mutation OrderUpdate($input: OrderInput!) {
+  orderUpdate(input: $input) {
+    order { id note tags }
+    userErrors { field message }
+  }
+}
+"""
+
 
 def bulk_orders_query(search: str | None) -> str:
     """The inner query of an orders backfill bulk operation (line items as child rows).
@@ -600,8 +618,12 @@ VERSIONED_DOCUMENTS: dict[str, tuple[str, str]] = {
     "inventory_set_quantities_idempotent": ("2026-01", INVENTORY_SET_QUANTITIES_IDEMPOTENT),
 }
 
+# ``OPERATIONS`` run read-only against the sandbox (tests/sandbox/shopify/test_graphql.py); the
+# write-back documents need a ``write_orders`` token (tests/sandbox/shopify/test_order_update.py).
 ALL_DOCUMENTS: dict[str, str] = {
     **OPERATIONS,
+    "order_tags_and_note": ORDER_TAGS_QUERY,
+    "order_update": ORDER_UPDATE,
     "bulk_orders_inner": bulk_orders_query("updated_at:>='2024-01-01T00:00:00Z'"),
     "bulk_products_inner": bulk_products_query(),
     "bulk_inventory_inner": bulk_inventory_query(),

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from integrations.connectors.shopify import mapping
-from integrations.connectors.shopify.returns import refund_records
+from integrations.connectors.shopify.returns.refunds import refund_records
 from integrations.connectors.shopify.signatures import verify_webhook_hmac
 from integrations.events import (
     AccountRedaction,

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from integrations.connectors.shopify.returns import ORDER_TAGS_QUERY, ORDER_UPDATE
+from integrations.connectors.shopify.queries import ORDER_TAGS_QUERY, ORDER_UPDATE
 from sandbox.shopify import services
 from sandbox.shopify.models import SandboxInventoryLevel, SandboxOrder, SandboxWebhookDelivery
 from sandbox.shopify.webhooks.delivery import sign_body

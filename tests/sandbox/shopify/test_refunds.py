@@ -9,7 +9,7 @@ from datetime import datetime
 import pytest
 
 from integrations.connectors.shopify import queries
-from integrations.connectors.shopify.returns import RETURNS_PAGE_SIZE
+from integrations.connectors.shopify.returns.fetch import RETURNS_PAGE_SIZE
 from sandbox.shopify import services
 from sandbox.shopify.models import (
     SandboxFulfillment,

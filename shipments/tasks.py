@@ -5,6 +5,10 @@ from __future__ import annotations
 from celery import shared_task
 from django.core.cache import cache
 
+from integrations.connectors.base import Capability
+from integrations.models import AccountStatus, ChannelAccount
+from integrations.registry import has_capability
+
 # One poll per courier account at a time: two would spend the same request budget twice.
 TRACK_LOCK_SECONDS = 25 * 60
 
@@ -29,10 +33,7 @@ def shipments_track_task(account_id: int) -> dict:
 def shipments_track_all_task() -> list[int]:
     """Queue ``shipments_track_task`` for every connected courier account (every 30 minutes,
     CELERY_BEAT_SCHEDULE)."""
-    from integrations.connectors.base import Capability
-    from integrations.models import AccountStatus, ChannelAccount
-    from integrations.registry import has_capability
-    from integrations.tasks import enqueue
+    from integrations.tasks import enqueue  # at call time: tests replace the queue
 
     ids = [
         account.pk

@@ -28,7 +28,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from sandbox.delhivery import places
 
 IST = timezone(timedelta(hours=5, minutes=30))
-DELIVERED, RTO, LOST = "delivered", "rto", "lost"
+DELIVERED, RTO, LOST, DTO = "delivered", "rto", "lost", "dto"
 NDR_CODES = {
     "EOD-11": "Consignee Unavailable",
     "EOD-74": "Bad/Incomplete Address",
@@ -109,6 +109,10 @@ def plan(
     state: str = "",
 ) -> tuple[str, list[Scan]]:
     """The outcome and every scan of a new shipment manifested at ``start``."""
+    if payment_mode.lower() == "pickup":
+        return DTO, reverse_pickup(
+            waybill, start, origin_pin=origin_pin, pin=pin, city=city, state=state
+        )
     outcome, fails = outcome_for(waybill, payment_mode)
     rng = rng_for(waybill, "scans")
     origin = places.region(origin_pin)
@@ -336,3 +340,59 @@ def reattempt_tail(
         origin_pin=origin_pin,
         pin=pin,
     )
+
+
+def reverse_pickup(
+    waybill: str, start: datetime, *, origin_pin: str, pin: str, city: str = "", state: str = ""
+) -> list[Scan]:
+    """A reverse pickup (``payment_mode`` Pickup): the status model's ``PP`` Open / Scheduled /
+    Dispatched at the customer's centre, ``PU`` In Transit / Pending / Dispatched back to the
+    warehouse, final ``DL`` DTO (channel-apis.md §5.1). ASSUMED: the NSL codes of the PP/PU
+    scans and of the DTO delivery (the forward ones where a forward scan does the same, and
+    ``DTO-101`` for the final one), and that every pickup succeeds."""
+    rng = rng_for(waybill, "reverse")
+    customer = places.region(pin, city, state)
+    warehouse = places.region(origin_pin)
+    scheduled = start + timedelta(minutes=rng.randint(3, 40)) + _ms(rng)
+    out = _morning(start, 1, rng)
+    picked = out + timedelta(hours=rng.uniform(1, 6)) + _ms(rng)
+    arrival = picked + timedelta(days=rng.uniform(1.5, 3.5))
+    delivered_out = _morning(arrival, 1, rng)
+    return [
+        Scan(start, "PP", "Open", "X-UCI", customer.centre, "Manifest uploaded"),
+        Scan(scheduled, "PP", "Scheduled", "FMPUR-101", customer.centre, "Pickup scheduled"),
+        Scan(out, "PP", "Dispatched", "X-DDD3FD", customer.centre, "Out for pickup"),
+        Scan(picked, "PU", "In Transit", "X-PPOM", customer.centre, "Shipment picked up"),
+        Scan(
+            picked + timedelta(hours=rng.uniform(6, 14)) + _ms(rng),
+            "PU",
+            "In Transit",
+            "X-ILL1F",
+            customer.hub,
+            "Bag Received at Facility",
+        ),
+        Scan(
+            arrival + _ms(rng),
+            "PU",
+            "Pending",
+            "X-IBD3F",
+            warehouse.centre,
+            "Shipment Received at Facility",
+        ),
+        Scan(
+            delivered_out,
+            "PU",
+            "Dispatched",
+            "X-DDD3FD",
+            warehouse.centre,
+            "Out for delivery to shipper",
+        ),
+        Scan(
+            delivered_out + timedelta(hours=rng.uniform(1, 5)) + _ms(rng),
+            "DL",
+            "DTO",
+            "DTO-101",
+            warehouse.centre,
+            "DTO delivered to shipper",
+        ),
+    ]

@@ -312,8 +312,9 @@ def edit(client: SandboxDelhiveryClient, body: dict[str, Any]) -> dict[str, Any]
     """``POST /api/p/edit`` (notes §1). ``{"waybill", "cancellation": "true"}`` cancels:
     in UD Manifested the shipment stays Manifested and simply never moves (its future scans are
     dropped); in UD In Transit / Pending an RTO starts at once (RT scans back to origin, final
-    DL RTO); later states refuse. Any other body edits consignee details, allowed only in
-    Manifested / In Transit / Pending. Answer shape ASSUMED: ``{"status", "waybill", "remark"}``.
+    DL RTO); a reverse pickup still Open / Scheduled becomes CN Canceled; later states refuse.
+    Any other body edits consignee details, allowed only in Manifested / In Transit / Pending
+    (and Scheduled for a reverse pickup). Answer shape ASSUMED: ``{"status", "waybill", "remark"}``.
     """
     waybill = str(body.get("waybill", ""))
     shipment = SandboxDelhiveryShipment.objects.filter(client=client, waybill=waybill).first()
@@ -328,6 +329,12 @@ def edit(client: SandboxDelhiveryClient, body: dict[str, Any]) -> dict[str, Any]
             return {"status": False, "waybill": waybill, "remark": "Shipment already cancelled"}
         if state == ("UD", "Manifested"):
             shipment.scans.filter(at__gt=now).delete()
+        elif state in {("PP", "Open"), ("PP", "Scheduled")}:
+            # A scheduled reverse pickup becomes CN Canceled (ASSUMED code CN-101).
+            cancel_scan = journeys.Scan(
+                now, "CN", "Canceled", "CN-101", scan.location, "Pickup cancelled by client"
+            )
+            _replace_future(shipment, now, [cancel_scan])
         elif state in {("UD", "In Transit"), ("UD", "Pending")}:
             tail = journeys.rto_tail(
                 waybill,
@@ -351,7 +358,8 @@ def edit(client: SandboxDelhiveryClient, body: dict[str, Any]) -> dict[str, Any]
             "order_id": shipment.order,
             "remark": "Shipment has been cancelled",
         }
-    if state not in {("UD", "Manifested"), ("UD", "In Transit"), ("UD", "Pending")}:
+    editable = {("UD", "Manifested"), ("UD", "In Transit"), ("UD", "Pending"), ("PP", "Scheduled")}
+    if state not in editable:
         return {
             "status": False,
             "waybill": waybill,

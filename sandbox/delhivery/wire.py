@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from sandbox.delhivery import clock, places
@@ -20,16 +21,14 @@ def _number(value) -> int | float:  # noqa: ANN001 - a Decimal
     return int(value) if value == int(value) else float(value)
 
 
+ORDER_TYPES = {"COD": "COD", "Prepaid": "Pre-paid", "Pickup": "Pickup", "REPL": "REPL"}
+
+
 def _first(scans: list[SandboxDelhiveryScan], **match: str) -> SandboxDelhiveryScan | None:
     for scan in scans:
         if all(getattr(scan, key) == value for key, value in match.items()):
             return scan
     return None
-
-
-def pickup_at(shipment: SandboxDelhiveryShipment, scans: list[SandboxDelhiveryScan]):  # noqa: ANN201
-    picked = _first(scans, status_code="X-PPOM")
-    return picked.at if picked else shipment.created_at
 
 
 def track(shipment: SandboxDelhiveryShipment, scans: list[SandboxDelhiveryScan]) -> dict[str, Any]:
@@ -43,12 +42,12 @@ def track(shipment: SandboxDelhiveryShipment, scans: list[SandboxDelhiveryScan])
     rto_start = _first(scans, scan_type="RT")
     origin = places.region(shipment.origin_pin)
     destination = places.region(shipment.pin, shipment.city, shipment.state)
-    promised = shipment.created_at.replace() + _promise(shipment)
+    promised = shipment.created_at + _promise(shipment)
     return {
         "Shipment": {
             "AWB": shipment.waybill,
             "ReferenceNo": shipment.order,
-            "OrderType": "COD" if shipment.payment_mode.upper() == "COD" else "Pre-paid",
+            "OrderType": ORDER_TYPES.get(shipment.payment_mode, shipment.payment_mode),
             "CODAmount": _number(shipment.cod_amount),
             "InvoiceAmount": _number(shipment.total_amount),
             "PickUpDate": clock.wire(picked.at if picked else None),
@@ -64,7 +63,7 @@ def track(shipment: SandboxDelhiveryShipment, scans: list[SandboxDelhiveryScan])
             ),
             "RTOStartedDate": clock.wire(rto_start.at if rto_start else None),
             "ReturnedDate": clock.wire(
-                delivered.at if delivered and delivered.scan == "RTO" else None
+                delivered.at if delivered and delivered.scan in {"RTO", "DTO"} else None
             ),
             "ReverseInTransit": last.scan_type == "RT",
             "FirstAttemptDate": clock.wire(first_attempt.at if first_attempt else None),
@@ -105,17 +104,17 @@ def track(shipment: SandboxDelhiveryShipment, scans: list[SandboxDelhiveryScan])
     }
 
 
-def _promise(shipment: SandboxDelhiveryShipment):  # noqa: ANN202
-    """The promised TAT: Express 2 days, Surface 3 (zone D/E one more)."""
-    from datetime import timedelta
-
+def _promise(shipment: SandboxDelhiveryShipment) -> timedelta:
+    """The promised TAT (sandbox choice): Express 2 days, Surface 3, zone D/E one more."""
     days = 2 if shipment.shipping_mode.lower() == "express" else 3
     if places.zone(shipment.origin_pin, shipment.pin) in {"D", "E"}:
         days += 1
     return timedelta(days=days)
 
 
-def push(shipment: SandboxDelhiveryShipment, scan: SandboxDelhiveryScan, pickup) -> dict[str, Any]:  # noqa: ANN001
+def push(
+    shipment: SandboxDelhiveryShipment, scan: SandboxDelhiveryScan, pickup: datetime
+) -> dict[str, Any]:
     """The default scan-push body of ``scan``."""
     return {
         "Shipment": {

@@ -197,3 +197,28 @@ def test_ndr_reattempt_only_for_the_listed_codes(dlv, frozen_clock):
         "/api/p/update", {"data": [{"waybill": "1", "act": "RE-ATTEMPT"}] * 1001}
     )
     assert too_many.status_code == 400
+
+
+def test_a_reverse_pickup_ends_in_dto_and_a_scheduled_one_can_be_cancelled(dlv, frozen_clock):
+    answer = dlv.create(
+        item("R-1", payment_mode="Pickup", cod_amount=0), item("R-2", payment_mode="Pickup")
+    )
+    assert answer["pickups_count"] == 2
+    first, second = (p["waybill"] for p in answer["packages"])
+    frozen_clock.advance(3600)
+    scheduled = dlv.track(second)["ShipmentData"][0]["Shipment"]["Status"]
+    assert (scheduled["StatusType"], scheduled["Status"]) == ("PP", "Scheduled")
+    cancelled = dlv.post_json("/api/p/edit", {"waybill": second, "cancellation": "true"}).json()
+    assert cancelled["status"] is True
+    frozen_clock.advance(10 * DAY)
+    by_awb = {d["Shipment"]["AWB"]: d["Shipment"] for d in dlv.track(first, second)["ShipmentData"]}
+    done = by_awb[first]
+    assert (done["Status"]["StatusType"], done["Status"]["Status"]) == ("DL", "DTO")
+    assert done["OrderType"] == "Pickup"
+    types = [s["ScanDetail"]["ScanType"] for s in done["Scans"]]
+    assert types[0] == "PP"
+    assert "PU" in types
+    assert (by_awb[second]["Status"]["StatusType"], by_awb[second]["Status"]["Status"]) == (
+        "CN",
+        "Canceled",
+    )

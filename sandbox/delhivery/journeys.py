@@ -8,15 +8,19 @@ destination centre) → Dispatched (out for delivery) → ``DL`` Delivered; a fa
 ``DL`` RTO. The forward NSL codes and their instructions are the ones of the real scans quoted in
 channel-apis.md §5.1's source (X-UCI, FMPUR-101, X-PPOM, X-PIOM, X-DBL1F, X-DLL2F, X-ILL2F,
 X-ILL1F, X-IBD3F, X-DDD3FD, EOD-38; EOD-11 "Consignee Unavailable"); the NDR codes are the
-re-attempt list of logistics-finance-notes.md §1 with the meanings given there or in public
-mappings. **Not confirmed by a source** (sandbox choices, marked ``ASSUMED``): the codes of the RTO
-start (``RT-101``), the final RTO delivery (``RT-110``) and of a lost shipment (StatusType
-``LT``, Status ``LOST``, code ``LT-100``; the notes only list "LOST" as a state).
+re-attempt list of logistics-finance-notes.md §1. **Not confirmed by a source** (sandbox
+choices, marked ``ASSUMED``): the instructions of EOD-15, EOD-104, EOD-43, EOD-86 and EOD-69
+(EOD-11 is from a real scan, EOD-74 "bad/incomplete address" from the notes, EOD-6 "refused"
+from issue 20); the codes of the RTO start (``RT-101``), the final RTO delivery (``RT-110``),
+a lost shipment (StatusType ``LT``, Status ``LOST``, code ``LT-100``; the notes only list
+"LOST" as a state), the reverse-pickup scans and ``DTO-101``, and ``CN-101`` of a cancelled
+reverse pickup.
 
-Outcome shares (logistics-finance-notes.md §1: about 1 in 5 Indian shipments fails the first
-attempt; most RTO is COD): COD 20 % RTO after 1–3 failed attempts, 2 % lost, the rest delivered
-(one in eight of them after one failed attempt); prepaid 3 % RTO, 2 % lost. Delivered
-shipments arrive 2–7 days after manifestation.
+Outcome shares: COD 20 % RTO after 1–3 failed attempts (issue 20: "about a fifth of COD
+shipments fail delivery"; logistics-finance-notes.md §1: about 1 in 5 Indian shipments fails
+the first attempt), 2 % lost, the rest delivered (one in eight of them after one failed
+attempt); prepaid 3 % RTO, 2 % lost (sandbox choices). Delivered shipments arrive 2–7 days
+after manifestation, out for delivery between 09:00 and 12:00 IST.
 """
 
 from __future__ import annotations

@@ -79,6 +79,7 @@ SANDBOX_APPS = [
     "sandbox.shopify",
     "sandbox.amazon",
     "sandbox.flipkart",
+    "sandbox.delhivery",
 ]
 if SANDBOX_ENABLED:
     _after_integrations = INSTALLED_APPS.index("integrations") + 1

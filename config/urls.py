@@ -61,4 +61,5 @@ if settings.SANDBOX_ENABLED:
         path("sandbox/shopify/", include("sandbox.shopify.urls")),
         path("sandbox/amazon/", include("sandbox.amazon.urls")),
         path("sandbox/flipkart/", include("sandbox.flipkart.urls")),
+        path("sandbox/delhivery/", include("sandbox.delhivery.urls")),
     ]

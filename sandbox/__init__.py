@@ -7,6 +7,8 @@ imports it (import contracts in pyproject.toml).
   store's static material).
 * :mod:`sandbox.shopify`, :mod:`sandbox.amazon`, :mod:`sandbox.flipkart`: the providers' APIs,
   each a Django app (labels ``sandbox``, ``sandbox_amazon``, ``sandbox_flipkart``).
+* :mod:`sandbox.delhivery`: the courier's B2C API (label ``sandbox_delhivery``): shipments,
+  journeys on the sandbox clock, scan pushes, its per-IP limits.
 * :mod:`sandbox.files`: seller-panel export files (Meesho, Myntra, AJIO).
 * :mod:`sandbox.demo` and ``manage.py demo``: the demo's orchestration of the product against the
   fakes; the one part of the sandbox that imports the product.

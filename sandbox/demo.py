@@ -251,9 +251,12 @@ def base_host_port() -> tuple[str, int]:
 
 def seed_marketplaces(*, reset: bool, amazon_orders: int, flipkart_orders: int) -> None:
     """Seed the Amazon and Flipkart sandboxes with sellers listing the demo store's catalog
-    (same SKUs), unless they already exist and ``reset`` is false."""
+    (same SKUs), and the Delhivery sandbox's demo client, unless they already exist and
+    ``reset`` is false."""
     from sandbox.amazon import services as amazon
     from sandbox.amazon.models import SandboxAmazonSeller
+    from sandbox.delhivery import seed as delhivery
+    from sandbox.delhivery.models import SandboxDelhiveryClient
     from sandbox.flipkart import services as flipkart
     from sandbox.flipkart.models import SandboxFlipkartSeller
 
@@ -271,6 +274,9 @@ def seed_marketplaces(*, reset: bool, amazon_orders: int, flipkart_orders: int) 
         flipkart.seed_seller(
             application_id=DEMO_FLIPKART_APP, shop=DEMO_SHOP, orders=flipkart_orders, days=60
         )
+    # The courier: a Delhivery client with its static token (no push URL until one is set).
+    if reset or not SandboxDelhiveryClient.objects.filter(name=delhivery.DEMO_CLIENT).exists():
+        delhivery.seed_client()
 
 
 def connect_marketplaces(merchant: Merchant) -> list[ChannelAccount]:

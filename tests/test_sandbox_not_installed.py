@@ -14,7 +14,13 @@ import pytest
 from cryptography.fernet import Fernet
 
 ROOT = Path(__file__).resolve().parent.parent
-SANDBOX_LABELS = ("sandbox", "sandbox_amazon", "sandbox_flipkart", "sandbox_tool")
+SANDBOX_LABELS = (
+    "sandbox",
+    "sandbox_amazon",
+    "sandbox_flipkart",
+    "sandbox_delhivery",
+    "sandbox_tool",
+)
 PROBE = (
     "from django.apps import apps; from django.urls import resolve, Resolver404\n"
     "print('installed', [c.name for c in apps.get_app_configs() if c.name.startswith('sandbox')])\n"

@@ -4,35 +4,89 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('integrations', '0006_sync_run_owner'),
+        ("integrations", "0006_sync_run_owner"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='channelaccount',
-            name='provider',
-            field=models.CharField(choices=[('shopify', 'Shopify'), ('amazon', 'Amazon.in'), ('flipkart', 'Flipkart'), ('meesho', 'Meesho'), ('myntra', 'Myntra'), ('ajio', 'AJIO'), ('delhivery', 'Delhivery')], max_length=40),
+            model_name="channelaccount",
+            name="provider",
+            field=models.CharField(
+                choices=[
+                    ("shopify", "Shopify"),
+                    ("amazon", "Amazon.in"),
+                    ("flipkart", "Flipkart"),
+                    ("meesho", "Meesho"),
+                    ("myntra", "Myntra"),
+                    ("ajio", "AJIO"),
+                    ("delhivery", "Delhivery"),
+                ],
+                max_length=40,
+            ),
         ),
         migrations.AlterField(
-            model_name='compliancerequest',
-            name='provider',
-            field=models.CharField(choices=[('shopify', 'Shopify'), ('amazon', 'Amazon.in'), ('flipkart', 'Flipkart'), ('meesho', 'Meesho'), ('myntra', 'Myntra'), ('ajio', 'AJIO'), ('delhivery', 'Delhivery')], max_length=40),
+            model_name="compliancerequest",
+            name="provider",
+            field=models.CharField(
+                choices=[
+                    ("shopify", "Shopify"),
+                    ("amazon", "Amazon.in"),
+                    ("flipkart", "Flipkart"),
+                    ("meesho", "Meesho"),
+                    ("myntra", "Myntra"),
+                    ("ajio", "AJIO"),
+                    ("delhivery", "Delhivery"),
+                ],
+                max_length=40,
+            ),
         ),
         migrations.AlterField(
-            model_name='filecolumnprofile',
-            name='provider',
-            field=models.CharField(choices=[('shopify', 'Shopify'), ('amazon', 'Amazon.in'), ('flipkart', 'Flipkart'), ('meesho', 'Meesho'), ('myntra', 'Myntra'), ('ajio', 'AJIO'), ('delhivery', 'Delhivery')], max_length=40),
+            model_name="filecolumnprofile",
+            name="provider",
+            field=models.CharField(
+                choices=[
+                    ("shopify", "Shopify"),
+                    ("amazon", "Amazon.in"),
+                    ("flipkart", "Flipkart"),
+                    ("meesho", "Meesho"),
+                    ("myntra", "Myntra"),
+                    ("ajio", "AJIO"),
+                    ("delhivery", "Delhivery"),
+                ],
+                max_length=40,
+            ),
         ),
         migrations.AlterField(
-            model_name='providerappcredential',
-            name='provider',
-            field=models.CharField(choices=[('shopify', 'Shopify'), ('amazon', 'Amazon.in'), ('flipkart', 'Flipkart'), ('meesho', 'Meesho'), ('myntra', 'Myntra'), ('ajio', 'AJIO'), ('delhivery', 'Delhivery')], max_length=40),
+            model_name="providerappcredential",
+            name="provider",
+            field=models.CharField(
+                choices=[
+                    ("shopify", "Shopify"),
+                    ("amazon", "Amazon.in"),
+                    ("flipkart", "Flipkart"),
+                    ("meesho", "Meesho"),
+                    ("myntra", "Myntra"),
+                    ("ajio", "AJIO"),
+                    ("delhivery", "Delhivery"),
+                ],
+                max_length=40,
+            ),
         ),
         migrations.AlterField(
-            model_name='webhookevent',
-            name='provider',
-            field=models.CharField(choices=[('shopify', 'Shopify'), ('amazon', 'Amazon.in'), ('flipkart', 'Flipkart'), ('meesho', 'Meesho'), ('myntra', 'Myntra'), ('ajio', 'AJIO'), ('delhivery', 'Delhivery')], max_length=40),
+            model_name="webhookevent",
+            name="provider",
+            field=models.CharField(
+                choices=[
+                    ("shopify", "Shopify"),
+                    ("amazon", "Amazon.in"),
+                    ("flipkart", "Flipkart"),
+                    ("meesho", "Meesho"),
+                    ("myntra", "Myntra"),
+                    ("ajio", "AJIO"),
+                    ("delhivery", "Delhivery"),
+                ],
+                max_length=40,
+            ),
         ),
     ]

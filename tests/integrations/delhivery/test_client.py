@@ -15,6 +15,7 @@ from integrations.connectors.delhivery.client import PLANS, WAF_WAIT_SECONDS
 from integrations.connectors.delhivery.connector import DelhiveryConnector
 from integrations.dto import AccountHandle, PaymentMethod, ShipmentStatus
 from integrations.http import ConnectorError, HttpClient, RejectedError, TransientHTTPError
+from integrations.ratelimit import REDIS_CACHE_BACKEND, RedisBucketStore
 from tests.integrations.conftest import Reply
 from tests.integrations.delhivery.test_fixture_mapping import request
 
@@ -239,3 +240,10 @@ def test_serviceability_reads_every_pincode(scripted_server, fake_clock):
     rows = connector(scripted_server, fake_clock).check_serviceability(["400064", "194101"])
     assert [(r.pincode, r.serviceable) for r in rows] == [("400064", True), ("194101", False)]
     assert query(scripted_server.requests[0]) == {"filter_codes": ["400064,194101"]}
+
+
+def test_the_budget_is_kept_in_redis_when_the_cache_is_redis(scripted_server, fake_clock, settings):
+    if settings.CACHES["default"]["BACKEND"] != REDIS_CACHE_BACKEND:
+        pytest.skip("needs the Redis cache (CI: CACHE_URL=redis://…)")
+    store = connector(scripted_server, fake_clock).client.limiter.store
+    assert isinstance(store, RedisBucketStore)

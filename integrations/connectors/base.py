@@ -175,6 +175,10 @@ class Connector:
     bulk_streams: ClassVar[frozenset[str]] = frozenset()
     # The connect-form field whose value is the account's ``external_id``.
     account_key_field: ClassVar[str] = ""
+    # Credentials Sangam issued itself (not typed into the connect form) that a reconnect of
+    # the same account keeps, e.g. Delhivery's ``push_token``: the URL given to the provider
+    # must keep working when the merchant re-enters their API token.
+    kept_credentials: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, account: AccountHandle, http: HttpClient) -> None:
         self.account = account

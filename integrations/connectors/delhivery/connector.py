@@ -94,6 +94,7 @@ class DelhiveryConnector(Connector):
         "(Delhivery enables it by e-mail in 4–5 business days).",
     )
     webhook_secret_field = webhooks.PUSH_TOKEN_FIELD
+    kept_credentials = (webhooks.PUSH_TOKEN_FIELD,)  # a reconnect keeps the push URL working
     webhook_path_token = True
     track_batch = 50  # waybills per tracking call (channel-apis.md §5.1)
 

@@ -20,6 +20,7 @@ import base64
 import binascii
 import hashlib
 import hmac
+import json
 import secrets
 from collections.abc import Mapping
 from typing import Any
@@ -62,8 +63,6 @@ def delivery(headers: Mapping[str, str], body: bytes, *, path_token: str = "") -
     """The delivery's facts: topic ``scan_push``, the account key the token names, the token
     as its "signature", the dedup key AWB|StatusDateTime|Status|StatusType (a hash of the body
     for a body that is not a push: it is stored as malformed once)."""
-    import json
-
     try:
         parsed: Any = json.loads(body)
     except (ValueError, RecursionError):

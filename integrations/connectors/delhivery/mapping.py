@@ -285,7 +285,7 @@ def shipment_track(shipment: Mapping[str, Any]) -> ShipmentTrackDTO:
         remark=current.get("Instructions"),
     )
     if now is None:
-        status = history[-1].status if history else ""
+        status = history[-1].status if history else ShipmentStatus.CREATED
     else:
         status = now.status
         same = [

@@ -139,6 +139,13 @@ def test_a_current_rt_status_without_an_earlier_rt_scan_is_the_rto_start():
     assert track.status == S.RTO_INITIATED
 
 
+def test_a_shipment_without_status_or_scans_is_created_and_one_without_awb_raises():
+    (track,) = mapping.tracking({"ShipmentData": [{"Shipment": {"AWB": "1", "Scans": []}}]})
+    assert (track.status, track.events) == (S.CREATED, ())
+    with pytest.raises(mapping.MappingError):
+        mapping.tracking({"ShipmentData": [{"Shipment": {"AWB": ""}}]})
+
+
 # --- push -----------------------------------------------------------------------------------
 def test_the_documented_push_body_is_one_event():
     event = mapping.push_event(load("push_manifested.json"))

@@ -40,7 +40,10 @@ class ConnectorError(Exception):
 
     ``permanent``: retrying cannot help (bad or revoked credentials, missing scope) — the sync
     engine marks the account ``error`` and stops. ``retry_after``: seconds the provider asked us
-    to wait. ``status``: HTTP status when there was a response. The message never holds secrets.
+    to wait. ``status``: HTTP status when there was a response. ``detail``: the start of the
+    error response's body (providers' error bodies carry no secrets), for connectors that must
+    tell apart answers sharing a status (Delhivery: a WAF throttle and a refused token are
+    both 403). The message never holds secrets.
     """
 
     def __init__(
@@ -50,11 +53,13 @@ class ConnectorError(Exception):
         permanent: bool = False,
         retry_after: float | None = None,
         status: int | None = None,
+        detail: str = "",
     ) -> None:
         super().__init__(message)
         self.permanent = permanent
         self.retry_after = retry_after
         self.status = status
+        self.detail = detail
 
 
 class RejectedError(ConnectorError):
@@ -165,6 +170,7 @@ class HttpClient:
                 f"or check its permissions. {_safe_snippet(response)}".rstrip(),
                 permanent=True,
                 status=status,
+                detail=_safe_snippet(response),
             )
         if status in RETRYABLE_STATUSES and (idempotent or status == 429):
             raise TransientHTTPError(
@@ -176,6 +182,7 @@ class HttpClient:
             f"{self.provider}: HTTP {status} from {where}: {_safe_snippet(response)}",
             retry_after=retry_after,
             status=status,
+            detail=_safe_snippet(response),
         )
 
     def _log(

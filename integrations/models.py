@@ -22,6 +22,7 @@ class Provider(models.TextChoices):
     MEESHO = "meesho", "Meesho"
     MYNTRA = "myntra", "Myntra"
     AJIO = "ajio", "AJIO"
+    DELHIVERY = "delhivery", "Delhivery"
 
 
 class AccountStatus(models.TextChoices):

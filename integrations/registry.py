@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from integrations.connectors.amazon.connector import AmazonConnector
 from integrations.connectors.base import Capability, Connector
+from integrations.connectors.delhivery.connector import DelhiveryConnector
 from integrations.connectors.files.ajio import AjioConnector
 from integrations.connectors.files.meesho import MeeshoConnector
 from integrations.connectors.files.myntra import MyntraConnector
@@ -24,6 +25,7 @@ CONNECTORS: dict[str, type[Connector]] = {
         MeeshoConnector,
         MyntraConnector,
         AjioConnector,
+        DelhiveryConnector,
     )
 }
 

@@ -85,4 +85,9 @@ urlpatterns = [
         name="api-webhook-subscriptions",
     ),
     path("webhooks/<str:provider>", webhook_views.receive_webhook, name="webhook-receive"),
+    path(
+        "webhooks/<str:provider>/<str:token>",
+        webhook_views.receive_webhook,
+        name="webhook-receive-token",
+    ),
 ]

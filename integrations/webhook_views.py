@@ -1,4 +1,5 @@
-"""Public webhook receivers: ``POST /api/webhooks/{provider}`` (no session, no CSRF).
+"""Public webhook receivers: ``POST /api/webhooks/{provider}`` and, for providers that sign
+nothing, ``POST /api/webhooks/{provider}/{token}`` (no session, no CSRF).
 
 The raw body is verified before anything is parsed or stored; the answer is sent as soon as the
 event is persisted (processing happens after commit, in a worker)."""
@@ -16,9 +17,11 @@ MAX_BODY_BYTES = 5 * 1024 * 1024
 
 
 @csrf_exempt
-def receive_webhook(request: HttpRequest, provider: str) -> JsonResponse:
-    """401 on a bad signature (nothing stored); 200 for accepted, duplicate or malformed
-    (stored as failed, so the provider stops retrying); 400 for a verified body naming another
+def receive_webhook(request: HttpRequest, provider: str, token: str | None = None) -> JsonResponse:
+    """``token``: the secret of ``/api/webhooks/<provider>/<token>``, for providers that sign
+    nothing (the connector's ``webhook_path_token``). 401 on a bad signature or token
+    (nothing stored); 200 for accepted, duplicate or malformed (stored as failed, so the
+    provider stops retrying); 400 for a verified body naming another
     shop (stored as rejected); 405 for another method than POST; 413 for a body over
     ``MAX_BODY_BYTES``. Every refusal answers JSON ``{"error": reason}``."""
     if request.method != "POST":
@@ -36,7 +39,9 @@ def receive_webhook(request: HttpRequest, provider: str) -> JsonResponse:
     body = request.read(MAX_BODY_BYTES + 1)
     if len(body) > MAX_BODY_BYTES:
         return JsonResponse({"error": "Payload too large."}, status=413)
-    outcome = webhook_receive(provider=provider, headers=request.headers, body=body)
+    outcome = webhook_receive(
+        provider=provider, headers=request.headers, body=body, path_token=token
+    )
     payload = {"status": "duplicate" if outcome.duplicate else outcome.reason}
     if outcome.event is not None:
         payload["event_id"] = outcome.event.pk

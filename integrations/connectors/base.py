@@ -175,6 +175,10 @@ class Connector:
     bulk_streams: ClassVar[frozenset[str]] = frozenset()
     # The connect-form field whose value is the account's ``external_id``.
     account_key_field: ClassVar[str] = ""
+    # Credentials Sangam issued itself (not typed into the connect form) that a reconnect of
+    # the same account keeps, e.g. Delhivery's ``push_token``: the URL given to the provider
+    # must keep working when the merchant re-enters their API token.
+    kept_credentials: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, account: AccountHandle, http: HttpClient) -> None:
         self.account = account
@@ -233,6 +237,11 @@ class Connector:
     # The credential of an account that signs its own deliveries (a custom app's secret); ""
     # when only the provider app's secret does.
     webhook_secret_field: ClassVar[str] = ""
+    # The provider signs nothing, so each account's push URL carries a secret token instead
+    # (``/api/webhooks/<provider>/<token>``): the inbox hands it to ``webhook_delivery`` as
+    # ``path_token``, which names the claimed account key and carries the token as the
+    # delivery's ``signature`` (``verify_webhook`` compares it with ``webhook_secret_field``).
+    webhook_path_token: ClassVar[bool] = False
     # Topic prefixes the inbox processes ahead of the rest (they reserve or release stock).
     priority_topic_prefixes: ClassVar[tuple[str, ...]] = ()
     # Topics whose stored bodies carry customers' personal data (scrubbed by a redaction).
@@ -242,7 +251,8 @@ class Connector:
     def webhook_delivery(cls, headers: Mapping[str, str], body: bytes) -> WebhookDelivery:
         """The delivery's topic, claimed account key, signature, ids and stored headers, read
         from ``headers`` (names case-insensitive). Never raises for missing headers: it names
-        a missing required one in ``missing``."""
+        a missing required one in ``missing``. A connector with ``webhook_path_token`` also
+        takes the URL's token as the keyword ``path_token``."""
         raise NotImplementedError
 
     @classmethod

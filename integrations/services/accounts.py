@@ -177,15 +177,18 @@ def connect_with_credentials(
     checker = cls(handle, HttpClient(provider=provider, account_key=external_id))
     facts = checker.check_credentials()
     with transaction.atomic():
-        account, _ = ChannelAccount.objects.select_for_update().get_or_create(
+        account, created = ChannelAccount.objects.select_for_update().get_or_create(
             merchant=merchant, provider=provider, external_id=external_id
         )
+        previous = {} if created or not cls.kept_credentials else account.get_credentials()
+        kept = {k: previous[k] for k in cls.kept_credentials if previous.get(k)}
         account.display_name = facts.get("name") or external_id
         account.api_base_url = base_url
         account.status = AccountStatus.CONNECTED
         account.last_error = ""
-        # Secrets the check obtained (e.g. Flipkart's access token) are kept too.
-        account.set_credentials({**secrets, **checker.account.credentials})
+        # Secrets the check obtained (e.g. Flipkart's access token) are kept too, and those
+        # Sangam issued for the account (``kept_credentials``).
+        account.set_credentials({**kept, **secrets, **checker.account.credentials})
         account.settings = {**(account.settings or {}), **public}
         if facts.get("scopes"):
             account_store_scopes(account=account, scopes=str(facts["scopes"]))

@@ -44,6 +44,7 @@ from integrations.dto import (
     ProductDTO,
     ReturnDispositionDTO,
     ReturnDTO,
+    TrackingEventDTO,
 )
 from integrations.events import PRIVACY_EVENTS, AccountUninstalled, OrderReturnsChanged
 from integrations.models import (
@@ -91,12 +92,20 @@ def webhook_connector(provider: str) -> type[Connector] | None:
     return cls if Capability.WEBHOOKS in cls.capabilities else None
 
 
-def webhook_receive(*, provider: str, headers: Mapping[str, str], body: bytes) -> ReceiveOutcome:
-    """Verify and store one delivery. See the module docstring for the rules."""
+def webhook_receive(
+    *, provider: str, headers: Mapping[str, str], body: bytes, path_token: str | None = None
+) -> ReceiveOutcome:
+    """Verify and store one delivery. See the module docstring for the rules. ``path_token``
+    is the token of ``/api/webhooks/<provider>/<token>`` (None for the URL without one): only
+    a connector with ``webhook_path_token`` has such URLs (404 otherwise), and for it the
+    token is the delivery's credential (none → 401)."""
     cls = webhook_connector(provider)
-    if cls is None:
+    if cls is None or (path_token is not None and not cls.webhook_path_token):
         return ReceiveOutcome(404, None, f"No webhook receiver for {provider}.")
-    delivery = cls.webhook_delivery(headers, body)
+    if cls.webhook_path_token:
+        delivery = cls.webhook_delivery(headers, body, path_token=path_token or "")
+    else:
+        delivery = cls.webhook_delivery(headers, body)
     owners = key_ring(provider, delivery.account_key).verify(delivery, body)
     if not owners:
         return ReceiveOutcome(401, None, "Invalid or missing webhook signature.")
@@ -338,6 +347,7 @@ WEBHOOK_HANDLERS: dict[type, tuple[str, str, bool]] = {
     ReturnDTO: ("returns.services.returns_import", "returns", True),
     OrderLineRemovalDTO: ("returns.services.returns_import", "returns", True),
     ReturnDispositionDTO: ("returns.services.returns_import", "returns", True),
+    TrackingEventDTO: ("shipments.services.tracking_events_import", "events", True),
     OrderReturnsChanged: (f"{HUB_EVENTS}.order_returns_changed", "change", False),
     AccountUninstalled: (f"{HUB_EVENTS}.account_uninstalled", "event", False),
 }

@@ -106,9 +106,10 @@ def test_catalog_api_lists_sections_of_providers_in_the_frontend_shape(api_clien
     response = api_client.get("/api/integrations/catalog")
     assert response.status_code == 200
     sections = response.json()["sections"]
-    assert [s["id"] for s in sections] == ["commerce"]
-    providers = {p["id"]: p for p in sections[0]["providers"]}
+    assert [s["id"] for s in sections] == ["commerce", "logistics"]
+    providers = {p["id"]: p for s in sections for p in s["providers"]}
     assert set(providers) == set(CONNECTORS)
+    assert {p["id"] for p in sections[1]["providers"]} == {"delhivery"}
     shopify = providers["shopify"]
     for key in (
         "id",

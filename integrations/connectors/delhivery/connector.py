@@ -1,0 +1,273 @@
+"""The Delhivery connector: B2C (Express) shipments, tracking by poll and by scan push.
+
+- Serviceability, create, cancel, tracking, charges: :mod:`.client` (auth, rate limits, the
+  WAF throttle) and :mod:`.mapping` (payloads ↔ DTOs); the status table: :mod:`.status`.
+- Scan push: :mod:`.webhooks` (a secret token in the push URL; Delhivery signs nothing).
+
+Wire formats: channel-apis.md §5.1 and logistics-finance-notes.md §1 (Delhivery); each
+behaviour names its source where it is implemented.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, ClassVar
+
+from integrations.connectors.base import (
+    Capability,
+    Connector,
+    ConnectType,
+    CredentialField,
+    ProviderKind,
+)
+from integrations.connectors.delhivery import mapping, webhooks
+from integrations.connectors.delhivery.client import (
+    CHARGES_PATH,
+    CREATE_PATH,
+    EDIT_PATH,
+    SERVICEABILITY_PATH,
+    TRACK_PATH,
+    DelhiveryClient,
+)
+from integrations.dto import (
+    AccountHandle,
+    BookedShipmentDTO,
+    FreightQuoteDTO,
+    PaymentMethod,
+    ServiceabilityDTO,
+    ShipmentRequestDTO,
+    ShipmentTrackDTO,
+    WebhookRegistration,
+)
+from integrations.events import WebhookDelivery
+from integrations.http import ConnectorError, HttpClient, RejectedError
+from integrations.ratelimit import BucketStore
+
+# A pincode every Delhivery account can look up (New Delhi GPO): the connect-time check.
+CHECK_PINCODE = "110001"
+SERVICEABILITY_BATCH = 50  # pincodes per ``filter_codes`` call (our choice: short URLs)
+CREATE_BATCH = 50  # shipments per create call (our choice; Delhivery publishes no maximum)
+LEGS = {"forward": "Delivered", "rto": "RTO"}  # ``ss`` of the charges API
+
+
+class DelhiveryConnector(Connector):
+    """A Delhivery B2C account. Settings: ``client_name`` (the account key: Delhivery's
+    client name, the account's ``external_id``) and ``pickup_location`` (the warehouse name
+    registered with Delhivery, case-sensitive). Credentials: ``api_token`` and, once webhooks
+    are registered, ``push_token``. ``store``, ``clock`` and ``sleep`` are injectable for the
+    rate limiter (tests)."""
+
+    id: ClassVar[str] = "delhivery"
+    label: ClassVar[str] = "Delhivery"
+    kind = ProviderKind.LOGISTICS
+    connect_type = ConnectType.API_KEY
+    icon = "delhivery"
+    color = "#D2232A"
+    default_base_url = "https://track.delhivery.com"
+    account_key_field = "client_name"
+    credential_fields = (
+        CredentialField(
+            "api_token",
+            "API token",
+            secret=True,
+            help_text="Delhivery One → Settings → API setup (production and staging tokens "
+            "differ).",
+            field_type="password",
+        ),
+        CredentialField(
+            "client_name",
+            "Client name",
+            help_text="Your Delhivery client (account) name, as Delhivery registered it.",
+        ),
+        CredentialField(
+            "pickup_location",
+            "Pickup location",
+            help_text="The warehouse name registered with Delhivery (case-sensitive).",
+        ),
+    )
+    capabilities = frozenset({Capability.SHIPMENTS, Capability.WEBHOOKS})
+    setup_steps = (
+        "In Delhivery One copy your API token and your client name.",
+        "Enter the name of the pickup warehouse exactly as registered with Delhivery.",
+        "For live scans, send Delhivery the push URL Sangam shows under webhooks "
+        "(Delhivery enables it by e-mail in 4–5 business days).",
+    )
+    webhook_secret_field = webhooks.PUSH_TOKEN_FIELD
+    kept_credentials = (webhooks.PUSH_TOKEN_FIELD,)  # a reconnect keeps the push URL working
+    webhook_path_token = True
+    track_batch = 50  # waybills per tracking call (channel-apis.md §5.1)
+
+    def __init__(
+        self,
+        account: AccountHandle,
+        http: HttpClient,
+        *,
+        store: BucketStore | None = None,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] | None = None,
+    ) -> None:
+        super().__init__(account, http)
+        self.client = DelhiveryClient(
+            account=account, http=http, store=store, clock=clock, sleep=sleep or http.sleep
+        )
+
+    @property
+    def pickup_location(self) -> str:
+        return str(self.account.settings.get("pickup_location") or "")
+
+    # --- every connector -----------------------------------------------------------------------
+    def check_credentials(self) -> dict[str, Any]:
+        """Look up one pincode (the cheapest authenticated call). Raises
+        ``ConnectorError(permanent=True)`` when Delhivery refuses the token (401, or a 403
+        that is not the WAF)."""
+        self.check_serviceability([CHECK_PINCODE])
+        return {"name": f"Delhivery {self.account.external_id}"}
+
+    # --- shipments -----------------------------------------------------------------------------
+    def check_serviceability(self, pincodes: Sequence[str]) -> list[ServiceabilityDTO]:
+        """``GET /c/api/pin-codes/json/?filter_codes=<pins>`` (comma-separated, 50 a call)."""
+        results: list[ServiceabilityDTO] = []
+        for start in range(0, len(pincodes), SERVICEABILITY_BATCH):
+            chunk = [str(p).strip() for p in pincodes[start : start + SERVICEABILITY_BATCH]]
+            body = self.client.json(
+                "serviceability",
+                "GET",
+                SERVICEABILITY_PATH,
+                params={"filter_codes": ",".join(chunk)},
+            )
+            results.extend(mapping.serviceability(chunk, body if isinstance(body, dict) else {}))
+        return results
+
+    def book_shipments(self, requests: Sequence[ShipmentRequestDTO]) -> list[BookedShipmentDTO]:
+        """``POST /api/cmu/create.json`` (form ``format=json&data=…``), 50 shipments a call,
+        grouped by pickup location (one per call). A request Delhivery would refuse for its
+        shape (an ``order`` over 50 characters) is refused here without a call."""
+        results: dict[int, BookedShipmentDTO] = {}
+        sendable: dict[str, list[int]] = {}
+        for index, request in enumerate(requests):
+            problem = mapping.request_problem(request)
+            if problem:
+                results[index] = BookedShipmentDTO(
+                    reference=request.reference, ok=False, error=problem
+                )
+                continue
+            where = request.pickup_location or self.pickup_location
+            sendable.setdefault(where, []).append(index)
+        for where, indexes in sendable.items():
+            for start in range(0, len(indexes), CREATE_BATCH):
+                batch = indexes[start : start + CREATE_BATCH]
+                chunk = [requests[i] for i in batch]
+                body = self.client.json(
+                    "create",
+                    "POST",
+                    CREATE_PATH,
+                    data=mapping.create_form(chunk, where),
+                    idempotent=False,
+                )
+                booked = mapping.booked_shipments(chunk, body if isinstance(body, dict) else {})
+                results.update(zip(batch, booked, strict=True))
+        return [results[i] for i in range(len(requests))]
+
+    def cancel_shipment(self, awb: str) -> None:
+        """``POST /api/p/edit`` ``{"waybill", "cancellation": "true"}`` (logistics notes §1:
+        cancelling in Manifested keeps UD Manifested, in In Transit/Pending starts an RTO).
+        The answer's shape is not in our references: a body with ``status`` false or an
+        ``error`` is taken as a refusal (``RejectedError``)."""
+        body = self.client.json(
+            "edit",
+            "POST",
+            EDIT_PATH,
+            json={"waybill": str(awb), "cancellation": "true"},
+            idempotent=True,
+        )
+        if isinstance(body, dict) and (body.get("status") is False or body.get("error")):
+            reason = body.get("error") or body.get("remark") or "cancellation refused"
+            raise RejectedError(f"delhivery: {awb}: {reason}")
+
+    def track_shipments(self, awbs: Sequence[str]) -> list[ShipmentTrackDTO]:
+        """``GET /api/v1/packages/json/?waybill=A,B`` with at most 50 waybills a call (more
+        are split); unknown waybills are absent (the "No such waybill" answers map to [])."""
+        tracks: list[ShipmentTrackDTO] = []
+        for start in range(0, len(awbs), self.track_batch):
+            chunk = [str(a).strip() for a in awbs[start : start + self.track_batch]]
+            try:
+                body = self.client.json(
+                    "track", "GET", TRACK_PATH, params={"waybill": ",".join(chunk)}
+                )
+            except ConnectorError as exc:
+                if exc.status in (400, 404) and any(
+                    m in (exc.detail or "").lower() for m in mapping.NOT_FOUND_MARKERS
+                ):
+                    continue
+                raise
+            tracks.extend(mapping.tracking(body if isinstance(body, dict) else {}))
+        return tracks
+
+    def freight_quote(
+        self,
+        *,
+        origin_pincode: str,
+        destination_pincode: str,
+        weight_grams: int,
+        payment_method: str,
+        leg: str = "forward",
+    ) -> FreightQuoteDTO:
+        """``GET /api/kinko/v1/invoice/charges/.json?md=S&ss=Delivered|RTO&o_pin&d_pin&cgm
+        &pt=Pre-paid|COD`` (surface mode; ``cgm`` grams). Rupees (see
+        :func:`.mapping.freight_quote`). Raises ``ValueError`` for an unknown leg."""
+        if leg not in LEGS:
+            raise ValueError(f"unknown leg {leg!r}; expected one of {sorted(LEGS)}")
+        body = self.client.json(
+            "charges",
+            "GET",
+            CHARGES_PATH,
+            params={
+                "md": "S",
+                "ss": LEGS[leg],
+                "o_pin": str(origin_pincode),
+                "d_pin": str(destination_pincode),
+                "cgm": int(weight_grams),
+                "pt": "COD" if payment_method == PaymentMethod.COD else "Pre-paid",
+            },
+        )
+        try:
+            return mapping.freight_quote(body)
+        except mapping.MappingError as exc:
+            raise ConnectorError(f"delhivery: {exc}") from None
+
+    # --- scan push (Capability.WEBHOOKS) -------------------------------------------------------
+    @classmethod
+    def webhook_delivery(
+        cls, headers: Mapping[str, str], body: bytes, *, path_token: str = ""
+    ) -> WebhookDelivery:
+        return webhooks.delivery(headers, body, path_token=path_token)
+
+    @classmethod
+    def verify_webhook(cls, delivery: WebhookDelivery, body: bytes, secret: str) -> bool:
+        return webhooks.verify(delivery, secret)
+
+    @classmethod
+    def parse_webhook(cls, topic: str, body: dict[str, Any]) -> tuple[Any, ...]:
+        return webhooks.parse(topic, body)
+
+    def push_token(self) -> str:
+        """The account's push token, issued (and saved, encrypted) on first use."""
+        token = str(self.account.credentials.get(webhooks.PUSH_TOKEN_FIELD) or "")
+        if not token:
+            token = webhooks.new_push_token(self.account.external_id)
+            self.save_credentials({webhooks.PUSH_TOKEN_FIELD: token})
+        return token
+
+    def register_webhooks(self, *, callback_url: str) -> list[WebhookRegistration]:
+        """Delhivery has no registration API (push URLs go on its requirement form by
+        e-mail), so this only issues the account's push token and returns the one
+        subscription to ask Delhivery for: ``{callback_url}/<push token>``, the token masked
+        (the subscription row is shown in the API and admin; the token is a secret)."""
+        token = self.push_token()
+        masked = f"{callback_url.rstrip('/')}/{token[:6]}…"
+        return [WebhookRegistration(topic=mapping.PUSH_TOPIC, remote_id="", callback_url=masked)]
+
+    def list_webhooks(self) -> list[WebhookRegistration]:
+        """Delhivery cannot list push URLs by API: always ``[]``."""
+        return []

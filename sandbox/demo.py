@@ -327,6 +327,38 @@ def connect_marketplaces(merchant: Merchant) -> list[ChannelAccount]:
     return started
 
 
+def connect_courier(merchant: Merchant) -> ChannelAccount:
+    """Connect the Delhivery sandbox's demo client with its API token (checked over HTTP, as
+    for a real client) and give the sandbox the hub's scan-push URL with the push token the
+    connect issued, as a merchant would give it to Delhivery. An account already connected is
+    left as it is."""
+    from integrations.services.accounts import connect_with_credentials
+    from sandbox.delhivery import seed as delhivery
+    from sandbox.delhivery.models import SandboxDelhiveryClient
+
+    account = ChannelAccount.objects.filter(
+        merchant=merchant, provider="delhivery", external_id=delhivery.DEMO_CLIENT
+    ).first()
+    if account is None or account.status != "connected":
+        account = connect_with_credentials(
+            merchant=merchant,
+            provider="delhivery",
+            data={
+                "api_token": delhivery.default_token(delhivery.DEMO_CLIENT),
+                "client_name": delhivery.DEMO_CLIENT,
+                "pickup_location": delhivery.DEMO_WAREHOUSE,
+            },
+            use_sandbox=True,
+        )
+        account.refresh_from_db()
+    push_token = account.get_credentials().get("push_token", "")
+    if push_token:
+        SandboxDelhiveryClient.objects.filter(name=delhivery.DEMO_CLIENT).update(
+            push_url=f"{settings.PUBLIC_BASE_URL}/api/webhooks/delhivery/{push_token}"
+        )
+    return account
+
+
 def import_meesho_sample(merchant: Merchant, *, rows: int, directory: Path) -> SyncRun:
     """Write a Meesho Supplier Panel orders export for the demo catalog (with two broken rows,
     as real exports sometimes have) and import it like an upload. Returns its run."""

@@ -300,3 +300,17 @@ def test_track_now_in_the_admin_reads_the_selected_shipments(admin_client, shop,
         str(m) for m in response.context["messages"]
     ]
     assert Shipment.objects.get(awb="AWB00002").status == S.CREATED
+
+
+def test_the_beat_task_queues_one_poll_per_connected_courier_account(monkeypatch, courier, shop):
+    from integrations.models import AccountStatus
+    from shipments import tasks
+
+    sent = []
+    monkeypatch.setattr(
+        "integrations.tasks.enqueue", lambda task, *args, **kw: sent.append((task, args))
+    )
+    ChannelAccountFactory(provider="delhivery", external_id="OFF", status=AccountStatus.ERROR)
+
+    assert tasks.shipments_track_all_task() == [courier.pk]  # not the store, not the broken one
+    assert sent == [(tasks.shipments_track_task, (courier.pk,))]

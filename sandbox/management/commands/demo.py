@@ -136,6 +136,8 @@ class Command(BaseCommand):
             bar.update(2)
         since = SyncRun.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
         started = demo.connect_marketplaces(merchant)
+        courier = demo.connect_courier(merchant)
+        self.stdout.write(f"Connected {courier}: scan pushes go to the hub's inbox")
         for account in started:
             how = " (history through the Reports API)" if account.provider == "amazon" else ""
             self.stdout.write(f"Connected {account}: first sync{how}…")

@@ -376,6 +376,14 @@ ORDERS_IMPORTED_HOOKS = ["returns.services.imports.orders_imported"]
 # Staff switched "Sangam manages stock" on in the admin → push every matched listing.
 ACCOUNT_MANAGES_STOCK_HOOKS = ["channel_stock.services.push.account_set_manages_stock"]
 
+# Shipments (shipments.services.booking): the weight of a unit whose variant has none (grams)
+# and the box of an account without a ``box_cm`` setting (length, breadth, height, cm). Sangam's
+# own defaults for a small apparel parcel, to be set per merchant; not a courier's figure.
+SHIPMENT_DEFAULT_UNIT_GRAMS = env.int("SHIPMENT_DEFAULT_UNIT_GRAMS", default=500)
+SHIPMENT_DEFAULT_BOX_CM = tuple(
+    env.list("SHIPMENT_DEFAULT_BOX_CM", cast=float, default=[25.0, 20.0, 5.0])
+)
+
 # Stock push (channel_stock.services.push): changes within this many seconds ride on one push.
 STOCK_PUSH_DEBOUNCE_SECONDS = env.float("STOCK_PUSH_DEBOUNCE_SECONDS", default=1.0)
 # A Shopify inventory webhook that is not our echo is read back at once and judged this many

@@ -74,7 +74,13 @@ class OrderItemDTO:
 
 @dataclass(frozen=True, slots=True)
 class AddressDTO:
+    """A shipping address. ``address1``/``address2`` and ``phone`` are what a courier needs to
+    deliver (Shopify: ``MailingAddress``; protected customer data, level 2)."""
+
     name: str = ""
+    address1: str = ""
+    address2: str = ""
+    phone: str = ""
     city: str = ""
     state: str = ""
     state_code: str = ""

@@ -55,6 +55,9 @@ ORDER_FIELDS = (
     "customer_email",
     "customer_phone",
     "ship_name",
+    "ship_address1",
+    "ship_address2",
+    "ship_phone",
     "ship_city",
     "ship_state",
     "ship_state_code",
@@ -115,6 +118,9 @@ def order_values(dto: OrderDTO) -> dict:
         "customer_email": dto.customer_email[:255],
         "customer_phone": dto.customer_phone[:50],
         "ship_name": ship.name[:255],
+        "ship_address1": ship.address1[:255],
+        "ship_address2": ship.address2[:255],
+        "ship_phone": ship.phone[:50],
         "ship_city": ship.city[:120],
         "ship_state": ship.state[:120],
         "ship_state_code": ship.state_code[:10],
@@ -505,7 +511,7 @@ def order_redact_customer(
     count = 0
     for order in targets.distinct():
         order.customer_name = order.customer_email = order.customer_phone = ""
-        order.ship_name = ""
+        order.ship_name = order.ship_address1 = order.ship_address2 = order.ship_phone = ""
         order.raw = {"redacted": True, "redacted_at": timezone.now().isoformat()}
         order.save(
             update_fields=[
@@ -513,6 +519,9 @@ def order_redact_customer(
                 "customer_email",
                 "customer_phone",
                 "ship_name",
+                "ship_address1",
+                "ship_address2",
+                "ship_phone",
                 "raw",
                 "updated_at",
             ]

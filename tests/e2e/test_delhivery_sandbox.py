@@ -5,16 +5,18 @@ let the poll bring every shipment to its true final status."""
 
 from __future__ import annotations
 
-from decimal import Decimal
+from dataclasses import replace
 
 import pytest
 from django.core.management import call_command
 
-from integrations.dto import ConsigneeDTO, PaymentMethod, ShipmentRequestDTO, ShipmentStatus
+from integrations.dto import OrderStatus, PaymentMethod, ShipmentStatus
 from integrations.models import WebhookEvent
-from integrations.services.accounts import build_connector, connect_with_credentials
+from integrations.services.accounts import connect_with_credentials
+from orders.models import Order
 from orders.services import order_import
 from shipments.models import Shipment
+from shipments.services.booking import shipments_book
 from shipments.services.tracking import shipments_track_account
 from tests.factories import ChannelAccountFactory, order_dto
 
@@ -52,57 +54,64 @@ def courier(hub, merchant, sandbox_client):
     return account
 
 
+def imported(shop, external_id: str, *, cod: bool = True, pincode: str = "411005", **changes):
+    """An order of ``shop`` with a full shipping address, as the store mapping gives it."""
+    dto = order_dto(external_id, payment_method=PaymentMethod.COD if cod else PaymentMethod.PREPAID)
+    address = {
+        "name": "Asha Verma",
+        "address1": "14 FC Road",
+        "address2": "Shivajinagar",
+        "phone": "9876543210",
+        "pincode": pincode,
+        **changes,
+    }
+    ship_to = replace(dto.ship_to, **address)
+    order_import(account=shop, order=replace(dto, ship_to=ship_to))
+    return Order.objects.get(account=shop, external_id=external_id)
+
+
 def book(merchant, courier, count: int, prefix: str) -> list[Shipment]:
-    """Import ``count`` orders on a store account and book each with the courier."""
+    """Import ``count`` orders on a store account (two in three COD) and book them all."""
     shop = ChannelAccountFactory(merchant=merchant)
-    requests = []
-    for i in range(count):
-        cod = i % 3 != 0
-        order_import(
-            account=shop,
-            order=order_dto(
-                f"{prefix}{i}",
-                payment_method=PaymentMethod.COD if cod else PaymentMethod.PREPAID,
-            ),
-        )
-        requests.append(
-            ShipmentRequestDTO(
-                reference=f"{prefix}{i}",
-                consignee=ConsigneeDTO(
-                    name="Asha Verma",
-                    address="14 FC Road, Shivajinagar",
-                    city="Pune",
-                    state="Maharashtra",
-                    pincode="411005",
-                    phone="9876543210",
-                ),
-                payment_method=PaymentMethod.COD if cod else PaymentMethod.PREPAID,
-                cod_amount=Decimal("999.00") if cod else Decimal("0"),
-                total_amount=Decimal("999.00"),
-                weight_grams=500,
-                length_cm=Decimal("20"),
-                breadth_cm=Decimal("15"),
-                height_cm=Decimal("5"),
-                products_desc="Cotton kurta",
-                quantity=1,
-                pickup_location=WAREHOUSE,
-            )
-        )
-    booked = build_connector(courier).book_shipments(requests)
-    assert all(b.ok and b.awb for b in booked), [b.error for b in booked if not b.ok]
-    orders = {o.external_id: o for o in shop.orders.all()}
-    return Shipment.objects.bulk_create(
-        Shipment(
-            merchant=merchant,
-            order=orders[b.reference],
-            account=courier,
-            awb=b.awb,
-            payment_method=r.payment_method,
-            cod_amount=r.cod_amount,
-            weight_grams=r.weight_grams,
-        )
-        for b, r in zip(booked, requests, strict=True)
+    orders = [imported(shop, f"{prefix}{i}", cod=i % 3 != 0) for i in range(count)]
+    booking = shipments_book(account=courier, orders=orders)
+    assert booking.refused == {}
+    assert len(booking.shipments) == count
+    return booking.shipments
+
+
+def test_booking_checks_each_order_and_the_couriers_pincodes(merchant, courier):
+    shop = ChannelAccountFactory(merchant=merchant)
+    good = imported(shop, "B1")
+    prepaid_far = imported(shop, "B2", cod=False, pincode="781001")  # ODA: prepaid only
+    cod_far = imported(shop, "B3", pincode="781001")
+    nowhere = imported(shop, "B4", pincode="999999")
+    no_address = imported(shop, "B5", address1="")
+    cancelled = imported(shop, "B6")
+    Order.objects.filter(pk=cancelled.pk).update(status=OrderStatus.CANCELLED)
+
+    booking = shipments_book(
+        account=courier, orders=[good, prepaid_far, cod_far, nowhere, no_address, cancelled]
     )
+
+    assert sorted(s.order_id for s in booking.shipments) == [good.pk, prepaid_far.pk]
+    assert "does not deliver COD orders to pincode 781001" in booking.refused[cod_far.pk]
+    assert "pincode 999999" in booking.refused[nowhere.pk]
+    assert booking.refused[no_address.pk] == "The shipping address has no address."
+    assert "cancelled" in booking.refused[cancelled.pk]
+    shipment = Shipment.objects.get(order=good)
+    assert (shipment.cod_amount, shipment.weight_grams) == (good.total, 500)
+    assert shipment.pickup_location == WAREHOUSE
+    from sandbox.delhivery.models import SandboxDelhiveryShipment
+
+    booked = SandboxDelhiveryShipment.objects.get(waybill=shipment.awb)
+    assert (booked.pin, booked.payment_mode, booked.address) == (
+        "411005",
+        "COD",
+        "14 FC Road, Shivajinagar",
+    )
+    again = shipments_book(account=courier, orders=[good])
+    assert again.refused == {good.pk: "The order already has a shipment."}
 
 
 def truth(shipments: list[Shipment]) -> dict[str, str]:

@@ -283,6 +283,23 @@ def test_pincode_spaces_are_stripped_for_both_shapes():
     assert mapping.order_from_graphql(node, []).ship_to.pincode == "560034"
 
 
+def test_the_courier_address_lines_and_phone_come_from_both_shapes():
+    body = open_order_body()
+    body["shipping_address"].update(
+        {"address1": "Flat 12, Sai Residency", "address2": None, "phone": "+91 98765 43210"}
+    )
+    webhook = mapping.order_from_webhook(body).ship_to
+    assert (webhook.address1, webhook.address2, webhook.phone) == (
+        "Flat 12, Sai Residency",
+        "",
+        "+91 98765 43210",
+    )
+    node = graphql_order()
+    node["shippingAddress"].update({"address1": "Plot 7", "address2": "MIDC", "phone": "98765"})
+    graphql = mapping.order_from_graphql(node, []).ship_to
+    assert (graphql.address1, graphql.address2, graphql.phone) == ("Plot 7", "MIDC", "98765")
+
+
 def test_money_is_a_decimal_with_paise():
     assert str(mapping.money("403.5")) == "403.50"
     assert str(mapping.money("1999")) == "1999.00"

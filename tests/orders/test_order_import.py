@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -525,9 +526,10 @@ def test_the_same_content_under_a_newer_timestamp_is_skipped(account, variants):
 
 
 def test_order_redact_customer_blanks_pii_and_raw_of_that_customers_orders(account, variants):
-    order_import(account=account, order=order_dto("1", customer_id="c-1"))
-    order_import(account=account, order=order_dto("2", customer_id="c-2"))
-    order_import(account=account, order=order_dto("3", customer_id="c-3"))
+    for external_id in ("1", "2", "3"):
+        dto = order_dto(external_id, customer_id=f"c-{external_id}")
+        address = replace(dto.ship_to, address1="Flat 4", address2="Baner", phone="9876543210")
+        order_import(account=account, order=replace(dto, ship_to=address))
     count = order_redact_customer(
         account=account, customer_external_id="c-1", order_external_ids=["3"]
     )
@@ -536,12 +538,14 @@ def test_order_redact_customer_blanks_pii_and_raw_of_that_customers_orders(accou
         order = Order.objects.get(external_id=external_id)
         assert (order.customer_name, order.customer_email, order.customer_phone) == ("", "", "")
         assert order.ship_name == ""
+        assert (order.ship_address1, order.ship_address2, order.ship_phone) == ("", "", "")
         assert order.raw.get("redacted") is True
         assert "asha@example.in" not in str(order.raw)
         assert order.total == order_dto().total  # accounting data stays
         assert order.items.count() == 1
     untouched = Order.objects.get(external_id="2")
     assert untouched.customer_email == "asha@example.in"
+    assert (untouched.ship_address1, untouched.ship_phone) == ("Flat 4", "9876543210")
     assert untouched.raw["email"] == "asha@example.in"
 
 

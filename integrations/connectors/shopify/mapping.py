@@ -209,6 +209,9 @@ def order_from_graphql(node: dict[str, Any], line_items: list[dict[str, Any]]) -
         customer_external_id=gid_to_id(customer.get("id")),
         ship_to=AddressDTO(
             name=address.get("name") or "",
+            address1=address.get("address1") or "",
+            address2=address.get("address2") or "",
+            phone=address.get("phone") or "",
             city=address.get("city") or "",
             state=address.get("province") or "",
             state_code=address.get("provinceCode") or "",
@@ -335,6 +338,9 @@ def order_from_webhook(body: dict[str, Any]) -> OrderDTO:
         customer_external_id=gid_to_id(customer.get("id")),
         ship_to=AddressDTO(
             name=address.get("name") or "",
+            address1=address.get("address1") or "",
+            address2=address.get("address2") or "",
+            phone=address.get("phone") or "",
             city=address.get("city") or "",
             state=address.get("province") or "",
             state_code=address.get("province_code") or "",

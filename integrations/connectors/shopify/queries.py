@@ -41,7 +41,7 @@ ORDER_SCALARS = f"""
     totalTaxSet {{ {_MONEY} }}
     totalPriceSet {{ {_MONEY} }}
     customer {{ id displayName }}
-    shippingAddress {{ name city province provinceCode zip countryCodeV2 }}
+    shippingAddress {{ name address1 address2 phone city province provinceCode zip countryCodeV2 }}
 """
 
 LINE_ITEM_FIELDS = f"""

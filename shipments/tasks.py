@@ -43,3 +43,12 @@ def shipments_track_all_task() -> list[int]:
     for account_id in ids:
         enqueue(shipments_track_task, account_id)
     return ids
+
+
+@shared_task
+def shipments_label_task(shipment_ids: list[int]) -> str:
+    """Render one PDF of the shipments' labels (``shipments_label``) in the background: a
+    label must never hold a request."""
+    from shipments.services.labels import shipments_label
+
+    return shipments_label(shipment_ids=shipment_ids)

@@ -373,6 +373,8 @@ STOCK_CHANGED_HOOKS = ["channel_stock.services.push.listings_mark_changed"]
 STOCK_FREED_HOOKS = ["orders.services.orders.backorders_allocate"]
 # Orders written → link the returns that came first, re-read the open ones (the returns).
 ORDERS_IMPORTED_HOOKS = ["returns.services.imports.orders_imported"]
+# A shipment's status moved → a courier RTO becomes a return of its order (the returns).
+SHIPMENT_STATUS_HOOKS = ["returns.services.rto.shipment_status_changed"]
 # Staff switched "Sangam manages stock" on in the admin → push every matched listing.
 ACCOUNT_MANAGES_STOCK_HOOKS = ["channel_stock.services.push.account_set_manages_stock"]
 

@@ -11,6 +11,8 @@ The hook settings (config/settings.py) and what they are called with:
 - ``ORDERS_IMPORTED_HOOKS``: ``account``, ``created`` (list of (order pk, external id)),
   ``updated`` (list of (external id, ``source_updated_at``)); after a batch of orders was
   written, inside its transaction.
+- ``SHIPMENT_STATUS_HOOKS``: ``shipment`` (saved, its new status set), ``previous`` (the
+  status it left); inside the tracking import's transaction.
 - ``ACCOUNT_MANAGES_STOCK_HOOKS``: ``account``, ``enabled`` (bool); staff switched "Sangam
   manages stock" in the admin.
 """

@@ -37,6 +37,7 @@ from integrations.dto import (
     ShipmentTrackDTO,
     TrackingEventDTO,
 )
+from integrations.hooks import run_hooks
 from integrations.http import ConnectorError
 from integrations.models import ChannelAccount
 from integrations.services.accounts import build_connector
@@ -206,10 +207,12 @@ def _apply(
     result: ImportResult,
 ) -> None:
     shipment.attempts = _store_events(shipment, scans, source)
+    previous = shipment.status
     moved = _settle(shipment, scans)
     shipment.last_tracked_at = now
     shipment.save()
     if moved:
+        run_hooks("SHIPMENT_STATUS_HOOKS", shipment=shipment, previous=previous)
         result.updated += 1
     else:
         result.skipped += 1

@@ -359,6 +359,41 @@ def connect_courier(merchant: Merchant) -> ChannelAccount:
     return account
 
 
+def ship_demo_orders(merchant: Merchant, courier: ChannelAccount, *, count: int, days: int):
+    """Book up to ``count`` of the store's confirmed, self-fulfilled orders with the courier
+    (``shipments_book``: serviceability checked per pincode and payment mode), render their
+    labels, then move the Delhivery sandbox's clock ``days`` on in 6-hour steps, each step
+    pushing the scans that became due to the hub's inbox (the courier's scan push), and read
+    every shipment still open once by the poll (the safety net). Returns the ``Booking``."""
+    from orders.models import Order
+    from sandbox.delhivery import clock, push
+    from shipments.services.booking import shipments_book
+    from shipments.services.labels import shipments_label
+    from shipments.services.tracking import shipments_track_account
+
+    orders = list(
+        Order.objects.for_merchant(merchant)
+        .filter(
+            account__provider="shopify",
+            status="confirmed",
+            unfulfillable=False,
+            fulfilled_by_channel=False,
+            shipments__isnull=True,
+        )
+        .exclude(ship_address1="")
+        .order_by("-placed_at")[:count]
+    )
+    booking = shipments_book(account=courier, orders=orders)
+    if booking.shipments:
+        shipments_label(shipment_ids=[s.pk for s in booking.shipments])
+    for _ in range(days * 4):
+        push.deliver_due()
+        clock.advance(6 * 3600)
+    push.deliver_due()
+    shipments_track_account(account_id=courier.pk)
+    return booking
+
+
 def import_meesho_sample(merchant: Merchant, *, rows: int, directory: Path) -> SyncRun:
     """Write a Meesho Supplier Panel orders export for the demo catalog (with two broken rows,
     as real exports sometimes have) and import it like an upload. Returns its run."""

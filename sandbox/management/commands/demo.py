@@ -48,6 +48,9 @@ class Command(BaseCommand):
         parser.add_argument("--flipkart-orders", type=int, default=400)
         parser.add_argument("--meesho-rows", type=int, default=300)
         parser.add_argument(
+            "--shipments", type=int, default=150, help="store orders shipped via Delhivery"
+        )
+        parser.add_argument(
             "--new-orders",
             type=int,
             default=5,
@@ -105,6 +108,7 @@ class Command(BaseCommand):
                 raise CommandError("The store did not connect.")
             self._marketplaces(merchant, opts)
             self._stock(merchant)
+            self._ship(merchant, opts)
             self._simulate(sandbox, opts["new_orders"])
             for line in demo.shopify_returns(account):
                 self.stdout.write(f"  Shopify return {line}")
@@ -120,6 +124,27 @@ class Command(BaseCommand):
             f"Dashboard: {base_url}/   login: {demo.DEMO_USER} / {demo.DEMO_PASSWORD}"
         )
         self.stdout.write(f"Admin: {base_url}/admin/   API docs: {base_url}/api/docs")
+
+    def _ship(self, merchant, opts) -> None:
+        """Ship some of the store's orders through the Delhivery sandbox and let their
+        journeys play out: deliveries, NDRs and RTOs, which come back as returns."""
+        from shipments.models import Shipment
+
+        courier = demo.connect_courier(merchant)
+        if opts["shipments"] <= 0 or Shipment.objects.filter(account=courier).exists():
+            return
+        self.stdout.write(
+            f"Shipping up to {opts['shipments']} store orders with {courier.display_name}…"
+        )
+        booking = demo.ship_demo_orders(merchant, courier, count=opts["shipments"], days=12)
+        by_status = dict(
+            Shipment.objects.filter(account=courier).values_list("status").annotate(n=Count("pk"))
+        )
+        self.stdout.write(
+            f"  {len(booking.shipments)} shipments booked ({len(booking.refused)} orders refused "
+            "with their reason), labels in one PDF; after 12 days of scans: "
+            + ", ".join(f"{status} {n}" for status, n in sorted(by_status.items()))
+        )
 
     def _marketplaces(self, merchant, opts) -> None:
         """Amazon and Flipkart sellers (sandbox) connected with API credentials and synced;

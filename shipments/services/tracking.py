@@ -117,6 +117,12 @@ def _store_events(shipment: Shipment, scans: Sequence[TrackingEventDTO], source:
     return shipment.events.filter(status=ShipmentStatus.NDR).count()
 
 
+def _locked(account, awbs: Iterable[str]) -> dict[str, Shipment]:
+    """``account``'s shipments with these AWBs, row-locked in primary-key order, by AWB."""
+    rows = Shipment.objects.select_for_update().filter(account=account, awb__in=list(awbs))
+    return {s.awb: s for s in rows.order_by("pk")}
+
+
 @transaction.atomic
 def tracking_events_import(
     *, account, events: Sequence[TrackingEventDTO], source: str = "push"
@@ -129,12 +135,7 @@ def tracking_events_import(
     by_awb: dict[str, list[TrackingEventDTO]] = defaultdict(list)
     for event in events:
         by_awb[event.awb].append(event)
-    shipments = {
-        s.awb: s
-        for s in Shipment.objects.select_for_update()
-        .filter(account=account, awb__in=list(by_awb))
-        .order_by("pk")
-    }
+    shipments = _locked(account, by_awb)
     now = timezone.now()
     for awb, scans in by_awb.items():
         shipment = shipments.get(awb)
@@ -154,12 +155,7 @@ def shipment_tracks_apply(
     start) taken from the answer. Unknown AWBs are quarantined."""
     result = ImportResult()
     by_awb = {t.awb: t for t in tracks}
-    shipments = {
-        s.awb: s
-        for s in Shipment.objects.select_for_update()
-        .filter(account=account, awb__in=list(by_awb))
-        .order_by("pk")
-    }
+    shipments = _locked(account, by_awb)
     now = timezone.now()
     for awb, track in by_awb.items():
         shipment = shipments.get(awb)

@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from integrations.connectors.base import Capability, Connector, ConnectType, ProviderKind
 from integrations.registry import CONNECTORS
+from integrations.services.sync import provider_streams
 
 SECTION_TITLES = {
     ProviderKind.COMMERCE: "Sales channels",
@@ -43,7 +44,7 @@ def provider_entry(cls: type[Connector]) -> dict[str, Any]:
         ],
         "setupSteps": list(cls.setup_steps),
         "actions": [
-            _import_action(cls) if cls.connect_type == ConnectType.FILE else _sync_action(cls),
+            *_stream_actions(cls),
             {
                 "id": "disconnect",
                 "label": "Disconnect",
@@ -56,6 +57,16 @@ def provider_entry(cls: type[Connector]) -> dict[str, Any]:
         entry["oauthInstallEndpoint"] = reverse("oauth-install", kwargs={"provider": cls.id})
         entry["oauthInstallQueryKey"] = cls.oauth_account_param
     return entry
+
+
+def _stream_actions(cls: type[Connector]) -> list[dict[str, Any]]:
+    """Upload for file channels, "Sync now" for providers with sync streams, none for the
+    others (a courier's shipments are tracked by their own poll)."""
+    if cls.connect_type == ConnectType.FILE:
+        return [_import_action(cls)]
+    if provider_streams(cls.id):
+        return [_sync_action(cls)]
+    return []
 
 
 def _sync_action(cls: type[Connector]) -> dict[str, Any]:

@@ -35,6 +35,7 @@ from integrations.registry import CONNECTORS
 from integrations.selectors import latest_runs
 from integrations.services.accounts import ConnectValidationError, connect_with_credentials
 from integrations.services.sync import (
+    provider_streams,
     request_sync,
     streams_for,
     sync_run_stale_reason,
@@ -55,6 +56,12 @@ class AccountCard:
     @property
     def is_syncing(self) -> bool:
         return any(run.status in ACTIVE_SYNC_STATUSES for run in self.runs)
+
+    @property
+    def syncs(self) -> bool:
+        """The provider has sync streams (a courier's shipments are tracked by their own
+        poll, so it has no "Sync now")."""
+        return self.account.provider in CONNECTORS and bool(provider_streams(self.account.provider))
 
     @property
     def imports_files(self) -> bool:

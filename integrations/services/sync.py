@@ -79,9 +79,14 @@ def importer_for(stream: str) -> Callable[..., ImportResult]:
     return run
 
 
-def streams_for(account: ChannelAccount) -> tuple[str, ...]:
-    caps = get_connector_class(account.provider).capabilities
+def provider_streams(provider: str) -> tuple[str, ...]:
+    """The ``FULL_SYNC`` streams the provider's connector supports (none for a courier)."""
+    caps = get_connector_class(provider).capabilities
     return tuple(s for s in FULL_SYNC if STREAMS[s][2] in caps)
+
+
+def streams_for(account: ChannelAccount) -> tuple[str, ...]:
+    return provider_streams(account.provider)
 
 
 # --- requesting runs ----------------------------------------------------------------------------

@@ -86,3 +86,15 @@ def test_a_refused_token_stores_nothing(merchant, scripted_server):
         )
     assert caught.value.permanent
     assert not ChannelAccount.objects.filter(provider="delhivery").exists()
+
+
+def test_a_courier_has_no_sync_now_in_the_catalog_but_a_store_has():
+    from integrations.catalog import integration_catalog
+
+    actions = {
+        entry["id"]: [action["id"] for action in entry["actions"]]
+        for section in integration_catalog()["sections"]
+        for entry in section["providers"]
+    }
+    assert "sync" not in actions["delhivery"]
+    assert "sync" in actions["shopify"]

@@ -64,6 +64,7 @@ class Capability(StrEnum):
     RETURN_WRITEBACK = "return_writeback"  # a return's status written back to its order
     PAYMENT_LOOKUP = "payment_lookup"  # payment methods of orders imported without one
     BULK = "bulk"  # streams in ``bulk_streams`` exported in bulk instead of pages
+    FULFILLMENT_WRITEBACK = "fulfillment_writeback"  # an order marked shipped with its AWB
 
 
 # Capabilities of the protocol between the hub and a connector, not features a merchant picks:
@@ -75,6 +76,7 @@ ENGINE_CAPABILITIES: frozenset[Capability] = frozenset(
         Capability.RETURN_WRITEBACK,
         Capability.PAYMENT_LOOKUP,
         Capability.BULK,
+        Capability.FULFILLMENT_WRITEBACK,
     }
 )
 
@@ -137,6 +139,7 @@ CAPABILITY_METHODS: Mapping[Capability, tuple[str, ...]] = {
     Capability.RETURN_WRITEBACK: ("write_return_status",),
     Capability.PAYMENT_LOOKUP: ("payment_methods",),
     Capability.BULK: ("start_bulk", "wait_for_bulk", "iter_bulk"),
+    Capability.FULFILLMENT_WRITEBACK: ("write_fulfillment",),
 }
 
 
@@ -337,6 +340,21 @@ class Connector:
         per order or a ``RecordFailure`` per bad row (row number, column and reason in
         ``error``). ``profile`` overrides the default column mapping; ``as_of`` (the upload
         time) becomes each order's ``updated_at``."""
+        raise NotImplementedError
+
+    def write_fulfillment(
+        self,
+        *,
+        order_external_id: str,
+        tracking_number: str,
+        company: str,
+        tracking_url: str,
+        notify_customer: bool = True,
+    ) -> str:
+        """Mark the order's open fulfillment orders fulfilled with the shipment's tracking
+        (Shopify ``fulfillmentCreate``, so the store notifies the customer); returns the
+        channel's fulfillment id. Raises ``RejectedError`` when the channel refuses (its user
+        errors, nothing left to fulfil)."""
         raise NotImplementedError
 
     # --- couriers (Capability.SHIPMENTS) -------------------------------------------------------

@@ -54,6 +54,10 @@ class Shipment(models.Model):
     rto_freight = MoneyField(null=True, blank=True, default=None)
     charges_gst = MoneyField(null=True, blank=True, default=None)
     label = models.FileField(upload_to="labels/%Y/%m/", blank=True)
+    # The store's fulfilment made for this shipment (Shopify ``fulfillmentCreate``): its id
+    # once written, and the last error (cleared on success).
+    channel_fulfillment_id = models.CharField(max_length=64, blank=True)
+    channel_sync_error = models.CharField(max_length=1000, blank=True)
     last_tracked_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

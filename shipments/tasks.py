@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from celery import shared_task
+from celery.utils.time import get_exponential_backoff_interval
 from django.core.cache import cache
 
 from integrations.connectors.base import Capability
+from integrations.http import ConnectorError
 from integrations.models import AccountStatus, ChannelAccount
 from integrations.registry import has_capability
 
@@ -52,3 +54,23 @@ def shipments_label_task(shipment_ids: list[int]) -> str:
     from shipments.services.labels import shipments_label
 
     return shipments_label(shipment_ids=shipment_ids)
+
+
+@shared_task(bind=True, max_retries=8)
+def shipment_fulfil_task(self, shipment_id: int) -> bool:
+    """Mark the shipment's order fulfilled on its store (``shipment_fulfil_on_channel``).
+    Transient errors retry with exponential backoff (30 s doubling, jittered, at most 1 h,
+    8 tries); eager (no broker) the HTTP client's own retries are the only ones."""
+    from shipments.models import Shipment
+    from shipments.services.fulfilment import shipment_fulfil_on_channel
+
+    shipment = Shipment.objects.select_related("order__account", "account").get(pk=shipment_id)
+    try:
+        return shipment_fulfil_on_channel(shipment=shipment)
+    except ConnectorError as exc:
+        if self.request.is_eager:
+            raise
+        countdown = get_exponential_backoff_interval(
+            factor=30, retries=self.request.retries, maximum=3600, full_jitter=True
+        )
+        raise self.retry(exc=exc, countdown=countdown) from exc

@@ -361,6 +361,9 @@ class Connector:
     # Shapes: integrations/dto.py (logistics). Couriers' tracking limits are per call
     # (``track_batch`` AWBs) and per window; the client paces itself inside them.
     track_batch: ClassVar[int] = 50
+    # The courier's public tracking page of an AWB (``{awb}`` filled in), given to the store
+    # with the fulfilment so the customer can follow the parcel; "" when it has none.
+    tracking_url_template: ClassVar[str] = ""
 
     def check_serviceability(self, pincodes: Sequence[str]) -> list[ServiceabilityDTO]:
         """Whether the courier delivers to each pincode, and by which payment modes."""

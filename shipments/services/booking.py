@@ -32,6 +32,7 @@ from integrations.dto import (
 from integrations.services.accounts import build_connector
 from orders.models import Order, OrderItem
 from shipments.models import Shipment
+from shipments.services.fulfilment import shipments_fulfil_queue
 
 BOOK_BATCH = 50  # orders per create call
 # Confirmed (COD accepted or prepaid captured) and partly shipped orders; a pending one waits
@@ -178,4 +179,6 @@ def shipments_book(*, account, orders: Sequence[Order]) -> Booking:
                         height_cm=request.height_cm,
                     )
                 )
+    if booking.shipments:
+        shipments_fulfil_queue(shipment_ids=[s.pk for s in booking.shipments])
     return booking

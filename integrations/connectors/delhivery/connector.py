@@ -58,6 +58,10 @@ class DelhiveryConnector(Connector):
     are registered, ``push_token``. ``store``, ``clock`` and ``sleep`` are injectable for the
     rate limiter (tests)."""
 
+    # Delhivery's public tracking page (low confidence: public storefront code, e.g. a
+    # courier-URL table in a public repository, 2026-12; not in Delhivery's API docs).
+    tracking_url_template = "https://www.delhivery.com/track/package/{awb}"
+
     id: ClassVar[str] = "delhivery"
     label: ClassVar[str] = "Delhivery"
     kind = ProviderKind.LOGISTICS

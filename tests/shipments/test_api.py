@@ -311,3 +311,43 @@ def test_the_openapi_schema_documents_the_shipment_endpoints(owner_api):
     assert {"status", "account", "ndr", "date_from", "date_to", "q", "page"} <= params
     rto = {p["name"] for p in paths["/api/shipments/rto-rates"]["get"]["parameters"]}
     assert "group_by" in rto
+
+
+# --- request bounds ---------------------------------------------------------------------------
+PAST_BIGINT = str(2**63)
+
+
+@pytest.mark.parametrize(
+    ("params", "name"),
+    [
+        ({"account": PAST_BIGINT}, "account"),
+        ({"account": "0"}, "account"),
+        ({"date_from": "0001-01-01"}, "date_from"),
+        ({"date_to": "9999-12-31"}, "date_to"),
+        ({"q": "x" * 201}, "q"),
+        ({"ndr": "maybe"}, "ndr"),
+    ],
+)
+def test_out_of_range_filters_answer_400_naming_them(owner_api, params, name):
+    response = owner_api.get("/api/shipments", params)
+
+    assert response.status_code == 400, response.content
+    assert list(response.json()) == [name]
+
+
+def test_booking_ids_past_bigint_answer_400(owner_api, courier):
+    response = owner_api.post(
+        "/api/shipments/book", {"account": courier.pk, "order_ids": [PAST_BIGINT]}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert "order_ids" in response.json()
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/shipments/{}", "/api/shipments/{}/cancel", "/shipments/{}/"]
+)
+def test_a_shipment_id_past_bigint_in_the_path_answers_404(owner_client, path):
+    owner_client.raise_request_exception = False
+    method = owner_client.post if path.endswith("cancel") else owner_client.get
+    assert method(path.format(PAST_BIGINT + "0")).status_code == 404

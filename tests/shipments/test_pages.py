@@ -203,3 +203,20 @@ def test_the_order_page_lists_its_shipments(owner_client, courier):
     assert response.status_code == 200
     assert reverse("dashboard:shipment_detail", args=[shipment.pk]) in body
     assert "Out for delivery" in body
+
+
+@pytest.mark.parametrize(
+    ("name", "args"),
+    [
+        ("dashboard:shipments", []),
+        ("dashboard:shipment_rows", []),
+        ("dashboard:shipment_detail", [1]),
+        ("dashboard:ndr_queue", []),
+        ("dashboard:rto_rates", []),
+    ],
+)
+def test_the_shipment_pages_need_a_login(client, name, args):
+    response = client.get(reverse(name, args=args))
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))

@@ -7,6 +7,7 @@ from integrations import views as integration_views
 from inventory import views as inventory_views
 from orders import views as order_views
 from returns import views as return_views
+from shipments import views as shipment_views
 
 urlpatterns = [
     path(
@@ -74,5 +75,19 @@ urlpatterns = [
     path("returns/", return_views.return_list_page, name="returns"),
     path(
         "returns/<int:return_id>/receive/", return_views.return_receive_view, name="return_receive"
+    ),
+    path("shipments/", shipment_views.shipment_list_page, name="shipments"),
+    path("shipments/rows/", shipment_views.shipment_rows, name="shipment_rows"),
+    path("shipments/ndr/", shipment_views.ndr_queue_page, name="ndr_queue"),
+    path("shipments/rto/", shipment_views.rto_rates_page, name="rto_rates"),
+    path(
+        "shipments/<int:shipment_id>/",
+        shipment_views.shipment_detail_page,
+        name="shipment_detail",
+    ),
+    path(
+        "shipments/<int:shipment_id>/cancel/",
+        shipment_views.shipment_cancel_view,
+        name="shipment_cancel",
     ),
 ]

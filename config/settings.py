@@ -303,6 +303,8 @@ SPECTACULAR_SETTINGS = {
         "SyncStatusEnum": "integrations.models.SyncStatus",
         "AccountStatusEnum": "integrations.models.AccountStatus",
         "MovementKindEnum": "inventory.models.MovementKind",
+        "ShipmentStatusEnum": "integrations.dto.ShipmentStatus.CHOICES",
+        "NdrReasonEnum": "integrations.dto.NdrReason.CHOICES",
     },
 }
 

@@ -10,6 +10,7 @@ from accounts.api import ObtainTokenView
 from channel_stock import api as channel_stock_api
 from inventory import api as inventory_api
 from returns import api as returns_api
+from shipments import api as shipments_api
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -51,6 +52,24 @@ urlpatterns = [
         "api/returns/<int:return_id>/receive",
         returns_api.ReturnReceiveView.as_view(),
         name="api-return-receive",
+    ),
+    path("api/shipments", shipments_api.ShipmentListView.as_view(), name="api-shipments"),
+    path("api/shipments/book", shipments_api.ShipmentBookView.as_view(), name="api-shipments-book"),
+    path("api/shipments/ndr", shipments_api.NdrQueueView.as_view(), name="api-shipments-ndr"),
+    path(
+        "api/shipments/rto-rates",
+        shipments_api.RtoRatesView.as_view(),
+        name="api-shipments-rto-rates",
+    ),
+    path(
+        "api/shipments/<int:shipment_id>",
+        shipments_api.ShipmentDetailView.as_view(),
+        name="api-shipment",
+    ),
+    path(
+        "api/shipments/<int:shipment_id>/cancel",
+        shipments_api.ShipmentCancelView.as_view(),
+        name="api-shipment-cancel",
     ),
     path("channels/", include("integrations.urls_channels")),
     path("", include(("config.dashboard_urls", "dashboard"))),

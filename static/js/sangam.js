@@ -1,7 +1,7 @@
 /* Sangam dashboard: live sync status without a framework.
  * - An element with data-poll-url (an account's status while a run is queued/running) is
- *   re-fetched every 2 s and replaced by the fresh partial; polling stops once the partial
- *   comes back without data-poll-url.
+ *   re-fetched every 2 s (or every data-poll-seconds) and replaced by the fresh partial;
+ *   polling stops once the partial comes back without data-poll-url.
  * - "Sync now" forms (data-sync-form) POST with fetch (CSRF token in the header) and swap in
  *   the returned partial; if fetch fails (or the session expired and the answer is a redirect)
  *   the form is submitted normally (redirect + message).
@@ -26,13 +26,14 @@
   function watch(el, failures) {
     var url = el.getAttribute("data-poll-url");
     if (!url) return;
+    var delay = (parseInt(el.getAttribute("data-poll-seconds"), 10) * 1000) || POLL_MS;
     window.setTimeout(function () {
       if (!el.isConnected) return;
       fetch(url, { headers: HEADERS, credentials: "same-origin", cache: "no-store" })
         .then(function (r) { if (!r.ok || r.redirected) throw new Error(String(r.status)); return r.text(); })
         .then(function (html) { swap(el, html); })
         .catch(function () { if ((failures || 0) + 1 < MAX_FAILURES) watch(el, (failures || 0) + 1); });
-    }, POLL_MS);
+    }, delay);
   }
 
   document.addEventListener("submit", function (event) {

@@ -159,3 +159,42 @@ def test_with_a_third_of_the_pushes_lost_one_poll_finds_every_final_status(
     assert run.tracked == len(open_after_pushes)  # only those not final yet are asked for
     assert run.calls == -(-len(open_after_pushes) // 50)  # 50 AWBs a call
     assert statuses(shipments) == expected
+
+
+def test_the_api_books_and_cancels_at_the_sandbox_and_shows_the_couriers_refusal(
+    merchant, courier, api_client, settings
+):
+    shop = ChannelAccountFactory(merchant=merchant)
+    orders = [imported(shop, f"API{i}") for i in range(3)]
+    far = imported(shop, "API-FAR", pincode="999999")
+
+    booked = api_client.post(
+        "/api/shipments/book",
+        {"account": courier.pk, "order_ids": [o.pk for o in [*orders, far]]},
+        format="json",
+    )
+
+    assert booked.status_code == 201, booked.content
+    body = booked.json()
+    assert sorted(s["order"] for s in body["shipments"]) == [o.pk for o in orders]
+    assert [r["order_id"] for r in body["refused"]] == [far.pk]
+    assert "pincode 999999" in body["refused"][0]["reason"]
+    first, *rest = sorted(body["shipments"], key=lambda s: s["id"])
+
+    cancelled = api_client.post(f"/api/shipments/{first['id']}/cancel")
+
+    assert cancelled.status_code == 200, cancelled.content
+    assert cancelled.json()["status"] == ShipmentStatus.CANCELLED
+    from sandbox.delhivery.models import SandboxDelhiveryShipment
+
+    assert SandboxDelhiveryShipment.objects.get(waybill=first["awb"]).cancelled_at is not None
+
+    # Every scan push lost: Sangam still thinks the others are just booked while the courier
+    # has finished with them, so the courier itself refuses to cancel.
+    settings.SANDBOX_DELHIVERY_PUSH_DROP_SHARE = 1.0
+    call_command("sandbox_delhivery_simulate", advance_hours=24 * 12, step_hours=24)
+    refused = api_client.post(f"/api/shipments/{rest[0]['id']}/cancel")
+
+    assert refused.status_code == 400
+    assert "can not be cancelled" in refused.json()["error"]
+    assert Shipment.objects.get(pk=rest[0]["id"]).status == ShipmentStatus.CREATED

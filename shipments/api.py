@@ -1,0 +1,263 @@
+"""The shipments API: list, detail (with tracking events), booking, cancelling, the NDR queue
+and RTO rates. Reads are merchant-scoped (another merchant's shipment is a 404); writes need
+an owner or manager (``accounts.permissions.IsMerchantMember``: viewers get 403)."""
+
+from __future__ import annotations
+
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.generics import ListAPIView, RetrieveAPIView
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.params import DayParam, IdParam, TextParam
+from integrations.dto import ShipmentStatus
+from integrations.http import ConnectorError
+from orders.models import Order
+from shipments.models import Shipment, TrackingEvent
+from shipments.selectors import (
+    RTO_GROUPS,
+    courier_accounts,
+    ndr_queue,
+    rto_rates,
+    shipment_detail,
+    shipment_list,
+)
+from shipments.services.booking import shipments_book
+from shipments.services.cancel import shipment_cancel
+
+
+class TrackingEventOutput(serializers.ModelSerializer):
+    class Meta:
+        model = TrackingEvent
+        fields = [
+            "at",
+            "status",
+            "raw_status",
+            "raw_type",
+            "raw_code",
+            "location",
+            "remark",
+            "ndr_reason",
+            "source",
+        ]
+
+
+class ShipmentOutput(serializers.ModelSerializer):
+    """A shipment; ``order`` is the Sangam order id, ``account`` the courier account id. Money
+    in rupees (strings), weight in grams."""
+
+    order_number = serializers.CharField(source="order.order_number", read_only=True)
+    is_final = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Shipment
+        fields = [
+            "id",
+            "order",
+            "order_number",
+            "account",
+            "awb",
+            "courier_name",
+            "status",
+            "status_at",
+            "is_final",
+            "ndr_reason",
+            "attempts",
+            "payment_method",
+            "cod_amount",
+            "weight_grams",
+            "expected_delivery_at",
+            "delivered_at",
+            "rto_started_at",
+            "freight",
+            "cod_fee",
+            "rto_freight",
+            "charges_gst",
+            "last_tracked_at",
+            "created_at",
+        ]
+
+
+class ShipmentDetailOutput(ShipmentOutput):
+    events = TrackingEventOutput(many=True, read_only=True)
+
+    class Meta(ShipmentOutput.Meta):
+        fields = [*ShipmentOutput.Meta.fields, "pickup_location", "events"]
+
+
+class ShipmentFilters(serializers.Serializer):
+    status = serializers.ChoiceField(choices=ShipmentStatus.CHOICES, required=False)
+    account = IdParam(required=False, help_text="Courier account id.")
+    ndr = serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="true: only shipments in NDR; false: only the others.",
+    )
+    date_from = DayParam(required=False, help_text="IST day of booking, inclusive.")
+    date_to = DayParam(required=False, help_text="IST day of booking, inclusive.")
+    q = TextParam(required=False, help_text="Part of the AWB or of the order number.")
+
+
+class BookInput(serializers.Serializer):
+    order_ids = serializers.ListField(child=IdParam(), allow_empty=False, max_length=500)
+    account = IdParam(help_text="The courier account to book with.")
+
+
+class RefusalOutput(serializers.Serializer):
+    order_id = serializers.IntegerField()
+    reason = serializers.CharField()
+
+
+class BookOutput(serializers.Serializer):
+    shipments = ShipmentOutput(many=True)
+    refused = RefusalOutput(many=True)
+
+
+class RtoRateOutput(serializers.Serializer):
+    group = serializers.CharField(help_text="The state, pincode or payment method.")
+    shipments = serializers.IntegerField(help_text="Delivered, RTO delivered or lost.")
+    delivered = serializers.IntegerField()
+    rto_delivered = serializers.IntegerField()
+    rto_rate = serializers.DecimalField(
+        max_digits=5, decimal_places=1, help_text="RTO delivered / shipments, percent."
+    )
+
+
+class RtoRatesOutput(serializers.Serializer):
+    group_by = serializers.ChoiceField(choices=sorted(RTO_GROUPS))
+    groups = RtoRateOutput(many=True)
+
+
+class RtoRateFilters(serializers.Serializer):
+    group_by = serializers.ChoiceField(choices=sorted(RTO_GROUPS), default="state")
+
+
+def _shipment(request: Request, shipment_id: int) -> Shipment:
+    try:
+        return shipment_detail(merchant=request.merchant, shipment_id=shipment_id)
+    except Shipment.DoesNotExist:
+        raise Http404("No such shipment.") from None
+
+
+@extend_schema(parameters=[ShipmentFilters])
+class ShipmentListView(ListAPIView):
+    """Shipments, newest first; filters: status, account (courier), ndr, date_from/date_to
+    (IST days of booking), q (AWB or order number); ``?page=N`` (50 per page)."""
+
+    serializer_class = ShipmentOutput
+    filter_backends = ()
+
+    def get_queryset(self):
+        filters = ShipmentFilters(data=self.request.query_params)
+        filters.is_valid(raise_exception=True)
+        return shipment_list(merchant=self.request.merchant, filters=filters.validated_data)
+
+
+@extend_schema(parameters=[OpenApiParameter("shipment_id", int, OpenApiParameter.PATH)])
+class ShipmentDetailView(RetrieveAPIView):
+    """One shipment with its tracking events, oldest scan first."""
+
+    serializer_class = ShipmentDetailOutput
+
+    def get_object(self):
+        return _shipment(self.request, self.kwargs["shipment_id"])
+
+
+class ShipmentBookView(APIView):
+    """Book orders with a courier account: ``{"order_ids": [...], "account": <id>}`` → 201
+    ``{"shipments": [...], "refused": [{"order_id", "reason"}]}`` (an order that cannot be
+    shipped, or that the courier refuses, is reported with its reason; an id that is not one
+    of the merchant's orders is refused as unknown). 400 for an empty list or an account that
+    is not one of the merchant's courier accounts; 502 when the courier cannot be reached."""
+
+    @extend_schema(
+        request=BookInput,
+        responses={
+            201: BookOutput,
+            400: OpenApiResponse(description="The reason."),
+            502: OpenApiResponse(description="The courier could not be reached."),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        body = BookInput(data=request.data)
+        body.is_valid(raise_exception=True)
+        account = (
+            courier_accounts(merchant=request.merchant)
+            .filter(pk=body.validated_data["account"])
+            .first()
+        )
+        if account is None:
+            return Response({"account": ["No such courier account."]}, status=400)
+        wanted = list(dict.fromkeys(body.validated_data["order_ids"]))
+        orders = list(Order.objects.for_merchant(request.merchant).filter(pk__in=wanted))
+        try:
+            booking = shipments_book(account=account, orders=orders)
+        except ConnectorError as exc:
+            return Response({"error": str(exc)}, status=502)
+        found = {o.pk for o in orders}
+        refused = {pk: "No such order." for pk in wanted if pk not in found} | booking.refused
+        shipments = Shipment.objects.filter(pk__in=[s.pk for s in booking.shipments])
+        data = {
+            "shipments": ShipmentOutput(
+                shipments.select_related("order").order_by("pk"), many=True
+            ).data,
+            "refused": [
+                {"order_id": pk, "reason": reason} for pk, reason in sorted(refused.items())
+            ],
+        }
+        return Response(data, status=201)
+
+
+class ShipmentCancelView(APIView):
+    """Cancel a shipment at the courier. Before pickup it is ``cancelled`` at once; after
+    pickup the courier turns it into an RTO, which tracking shows. 200 with the shipment; 400
+    with the reason (already final, or the courier refused); 404 for another merchant's
+    shipment; 502 when the courier cannot be reached."""
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: ShipmentDetailOutput,
+            400: OpenApiResponse(description="The reason."),
+            502: OpenApiResponse(description="The courier could not be reached."),
+        },
+        parameters=[OpenApiParameter("shipment_id", int, OpenApiParameter.PATH)],
+    )
+    def post(self, request: Request, shipment_id: int) -> Response:
+        shipment = _shipment(request, shipment_id)
+        try:
+            shipment_cancel(shipment=shipment)
+        except ValueError as exc:
+            return Response({"error": str(exc)}, status=400)
+        except ConnectorError as exc:
+            return Response({"error": str(exc)}, status=502)
+        return Response(ShipmentDetailOutput(_shipment(request, shipment_id)).data)
+
+
+class NdrQueueView(ListAPIView):
+    """Shipments in NDR (a delivery attempt failed), the longest waiting first, with reason and
+    attempts; ``?page=N`` (50 per page)."""
+
+    serializer_class = ShipmentOutput
+    filter_backends = ()
+
+    def get_queryset(self):
+        return ndr_queue(merchant=self.request.merchant)
+
+
+class RtoRatesView(APIView):
+    """RTO rate per ship-to state, pincode or payment method (``?group_by=``; 400 for another
+    value): per group the shipments that reached an outcome (delivered, RTO delivered, lost;
+    cancelled ones are left out), the RTO delivered among them and the rate in percent."""
+
+    @extend_schema(parameters=[RtoRateFilters], responses={200: RtoRatesOutput})
+    def get(self, request: Request) -> Response:
+        params = RtoRateFilters(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        group_by = params.validated_data["group_by"]
+        groups = rto_rates(merchant=request.merchant, group_by=group_by)
+        return Response(RtoRatesOutput({"group_by": group_by, "groups": groups}).data)

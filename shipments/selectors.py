@@ -1,0 +1,157 @@
+"""Reads of shipments for the API and the dashboard (always merchant-scoped).
+
+Another merchant's shipment is never found: every queryset starts from
+``Shipment.objects.for_merchant``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from integrations.connectors.base import Capability, ProviderKind
+from integrations.dto import ShipmentStatus
+from integrations.models import ChannelAccount
+from integrations.registry import CONNECTORS
+from shipments.models import Shipment, TrackingEvent
+
+RTO_GROUPS = {
+    "state": "order__ship_state",
+    "pincode": "order__ship_pincode",
+    "payment_method": "order__payment_method",
+}
+# A shipment cancelled before pickup never left the warehouse: it is neither a delivery nor an
+# RTO, so it stays out of the RTO rate (one cancelled in transit ends as an RTO at Delhivery).
+RTO_OUTCOMES = ShipmentStatus.FINAL - {ShipmentStatus.CANCELLED}
+
+
+def _day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min), timezone.get_default_timezone())
+
+
+def shipment_list(*, merchant, filters: dict[str, Any] | None = None) -> QuerySet[Shipment]:
+    """Shipments of ``merchant``, newest first, with order and courier account; filters:
+    ``status``, ``account`` (courier account id), ``ndr`` (True: only shipments in NDR; False:
+    only the others), ``date_from``/``date_to`` (dates: IST days of ``created_at``,
+    inclusive), ``q`` (part of the AWB or of the order number)."""
+    filters = filters or {}
+    qs = Shipment.objects.for_merchant(merchant).select_related("order", "account")
+    if filters.get("status"):
+        qs = qs.filter(status=filters["status"])
+    if filters.get("account"):
+        qs = qs.filter(account_id=filters["account"])
+    if filters.get("ndr") is not None:
+        ndr = Q(status=ShipmentStatus.NDR)
+        qs = qs.filter(ndr) if filters["ndr"] else qs.exclude(ndr)
+    if filters.get("date_from"):
+        qs = qs.filter(created_at__gte=_day_start(filters["date_from"]))
+    if filters.get("date_to"):
+        qs = qs.filter(created_at__lt=_day_start(filters["date_to"]) + timedelta(days=1))
+    if filters.get("q"):
+        term = filters["q"].strip()
+        qs = qs.filter(Q(awb__icontains=term) | Q(order__order_number__icontains=term))
+    return qs.order_by("-created_at", "-pk")
+
+
+def shipment_detail(*, merchant, shipment_id: int) -> Shipment:
+    """One shipment with its order, courier account and tracking events (oldest scan first);
+    raises ``Shipment.DoesNotExist`` if it is not the merchant's."""
+    return (
+        Shipment.objects.for_merchant(merchant)
+        .select_related("order", "account")
+        .prefetch_related(Prefetch("events", queryset=TrackingEvent.objects.order_by("at", "pk")))
+        .get(pk=shipment_id)
+    )
+
+
+def ndr_queue(*, merchant) -> QuerySet[Shipment]:
+    """Shipments of ``merchant`` in NDR (a delivery attempt failed), the longest waiting first
+    (oldest ``status_at``; a shipment without one last)."""
+    return (
+        Shipment.objects.for_merchant(merchant)
+        .filter(status=ShipmentStatus.NDR)
+        .select_related("order", "account")
+        .order_by(F("status_at").asc(nulls_last=True), "pk")
+    )
+
+
+def shipments_for_order(*, merchant, order_id: int) -> QuerySet[Shipment]:
+    """The shipments of one order of ``merchant``, oldest first."""
+    return (
+        Shipment.objects.for_merchant(merchant)
+        .filter(order_id=order_id)
+        .select_related("account")
+        .order_by("created_at", "pk")
+    )
+
+
+def courier_accounts(*, merchant) -> QuerySet[ChannelAccount]:
+    """The merchant's courier accounts: those whose connector is a logistics provider that
+    books shipments (the registry decides, never a provider name)."""
+    providers = [
+        cls.id
+        for cls in CONNECTORS.values()
+        if cls.kind == ProviderKind.LOGISTICS and Capability.SHIPMENTS in cls.capabilities
+    ]
+    return (
+        ChannelAccount.objects.for_merchant(merchant).filter(provider__in=providers).order_by("pk")
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class RtoRate:
+    """One group's RTO rate: ``shipments`` that reached an outcome (delivered, RTO delivered or
+    lost; cancelled ones are left out), how many were ``delivered`` and ``rto_delivered``, and
+    ``rto_rate``, RTO delivered over outcomes in percent (Decimal, one place, half up)."""
+
+    group: str
+    shipments: int
+    delivered: int
+    rto_delivered: int
+    rto_rate: Decimal
+
+
+def rto_percent(rto: int, total: int) -> Decimal:
+    """``rto`` of ``total`` in percent, one decimal place, half up (0.0 when total is 0)."""
+    if not total:
+        return Decimal("0.0")
+    return (Decimal(rto) * 100 / Decimal(total)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def rto_rates(*, merchant, group_by: str) -> list[RtoRate]:
+    """RTO rate of ``merchant``'s shipments per ``group_by`` (``state``, ``pincode`` or
+    ``payment_method``: the shipment's order's ship-to state, pincode or payment method),
+    counting shipments that reached an outcome (``RTO_OUTCOMES``). Highest RTO rate first, then
+    most shipments, then the group; an order without the value groups under "". Raises
+    ``ValueError`` for another ``group_by``. One query."""
+    try:
+        column = RTO_GROUPS[group_by]
+    except KeyError:
+        raise ValueError(f"group_by must be one of {', '.join(RTO_GROUPS)}.") from None
+    rows = (
+        Shipment.objects.for_merchant(merchant)
+        .filter(status__in=RTO_OUTCOMES)
+        .values(column)
+        .annotate(
+            n=Count("pk"),
+            delivered=Count("pk", filter=Q(status=ShipmentStatus.DELIVERED)),
+            rto=Count("pk", filter=Q(status=ShipmentStatus.RTO_DELIVERED)),
+        )
+        .order_by()
+    )
+    rates = [
+        RtoRate(
+            group=row[column] or "",
+            shipments=row["n"],
+            delivered=row["delivered"],
+            rto_delivered=row["rto"],
+            rto_rate=rto_percent(row["rto"], row["n"]),
+        )
+        for row in rows
+    ]
+    return sorted(rates, key=lambda r: (-r.rto_rate, -r.shipments, r.group))

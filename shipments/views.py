@@ -1,0 +1,242 @@
+"""Dashboard: the shipments list (filters, statuses refreshed live while any shipment on the
+page is still moving), one shipment's tracking timeline with the cancel action, the NDR queue
+and RTO rates (an SVG bar chart and a table by state, pincode or payment method).
+
+Reads go through ``shipments.selectors`` (merchant-scoped: another merchant's shipment is a
+404, never a page); the cancel action calls ``shipments.services.cancel.shipment_cancel`` and
+answers with POST → redirect → GET and a message; it needs an owner or manager (viewers get
+403).
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.decorators import merchant_required
+from accounts.params import day_in_range
+from integrations.dto import PaymentMethod, ShipmentStatus
+from integrations.http import ConnectorError
+from shipments.models import Shipment
+from shipments.selectors import (
+    RTO_GROUPS,
+    courier_accounts,
+    ndr_queue,
+    rto_percent,
+    rto_rates,
+    shipment_detail,
+    shipment_list,
+)
+from shipments.services.cancel import NOT_PICKED_UP, shipment_cancel
+
+PAGE_SIZE = 50
+STATUS_POLL_SECONDS = 10
+CHART_WIDTH, CHART_HEIGHT = 600, 160
+CHART_MAX_BARS = 20
+GROUP_LABELS = {"state": "State", "pincode": "Pincode", "payment_method": "Payment method"}
+
+
+class ShipmentFilterForm(forms.Form):
+    """The list's filters; every field optional. Invalid values are reported and ignored."""
+
+    q = forms.CharField(required=False, label="AWB or order", max_length=100)
+    status = forms.ChoiceField(
+        required=False, choices=[("", "All statuses"), *ShipmentStatus.CHOICES]
+    )
+    account = forms.TypedChoiceField(required=False, label="Courier", coerce=int, empty_value=None)
+    ndr = forms.ChoiceField(
+        required=False,
+        label="NDR",
+        choices=[("", "Any"), ("true", "In NDR only"), ("false", "Not in NDR")],
+    )
+    date_from = forms.DateField(
+        required=False,
+        validators=[day_in_range],
+        label="Booked from",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    date_to = forms.DateField(
+        required=False,
+        validators=[day_in_range],
+        label="Booked to",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    def __init__(self, *args, merchant, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["account"].choices = [("", "All couriers")] + [
+            (a.pk, a.display_name or a.external_id) for a in courier_accounts(merchant=merchant)
+        ]
+
+    def selector_filters(self) -> dict[str, object]:
+        """The valid, non-empty filters in the shape ``shipment_list`` takes."""
+        if not self.is_bound:
+            return {}
+        self.is_valid()
+        filters = {k: v for k, v in self.cleaned_data.items() if v not in (None, "")}
+        if "ndr" in filters:
+            filters["ndr"] = filters["ndr"] == "true"
+        return filters
+
+
+def _list_context(request: HttpRequest) -> dict:
+    form = ShipmentFilterForm(request.GET or None, merchant=request.merchant)
+    filters = form.selector_filters()
+    page = Paginator(shipment_list(merchant=request.merchant, filters=filters), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return {
+        "form": form,
+        "page": page,
+        "is_filtered": bool(filters),
+        "moving": any(not s.is_final for s in page.object_list),
+        "poll_seconds": STATUS_POLL_SECONDS,
+        "query": request.GET.urlencode(),
+    }
+
+
+@require_GET
+@merchant_required
+def shipment_list_page(request: HttpRequest) -> HttpResponse:
+    """Shipments of the merchant, newest first, 50 a page, filterable by AWB or order number,
+    status, courier, NDR and IST booking days; while a shipment on the page is not final the
+    table re-reads itself every ``STATUS_POLL_SECONDS`` (``shipment_rows``)."""
+    return render(request, "shipments/shipment_list.html", _list_context(request))
+
+
+@require_GET
+@merchant_required
+def shipment_rows(request: HttpRequest) -> HttpResponse:
+    """The list's table alone (same query string), for its live refresh; it stops asking once
+    every shipment on the page is final (the partial comes back without ``data-poll-url``)."""
+    return render(request, "shipments/_rows.html", _list_context(request))
+
+
+@require_GET
+@merchant_required
+def shipment_detail_page(request: HttpRequest, shipment_id: int) -> HttpResponse:
+    """One shipment: order, courier, package, charges and its tracking timeline (oldest scan
+    first); owners and managers may cancel it while it is not final."""
+    try:
+        shipment = shipment_detail(merchant=request.merchant, shipment_id=shipment_id)
+    except Shipment.DoesNotExist:
+        raise Http404("No such shipment.") from None
+    return render(
+        request,
+        "shipments/shipment_detail.html",
+        {
+            "shipment": shipment,
+            "can_manage": request.membership.can_manage,
+            "cancellable": not shipment.is_final,
+            "before_pickup": shipment.status in NOT_PICKED_UP,
+        },
+    )
+
+
+@require_POST
+@merchant_required
+def shipment_cancel_view(request: HttpRequest, shipment_id: int) -> HttpResponse:
+    """Cancel at the courier (``shipment_cancel``); the courier's refusal is shown as the
+    message. Owners and managers only."""
+    if not request.membership.can_manage:
+        raise PermissionDenied("Only owners and managers can cancel shipments.")
+    try:
+        shipment = shipment_detail(merchant=request.merchant, shipment_id=shipment_id)
+    except Shipment.DoesNotExist:
+        raise Http404("No such shipment.") from None
+    try:
+        shipment_cancel(shipment=shipment)
+    except ValueError as exc:
+        messages.error(request, str(exc))
+    except ConnectorError as exc:
+        messages.error(request, f"The courier could not be reached: {exc}")
+    else:
+        if shipment.status == ShipmentStatus.CANCELLED:
+            messages.success(request, f"Shipment {shipment.awb} cancelled.")
+        else:
+            messages.success(
+                request,
+                f"Cancellation of {shipment.awb} sent: it was already picked up, so the courier "
+                "returns it to origin (RTO); its scans will show the return.",
+            )
+    return redirect("dashboard:shipment_detail", shipment_id=shipment_id)
+
+
+@require_GET
+@merchant_required
+def ndr_queue_page(request: HttpRequest) -> HttpResponse:
+    """Shipments in NDR (a delivery attempt failed), the longest waiting first: reason,
+    attempts and courier."""
+    page = Paginator(ndr_queue(merchant=request.merchant), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "shipments/ndr_queue.html", {"page": page})
+
+
+def _label(group_by: str, group: str) -> str:
+    if not group:
+        return "Unknown"
+    if group_by == "payment_method":
+        return dict(PaymentMethod.CHOICES).get(group, group)
+    return group
+
+
+def _chart(rates: list, group_by: str) -> dict:
+    """Bar geometry (SVG units) for the RTO rate of the groups with the most outcomes (at most
+    ``CHART_MAX_BARS``, highest rate first); the bar height is the rate out of 100%."""
+    shown = sorted(rates, key=lambda r: -r.shipments)[:CHART_MAX_BARS]
+    shown.sort(key=lambda r: (-r.rto_rate, -r.shipments, r.group))
+    step = CHART_WIDTH / max(1, len(shown))
+    bars = []
+    for i, rate in enumerate(shown):
+        height = round(CHART_HEIGHT * float(rate.rto_rate) / 100, 1)
+        bars.append(
+            {
+                "rate": rate,
+                "label": _label(group_by, rate.group),
+                "x": round(i * step + 1, 1),
+                "width": round(max(1.0, step - 2), 1),
+                "y": round(CHART_HEIGHT - height, 1),
+                "height": height,
+            }
+        )
+    return {
+        "bars": bars,
+        "width": CHART_WIDTH,
+        "height": CHART_HEIGHT,
+        "more": len(rates) > len(shown),
+    }
+
+
+@require_GET
+@merchant_required
+def rto_rates_page(request: HttpRequest) -> HttpResponse:
+    """RTO rate per ship-to state, pincode or payment method (``?group_by=``, state by
+    default; another value falls back to state with a message): an SVG bar chart and the
+    table of shipments with an outcome, delivered, RTO delivered and the rate."""
+    group_by = request.GET.get("group_by") or "state"
+    if group_by not in RTO_GROUPS:
+        messages.warning(request, "Unknown grouping: showing RTO rates by state.")
+        group_by = "state"
+    rates = rto_rates(merchant=request.merchant, group_by=group_by)
+    total = sum(r.shipments for r in rates)
+    rto = sum(r.rto_delivered for r in rates)
+    return render(
+        request,
+        "shipments/rto_rates.html",
+        {
+            "group_by": group_by,
+            "group_label": GROUP_LABELS[group_by],
+            "groups": [(key, GROUP_LABELS[key]) for key in RTO_GROUPS],
+            "rows": [{"label": _label(group_by, r.group), "rate": r} for r in rates],
+            "chart": _chart(rates, group_by),
+            "total": total,
+            "rto": rto,
+            "overall": rto_percent(rto, total),
+        },
+    )

@@ -27,6 +27,8 @@ from sandbox.shopify.models import (
     SandboxOrder,
 )
 from sandbox.shopify.webhooks import events
+from sandbox.shopify.webhooks.delivery import emit
+from sandbox.shopify.webhooks.fulfillments import fulfillment_payload
 
 # ``FulfillmentOrderAction`` values a merchant-managed fulfillment order supports per status.
 SUPPORTED_ACTIONS: dict[str, tuple[str, ...]] = {
@@ -111,8 +113,8 @@ def create_fulfillment(
     order, the given ``{fulfillment order line id: quantity}`` or, for None, every remaining
     unit. Records a ``SUCCESS`` fulfillment with the tracking, ships the units (``committed``
     drops at the location), moves the order to ``FULFILLED`` (closed if paid) or
-    ``PARTIALLY_FULFILLED``, bumps ``updated_at`` and emits ``orders/fulfilled`` (when fully
-    shipped) and ``orders/updated``. Returns the fulfillment
+    ``PARTIALLY_FULFILLED``, bumps ``updated_at`` and emits ``fulfillments/create``,
+    ``orders/fulfilled`` (when fully shipped) and ``orders/updated``. Returns the fulfillment
     or ``userErrors`` (nothing changes then)."""
     with transaction.atomic():
         locked = SandboxOrder.objects.select_for_update().select_related("shop").get(pk=order.pk)
@@ -196,6 +198,7 @@ def create_fulfillment(
         if not open_units and locked.financial_status == "PAID":
             locked.closed_at = now
         locked.save()
+        emit(locked.shop, "FULFILLMENTS_CREATE", fulfillment_payload(fulfillment, locked.shop))
         topics = ["ORDERS_UPDATED"] if open_units else ["ORDERS_FULFILLED", "ORDERS_UPDATED"]
         events.emit_orders(locked.shop, [locked.pk], topics, deliver=True)
     return fulfillment, []

@@ -81,7 +81,7 @@ def test_an_order_has_one_open_fulfillment_order_with_its_unfulfilled_units(ship
 def test_fulfillment_create_ships_the_order_and_records_the_tracking(
     shipper, gql, order, receiver, django_capture_on_commit_callbacks
 ):
-    subscribe(gql, receiver.url, ["ORDERS_FULFILLED", "ORDERS_UPDATED"])
+    subscribe(gql, receiver.url, ["FULFILLMENTS_CREATE", "ORDERS_FULFILLED", "ORDERS_UPDATED"])
     before = order.updated_at
     committed = sum(
         SandboxInventoryLevel.objects.filter(
@@ -134,11 +134,23 @@ def test_fulfillment_create_ships_the_order_and_records_the_tracking(
         }
     ]
     topics = [r.headers["X-Shopify-Topic"] for r in receiver.requests]
-    assert topics == ["orders/fulfilled", "orders/updated"]
-    for request in receiver.requests:
+    assert topics == ["fulfillments/create", "orders/fulfilled", "orders/updated"]
+    created, *orders = receiver.requests
+    assert validate("fulfillments/create", created.body.decode()) == []
+    sent = json.loads(created.body)
+    assert (sent["id"], sent["order_id"], sent["tracking_number"], sent["tracking_company"]) == (
+        made.id,
+        order.id,
+        "1234567890123",
+        "Delhivery",
+    )
+    assert sum(line["quantity"] for line in sent["line_items"]) == sum(
+        line.quantity for line in made.line_items.all()
+    )
+    for request in orders:
         assert json.loads(request.body)["fulfillment_status"] == "fulfilled"
     # The reference has no orders/fulfilled schema; both carry the same order payload.
-    assert validate("orders/updated", receiver.requests[1].body.decode()) == []
+    assert validate("orders/updated", orders[1].body.decode()) == []
 
 
 def test_a_second_fulfillment_finds_nothing_left_to_fulfil(shipper, order):

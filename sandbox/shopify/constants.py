@@ -31,6 +31,7 @@ EMITTED_TOPICS: Final = {
     "ORDERS_CANCELLED": "orders/cancelled",
     "ORDERS_PAID": "orders/paid",
     "ORDERS_FULFILLED": "orders/fulfilled",
+    "FULFILLMENTS_CREATE": "fulfillments/create",
     "PRODUCTS_UPDATE": "products/update",
     "INVENTORY_LEVELS_UPDATE": "inventory_levels/update",
     "REFUNDS_CREATE": "refunds/create",

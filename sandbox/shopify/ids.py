@@ -44,6 +44,8 @@ KINDS: Final = (
     "ReverseFulfillmentOrder",
     "ReverseFulfillmentOrderLineItem",
     "ReverseFulfillmentOrderDisposition",
+    "FulfillmentOrder",
+    "FulfillmentOrderLineItem",
 )
 
 GID_PREFIX: Final = "gid://shopify/"

@@ -224,6 +224,7 @@ def test_the_engine_capabilities_are_declared_by_the_connectors_that_implement_t
     assert declared == {
         ("shopify", "order_returns"),
         ("shopify", "return_writeback"),
+        ("shopify", "fulfillment_writeback"),
         ("shopify", "bulk"),
         ("amazon", "payment_lookup"),
         ("amazon", "bulk"),

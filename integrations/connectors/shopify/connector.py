@@ -38,6 +38,10 @@ from integrations.connectors.shopify.client import (
     all_nodes,
     raise_for_user_errors,
 )
+from integrations.connectors.shopify.fulfillment.writeback import (
+    FULFILLMENT_SCOPE,
+    ShopifyFulfillmentWriteback,
+)
 from integrations.connectors.shopify.inventory import ShopifyInventory
 from integrations.connectors.shopify.returns.fetch import (
     RETURNS_INITIAL_LOOKBACK,
@@ -70,7 +74,12 @@ def iso_utc(moment: datetime) -> str:
 
 
 class ShopifyConnector(
-    ShopifyInventory, ShopifyReturns, ShopifyReturnWriteback, ShopifyBulkOperations, Connector
+    ShopifyInventory,
+    ShopifyReturns,
+    ShopifyReturnWriteback,
+    ShopifyFulfillmentWriteback,
+    ShopifyBulkOperations,
+    Connector,
 ):
     """Shopify store: OAuth app install or a custom app's Admin API access token.
 
@@ -115,6 +124,7 @@ class ShopifyConnector(
             Capability.OAUTH,
             Capability.ORDER_RETURNS,
             Capability.RETURN_WRITEBACK,
+            Capability.FULFILLMENT_WRITEBACK,
             Capability.BULK,
         }
     )
@@ -123,6 +133,7 @@ class ShopifyConnector(
         "Connect to approve it (OAuth).",
         "For a custom app: Settings → Apps → Develop apps → create an app with read_orders, "
         "write_orders (return status on the order), read_returns (Shopify returns), "
+        "write_merchant_managed_fulfillment_orders (shipments and tracking on the order), "
         "read_products, read_inventory and "
         "write_inventory scopes, install it, and paste the Admin API access token and API "
         "secret key here.",
@@ -163,6 +174,10 @@ class ShopifyConnector(
         "read_products": "the catalog is not imported",
         "read_inventory": "stock levels are not read",
         "write_inventory": "stock is not pushed to the store",
+        FULFILLMENT_SCOPE: (
+            "shipments are not marked fulfilled on their orders (no tracking, no shipping "
+            "notification to the customer)"
+        ),
     }
     # Once read_returns is granted, the returns read as refunds without it are read again
     # with their Shopify returns over the first poll's window.

@@ -516,6 +516,34 @@ mutation OrderUpdate($input: OrderInput!) {
 }
 """
 
+# Fulfilment write-back (``write_fulfillment``): the order's fulfillment orders with what is
+# left to ship on them, then ``fulfillmentCreate`` of the open ones with the tracking.
+ORDER_FULFILLMENT_ORDERS_QUERY = """
+query OrderFulfillmentOrders($id: ID!, $first: Int!, $lineItems: Int!) {
+  order(id: $id) {
+    id
+    displayFulfillmentStatus
+    fulfillmentOrders(first: $first) {
+      nodes {
+        id
+        status
+        supportedActions { action }
+        lineItems(first: $lineItems) { nodes { id remainingQuantity } }
+      }
+    }
+  }
+}
+"""
+
+FULFILLMENT_CREATE = """
+mutation FulfillmentCreate($fulfillment: FulfillmentInput!, $message: String) {
+  fulfillmentCreate(fulfillment: $fulfillment, message: $message) {
+    fulfillment { id status }
+    userErrors { field message }
+  }
+}
+"""
+
 
 def bulk_orders_query(search: str | None) -> str:
     """The inner query of an orders backfill bulk operation (line items as child rows).
@@ -624,6 +652,8 @@ ALL_DOCUMENTS: dict[str, str] = {
     **OPERATIONS,
     "order_tags_and_note": ORDER_TAGS_QUERY,
     "order_update": ORDER_UPDATE,
+    "order_fulfillment_orders": ORDER_FULFILLMENT_ORDERS_QUERY,
+    "fulfillment_create": FULFILLMENT_CREATE,
     "bulk_orders_inner": bulk_orders_query("updated_at:>='2024-01-01T00:00:00Z'"),
     "bulk_products_inner": bulk_products_query(),
     "bulk_inventory_inner": bulk_inventory_query(),

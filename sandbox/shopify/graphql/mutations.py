@@ -397,8 +397,78 @@ def _order_update(root: Any, info: GraphQLResolveInfo, input: dict[str, Any]) ->
     return {"order": order, "userErrors": []}
 
 
+# The scope ``fulfillmentCreate`` needs for the sandbox's (merchant-managed) fulfillment
+# orders (shopify.dev mutations/fulfillmentCreate "Requires … fulfillment_orders access").
+FULFILLMENT_WRITE_SCOPE = "write_merchant_managed_fulfillment_orders"
+
+
+def _fulfillment_create(
+    root: Any, info: GraphQLResolveInfo, fulfillment: dict[str, Any], message: str | None = None
+) -> dict[str, Any]:
+    """``fulfillmentCreate(fulfillment: FulfillmentInput!, message:)``: ship the given
+    fulfillment orders' units (all remaining ones when ``fulfillmentOrderLineItems`` is empty)
+    with ``trackingInfo``; needs ``write_merchant_managed_fulfillment_orders``. Every
+    fulfillment order must exist in the shop, belong to one order and be open (``userErrors``
+    otherwise). See ``sandbox.shopify.fulfillment.create_fulfillment``."""
+    from sandbox.shopify import fulfillment as fulfilling
+    from sandbox.shopify.models import SandboxFulfillmentOrder
+
+    require_scope(info, FULFILLMENT_WRITE_SCOPE)
+    if fulfillment.get("originAddress"):
+        raise not_implemented("FulfillmentInput", "originAddress")
+    tracking = fulfillment.get("trackingInfo") or {}
+    if tracking.get("numbers") or tracking.get("urls"):
+        raise not_implemented("FulfillmentTrackingInput", "numbers")
+    groups = fulfillment.get("lineItemsByFulfillmentOrder") or []
+    if not groups:
+        return _fulfillment_error(
+            ["fulfillment", "lineItemsByFulfillmentOrder"],
+            "Line items by fulfillment order must not be empty.",
+        )
+    requested = []
+    for index, group in enumerate(groups):
+        field = ["fulfillment", "lineItemsByFulfillmentOrder", str(index), "fulfillmentOrderId"]
+        found = (
+            SandboxFulfillmentOrder.objects.filter(
+                order__shop=ctx(info).shop,
+                pk=parse_gid_of(group.get("fulfillmentOrderId") or "", "FulfillmentOrder") or 0,
+            )
+            .select_related("order", "location")
+            .first()
+        )
+        if found is None:
+            return _fulfillment_error(field, "Fulfillment order does not exist.")
+        if requested and found.order_id != requested[0][0].order_id:
+            return _fulfillment_error(
+                field, "All fulfillment orders must belong to the same order."
+            )
+        quantities = None
+        if group.get("fulfillmentOrderLineItems"):
+            quantities = {}
+            for line in group["fulfillmentOrderLineItems"]:
+                line_id = parse_gid_of(line.get("id") or "", "FulfillmentOrderLineItem") or 0
+                quantities[line_id] = int(line.get("quantity") or 0)
+        requested.append((found, quantities))
+    made, errors = fulfilling.create_fulfillment(
+        requested[0][0].order,
+        requested,
+        fulfilling.Tracking(
+            number=tracking.get("number") or "",
+            company=tracking.get("company") or "",
+            url=tracking.get("url") or "",
+        ),
+        notify_customer=bool(fulfillment.get("notifyCustomer")),
+    )
+    return {"fulfillment": made, "userErrors": errors}
+
+
+def _fulfillment_error(field: list[str], message: str) -> dict[str, Any]:
+    return {"fulfillment": None, "userErrors": [{"field": field, "message": message}]}
+
+
 MUTATION: dict[str, Resolver] = {
     "orderUpdate": _order_update,
+    "fulfillmentCreate": _fulfillment_create,
     "webhookSubscriptionCreate": _webhook_subscription_create,
     "webhookSubscriptionDelete": _webhook_subscription_delete,
     "bulkOperationRunQuery": _bulk_operation_run_query,

@@ -45,6 +45,7 @@ def _resolver_tables() -> tuple[dict[str, dict[str, Any]], dict[type, str]]:
         root,
         types_admin,
         types_catalog,
+        types_fulfillment_orders,
         types_orders,
         types_refunds,
         types_returns,
@@ -58,6 +59,7 @@ def _resolver_tables() -> tuple[dict[str, dict[str, Any]], dict[type, str]]:
         types_orders,
         types_refunds,
         types_returns,
+        types_fulfillment_orders,
         types_catalog,
         types_admin,
     )

@@ -19,6 +19,9 @@ from graphql import FieldNode, GraphQLResolveInfo
 
 from sandbox.kernel.formats import iso_utc, money, money_bag
 from sandbox.shopify.graphql.pagination import paginate_list
+from sandbox.shopify.graphql.types_fulfillment_orders import (
+    ORDER_FIELDS as FULFILLMENT_ORDER_FIELDS,
+)
 from sandbox.shopify.graphql.types_refunds import ORDER_FIELDS as REFUND_FIELDS
 from sandbox.shopify.graphql.types_returns import ORDER_FIELDS as RETURN_FIELDS
 from sandbox.shopify.ids import gid
@@ -241,6 +244,7 @@ ORDER: dict[str, Resolver] = {
     "currentTaxLines": lambda o, info: [] if o.cancelled_at else order_tax_lines(o),
     **REFUND_FIELDS,
     **RETURN_FIELDS,
+    **FULFILLMENT_ORDER_FIELDS,
 }
 
 

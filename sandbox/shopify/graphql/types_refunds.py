@@ -115,7 +115,32 @@ FULFILLMENT: dict[str, Resolver] = {
     "requiresShipping": lambda f, info: True,
     "totalQuantity": lambda f, info: sum(line.quantity for line in _lines(f)),
     "fulfillmentLineItems": lambda f, info, **args: paginate_list(info, _lines(f), args),
+    "name": lambda f, info: _fulfillment_name(f),
+    "displayStatus": lambda f, info: "FULFILLED" if f.status == "SUCCESS" else f.status,
+    "trackingInfo": lambda f, info, first=None: _first(_tracking_info(f), first),
 }
+
+
+def _fulfillment_name(fulfillment: SandboxFulfillment) -> str:
+    """``#1001.1``: the order's name and the fulfillment's place among its fulfillments."""
+    earlier = SandboxFulfillment.objects.filter(
+        order_id=fulfillment.order_id, created_at__lte=fulfillment.created_at
+    ).count()
+    return f"{fulfillment.order.name}.{earlier}"
+
+
+def _tracking_info(fulfillment: SandboxFulfillment) -> list[dict[str, Any]]:
+    """``FulfillmentTrackingInfo``: the tracking ``fulfillmentCreate`` was given, if any."""
+    if not (fulfillment.tracking_number or fulfillment.tracking_company):
+        return []
+    return [
+        {
+            "number": fulfillment.tracking_number or None,
+            "company": fulfillment.tracking_company or None,
+            "url": fulfillment.tracking_url or None,
+        }
+    ]
+
 
 FULFILLMENT_LINE_ITEM: dict[str, Resolver] = {
     "id": lambda line, info: gid("FulfillmentLineItem", line.id),

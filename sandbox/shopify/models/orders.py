@@ -155,6 +155,18 @@ class SandboxFulfillment(models.Model):
     status = models.CharField(max_length=20, default="SUCCESS")
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
+    # Set by ``fulfillmentCreate`` (blank for ``fulfill_order`` and seeded history).
+    fulfillment_order = models.ForeignKey(
+        "SandboxFulfillmentOrder",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="fulfillments",
+    )
+    tracking_number = models.CharField(max_length=255, blank=True)
+    tracking_company = models.CharField(max_length=255, blank=True)
+    tracking_url = models.CharField(max_length=2000, blank=True)
+    notify_customer = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -178,6 +190,46 @@ class SandboxFulfillmentLineItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.line_item_id} × {self.quantity}"
+
+
+class SandboxFulfillmentOrder(models.Model):
+    """The work of shipping an order's units from a location (``FulfillmentOrder``,
+    shopify.dev/docs/api/admin-graphql/2025-01/objects/FulfillmentOrder), merchant-managed.
+    The sandbox keeps one per order at the shop's primary location, with a line per line item,
+    made the first time it is asked for (``sandbox.shopify.fulfillment.fulfillment_order_of``).
+    Its status and the lines' ``remainingQuantity`` follow from the order's line items
+    (``fulfillment.status_of``): ``OPEN`` → ``IN_PROGRESS`` (partly shipped) → ``CLOSED``."""
+
+    id = models.BigIntegerField(primary_key=True)
+    order = models.OneToOneField(
+        SandboxOrder, on_delete=models.CASCADE, related_name="fulfillment_order"
+    )
+    location = models.ForeignKey(SandboxLocation, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"FulfillmentOrder {self.id} of {self.order_id}"
+
+
+class SandboxFulfillmentOrderLineItem(models.Model):
+    """One line item of a fulfillment order (``FulfillmentOrderLineItem``)."""
+
+    id = models.BigIntegerField(primary_key=True)
+    fulfillment_order = models.ForeignKey(
+        SandboxFulfillmentOrder, on_delete=models.CASCADE, related_name="line_items"
+    )
+    line_item = models.OneToOneField(
+        SandboxLineItem, on_delete=models.CASCADE, related_name="fulfillment_order_line"
+    )
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"FulfillmentOrderLineItem {self.id}"
 
 
 class SandboxRefund(models.Model):

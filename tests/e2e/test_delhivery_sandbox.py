@@ -70,9 +70,16 @@ def imported(shop, external_id: str, *, cod: bool = True, pincode: str = "411005
     return Order.objects.get(account=shop, external_id=external_id)
 
 
+def store(merchant):
+    """A self-shipped marketplace account (no fulfilment write-back: that is tested against
+    the Shopify sandbox in tests/integrations/test_shopify_fulfillment.py), so booking here
+    talks to the courier only."""
+    return ChannelAccountFactory(merchant=merchant, provider="flipkart")
+
+
 def book(merchant, courier, count: int, prefix: str) -> list[Shipment]:
     """Import ``count`` orders on a store account (two in three COD) and book them all."""
-    shop = ChannelAccountFactory(merchant=merchant)
+    shop = store(merchant)
     orders = [imported(shop, f"{prefix}{i}", cod=i % 3 != 0) for i in range(count)]
     booking = shipments_book(account=courier, orders=orders)
     assert booking.refused == {}
@@ -81,7 +88,7 @@ def book(merchant, courier, count: int, prefix: str) -> list[Shipment]:
 
 
 def test_booking_checks_each_order_and_the_couriers_pincodes(merchant, courier):
-    shop = ChannelAccountFactory(merchant=merchant)
+    shop = store(merchant)
     good = imported(shop, "B1")
     prepaid_far = imported(shop, "B2", cod=False, pincode="781001")  # ODA: prepaid only
     cod_far = imported(shop, "B3", pincode="781001")
@@ -164,7 +171,7 @@ def test_with_a_third_of_the_pushes_lost_one_poll_finds_every_final_status(
 def test_the_api_books_and_cancels_at_the_sandbox_and_shows_the_couriers_refusal(
     merchant, courier, api_client, settings
 ):
-    shop = ChannelAccountFactory(merchant=merchant)
+    shop = store(merchant)
     orders = [imported(shop, f"API{i}") for i in range(3)]
     far = imported(shop, "API-FAR", pincode="999999")
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
@@ -615,3 +615,55 @@ class FreightQuoteDTO:
     gst: Decimal
     total: Decimal
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+
+class NdrAction:
+    """What a seller can ask a courier to do with a shipment whose delivery failed (NDR):
+    deliver again (``reattempt``, optionally on a date or with a corrected phone/address) or
+    return it to origin (``rto``). ``wait`` is Sangam's own "do nothing yet" (an NDR rule's
+    action; never sent to a courier)."""
+
+    REATTEMPT = "reattempt"
+    RTO = "rto"
+    WAIT = "wait"
+    CHOICES = ((REATTEMPT, "Re-attempt delivery"), (RTO, "Return to origin"), (WAIT, "Wait"))
+    SENT = frozenset({REATTEMPT, RTO})
+
+
+@dataclass(frozen=True, slots=True)
+class NdrActionRequestDTO:
+    """One NDR action for the courier. ``reattempt_on`` (a date) and ``phone``/``address``
+    apply to a re-attempt, where the courier accepts them; ``remark`` is free text."""
+
+    awb: str
+    action: str  # NdrAction.REATTEMPT | NdrAction.RTO
+    reattempt_on: date | None = None
+    phone: str = ""
+    address: str = ""
+    remark: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class NdrActionResultDTO:
+    """The courier's answer for one ``NdrActionRequestDTO``: ``ok``, or refused with its
+    ``error``; ``reference`` is the courier's id of the request (Delhivery's UPL id)."""
+
+    awb: str
+    ok: bool
+    reference: str = ""
+    error: str = ""
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class NdrActionCheckDTO:
+    """Whether the courier would accept ``action`` for a shipment now, and if not why (shown
+    in the NDR queue instead of the button). Decided by the courier's documented rules
+    (Delhivery: re-attempt only on certain NSL codes, asked for after 21:00 IST)."""
+
+    action: str
+    allowed: bool
+    reason: str = ""
+    # Set when the courier takes the action only from a later time (Delhivery: re-attempt
+    # requests after 21:00 IST): Sangam holds the action and sends it then.
+    send_after: datetime | None = None

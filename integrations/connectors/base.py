@@ -18,6 +18,9 @@ from integrations.dto import (
     FreightQuoteDTO,
     InventoryLevelDTO,
     ListingDTO,
+    NdrActionCheckDTO,
+    NdrActionRequestDTO,
+    NdrActionResultDTO,
     OrderDTO,
     Page,
     PriceDTO,
@@ -121,6 +124,8 @@ CAPABILITY_METHODS: Mapping[Capability, tuple[str, ...]] = {
         "cancel_shipment",
         "track_shipments",
         "freight_quote",
+        "ndr_action_check",
+        "request_ndr_actions",
     ),
     Capability.AD_SPEND: ("fetch_ad_spend",),
     Capability.SETTLEMENTS: ("fetch_settlements",),
@@ -394,6 +399,21 @@ class Connector:
         leg: str = "forward",
     ) -> FreightQuoteDTO:
         """The courier's charge for a leg (``forward`` or ``rto``) of a shipment."""
+        raise NotImplementedError
+
+    def ndr_action_check(
+        self, *, action: str, raw_code: str, attempts: int, now: datetime
+    ) -> NdrActionCheckDTO:
+        """Whether the courier accepts NDR ``action`` (``NdrAction``) now for a shipment whose
+        last failed attempt carried ``raw_code`` (the courier's own code) after ``attempts``
+        failed attempts; pure (no call), so the NDR queue offers only what will be accepted."""
+        raise NotImplementedError
+
+    def request_ndr_actions(
+        self, requests: Sequence[NdrActionRequestDTO]
+    ) -> list[NdrActionResultDTO]:
+        """Send NDR actions to the courier; one ``NdrActionResultDTO`` per request, in order.
+        Raises ``ConnectorError`` when the call itself fails (a refused item is ``ok`` False)."""
         raise NotImplementedError
 
     # --- OAuth app install (Capability.OAUTH) --------------------------------------------------

@@ -39,6 +39,8 @@ CREATE_PATH = "/api/cmu/create.json"
 EDIT_PATH = "/api/p/edit"
 TRACK_PATH = "/api/v1/packages/json/"
 CHARGES_PATH = "/api/kinko/v1/invoice/charges/.json"
+NDR_UPDATE_PATH = "/api/p/update"
+UPL_PATH = "/api/cmu/get_bulk_upl/{upl}"
 
 WINDOW_SECONDS = 300.0
 BUDGET_SHARE = 0.8  # pace at 80% of each published limit
@@ -50,6 +52,8 @@ PUBLISHED_LIMITS: Mapping[str, int] = {
     "edit": 12200,
     "track": 750,
     "charges": 50,
+    # The NDR API's limit is not published; paced as edit/cancel (our assumption, 2026-12).
+    "ndr": 12200,
 }
 
 
@@ -90,6 +94,7 @@ class DelhiveryClient:
     ) -> None:
         self.account = account
         self.http = http
+        self.sleep = sleep
         self.root = (account.base_url or PRODUCTION_ROOT).rstrip("/")
         self.limiter = RateLimiter(
             f"delhivery:{account.external_id}", plans=PLANS, store=store, clock=clock, sleep=sleep

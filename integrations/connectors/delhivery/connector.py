@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
 from typing import Any, ClassVar
 
 from integrations.connectors.base import (
@@ -26,14 +27,21 @@ from integrations.connectors.delhivery.client import (
     CHARGES_PATH,
     CREATE_PATH,
     EDIT_PATH,
+    NDR_UPDATE_PATH,
     SERVICEABILITY_PATH,
     TRACK_PATH,
+    UPL_PATH,
     DelhiveryClient,
 )
+from integrations.connectors.delhivery.status import IST, REATTEMPT_NSL_CODES
 from integrations.dto import (
     AccountHandle,
     BookedShipmentDTO,
     FreightQuoteDTO,
+    NdrAction,
+    NdrActionCheckDTO,
+    NdrActionRequestDTO,
+    NdrActionResultDTO,
     PaymentMethod,
     ServiceabilityDTO,
     ShipmentRequestDTO,
@@ -49,6 +57,13 @@ CHECK_PINCODE = "110001"
 SERVICEABILITY_BATCH = 50  # pincodes per ``filter_codes`` call (our choice: short URLs)
 CREATE_BATCH = 50  # shipments per create call (our choice; Delhivery publishes no maximum)
 LEGS = {"forward": "Delivered", "rto": "RTO"}  # ``ss`` of the charges API
+NDR_BATCH = 1000  # waybills per ``/api/p/update`` call (logistics-finance-notes.md §1)
+# Delhivery asks for re-attempt requests after 21:00 IST, once the day's attempts are in
+# (issue 20, from Delhivery's NDR FAQ); and accepts them after one or two failed attempts.
+REATTEMPT_FROM_HOUR_IST = 21
+REATTEMPT_MAX_ATTEMPTS = 2
+UPL_POLLS = 5  # reads of an NDR upload's result before it is left pending (our choice)
+UPL_POLL_SECONDS = 2.0
 
 
 class DelhiveryConnector(Connector):
@@ -239,6 +254,134 @@ class DelhiveryConnector(Connector):
             return mapping.freight_quote(body)
         except mapping.MappingError as exc:
             raise ConnectorError(f"delhivery: {exc}") from None
+
+    # --- NDR -----------------------------------------------------------------------------------
+    def ndr_action_check(
+        self, *, action: str, raw_code: str, attempts: int, now: datetime
+    ) -> NdrActionCheckDTO:
+        """Delhivery's rules (logistics-finance-notes.md §1 and its NDR FAQ): ``rto`` is a
+        cancellation of a shipment in transit (always taken while it is undelivered);
+        ``reattempt`` only for the NSL codes in ``REATTEMPT_NSL_CODES``, after one or two
+        failed attempts, and sent after 21:00 IST (before that, ``send_after`` is tonight's
+        21:00 IST)."""
+        if action == NdrAction.RTO:
+            return NdrActionCheckDTO(action=action, allowed=True)
+        if action != NdrAction.REATTEMPT:
+            return NdrActionCheckDTO(action=action, allowed=False, reason="unknown action")
+        code = str(raw_code or "").strip().upper()
+        if code not in REATTEMPT_NSL_CODES:
+            return NdrActionCheckDTO(
+                action=action,
+                allowed=False,
+                reason=f"Delhivery takes a re-attempt request only for NSL codes "
+                f"{', '.join(sorted(REATTEMPT_NSL_CODES))}; this attempt failed with "
+                f"{code or 'no code'}.",
+            )
+        if not 1 <= attempts <= REATTEMPT_MAX_ATTEMPTS:
+            return NdrActionCheckDTO(
+                action=action,
+                allowed=False,
+                reason=f"Delhivery takes a re-attempt request after one or two failed "
+                f"attempts; this shipment has {attempts}.",
+            )
+        local = now.astimezone(IST)
+        if local.hour < REATTEMPT_FROM_HOUR_IST:
+            tonight = local.replace(hour=REATTEMPT_FROM_HOUR_IST, minute=0, second=0, microsecond=0)
+            return NdrActionCheckDTO(action=action, allowed=True, send_after=tonight)
+        return NdrActionCheckDTO(action=action, allowed=True)
+
+    def request_ndr_actions(
+        self, requests: Sequence[NdrActionRequestDTO]
+    ) -> list[NdrActionResultDTO]:
+        """Re-attempts: a corrected phone or address first goes through ``POST /api/p/edit``
+        (edit is allowed in UD Pending), then ``POST /api/p/update {"data":[{"waybill",
+        "act":"RE-ATTEMPT"}]}`` (≤ 1,000 a call) answers an upload id, read back with ``GET
+        /api/cmu/get_bulk_upl/<UPL>?verbose=true`` for each waybill's result (answer shapes
+        ASSUMED: ``request_id``; ``status``/``result[{waybill,status,remark}]``). RTO: the
+        cancellation of a shipment in transit (Delhivery has no separate RTO call). A date
+        asked for is not sent: Delhivery's NDR API takes none (the next attempt is the next
+        working day)."""
+        results: dict[int, NdrActionResultDTO] = {}
+        reattempts: list[int] = []
+        for index, request in enumerate(requests):
+            if request.action == NdrAction.RTO:
+                try:
+                    self.cancel_shipment(request.awb)
+                except RejectedError as exc:
+                    results[index] = NdrActionResultDTO(request.awb, ok=False, error=str(exc))
+                else:
+                    results[index] = NdrActionResultDTO(request.awb, ok=True)
+            elif request.action == NdrAction.REATTEMPT:
+                problem = self._edit_consignee(request)
+                if problem:
+                    results[index] = NdrActionResultDTO(request.awb, ok=False, error=problem)
+                else:
+                    reattempts.append(index)
+            else:
+                results[index] = NdrActionResultDTO(
+                    request.awb, ok=False, error=f"unknown action {request.action!r}"
+                )
+        for start in range(0, len(reattempts), NDR_BATCH):
+            batch = reattempts[start : start + NDR_BATCH]
+            results.update(self._reattempt([requests[i] for i in batch], batch))
+        return [results[i] for i in range(len(requests))]
+
+    def _edit_consignee(self, request: NdrActionRequestDTO) -> str:
+        """Send a corrected phone/address with ``/api/p/edit``; the refusal's reason, or ""."""
+        fields = {}
+        if request.phone:
+            fields["phone"] = request.phone
+        if request.address:
+            fields["add"] = mapping.clean_text(request.address)
+        if not fields:
+            return ""
+        body = self.client.json(
+            "edit", "POST", EDIT_PATH, json={"waybill": request.awb, **fields}, idempotent=True
+        )
+        if isinstance(body, dict) and (body.get("status") is False or body.get("error")):
+            return str(body.get("error") or body.get("remark") or "edit refused")
+        return ""
+
+    def _reattempt(
+        self, chunk: Sequence[NdrActionRequestDTO], indexes: Sequence[int]
+    ) -> dict[int, NdrActionResultDTO]:
+        body = self.client.json(
+            "ndr",
+            "POST",
+            NDR_UPDATE_PATH,
+            json={"data": [{"waybill": r.awb, "act": "RE-ATTEMPT"} for r in chunk]},
+            idempotent=True,
+        )
+        upl = str((body or {}).get("request_id") or (body or {}).get("upl") or "")
+        if not upl:
+            raise ConnectorError(f"delhivery: the NDR API answered without an upload id: {body}")
+        outcome: dict[str, dict[str, Any]] = {}
+        for poll in range(UPL_POLLS):
+            answer = self.client.json(
+                "ndr", "GET", UPL_PATH.format(upl=upl), params={"verbose": "true"}
+            )
+            rows = answer.get("result") if isinstance(answer, dict) else None
+            if isinstance(rows, list) and rows:
+                outcome = {str(r.get("waybill")): r for r in rows if isinstance(r, dict)}
+                break
+            if poll + 1 < UPL_POLLS:
+                self.client.sleep(UPL_POLL_SECONDS)
+        results = {}
+        for index, request in zip(indexes, chunk, strict=True):
+            row = outcome.get(request.awb)
+            if row is None:  # not processed yet: taken, its result to be read later
+                results[index] = NdrActionResultDTO(request.awb, ok=True, reference=upl)
+            elif str(row.get("status", "")).lower() == "success":
+                results[index] = NdrActionResultDTO(request.awb, ok=True, reference=upl, raw=row)
+            else:
+                results[index] = NdrActionResultDTO(
+                    request.awb,
+                    ok=False,
+                    reference=upl,
+                    error=str(row.get("remark") or row.get("status") or "refused"),
+                    raw=row,
+                )
+        return results
 
     # --- scan push (Capability.WEBHOOKS) -------------------------------------------------------
     @classmethod

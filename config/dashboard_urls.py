@@ -79,6 +79,11 @@ urlpatterns = [
     path("shipments/", shipment_views.shipment_list_page, name="shipments"),
     path("shipments/rows/", shipment_views.shipment_rows, name="shipment_rows"),
     path("shipments/ndr/", shipment_views.ndr_queue_page, name="ndr_queue"),
+    path(
+        "shipments/<int:shipment_id>/ndr-action/",
+        shipment_views.ndr_action_view,
+        name="ndr_action",
+    ),
     path("shipments/rto/", shipment_views.rto_rates_page, name="rto_rates"),
     path(
         "shipments/<int:shipment_id>/",

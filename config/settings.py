@@ -360,6 +360,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "shipments.tasks.shipments_track_all_task",
         "schedule": crontab(minute="*/30"),
     },
+    # NDR actions held until the courier takes them (Delhivery: re-attempts after 21:00 IST)
+    # or whose sending failed.
+    "shipments-ndr-actions": {
+        "task": "shipments.tasks.ndr_actions_send_due_task",
+        "schedule": crontab(minute="*/15"),
+    },
     # Nightly drift check of every managed listing (CELERY_TIMEZONE is Asia/Kolkata).
     "stock-drift-check": {
         "task": "channel_stock.tasks.drift_check_all_task",
@@ -384,6 +390,10 @@ ACCOUNT_MANAGES_STOCK_HOOKS = ["channel_stock.services.push.account_set_manages_
 # and the box of an account without a ``box_cm`` setting (length, breadth, height, cm). Sangam's
 # own defaults for a small apparel parcel, to be set per merchant; not a courier's figure.
 SHIPMENT_DEFAULT_UNIT_GRAMS = env.int("SHIPMENT_DEFAULT_UNIT_GRAMS", default=500)
+# The hours (IST) a courier's "customer unavailable" / "refused" attempt can really happen; one
+# scanned outside them is flagged as a possible false NDR (shipments.services.ndr). Sangam's
+# default, not a courier's published figure.
+NDR_DELIVERY_HOURS_IST = tuple(env.list("NDR_DELIVERY_HOURS_IST", default=["09:00", "21:00"]))
 SHIPMENT_DEFAULT_BOX_CM = tuple(
     env.list("SHIPMENT_DEFAULT_BOX_CM", cast=float, default=[25.0, 20.0, 5.0])
 )

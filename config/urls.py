@@ -67,6 +67,11 @@ urlpatterns = [
         name="api-shipment",
     ),
     path(
+        "api/shipments/<int:shipment_id>/ndr-action",
+        shipments_api.ShipmentNdrActionView.as_view(),
+        name="api-shipment-ndr-action",
+    ),
+    path(
         "api/shipments/<int:shipment_id>/cancel",
         shipments_api.ShipmentCancelView.as_view(),
         name="api-shipment-cancel",

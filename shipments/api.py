@@ -13,10 +13,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.params import DayParam, IdParam, TextParam
-from integrations.dto import ShipmentStatus
+from integrations.dto import NdrAction, ShipmentStatus
 from integrations.http import ConnectorError
 from orders.models import Order
-from shipments.models import Shipment, TrackingEvent
+from shipments.models import NdrActionRequest, Shipment, TrackingEvent
 from shipments.selectors import (
     RTO_GROUPS,
     courier_accounts,
@@ -27,6 +27,7 @@ from shipments.selectors import (
 )
 from shipments.services.booking import shipments_book
 from shipments.services.cancel import shipment_cancel
+from shipments.services.ndr import NdrActionRefused, ndr_action_request, ndr_queue_rows
 
 
 class TrackingEventOutput(serializers.ModelSerializer):
@@ -238,15 +239,123 @@ class ShipmentCancelView(APIView):
         return Response(ShipmentDetailOutput(_shipment(request, shipment_id)).data)
 
 
-class NdrQueueView(ListAPIView):
-    """Shipments in NDR (a delivery attempt failed), the longest waiting first, with reason and
-    attempts; ``?page=N`` (50 per page)."""
+class NdrOptionOutput(serializers.Serializer):
+    action = serializers.ChoiceField(choices=NdrAction.CHOICES)
+    allowed = serializers.BooleanField()
+    reason = serializers.CharField(help_text="Why the courier would refuse it ('' if allowed).")
+    send_after = serializers.DateTimeField(
+        allow_null=True, help_text="Held until then (Delhivery: re-attempts after 21:00 IST)."
+    )
 
-    serializer_class = ShipmentOutput
+
+class NdrActionOutput(serializers.ModelSerializer):
+    """An NDR action asked of the courier and where it stands."""
+
+    class Meta:
+        model = NdrActionRequest
+        fields = [
+            "id",
+            "action",
+            "attempt",
+            "status",
+            "reattempt_on",
+            "phone",
+            "address",
+            "remark",
+            "send_after",
+            "sent_at",
+            "courier_reference",
+            "error",
+            "rule",
+            "created_at",
+        ]
+
+
+class NdrShipmentOutput(ShipmentOutput):
+    """A shipment in NDR with the actions its courier would take now and the open one."""
+
+    raw_code = serializers.CharField(help_text="The courier's code of the last failed attempt.")
+    options = NdrOptionOutput(many=True)
+    pending = NdrActionOutput(allow_null=True)
+
+    class Meta(ShipmentOutput.Meta):
+        fields = [
+            *ShipmentOutput.Meta.fields,
+            "false_ndr",
+            "false_ndr_reason",
+            "raw_code",
+            "options",
+            "pending",
+        ]
+
+
+class NdrQueueView(ListAPIView):
+    """Shipments in NDR (a delivery attempt failed), the longest waiting first, with reason,
+    attempts, the courier's code, possible-false-NDR flag, the actions the courier would take
+    now (``options``: an action it would refuse comes with the reason) and the action already
+    asked (``pending``); ``?page=N`` (50 per page)."""
+
+    serializer_class = NdrShipmentOutput
     filter_backends = ()
 
     def get_queryset(self):
         return ndr_queue(merchant=self.request.merchant)
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        return ndr_queue_rows(page) if page is not None else None
+
+
+class NdrActionInput(serializers.Serializer):
+    action = serializers.ChoiceField(choices=sorted(NdrAction.SENT))
+    reattempt_on = serializers.DateField(
+        required=False, allow_null=True, help_text="Re-attempt only: the day asked for (IST)."
+    )
+    phone = serializers.CharField(
+        required=False, allow_blank=True, max_length=20, help_text="Re-attempt only."
+    )
+    address = serializers.CharField(
+        required=False, allow_blank=True, max_length=500, help_text="Re-attempt only."
+    )
+    remark = serializers.CharField(required=False, allow_blank=True, max_length=255)
+
+
+class ShipmentNdrActionView(APIView):
+    """Act on a failed delivery: ``{"action": "reattempt" | "rto", "reattempt_on"?, "phone"?,
+    "address"?, "remark"?}`` → 201 with the request: ``accepted`` or ``refused`` by the courier
+    (its reason in ``error``), ``held`` until the courier takes it (``send_after``; Delhivery
+    takes re-attempts after 21:00 IST), or ``failed`` when the courier could not be reached
+    (sent again by the next run). 400 with the reason when it cannot be asked (not in NDR, an
+    action already pending, or one the courier would refuse: Delhivery re-attempts only on its
+    listed NSL codes after one or two attempts); 404 for another merchant's shipment; viewers
+    get 403."""
+
+    @extend_schema(
+        request=NdrActionInput,
+        responses={
+            201: NdrActionOutput,
+            400: OpenApiResponse(description="The reason."),
+        },
+        parameters=[OpenApiParameter("shipment_id", int, OpenApiParameter.PATH)],
+    )
+    def post(self, request: Request, shipment_id: int) -> Response:
+        shipment = _shipment(request, shipment_id)
+        body = NdrActionInput(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        try:
+            asked = ndr_action_request(
+                shipment=shipment,
+                action=data["action"],
+                reattempt_on=data.get("reattempt_on"),
+                phone=data.get("phone", ""),
+                address=data.get("address", ""),
+                remark=data.get("remark", ""),
+                user=request.user,
+            )
+        except NdrActionRefused as exc:
+            return Response({"error": str(exc)}, status=400)
+        return Response(NdrActionOutput(asked).data, status=201)
 
 
 class RtoRatesView(APIView):

@@ -10,11 +10,13 @@ a poll of the same scan are one row.
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from accounts.fields import MoneyField
 from accounts.models import Merchant, MerchantScopedQuerySet
-from integrations.dto import NdrReason, PaymentMethod, ShipmentStatus
+from integrations.dto import NdrAction, NdrReason, PaymentMethod, ShipmentStatus
 
 
 class Shipment(models.Model):
@@ -59,6 +61,10 @@ class Shipment(models.Model):
     channel_fulfillment_id = models.CharField(max_length=64, blank=True)
     channel_sync_error = models.CharField(max_length=1000, blank=True)
     last_tracked_at = models.DateTimeField(null=True, blank=True)
+    # A failed attempt whose reason does not fit the scans (``shipments.services.ndr``): kept
+    # for a dispute with the courier; the reason says which fact contradicts it.
+    false_ndr = models.BooleanField("possible false NDR", default=False)
+    false_ndr_reason = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -105,3 +111,125 @@ class TrackingEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.shipment.awb} {self.at:%Y-%m-%d %H:%M} {self.status}"
+
+
+class NdrRule(models.Model):
+    """An automatic answer to a failed delivery attempt (issue 20 §2, NDR): when a shipment
+    enters NDR, the merchant's active rules are tried in ``priority`` order (lowest first) and
+    the first whose conditions all hold decides ``action`` (``NdrAction``: re-attempt, RTO, or
+    wait for a person). An empty condition matches anything. Conditions: ``ndr_reasons``
+    (``NdrReason`` values), ``payment_method``, attempts so far (``min_attempts``/
+    ``max_attempts``), ``courier_account``, the order value in rupees (``min_order_value``/
+    ``max_order_value``, inclusive), and the customer's history: at most ``max_customer_rtos``
+    earlier RTOs and at least ``min_customer_deliveries`` earlier deliveries (same phone or
+    e-mail). An action the courier would refuse (``Connector.ndr_action_check``) is not sent;
+    the shipment then waits in the queue with the reason."""
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="ndr_rules")
+    name = models.CharField(max_length=100)
+    priority = models.PositiveIntegerField(default=100)
+    active = models.BooleanField(default=True)
+    ndr_reasons = models.JSONField(default=list, blank=True)
+    payment_method = models.CharField(max_length=10, choices=PaymentMethod.CHOICES, blank=True)
+    min_attempts = models.PositiveSmallIntegerField(null=True, blank=True)
+    max_attempts = models.PositiveSmallIntegerField(null=True, blank=True)
+    courier_account = models.ForeignKey(
+        "integrations.ChannelAccount",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    min_order_value = MoneyField(null=True, blank=True, default=None)
+    max_order_value = MoneyField(null=True, blank=True, default=None)
+    max_customer_rtos = models.PositiveSmallIntegerField(null=True, blank=True)
+    min_customer_deliveries = models.PositiveSmallIntegerField(null=True, blank=True)
+    action = models.CharField(max_length=10, choices=NdrAction.CHOICES)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = MerchantScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["merchant", "priority", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.priority}: {self.name} → {self.action}"
+
+    def clean(self) -> None:
+        """Reasons must be ``NdrReason`` values; each min at most its max; the courier account
+        the merchant's. Raises ``ValidationError`` naming the field."""
+        errors = {}
+        known = {value for value, _ in NdrReason.CHOICES}
+        reasons = self.ndr_reasons if isinstance(self.ndr_reasons, list) else None
+        if reasons is None or any(r not in known for r in reasons):
+            errors["ndr_reasons"] = f"A list of reasons among: {', '.join(sorted(known))}."
+        for low, high in (
+            ("min_attempts", "max_attempts"),
+            ("min_order_value", "max_order_value"),
+        ):
+            a, b = getattr(self, low), getattr(self, high)
+            if a is not None and b is not None and a > b:
+                errors[high] = f"Must be at least {low.replace('_', ' ')}."
+        if (
+            self.courier_account_id
+            and self.merchant_id
+            and self.courier_account.merchant_id != self.merchant_id
+        ):
+            errors["courier_account"] = "Not one of this merchant's accounts."
+        if errors:
+            raise ValidationError(errors)
+
+
+class NdrActionRequest(models.Model):
+    """One NDR action asked of the courier for ``shipment`` (by a person, the API or an
+    ``NdrRule``). Its life: ``held`` until ``send_after`` (Delhivery takes re-attempts after
+    21:00 IST) → ``sent`` → ``accepted`` or ``refused`` (the courier's reason in ``error``);
+    ``failed`` when the call itself failed (retried by the next send); ``superseded`` when the
+    shipment moved on before it was sent. ``courier_reference`` is the courier's id of the
+    request (Delhivery's UPL id); ``attempt`` the shipment's failed attempts when it was
+    asked, so one attempt gets one action."""
+
+    HELD, SENT, ACCEPTED, REFUSED, FAILED, SUPERSEDED = (
+        "held",
+        "sent",
+        "accepted",
+        "refused",
+        "failed",
+        "superseded",
+    )
+    STATUS_CHOICES = (
+        (HELD, "Held until the courier takes it"),
+        (SENT, "Sent"),
+        (ACCEPTED, "Accepted by the courier"),
+        (REFUSED, "Refused by the courier"),
+        (FAILED, "Sending failed"),
+        (SUPERSEDED, "Superseded"),
+    )
+    OPEN = frozenset({HELD, SENT, FAILED})  # not settled yet
+    TAKEN = OPEN | {ACCEPTED}  # the attempt has its action: no second one
+
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="ndr_actions")
+    action = models.CharField(max_length=10, choices=NdrAction.CHOICES)
+    attempt = models.PositiveSmallIntegerField(default=0)
+    reattempt_on = models.DateField(null=True, blank=True)
+    phone = models.CharField(max_length=20, blank=True)
+    address = models.CharField(max_length=500, blank=True)
+    remark = models.CharField(max_length=255, blank=True)
+    status = models.CharField(max_length=12, choices=STATUS_CHOICES, default=HELD)
+    send_after = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    courier_reference = models.CharField(max_length=64, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+    rule = models.ForeignKey(NdrRule, on_delete=models.SET_NULL, null=True, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["status", "send_after"])]
+
+    def __str__(self) -> str:
+        return f"{self.shipment.awb} {self.action} ({self.status})"

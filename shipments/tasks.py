@@ -74,3 +74,24 @@ def shipment_fulfil_task(self, shipment_id: int) -> bool:
             factor=30, retries=self.request.retries, maximum=3600, full_jitter=True
         )
         raise self.retry(exc=exc, countdown=countdown) from exc
+
+
+@shared_task
+def ndr_actions_send_task(request_ids: list[int]) -> dict:
+    """Send these NDR action requests to their couriers (``ndr_actions_send``)."""
+    from shipments.models import NdrActionRequest
+    from shipments.services.ndr import ndr_actions_send
+
+    requests = NdrActionRequest.objects.filter(pk__in=request_ids).select_related(
+        "shipment", "shipment__account"
+    )
+    return ndr_actions_send(requests=list(requests.filter(status__in=NdrActionRequest.OPEN)))
+
+
+@shared_task
+def ndr_actions_send_due_task() -> dict:
+    """Send the NDR actions whose time has come (held until 21:00 IST for Delhivery, or failed
+    and due again): every 15 minutes by beat (CELERY_BEAT_SCHEDULE)."""
+    from shipments.services.ndr import ndr_actions_send_due
+
+    return ndr_actions_send_due()

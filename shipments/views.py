@@ -16,13 +16,14 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import merchant_required
 from accounts.params import day_in_range
-from integrations.dto import PaymentMethod, ShipmentStatus
+from integrations.dto import NdrAction, PaymentMethod, ShipmentStatus
 from integrations.http import ConnectorError
-from shipments.models import Shipment
+from shipments.models import NdrActionRequest, Shipment
 from shipments.selectors import (
     RTO_GROUPS,
     courier_accounts,
@@ -33,6 +34,7 @@ from shipments.selectors import (
     shipment_list,
 )
 from shipments.services.cancel import NOT_PICKED_UP, shipment_cancel
+from shipments.services.ndr import NdrActionRefused, ndr_action_request, ndr_queue_rows
 
 PAGE_SIZE = 50
 STATUS_POLL_SECONDS = 10
@@ -167,15 +169,81 @@ def shipment_cancel_view(request: HttpRequest, shipment_id: int) -> HttpResponse
     return redirect("dashboard:shipment_detail", shipment_id=shipment_id)
 
 
+class NdrActionForm(forms.Form):
+    """One NDR action from the queue; the date, phone and address go with a re-attempt."""
+
+    action = forms.ChoiceField(choices=[(a, a) for a in sorted(NdrAction.SENT)])
+    reattempt_on = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    phone = forms.CharField(required=False, max_length=20)
+    address = forms.CharField(required=False, max_length=500)
+
+
 @require_GET
 @merchant_required
 def ndr_queue_page(request: HttpRequest) -> HttpResponse:
-    """Shipments in NDR (a delivery attempt failed), the longest waiting first: reason,
-    attempts and courier."""
+    """Shipments in NDR (a delivery attempt failed), the longest waiting first: reason, the
+    courier's code, attempts, a possible-false-NDR flag and the actions the courier would take
+    now (a refused one shows why instead of a button; a held one when it will be sent)."""
     page = Paginator(ndr_queue(merchant=request.merchant), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    return render(request, "shipments/ndr_queue.html", {"page": page})
+    page.object_list = ndr_queue_rows(page.object_list)
+    return render(
+        request,
+        "shipments/ndr_queue.html",
+        {"page": page, "can_manage": request.membership.can_manage},
+    )
+
+
+@require_POST
+@merchant_required
+def ndr_action_view(request: HttpRequest, shipment_id: int) -> HttpResponse:
+    """Ask the courier for a re-attempt or an RTO (``ndr_action_request``); the outcome or the
+    reason it cannot be asked is the message. Owners and managers only."""
+    if not request.membership.can_manage:
+        raise PermissionDenied("Only owners and managers can act on NDRs.")
+    try:
+        shipment = shipment_detail(merchant=request.merchant, shipment_id=shipment_id)
+    except Shipment.DoesNotExist:
+        raise Http404("No such shipment.") from None
+    form = NdrActionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Check the action: " + form.errors.as_text())
+        return redirect("dashboard:ndr_queue")
+    data = form.cleaned_data
+    try:
+        asked = ndr_action_request(
+            shipment=shipment,
+            action=data["action"],
+            reattempt_on=data["reattempt_on"],
+            phone=data["phone"],
+            address=data["address"],
+            user=request.user,
+        )
+    except NdrActionRefused as exc:
+        messages.error(request, str(exc))
+        return redirect("dashboard:ndr_queue")
+    what = asked.get_action_display().lower()
+    if asked.status == NdrActionRequest.HELD and asked.send_after:
+        local = timezone.localtime(asked.send_after)
+        messages.success(
+            request,
+            f"{what.capitalize()} for {shipment.awb} will be sent at {local:%H:%M} IST, when "
+            "the courier takes it.",
+        )
+    elif asked.status == NdrActionRequest.ACCEPTED:
+        messages.success(
+            request, f"{what.capitalize()} for {shipment.awb} accepted by the courier."
+        )
+    elif asked.status == NdrActionRequest.REFUSED:
+        messages.error(request, f"The courier refused {what} for {shipment.awb}: {asked.error}")
+    else:
+        messages.warning(
+            request,
+            f"{what.capitalize()} for {shipment.awb} could not be sent ({asked.error}); it is "
+            "tried again in a few minutes.",
+        )
+    return redirect("dashboard:ndr_queue")
 
 
 def _label(group_by: str, group: str) -> str:

@@ -15,7 +15,8 @@ status with one rule, so the order they arrive in does not matter:
 - an RTO scan moves a forward shipment into RTO whatever its time order with forward scans
   (the courier has turned it round).
 
-Failed attempts (``attempts``) count the shipment's NDR scans.
+Failed attempts (``attempts``) count the shipment's NDR scans. A new failed attempt is checked
+for a possible false NDR and handed to the merchant's NDR rules (``shipments.services.ndr``).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from integrations.http import ConnectorError
 from integrations.models import ChannelAccount
 from integrations.services.accounts import build_connector
 from shipments.models import Shipment, TrackingEvent
+from shipments.services import ndr
 
 logger = logging.getLogger(__name__)
 
@@ -202,11 +204,19 @@ def _apply(
     now: datetime,
     result: ImportResult,
 ) -> None:
+    attempts_before = shipment.attempts
     shipment.attempts = _store_events(shipment, scans, source)
     previous = shipment.status
     moved = _settle(shipment, scans)
+    new_attempt = shipment.status == ShipmentStatus.NDR and (
+        moved or shipment.attempts > attempts_before
+    )
+    if new_attempt:
+        ndr.false_ndr_flag(shipment)
     shipment.last_tracked_at = now
     shipment.save()
+    if new_attempt:
+        ndr.ndr_rules_apply(shipment, now=now)
     if moved:
         run_hooks("SHIPMENT_STATUS_HOOKS", shipment=shipment, previous=previous)
         result.updated += 1

@@ -205,3 +205,48 @@ def test_the_api_books_and_cancels_at_the_sandbox_and_shows_the_couriers_refusal
     assert refused.status_code == 400
     assert "can not be cancelled" in refused.json()["error"]
     assert Shipment.objects.get(pk=rest[0]["id"]).status == ShipmentStatus.CREATED
+
+
+def test_a_reattempt_asked_from_the_ndr_queue_sends_the_parcel_out_again(merchant, courier):
+    from datetime import UTC, datetime
+
+    from integrations.dto import NdrAction
+    from shipments.models import NdrActionRequest
+    from shipments.services.ndr import ndr_action_request, ndr_options
+
+    shop = store(merchant)
+    orders = [imported(shop, f"N{i}") for i in range(40)]  # all COD: about a fifth fail
+    shipments = shipments_book(account=courier, orders=orders).shipments
+    night = datetime(2026, 11, 2, 16, 0, tzinfo=UTC)  # 21:30 IST: Delhivery takes re-attempts
+    asked: list[NdrActionRequest] = []
+    failed_at = {}  # shipment id → the time of the failed attempt the re-attempt answers
+    for _ in range(16):  # up to 8 days, half a day at a time, until some attempts failed
+        call_command("sandbox_delhivery_simulate", advance_hours=12, step_hours=12)
+        for shipment in Shipment.objects.filter(
+            pk__in=[s.pk for s in shipments], status=ShipmentStatus.NDR
+        ):
+            if shipment.ndr_actions.exists():
+                continue
+            options = {o.action: o for o in ndr_options(shipment, now=night)}
+            if options[NdrAction.REATTEMPT].allowed:
+                failed_at[shipment.pk] = shipment.status_at
+                asked.append(
+                    ndr_action_request(shipment=shipment, action=NdrAction.REATTEMPT, now=night)
+                )
+        if len(asked) >= 2:
+            break
+    assert asked, "no shipment failed a delivery attempt on a code Delhivery re-attempts"
+    for request in asked:
+        request.refresh_from_db()
+        assert request.status == NdrActionRequest.ACCEPTED, request.error
+        assert request.courier_reference.startswith("UPL")
+
+    call_command("sandbox_delhivery_simulate", advance_hours=24 * 6, step_hours=6)
+
+    for request in asked:
+        shipment = Shipment.objects.get(pk=request.shipment_id)
+        after = shipment.events.filter(
+            at__gt=failed_at[shipment.pk], status=ShipmentStatus.OUT_FOR_DELIVERY
+        )
+        assert after.exists()
+        assert shipment.status in {ShipmentStatus.DELIVERED, ShipmentStatus.RTO_DELIVERED}

@@ -298,6 +298,7 @@ def test_the_openapi_schema_documents_the_shipment_endpoints(owner_api):
         ("/api/shipments/{shipment_id}", "get"),
         ("/api/shipments/book", "post"),
         ("/api/shipments/{shipment_id}/cancel", "post"),
+        ("/api/shipments/{shipment_id}/ndr-action", "post"),
         ("/api/shipments/ndr", "get"),
         ("/api/shipments/rto-rates", "get"),
     ]:

@@ -359,18 +359,50 @@ def connect_courier(merchant: Merchant) -> ChannelAccount:
     return account
 
 
+def demo_ndr_rules(merchant: Merchant) -> None:
+    """Two NDR rules a D2C seller typically starts with: a refusal at the door goes back
+    (RTO) at once; a first failed attempt of a COD order (customer unavailable or an address
+    issue) is re-attempted. Anything else waits in the NDR queue for a person."""
+    from integrations.dto import NdrAction, NdrReason
+    from shipments.models import NdrRule
+
+    if NdrRule.objects.filter(merchant=merchant).exists():
+        return
+    NdrRule.objects.create(
+        merchant=merchant,
+        name="Refused at the door: return",
+        priority=10,
+        ndr_reasons=[NdrReason.REFUSED],
+        action=NdrAction.RTO,
+    )
+    NdrRule.objects.create(
+        merchant=merchant,
+        name="COD first attempt: re-attempt",
+        priority=20,
+        payment_method="cod",
+        max_attempts=1,
+        ndr_reasons=[NdrReason.CUSTOMER_UNAVAILABLE, NdrReason.ADDRESS_ISSUE],
+        action=NdrAction.REATTEMPT,
+    )
+
+
 def ship_demo_orders(merchant: Merchant, courier: ChannelAccount, *, count: int, days: int):
     """Book up to ``count`` of the store's confirmed, self-fulfilled orders with the courier
     (``shipments_book``: serviceability checked per pincode and payment mode), render their
     labels, then move the Delhivery sandbox's clock ``days`` on in 6-hour steps, each step
     pushing the scans that became due to the hub's inbox (the courier's scan push), and read
-    every shipment still open once by the poll (the safety net). Returns the ``Booking``."""
+    every shipment still open once by the poll (the safety net). NDR rules (``demo_ndr_rules``)
+    answer failed attempts as the scans arrive; the re-attempts Delhivery takes only after
+    21:00 IST are sent when the sandbox's clock passes it, as the 15-minute due run would.
+    Returns the ``Booking``."""
     from orders.models import Order
     from sandbox.delhivery import clock, push
     from shipments.services.booking import shipments_book
     from shipments.services.labels import shipments_label
+    from shipments.services.ndr import ndr_actions_send_due
     from shipments.services.tracking import shipments_track_account
 
+    demo_ndr_rules(merchant)
     orders = list(
         Order.objects.for_merchant(merchant)
         .filter(
@@ -388,6 +420,7 @@ def ship_demo_orders(merchant: Merchant, courier: ChannelAccount, *, count: int,
         shipments_label(shipment_ids=[s.pk for s in booking.shipments])
     for _ in range(days * 4):
         push.deliver_due()
+        ndr_actions_send_due(now=clock.now())
         clock.advance(6 * 3600)
     push.deliver_due()
     shipments_track_account(account_id=courier.pk)

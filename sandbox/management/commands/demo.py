@@ -128,7 +128,7 @@ class Command(BaseCommand):
     def _ship(self, merchant, opts) -> None:
         """Ship some of the store's orders through the Delhivery sandbox and let their
         journeys play out: deliveries, NDRs and RTOs, which come back as returns."""
-        from shipments.models import Shipment
+        from shipments.models import NdrActionRequest, Shipment
 
         courier = demo.connect_courier(merchant)
         if opts["shipments"] <= 0 or Shipment.objects.filter(account=courier).exists():
@@ -144,6 +144,15 @@ class Command(BaseCommand):
             f"  {len(booking.shipments)} shipments booked ({len(booking.refused)} orders refused "
             "with their reason), labels in one PDF; after 12 days of scans: "
             + ", ".join(f"{status} {n}" for status, n in sorted(by_status.items()))
+        )
+        ndr_by_status = dict(
+            NdrActionRequest.objects.filter(shipment__account=courier)
+            .values_list("status")
+            .annotate(n=Count("pk"))
+        )
+        self.stdout.write(
+            "  NDR actions by the demo's NDR rules: "
+            + (", ".join(f"{s} {n}" for s, n in sorted(ndr_by_status.items())) or "none")
         )
 
     def _marketplaces(self, merchant, opts) -> None:

@@ -126,6 +126,10 @@ class RtoRateOutput(serializers.Serializer):
     rto_rate = serializers.DecimalField(
         max_digits=5, decimal_places=1, help_text="RTO delivered / shipments, percent."
     )
+    from_channels = serializers.IntegerField(
+        help_text="Of the outcomes, marketplace orders the channel shipped (its deliveries and "
+        "the RTO returns it reported)."
+    )
 
 
 class RtoRatesOutput(serializers.Serializer):

@@ -11,13 +11,14 @@ from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from integrations.connectors.base import Capability, ProviderKind
-from integrations.dto import ShipmentStatus
+from integrations.dto import OrderStatus, ReturnKind, ShipmentStatus
 from integrations.models import ChannelAccount
 from integrations.registry import CONNECTORS
+from orders.models import Order, Return
 from shipments.models import Shipment, TrackingEvent
 
 RTO_GROUPS = {
@@ -107,13 +108,17 @@ def courier_accounts(*, merchant) -> QuerySet[ChannelAccount]:
 class RtoRate:
     """One group's RTO rate: ``shipments`` that reached an outcome (delivered, RTO delivered or
     lost; cancelled ones are left out), how many were ``delivered`` and ``rto_delivered``, and
-    ``rto_rate``, RTO delivered over outcomes in percent (Decimal, one place, half up)."""
+    ``rto_rate``, RTO delivered over outcomes in percent (Decimal, one place, half up).
+    ``from_channels`` says how many of the outcomes are marketplace orders the channel shipped
+    (delivered, or with an RTO return the channel reported: Flipkart courier returns, Meesho
+    RTO rows), counted with Sangam's own shipments."""
 
     group: str
     shipments: int
     delivered: int
     rto_delivered: int
     rto_rate: Decimal
+    from_channels: int = 0
 
 
 def rto_percent(rto: int, total: int) -> Decimal:
@@ -124,11 +129,13 @@ def rto_percent(rto: int, total: int) -> Decimal:
 
 
 def rto_rates(*, merchant, group_by: str) -> list[RtoRate]:
-    """RTO rate of ``merchant``'s shipments per ``group_by`` (``state``, ``pincode`` or
-    ``payment_method``: the shipment's order's ship-to state, pincode or payment method),
-    counting shipments that reached an outcome (``RTO_OUTCOMES``). Highest RTO rate first, then
-    most shipments, then the group; an order without the value groups under "". Raises
-    ``ValueError`` for another ``group_by``. One query."""
+    """RTO rate of ``merchant``'s deliveries per ``group_by`` (``state``, ``pincode`` or
+    ``payment_method``: the order's ship-to state, pincode or payment method). Outcomes are
+    Sangam's shipments that reached one (``RTO_OUTCOMES``) and the orders without a Sangam
+    shipment whose channel reported one: delivered (order status), or an RTO return (a return
+    of kind RTO, whatever its status). Highest RTO rate first, then most outcomes, then the
+    group; an order without the value groups under "". Raises ``ValueError`` for another
+    ``group_by``. Two queries."""
     try:
         column = RTO_GROUPS[group_by]
     except KeyError:
@@ -144,14 +151,35 @@ def rto_rates(*, merchant, group_by: str) -> list[RtoRate]:
         )
         .order_by()
     )
+    totals: dict[str, list[int]] = {}
+    for row in rows:
+        totals[row[column] or ""] = [row["n"], row["delivered"], row["rto"], 0]
+    order_column = column.removeprefix("order__")
+    rto_return = Exists(Return.objects.filter(order=OuterRef("pk"), kind=ReturnKind.RTO))
+    channel_rows = (
+        Order.objects.for_merchant(merchant)
+        .filter(shipments__isnull=True)
+        .annotate(rto=rto_return)
+        .filter(Q(rto=True) | Q(status=OrderStatus.DELIVERED))
+        .values(order_column)
+        .annotate(n=Count("pk"), rtos=Count("pk", filter=Q(rto=True)))
+        .order_by()
+    )
+    for row in channel_rows:
+        entry = totals.setdefault(row[order_column] or "", [0, 0, 0, 0])
+        entry[0] += row["n"]
+        entry[1] += row["n"] - row["rtos"]
+        entry[2] += row["rtos"]
+        entry[3] += row["n"]
     rates = [
         RtoRate(
-            group=row[column] or "",
-            shipments=row["n"],
-            delivered=row["delivered"],
-            rto_delivered=row["rto"],
-            rto_rate=rto_percent(row["rto"], row["n"]),
+            group=group,
+            shipments=n,
+            delivered=delivered,
+            rto_delivered=rto,
+            rto_rate=rto_percent(rto, n),
+            from_channels=channel,
         )
-        for row in rows
+        for group, (n, delivered, rto, channel) in totals.items()
     ]
     return sorted(rates, key=lambda r: (-r.rto_rate, -r.shipments, r.group))

@@ -273,6 +273,7 @@ def test_rto_rates_by_state_and_a_bad_group_by_is_400(owner_api, courier):
                 "delivered": 0,
                 "rto_delivered": 1,
                 "rto_rate": "100.0",
+                "from_channels": 0,
             },
             {
                 "group": "Kerala",
@@ -280,6 +281,7 @@ def test_rto_rates_by_state_and_a_bad_group_by_is_400(owner_api, courier):
                 "delivered": 2,
                 "rto_delivered": 1,
                 "rto_rate": "33.3",
+                "from_channels": 0,
             },
         ],
     }

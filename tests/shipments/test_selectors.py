@@ -182,3 +182,25 @@ def test_rto_rates_refuse_another_grouping(owner):
 )
 def test_the_rto_percent_has_one_place_rounded_half_up(rto, total, percent):
     assert str(rto_percent(rto, total)) == percent
+
+
+def test_marketplace_rtos_the_channel_reported_count_in_the_same_rates(owner, courier):
+    from integrations.dto import OrderStatus, ReturnKind, ReturnStatus
+    from tests.dashboard.builders import make_order
+    from tests.dashboard.test_returns_pages import make_return
+    from tests.factories import ChannelAccountFactory
+
+    flipkart = ChannelAccountFactory(merchant=owner.merchant, provider="flipkart")
+    meesho = ChannelAccountFactory(merchant=owner.merchant, provider="meesho")
+    make_shipment(courier, status=S.DELIVERED, order_fields={"ship_state": "Goa"})
+    make_order(flipkart, status=OrderStatus.DELIVERED, ship_state="Goa")
+    make_order(flipkart, status=OrderStatus.SHIPPED, ship_state="Goa")  # no outcome yet
+    rto = make_return(meesho, kind=ReturnKind.RTO, status=ReturnStatus.RECEIVED)
+    rto.order.ship_state = "Goa"
+    rto.order.save()
+    make_return(flipkart, kind=ReturnKind.CUSTOMER_RETURN)  # a customer return is no RTO
+
+    (goa,) = [r for r in rto_rates(merchant=owner.merchant, group_by="state") if r.group == "Goa"]
+
+    assert (goa.shipments, goa.delivered, goa.rto_delivered, goa.from_channels) == (3, 2, 1, 2)
+    assert goa.rto_rate == Decimal("33.3")

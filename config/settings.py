@@ -305,6 +305,8 @@ SPECTACULAR_SETTINGS = {
         "MovementKindEnum": "inventory.models.MovementKind",
         "ShipmentStatusEnum": "integrations.dto.ShipmentStatus.CHOICES",
         "NdrReasonEnum": "integrations.dto.NdrReason.CHOICES",
+        "NdrActionEnum": "integrations.dto.NdrAction.CHOICES",
+        "NdrSentActionEnum": "integrations.dto.NdrAction.SENT_CHOICES",
     },
 }
 

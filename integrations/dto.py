@@ -626,7 +626,8 @@ class NdrAction:
     REATTEMPT = "reattempt"
     RTO = "rto"
     WAIT = "wait"
-    CHOICES = ((REATTEMPT, "Re-attempt delivery"), (RTO, "Return to origin"), (WAIT, "Wait"))
+    SENT_CHOICES = ((REATTEMPT, "Re-attempt delivery"), (RTO, "Return to origin"))
+    CHOICES = (*SENT_CHOICES, (WAIT, "Wait"))
     SENT = frozenset({REATTEMPT, RTO})
 
 

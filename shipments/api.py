@@ -311,7 +311,7 @@ class NdrQueueView(ListAPIView):
 
 
 class NdrActionInput(serializers.Serializer):
-    action = serializers.ChoiceField(choices=sorted(NdrAction.SENT))
+    action = serializers.ChoiceField(choices=NdrAction.SENT_CHOICES)
     reattempt_on = serializers.DateField(
         required=False, allow_null=True, help_text="Re-attempt only: the day asked for (IST)."
     )

@@ -145,6 +145,11 @@ class Command(BaseCommand):
             "with their reason), labels in one PDF; after 12 days of scans: "
             + ", ".join(f"{status} {n}" for status, n in sorted(by_status.items()))
         )
+        written = Shipment.objects.filter(account=courier).exclude(channel_fulfillment_id="")
+        self.stdout.write(
+            f"  {written.count()} orders marked fulfilled on the store with their AWB; "
+            f"{written.filter(channel_event_status='DELIVERED').count()} shown delivered there"
+        )
 
     def _marketplaces(self, merchant, opts) -> None:
         """Amazon and Flipkart sellers (sandbox) connected with API credentials and synced;

@@ -80,15 +80,19 @@ def shipments_fulfil_queue(*, shipment_ids: list[int]) -> None:
 
 
 # A shipment's status → the delivery progress written to its store's fulfilment
-# (``FulfillmentEventStatus``). The rest (created, manifested, picked up: Shopify's fulfilment
-# is already "fulfilled" with its tracking; RTO in transit and delivered, cancelled: the store
-# was told FAILURE when the return began) are not sent.
+# (``FulfillmentEventStatus``). Every RTO status is a FAILURE: scans settled together can take
+# a shipment from an NDR straight to RTO in transit (or delivered) without stopping at RTO
+# initiated, and the store must still hear that delivery failed; once told, the later RTO
+# statuses are the same event and not sent again. Created, manifested and picked up are not
+# sent (Shopify's fulfilment is already "fulfilled" with its tracking), nor cancelled.
 CHANNEL_EVENTS: dict[str, str] = {
     ShipmentStatus.IN_TRANSIT: FulfillmentEventStatus.IN_TRANSIT,
     ShipmentStatus.OUT_FOR_DELIVERY: FulfillmentEventStatus.OUT_FOR_DELIVERY,
     ShipmentStatus.NDR: FulfillmentEventStatus.ATTEMPTED_DELIVERY,
     ShipmentStatus.DELIVERED: FulfillmentEventStatus.DELIVERED,
     ShipmentStatus.RTO_INITIATED: FulfillmentEventStatus.FAILURE,
+    ShipmentStatus.RTO_IN_TRANSIT: FulfillmentEventStatus.FAILURE,
+    ShipmentStatus.RTO_DELIVERED: FulfillmentEventStatus.FAILURE,
     ShipmentStatus.LOST: FulfillmentEventStatus.FAILURE,
 }
 # Events after which the courier's delivery estimate no longer means anything.
@@ -182,7 +186,7 @@ def _event_message(shipment: Shipment) -> str:
     if shipment.status == ShipmentStatus.NDR:
         reason = shipment.get_ndr_reason_display() if shipment.ndr_reason else ""
         return f"Delivery attempt failed: {reason}" if reason else "Delivery attempt failed"
-    if shipment.status == ShipmentStatus.RTO_INITIATED:
+    if shipment.status in ShipmentStatus.RTO:
         return "Returning to the seller (RTO)"
     if shipment.status == ShipmentStatus.LOST:
         return "Lost by the courier"

@@ -154,6 +154,8 @@ def at(shipment, status: str, hours: float = 0, **fields) -> Shipment:
         pytest.param(S.PICKED_UP, "", None, id="picked-up"),
         pytest.param(S.RTO_IN_TRANSIT, E.FAILURE, None, id="rto-in-transit"),
         pytest.param(S.RTO_DELIVERED, E.FAILURE, None, id="rto-delivered"),
+        pytest.param(S.RTO_IN_TRANSIT, E.ATTEMPTED_DELIVERY, E.FAILURE, id="rto-without-initiated"),
+        pytest.param(S.RTO_DELIVERED, E.OUT_FOR_DELIVERY, E.FAILURE, id="rto-delivered-at-once"),
         pytest.param(S.CANCELLED, "", None, id="cancelled"),
     ],
 )

@@ -146,9 +146,11 @@ class Command(BaseCommand):
             + ", ".join(f"{status} {n}" for status, n in sorted(by_status.items()))
         )
         written = Shipment.objects.filter(account=courier).exclude(channel_fulfillment_id="")
+        told = dict(written.values_list("channel_event_status").annotate(n=Count("pk")))
         self.stdout.write(
-            f"  {written.count()} orders marked fulfilled on the store with their AWB; "
-            f"{written.filter(channel_event_status='DELIVERED').count()} shown delivered there"
+            f"  {written.count()} orders marked fulfilled on the store with their AWB, then "
+            f"followed there: {told.get('DELIVERED', 0)} delivered, {told.get('FAILURE', 0)} "
+            "failed (RTO)"
         )
 
     def _marketplaces(self, merchant, opts) -> None:

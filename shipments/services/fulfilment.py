@@ -37,8 +37,9 @@ def tracking_url(shipment: Shipment) -> str:
 
 
 def shipment_fulfil_on_channel(*, shipment: Shipment) -> bool:
-    """Write the shipment's fulfilment to its order's channel, once. Returns True when it was
-    written now; False when there was nothing to do (already written, a channel without
+    """Write the shipment's fulfilment to its order's channel, once, then queue the delivery
+    event of the status it has reached meanwhile, if any. Returns True when it was written
+    now; False when there was nothing to do (already written, a channel without
     ``FULFILLMENT_WRITEBACK``, a disconnected store) or the channel refused for good (the
     reason is kept in ``channel_sync_error``). Raises ``ConnectorError`` when transient."""
     store = shipment.order.account
@@ -64,6 +65,8 @@ def shipment_fulfil_on_channel(*, shipment: Shipment) -> bool:
             return False
         raise
     _record(shipment, fulfillment_id=fulfillment_id)
+    # Written late (retried while the parcel moved on): the store hears where it is now.
+    shipment_status_to_channel(shipment)
     return True
 
 

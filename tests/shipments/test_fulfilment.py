@@ -338,3 +338,16 @@ def test_tracking_queues_nothing_for_a_shipment_without_a_fulfilment(
 
     assert result.updated == 1
     assert queue == []
+
+
+def test_a_fulfilment_written_late_queues_the_status_reached_meanwhile(
+    shipment, store, queue, django_capture_on_commit_callbacks
+):
+    moved = at(shipment, S.OUT_FOR_DELIVERY, 30)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert shipment_fulfil_on_channel(shipment=moved) is True
+
+    assert queue == [
+        ("shipments.tasks.shipment_fulfilment_event_task", (shipment.pk, S.OUT_FOR_DELIVERY))
+    ]

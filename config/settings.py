@@ -201,7 +201,10 @@ SHOPIFY_API_SECRET = env.str(
 )
 SHOPIFY_SCOPES = env.str(
     "SHOPIFY_SCOPES",
-    default="read_orders,write_orders,read_returns,read_products,read_inventory,write_inventory",
+    default=(
+        "read_orders,write_orders,read_returns,read_products,read_inventory,write_inventory,"
+        "write_merchant_managed_fulfillment_orders"
+    ),
 )
 SHOPIFY_API_VERSION = env.str("SHOPIFY_API_VERSION", default="2025-01")
 SHOPIFY_ADMIN_SCHEMA_PATH = Path(

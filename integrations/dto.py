@@ -487,6 +487,38 @@ class ShipmentStatus:
     RTO = frozenset({RTO_INITIATED, RTO_IN_TRANSIT, RTO_DELIVERED})
 
 
+class FulfillmentEventStatus:
+    """Where a channel fulfilment stands, as written back to the store
+    (``Connector.write_fulfillment_event``): Shopify's ``FulfillmentEventStatus`` enum
+    (shopify.dev/docs/api/admin-graphql/2025-01/enums/FulfillmentEventStatus), the protocol's
+    vocabulary; each domain maps its own statuses to it."""
+
+    LABEL_PURCHASED = "LABEL_PURCHASED"
+    LABEL_PRINTED = "LABEL_PRINTED"
+    READY_FOR_PICKUP = "READY_FOR_PICKUP"
+    CONFIRMED = "CONFIRMED"
+    IN_TRANSIT = "IN_TRANSIT"
+    OUT_FOR_DELIVERY = "OUT_FOR_DELIVERY"
+    ATTEMPTED_DELIVERY = "ATTEMPTED_DELIVERY"
+    DELAYED = "DELAYED"
+    DELIVERED = "DELIVERED"
+    FAILURE = "FAILURE"
+    ALL = frozenset(
+        {
+            LABEL_PURCHASED,
+            LABEL_PRINTED,
+            READY_FOR_PICKUP,
+            CONFIRMED,
+            IN_TRANSIT,
+            OUT_FOR_DELIVERY,
+            ATTEMPTED_DELIVERY,
+            DELAYED,
+            DELIVERED,
+            FAILURE,
+        }
+    )
+
+
 class NdrReason:
     """Why a delivery attempt failed, normalized from the courier's code (Delhivery NSL
     ``EOD-*``; Shiprocket's NDR ``reason``); the raw code stays on the event."""

@@ -60,6 +60,9 @@ class Shipment(models.Model):
     # once written, and the last error (cleared on success).
     channel_fulfillment_id = models.CharField(max_length=64, blank=True)
     channel_sync_error = models.CharField(max_length=1000, blank=True)
+    # The last delivery status written to that fulfilment (a ``FulfillmentEventStatus``,
+    # ``shipments.services.fulfilment.shipment_fulfilment_event``), so none is sent twice.
+    channel_event_status = models.CharField(max_length=30, blank=True)
     last_tracked_at = models.DateTimeField(null=True, blank=True)
     # A failed attempt whose reason does not fit the scans (``shipments.services.ndr``): kept
     # for a dispute with the courier; the reason says which fact contradicts it.

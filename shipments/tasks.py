@@ -76,6 +76,27 @@ def shipment_fulfil_task(self, shipment_id: int) -> bool:
         raise self.retry(exc=exc, countdown=countdown) from exc
 
 
+@shared_task(bind=True, max_retries=8)
+def shipment_fulfilment_event_task(self, shipment_id: int, status: str) -> bool:
+    """Write the shipment's delivery progress at ``status`` to its store's fulfilment
+    (``shipment_fulfilment_event``). Retries as ``shipment_fulfil_task``: transient errors
+    with exponential backoff (30 s doubling, jittered, at most 1 h, 8 tries); eager, the HTTP
+    client's own retries only."""
+    from shipments.models import Shipment
+    from shipments.services.fulfilment import shipment_fulfilment_event
+
+    shipment = Shipment.objects.select_related("order__account").get(pk=shipment_id)
+    try:
+        return shipment_fulfilment_event(shipment=shipment, status=status)
+    except ConnectorError as exc:
+        if self.request.is_eager:
+            raise
+        countdown = get_exponential_backoff_interval(
+            factor=30, retries=self.request.retries, maximum=3600, full_jitter=True
+        )
+        raise self.retry(exc=exc, countdown=countdown) from exc
+
+
 @shared_task
 def ndr_actions_send_task(request_ids: list[int]) -> dict:
     """Send these NDR action requests to their couriers (``ndr_actions_send``)."""

@@ -67,7 +67,8 @@ class Capability(StrEnum):
     RETURN_WRITEBACK = "return_writeback"  # a return's status written back to its order
     PAYMENT_LOOKUP = "payment_lookup"  # payment methods of orders imported without one
     BULK = "bulk"  # streams in ``bulk_streams`` exported in bulk instead of pages
-    FULFILLMENT_WRITEBACK = "fulfillment_writeback"  # an order marked shipped with its AWB
+    # An order marked shipped with its AWB, then its delivery progress on that fulfilment.
+    FULFILLMENT_WRITEBACK = "fulfillment_writeback"
 
 
 # Capabilities of the protocol between the hub and a connector, not features a merchant picks:
@@ -144,7 +145,7 @@ CAPABILITY_METHODS: Mapping[Capability, tuple[str, ...]] = {
     Capability.RETURN_WRITEBACK: ("write_return_status",),
     Capability.PAYMENT_LOOKUP: ("payment_methods",),
     Capability.BULK: ("start_bulk", "wait_for_bulk", "iter_bulk"),
-    Capability.FULFILLMENT_WRITEBACK: ("write_fulfillment",),
+    Capability.FULFILLMENT_WRITEBACK: ("write_fulfillment", "write_fulfillment_event"),
 }
 
 
@@ -360,6 +361,27 @@ class Connector:
         (Shopify ``fulfillmentCreate``, so the store notifies the customer); returns the
         channel's fulfillment id. Raises ``RejectedError`` when the channel refuses (its user
         errors, nothing left to fulfil)."""
+        raise NotImplementedError
+
+    def write_fulfillment_event(
+        self,
+        *,
+        fulfillment_id: str,
+        status: str,
+        happened_at: datetime,
+        message: str = "",
+        estimated_delivery_at: datetime | None = None,
+    ) -> str:
+        """Record where the fulfilment ``fulfillment_id`` (as ``write_fulfillment`` returned
+        it) stands: ``status`` one of ``dto.FulfillmentEventStatus`` (``IN_TRANSIT``,
+        ``OUT_FOR_DELIVERY``, ``ATTEMPTED_DELIVERY``, ``DELIVERED``, ``FAILURE``, …) since
+        ``happened_at`` (aware), with an optional ``message`` and the courier's expected
+        delivery (Shopify ``fulfillmentEventCreate``: the store shows it and may notify the
+        customer). Returns the channel's event id. Each call records one event; not sending a
+        status twice is the caller's concern. Raises ``ValueError`` for a status outside the
+        vocabulary, ``RejectedError`` when the channel refuses (its user errors, an unknown
+        fulfilment), ``ConnectorError`` otherwise (``permanent`` for a refused token or a
+        missing scope)."""
         raise NotImplementedError
 
     # --- couriers (Capability.SHIPMENTS) -------------------------------------------------------

@@ -46,6 +46,7 @@ KINDS: Final = (
     "ReverseFulfillmentOrderDisposition",
     "FulfillmentOrder",
     "FulfillmentOrderLineItem",
+    "FulfillmentEvent",
 )
 
 GID_PREFIX: Final = "gid://shopify/"

@@ -43,7 +43,7 @@ from integrations.http import ConnectorError
 from integrations.models import ChannelAccount
 from integrations.services.accounts import build_connector
 from shipments.models import Shipment, TrackingEvent
-from shipments.services import ndr
+from shipments.services import fulfilment, ndr
 
 logger = logging.getLogger(__name__)
 
@@ -219,6 +219,7 @@ def _apply(
         ndr.ndr_rules_apply(shipment, now=now)
     if moved:
         run_hooks("SHIPMENT_STATUS_HOOKS", shipment=shipment, previous=previous)
+        fulfilment.shipment_status_to_channel(shipment)
         result.updated += 1
     else:
         result.skipped += 1

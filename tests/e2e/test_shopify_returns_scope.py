@@ -24,7 +24,11 @@ from tests.e2e.test_shopify_returns_poll import returns_run, shipped_order
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-WITHOUT_RETURNS = "read_orders,write_orders,read_products,read_inventory,write_inventory"
+# The default scopes (``SHOPIFY_SCOPES``) but ``read_returns``.
+WITHOUT_RETURNS = (
+    "read_orders,write_orders,read_products,read_inventory,write_inventory,"
+    "write_merchant_managed_fulfillment_orders"
+)
 
 
 @pytest.fixture

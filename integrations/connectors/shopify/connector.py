@@ -176,7 +176,7 @@ class ShopifyConnector(
         "write_inventory": "stock is not pushed to the store",
         FULFILLMENT_SCOPE: (
             "shipments are not marked fulfilled on their orders (no tracking, no shipping "
-            "notification to the customer)"
+            "notification to the customer, no delivery updates)"
         ),
     }
     # Once read_returns is granted, the returns read as refunds without it are read again

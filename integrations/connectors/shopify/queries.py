@@ -544,6 +544,17 @@ mutation FulfillmentCreate($fulfillment: FulfillmentInput!, $message: String) {
 }
 """
 
+# Delivery progress on that fulfillment (``write_fulfillment_event``):
+# shopify.dev/docs/api/admin-graphql/2025-01/mutations/fulfillmentEventCreate.
+FULFILLMENT_EVENT_CREATE = """
+mutation FulfillmentEventCreate($fulfillmentEvent: FulfillmentEventInput!) {
+  fulfillmentEventCreate(fulfillmentEvent: $fulfillmentEvent) {
+    fulfillmentEvent { id status happenedAt }
+    userErrors { field message }
+  }
+}
+"""
+
 
 def bulk_orders_query(search: str | None) -> str:
     """The inner query of an orders backfill bulk operation (line items as child rows).
@@ -647,13 +658,15 @@ VERSIONED_DOCUMENTS: dict[str, tuple[str, str]] = {
 }
 
 # ``OPERATIONS`` run read-only against the sandbox (tests/sandbox/shopify/test_graphql.py); the
-# write-back documents need a ``write_orders`` token (tests/sandbox/shopify/test_order_update.py).
+# write-back documents need a ``write_orders`` token (tests/sandbox/shopify/test_order_update.py)
+# or ``write_merchant_managed_fulfillment_orders`` (tests/sandbox/shopify/test_fulfillment.py).
 ALL_DOCUMENTS: dict[str, str] = {
     **OPERATIONS,
     "order_tags_and_note": ORDER_TAGS_QUERY,
     "order_update": ORDER_UPDATE,
     "order_fulfillment_orders": ORDER_FULFILLMENT_ORDERS_QUERY,
     "fulfillment_create": FULFILLMENT_CREATE,
+    "fulfillment_event_create": FULFILLMENT_EVENT_CREATE,
     "bulk_orders_inner": bulk_orders_query("updated_at:>='2024-01-01T00:00:00Z'"),
     "bulk_products_inner": bulk_products_query(),
     "bulk_inventory_inner": bulk_inventory_query(),

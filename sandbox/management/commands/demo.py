@@ -154,6 +154,13 @@ class Command(BaseCommand):
             "  NDR actions by the demo's NDR rules: "
             + (", ".join(f"{s} {n}" for s, n in sorted(ndr_by_status.items())) or "none")
         )
+        written = Shipment.objects.filter(account=courier).exclude(channel_fulfillment_id="")
+        told = dict(written.values_list("channel_event_status").annotate(n=Count("pk")))
+        self.stdout.write(
+            f"  {written.count()} orders marked fulfilled on the store with their AWB, then "
+            f"followed there: {told.get('DELIVERED', 0)} delivered, {told.get('FAILURE', 0)} "
+            "failed (RTO)"
+        )
 
     def _marketplaces(self, merchant, opts) -> None:
         """Amazon and Flipkart sellers (sandbox) connected with API credentials and synced;

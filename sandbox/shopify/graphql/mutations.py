@@ -1,6 +1,6 @@
 """``Mutation`` resolvers: webhook subscriptions, bulk operations, inventory quantities, order
-note/tags (shopify.dev/docs/api/admin-graphql/2025-01/mutations/…). Failures are ``userErrors``
-in the payload, as the Admin API reports them."""
+note/tags, fulfillments and their events (shopify.dev/docs/api/admin-graphql/2025-01/
+mutations/…). Failures are ``userErrors`` in the payload, as the Admin API reports them."""
 
 from __future__ import annotations
 
@@ -462,6 +462,61 @@ def _fulfillment_create(
     return {"fulfillment": made, "userErrors": errors}
 
 
+# Input fields of ``FulfillmentEventInput`` the sandbox does not keep (where the event happened).
+EVENT_PLACE_FIELDS = ("address1", "city", "country", "latitude", "longitude", "province", "zip")
+
+
+def _fulfillment_event_create(
+    root: Any, info: GraphQLResolveInfo, fulfillmentEvent: dict[str, Any]
+) -> dict[str, Any]:
+    """``fulfillmentEventCreate(fulfillmentEvent: FulfillmentEventInput!)``: record where the
+    shop's fulfillment ``fulfillmentId`` stands (``status``, ``happenedAt`` — now when absent —,
+    ``estimatedDeliveryAt``, ``message``); needs ``write_merchant_managed_fulfillment_orders``
+    (the page says only "Requires access scope"; the sandbox assumes fulfillmentCreate's).
+    An unknown fulfillment is a ``userErrors`` entry on ``fulfillmentId``. See
+    ``sandbox.shopify.fulfillment_events``."""
+    from sandbox.shopify import fulfillment_events
+    from sandbox.shopify.models import SandboxFulfillment
+
+    require_scope(info, FULFILLMENT_WRITE_SCOPE)
+    for name in EVENT_PLACE_FIELDS:
+        if fulfillmentEvent.get(name) is not None:
+            raise not_implemented("FulfillmentEventInput", name)
+    found = SandboxFulfillment.objects.filter(
+        order__shop=ctx(info).shop,
+        pk=parse_gid_of(fulfillmentEvent.get("fulfillmentId") or "", "Fulfillment") or 0,
+    ).first()
+    if found is None:
+        return {
+            "fulfillmentEvent": None,
+            "userErrors": [
+                {
+                    "field": ["fulfillmentEvent", "fulfillmentId"],
+                    "message": "Fulfillment does not exist.",
+                }
+            ],
+        }
+    times: dict[str, Any] = {}
+    for name in ("happenedAt", "estimatedDeliveryAt"):
+        raw = fulfillmentEvent.get(name)
+        try:
+            times[name] = fulfillment_events.parse_datetime(raw) if raw else None
+        except (TypeError, ValueError) as exc:
+            raise GraphQLError(
+                f"Variable $fulfillmentEvent of type FulfillmentEventInput! was provided invalid "
+                f"value for {name} ({raw!r} is not a valid DateTime)",
+                extensions={"code": "INVALID_VARIABLE"},
+            ) from exc
+    event = fulfillment_events.create_event(
+        found,
+        status=fulfillmentEvent["status"],
+        happened_at=times["happenedAt"],
+        estimated_delivery_at=times["estimatedDeliveryAt"],
+        message=fulfillmentEvent.get("message") or "",
+    )
+    return {"fulfillmentEvent": event, "userErrors": []}
+
+
 def _fulfillment_error(field: list[str], message: str) -> dict[str, Any]:
     return {"fulfillment": None, "userErrors": [{"field": field, "message": message}]}
 
@@ -469,6 +524,7 @@ def _fulfillment_error(field: list[str], message: str) -> dict[str, Any]:
 MUTATION: dict[str, Resolver] = {
     "orderUpdate": _order_update,
     "fulfillmentCreate": _fulfillment_create,
+    "fulfillmentEventCreate": _fulfillment_event_create,
     "webhookSubscriptionCreate": _webhook_subscription_create,
     "webhookSubscriptionDelete": _webhook_subscription_delete,
     "bulkOperationRunQuery": _bulk_operation_run_query,

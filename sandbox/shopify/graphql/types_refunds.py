@@ -1,4 +1,5 @@
-"""Resolvers of ``Refund``, ``RefundLineItem``, ``Fulfillment`` and ``FulfillmentLineItem``, and
+"""Resolvers of ``Refund``, ``RefundLineItem``, ``Fulfillment``, ``FulfillmentLineItem`` and
+``FulfillmentEvent`` (``sandbox.shopify.fulfillment_events``), and
 the ``Order.refunds`` / ``Order.fulfillments`` lists (shopify.dev/docs/api/admin-graphql/2025-01/
 objects/Refund and objects/Fulfillment).
 
@@ -19,11 +20,13 @@ from typing import Any
 from django.db.models import Prefetch
 
 from sandbox.kernel.formats import iso_utc, money_bag
+from sandbox.shopify import fulfillment_events
 from sandbox.shopify.graphql.context import RETURNS_SCOPE, require_scope
 from sandbox.shopify.graphql.pagination import paginate_list
 from sandbox.shopify.ids import gid
 from sandbox.shopify.models import (
     SandboxFulfillment,
+    SandboxFulfillmentEvent,
     SandboxFulfillmentLineItem,
     SandboxOrder,
     SandboxRefund,
@@ -116,8 +119,25 @@ FULFILLMENT: dict[str, Resolver] = {
     "totalQuantity": lambda f, info: sum(line.quantity for line in _lines(f)),
     "fulfillmentLineItems": lambda f, info, **args: paginate_list(info, _lines(f), args),
     "name": lambda f, info: _fulfillment_name(f),
-    "displayStatus": lambda f, info: "FULFILLED" if f.status == "SUCCESS" else f.status,
+    "displayStatus": lambda f, info: fulfillment_events.display_status(f),
     "trackingInfo": lambda f, info, first=None: _first(_tracking_info(f), first),
+    "inTransitAt": lambda f, info: iso_utc(fulfillment_events.in_transit_at(f)),
+    "deliveredAt": lambda f, info: iso_utc(fulfillment_events.delivered_at(f)),
+    "estimatedDeliveryAt": lambda f, info: iso_utc(fulfillment_events.estimated_delivery_at(f)),
+    "events": lambda f, info, sortKey=None, **args: paginate_list(
+        info, fulfillment_events.sorted_events(f, sortKey), args
+    ),
+}
+
+# ``FulfillmentEvent`` (``fulfillmentEventCreate``); where it happened is not kept, so the
+# place fields are not simulated.
+FULFILLMENT_EVENT: dict[str, Resolver] = {
+    "id": lambda e, info: gid("FulfillmentEvent", e.id),
+    "status": lambda e, info: e.status,
+    "happenedAt": lambda e, info: iso_utc(e.happened_at),
+    "createdAt": lambda e, info: iso_utc(e.created_at),
+    "estimatedDeliveryAt": lambda e, info: iso_utc(e.estimated_delivery_at),
+    "message": lambda e, info: e.message or None,
 }
 
 
@@ -162,6 +182,7 @@ RESOLVERS: dict[str, dict[str, Resolver]] = {
     "RefundLineItem": REFUND_LINE_ITEM,
     "Fulfillment": FULFILLMENT,
     "FulfillmentLineItem": FULFILLMENT_LINE_ITEM,
+    "FulfillmentEvent": FULFILLMENT_EVENT,
 }
 
 TYPE_NAMES: dict[type, str] = {
@@ -169,6 +190,7 @@ TYPE_NAMES: dict[type, str] = {
     SandboxRefundLineItem: "RefundLineItem",
     SandboxFulfillment: "Fulfillment",
     SandboxFulfillmentLineItem: "FulfillmentLineItem",
+    SandboxFulfillmentEvent: "FulfillmentEvent",
 }
 
 

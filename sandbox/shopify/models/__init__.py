@@ -25,6 +25,7 @@ from sandbox.shopify.models.events import (
 from sandbox.shopify.models.orders import (
     SandboxCustomer,
     SandboxFulfillment,
+    SandboxFulfillmentEvent,
     SandboxFulfillmentLineItem,
     SandboxFulfillmentOrder,
     SandboxFulfillmentOrderLineItem,
@@ -57,6 +58,7 @@ __all__ = [
     "SandboxBulkOperation",
     "SandboxCustomer",
     "SandboxFulfillment",
+    "SandboxFulfillmentEvent",
     "SandboxFulfillmentLineItem",
     "SandboxFulfillmentOrder",
     "SandboxFulfillmentOrderLineItem",

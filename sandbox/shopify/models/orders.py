@@ -192,6 +192,30 @@ class SandboxFulfillmentLineItem(models.Model):
         return f"{self.line_item_id} × {self.quantity}"
 
 
+class SandboxFulfillmentEvent(models.Model):
+    """Where a fulfillment's shipment stands (``FulfillmentEvent``, made by
+    ``fulfillmentEventCreate``; shopify.dev/docs/api/admin-graphql/2025-01/objects/
+    FulfillmentEvent): ``status`` a ``FulfillmentEventStatus`` since ``happened_at``, with the
+    carrier's expected delivery and a message. The fulfillment's ``displayStatus``,
+    ``inTransitAt``, ``deliveredAt`` and ``estimatedDeliveryAt`` are read from its events."""
+
+    id = models.BigIntegerField(primary_key=True)
+    fulfillment = models.ForeignKey(
+        SandboxFulfillment, on_delete=models.CASCADE, related_name="events"
+    )
+    status = models.CharField(max_length=30)
+    happened_at = models.DateTimeField()
+    created_at = models.DateTimeField()
+    estimated_delivery_at = models.DateTimeField(null=True, blank=True)
+    message = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["happened_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.fulfillment_id} {self.status}"
+
+
 class SandboxFulfillmentOrder(models.Model):
     """The work of shipping an order's units from a location (``FulfillmentOrder``,
     shopify.dev/docs/api/admin-graphql/2025-01/objects/FulfillmentOrder), merchant-managed.

@@ -1,6 +1,7 @@
 """Sandbox fulfillment orders (``Order.fulfillmentOrders``) and ``fulfillmentCreate``: the
 documents the connector sends, scopes, ``userErrors``, the order's fulfillment status and the
-``orders/fulfilled`` / ``orders/updated`` webhooks."""
+``orders/fulfilled`` / ``orders/updated`` webhooks; ``fulfillmentEventCreate`` and the
+fulfillment's display status and dates that follow its events."""
 
 from __future__ import annotations
 
@@ -10,10 +11,16 @@ import pytest
 
 from integrations.connectors.shopify.queries import (
     FULFILLMENT_CREATE,
+    FULFILLMENT_EVENT_CREATE,
     ORDER_FULFILLMENT_ORDERS_QUERY,
 )
 from sandbox.shopify import services
-from sandbox.shopify.models import SandboxFulfillment, SandboxInventoryLevel, SandboxOrder
+from sandbox.shopify.models import (
+    SandboxFulfillment,
+    SandboxFulfillmentEvent,
+    SandboxInventoryLevel,
+    SandboxOrder,
+)
 from tests.sandbox.conftest import SHOP, GraphQL
 from tests.sandbox.shopify.test_webhooks import subscribe, validate
 
@@ -229,3 +236,137 @@ def test_reading_fulfillment_orders_needs_a_fulfillment_order_scope(gql, order):
 
     assert body["errors"][0]["extensions"]["code"] == "ACCESS_DENIED"
     assert "read_merchant_managed_fulfillment_orders" in body["errors"][0]["message"]
+
+
+# --- fulfillmentEventCreate ----------------------------------------------------------------------
+FULFILLMENT_READ = """
+query($id: ID!) {
+  order(id: $id) {
+    fulfillments {
+      id displayStatus inTransitAt deliveredAt estimatedDeliveryAt updatedAt
+      events(first: 10, sortKey: HAPPENED_AT) {
+        nodes { id status happenedAt estimatedDeliveryAt message }
+      }
+    }
+  }
+}
+"""
+
+
+def fulfilled(shipper, order) -> str:
+    """The gid of the fulfillment ``fulfillmentCreate`` made of the whole order."""
+    (fo,) = read(shipper, order)["fulfillmentOrders"]["nodes"]
+    return fulfil(shipper, [fo["id"]])["data"]["fulfillmentCreate"]["fulfillment"]["id"]
+
+
+def event(gql, fulfillment_gid: str, status: str, happened_at: str, **extra) -> dict:
+    return gql(
+        FULFILLMENT_EVENT_CREATE,
+        {
+            "fulfillmentEvent": {
+                "fulfillmentId": fulfillment_gid,
+                "status": status,
+                "happenedAt": happened_at,
+                **extra,
+            }
+        },
+    )
+
+
+def test_events_move_the_fulfillments_display_status_and_dates(shipper, order):
+    made = fulfilled(shipper, order)
+    before = shipper(FULFILLMENT_READ, {"id": order_gid(order)})["data"]["order"]
+    (plain,) = before["fulfillments"]
+    assert (plain["displayStatus"], plain["inTransitAt"], plain["deliveredAt"]) == (
+        "FULFILLED",
+        None,
+        None,
+    )
+
+    moved = event(
+        shipper,
+        made,
+        "IN_TRANSIT",
+        "2026-11-02T10:00:00+05:30",
+        estimatedDeliveryAt="2026-11-05T12:30:00Z",
+        message="Dispatched from Bhiwandi",
+    )["data"]["fulfillmentEventCreate"]
+    assert moved["userErrors"] == []
+    assert moved["fulfillmentEvent"]["id"].startswith("gid://shopify/FulfillmentEvent/")
+    assert (moved["fulfillmentEvent"]["status"], moved["fulfillmentEvent"]["happenedAt"]) == (
+        "IN_TRANSIT",
+        "2026-11-02T04:30:00Z",
+    )
+    (transit,) = shipper(FULFILLMENT_READ, {"id": order_gid(order)})["data"]["order"][
+        "fulfillments"
+    ]
+    assert (transit["displayStatus"], transit["inTransitAt"], transit["deliveredAt"]) == (
+        "IN_TRANSIT",
+        "2026-11-02T04:30:00Z",
+        None,
+    )
+    assert transit["estimatedDeliveryAt"] == "2026-11-05T12:30:00Z"
+
+    done = event(shipper, made, "DELIVERED", "2026-11-04T09:15:00Z")["data"]
+    assert done["fulfillmentEventCreate"]["userErrors"] == []
+    (delivered,) = shipper(FULFILLMENT_READ, {"id": order_gid(order)})["data"]["order"][
+        "fulfillments"
+    ]
+    assert delivered["displayStatus"] == "DELIVERED"
+    assert delivered["deliveredAt"] == "2026-11-04T09:15:00Z"
+    assert delivered["inTransitAt"] == "2026-11-02T04:30:00Z"
+    assert delivered["updatedAt"] >= transit["updatedAt"]
+    assert [(e["status"], e["message"]) for e in delivered["events"]["nodes"]] == [
+        ("IN_TRANSIT", "Dispatched from Bhiwandi"),
+        ("DELIVERED", None),
+    ]
+
+
+def test_the_latest_event_by_happened_at_is_the_display_status(shipper, order):
+    made = fulfilled(shipper, order)
+    event(shipper, made, "OUT_FOR_DELIVERY", "2026-11-04T03:00:00Z")
+    event(shipper, made, "IN_TRANSIT", "2026-11-03T03:00:00Z")  # reported late
+
+    (read_back,) = shipper(FULFILLMENT_READ, {"id": order_gid(order)})["data"]["order"][
+        "fulfillments"
+    ]
+
+    assert read_back["displayStatus"] == "OUT_FOR_DELIVERY"
+    assert [e["status"] for e in read_back["events"]["nodes"]] == [
+        "IN_TRANSIT",
+        "OUT_FOR_DELIVERY",
+    ]
+
+
+def test_an_event_of_an_unknown_fulfillment_is_a_user_error(shipper, order):
+    payload = event(shipper, "gid://shopify/Fulfillment/42", "DELIVERED", "2026-11-04T09:15:00Z")
+
+    assert payload["data"]["fulfillmentEventCreate"] == {
+        "fulfillmentEvent": None,
+        "userErrors": [
+            {
+                "field": ["fulfillmentEvent", "fulfillmentId"],
+                "message": "Fulfillment does not exist.",
+            }
+        ],
+    }
+    assert not SandboxFulfillmentEvent.objects.exists()
+
+
+def test_an_event_needs_the_fulfillment_order_write_scope(gql, shipper, order):
+    made = fulfilled(shipper, order)
+
+    body = event(gql, made, "DELIVERED", "2026-11-04T09:15:00Z")
+
+    assert body["errors"][0]["extensions"]["code"] == "ACCESS_DENIED"
+    assert "write_merchant_managed_fulfillment_orders" in body["errors"][0]["message"]
+    assert not SandboxFulfillmentEvent.objects.exists()
+
+
+def test_a_status_outside_the_enum_or_a_bad_time_is_refused(shipper, order):
+    made = fulfilled(shipper, order)
+
+    assert "errors" in event(shipper, made, "PICKED_UP", "2026-11-04T09:15:00Z")
+    bad_time = event(shipper, made, "DELIVERED", "yesterday")
+    assert "happenedAt" in bad_time["errors"][0]["message"]
+    assert not SandboxFulfillmentEvent.objects.exists()

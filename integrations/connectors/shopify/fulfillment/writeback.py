@@ -1,15 +1,18 @@
 """A shipment written back to its Shopify order (mixed into ``ShopifyConnector``): read the
 order's fulfillment orders, then ``fulfillmentCreate`` of the open ones with the tracking, so
-Shopify marks the order fulfilled and notifies the customer."""
+Shopify marks the order fulfilled and notifies the customer; later, the shipment's progress
+(in transit, out for delivery, delivered, …) as ``fulfillmentEventCreate`` on that fulfillment."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from integrations.connectors.shopify import queries
 from integrations.connectors.shopify.client import ShopifyUserError, raise_for_user_errors
 from integrations.connectors.shopify.fulfillment.plan import fulfillable_ids, fulfillment_input
 from integrations.connectors.shopify.mapping import gid_to_id
+from integrations.dto import FulfillmentEventStatus
 
 if TYPE_CHECKING:
     from integrations.connectors.shopify.client import ShopifyGraphQLClient
@@ -19,7 +22,8 @@ if TYPE_CHECKING:
 # keeps the requested cost near 540 points (Shopify refuses a query above 1000).
 FULFILLMENT_ORDERS_PAGE = 10
 FULFILLMENT_ORDER_LINES_PAGE = 50
-# The scope ``fulfillmentCreate`` needs on merchant-managed fulfillment orders.
+# The scope ``fulfillmentCreate`` needs on merchant-managed fulfillment orders; assumed for
+# ``fulfillmentEventCreate`` too (see ``write_fulfillment_event``).
 FULFILLMENT_SCOPE = "write_merchant_managed_fulfillment_orders"
 
 
@@ -85,3 +89,55 @@ class ShopifyFulfillmentWriteback:
                 f"shopify: fulfillmentCreate of {order_external_id} returned no fulfillment"
             )
         return gid_to_id(made["id"])
+
+    def write_fulfillment_event(
+        self,
+        *,
+        fulfillment_id: str,
+        status: str,
+        happened_at: datetime,
+        message: str = "",
+        estimated_delivery_at: datetime | None = None,
+    ) -> str:
+        """``fulfillmentEventCreate(fulfillmentEvent: {fulfillmentId, status, happenedAt,
+        estimatedDeliveryAt?, message?})`` on the fulfillment ``fulfillment_id`` (numeric or
+        gid, as ``write_fulfillment`` returned it); ``status`` a ``FulfillmentEventStatus``
+        (shopify.dev/docs/api/admin-graphql/2025-01/mutations/fulfillmentEventCreate and
+        enums/FulfillmentEventStatus), times sent in UTC (ISO 8601). The fulfillment's
+        ``displayStatus``, ``inTransitAt`` and ``deliveredAt`` reflect its events (the schema's
+        field descriptions; the sandbox's rules are in ``sandbox.shopify.fulfillment_events``).
+        Returns the event's numeric id. A mutation is not retried by the client, so a lost
+        answer followed by the task's retry can record the event twice.
+
+        One GraphQL call. Raises ``ValueError`` for a status outside the enum (before any
+        call); ``ShopifyUserError`` (a ``RejectedError``) on ``userErrors`` (an unknown
+        fulfillment); ``ConnectorError`` from the client otherwise (permanent ``AccessDenied``
+        for a token without the scope).
+
+        Scope: the page says only "Requires access scope" without naming it; assumed
+        ``write_merchant_managed_fulfillment_orders``, the one ``fulfillmentCreate`` needs on
+        the merchant-managed fulfillment orders Sangam fulfils (the sandbox checks the same)."""
+        if status not in FulfillmentEventStatus.ALL:
+            raise ValueError(f"not a FulfillmentEventStatus: {status!r}")
+        event: dict[str, str] = {
+            "fulfillmentId": f"gid://shopify/Fulfillment/{gid_to_id(fulfillment_id)}",
+            "status": status,
+            "happenedAt": _utc(happened_at),
+        }
+        if estimated_delivery_at is not None:
+            event["estimatedDeliveryAt"] = _utc(estimated_delivery_at)
+        if message:
+            event["message"] = message
+        result = self.gql.execute(queries.FULFILLMENT_EVENT_CREATE, {"fulfillmentEvent": event})
+        payload = result.get("fulfillmentEventCreate")
+        action = f"fulfillmentEventCreate {status} of fulfillment {fulfillment_id}"
+        raise_for_user_errors(payload, action)
+        made = (payload or {}).get("fulfillmentEvent") or {}
+        if not made.get("id"):
+            raise ShopifyUserError(f"shopify: {action} returned no event")
+        return gid_to_id(made["id"])
+
+
+def _utc(moment: datetime) -> str:
+    """``2026-11-02T04:30:00Z``: an aware time as Shopify's ``DateTime`` (ISO 8601, UTC)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

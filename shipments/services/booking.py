@@ -220,7 +220,8 @@ def _book_ready(account, connector, ready: list[Order], booking: Booking, *, hin
     if made:
         ids = [s.pk for s in made]
         shipments_fulfil_queue(shipment_ids=ids)
-        shipments_charges_queue(shipment_ids=ids)
+        if (account.settings or {}).get("pickup_pincode"):
+            shipments_charges_queue(shipment_ids=ids)
 
 
 def _book_by_rules(orders: Sequence[Order]) -> Booking:

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -152,7 +152,12 @@ class _History:
         self.baseline = (total["rto"] + PRIOR_RATE * PRIOR_SHIPMENTS) / (
             total["n"] + PRIOR_SHIPMENTS
         )
-        self.groups: dict[str, dict[str, tuple[int, int]]] = {}
+        self.groups: dict[str, dict[str, tuple[int, int]]] = {
+            name: {} for name in ("pincode", "state", "payment", "value")
+        }
+        self.customer_rows: list[tuple] = []
+        if not total["n"]:
+            return  # no history: every factor is the prior, no more queries
         for name, column, values in (
             ("pincode", "order__ship_pincode", {o.ship_pincode for o in orders}),
             ("state", "order__ship_state", {o.ship_state for o in orders}),
@@ -256,28 +261,38 @@ def rto_risk_compute(*, orders: Sequence[Order]) -> dict[int, OrderRtoRisk]:
     order pk."""
     cod = [o for o in orders if o.payment_method == PaymentMethod.COD]
     now = timezone.now()
-    stored: dict[int, OrderRtoRisk] = {}
     by_pk = {o.pk: o for o in cod}
-    for order_pk, risk in rto_risk_scores(orders=cod).items():
-        order = by_pk[order_pk]
-        stored[order_pk], _ = OrderRtoRisk.objects.update_or_create(
+    rows = [
+        OrderRtoRisk(
+            merchant_id=by_pk[order_pk].merchant_id,
             order_id=order_pk,
-            defaults={
-                "merchant_id": order.merchant_id,
-                "score": risk.score,
-                "baseline": risk.baseline,
-                "factors": [f.as_json() for f in risk.factors],
-                "summary": risk.summary[:500],
-                "computed_at": now,
-            },
+            score=risk.score,
+            baseline=risk.baseline,
+            factors=[f.as_json() for f in risk.factors],
+            summary=risk.summary[:500],
+            computed_at=now,
         )
-    return stored
+        for order_pk, risk in rto_risk_scores(orders=cod).items()
+    ]
+    # One statement for the batch (the import hook runs on every imported page).
+    OrderRtoRisk.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["order"],
+        update_fields=["merchant", "score", "baseline", "factors", "summary", "computed_at"],
+    )
+    return {row.order_id: row for row in rows}
 
 
-def rto_risk_recompute(*, merchant_id: int | None = None, open_only: bool = True) -> int:
+def rto_risk_recompute(
+    *,
+    merchant_id: int | None = None,
+    open_only: bool = True,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
     """Recompute the score of every COD order (of ``merchant_id``, else of every merchant;
-    only open ones unless ``open_only`` is False), ``CHUNK`` orders a pass. Returns how many
-    were scored."""
+    only open ones unless ``open_only`` is False), ``CHUNK`` orders a pass; ``progress(done,
+    total)`` is called after each pass. Returns how many were scored."""
     qs = Order.objects.filter(payment_method=PaymentMethod.COD)
     if merchant_id is not None:
         qs = qs.filter(merchant_id=merchant_id)
@@ -286,6 +301,8 @@ def rto_risk_recompute(*, merchant_id: int | None = None, open_only: bool = True
     ids = list(qs.order_by("pk").values_list("pk", flat=True))
     for start in range(0, len(ids), CHUNK):
         rto_risk_compute(orders=list(Order.objects.filter(pk__in=ids[start : start + CHUNK])))
+        if progress:
+            progress(min(start + CHUNK, len(ids)), len(ids))
     return len(ids)
 
 
@@ -314,3 +331,14 @@ def orders_imported(*, account, created: Sequence[tuple[int, str]], updated=(), 
     )
     if orders:
         rto_risk_compute(orders=orders)
+
+
+def rto_risk_confirm(*, merchant, order_id: int) -> OrderRtoRisk:
+    """Mark the COD order ``order_id`` of ``merchant`` confirmed with the customer (it leaves
+    the "Confirm COD" list); raises ``OrderRtoRisk.DoesNotExist`` for another merchant's or an
+    unscored order."""
+    risk = OrderRtoRisk.objects.for_merchant(merchant).get(order_id=order_id)
+    if risk.confirmed_at is None:
+        risk.confirmed_at = timezone.now()
+        risk.save(update_fields=["confirmed_at"])
+    return risk

@@ -33,11 +33,12 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Case, CharField, Count, Q, Value, When
+from django.db.models import Case, CharField, Count, F, Q, Value, When
+from django.db.models.functions import Replace, Right
 from django.utils import timezone
 
 from integrations.dto import OrderStatus, PaymentMethod, ShipmentStatus
@@ -127,9 +128,13 @@ def phone_key(phone: str) -> str:
     return digits[-10:] if len(digits) >= 10 else ""
 
 
-def _phone_variants(keys: Iterable[str]) -> list[str]:
-    forms = ("{}", "+91{}", "91{}", "0{}", "+91 {}", "+91-{}")
-    return sorted({form.format(key) for key in keys if key for form in forms})
+def _last10(column: str) -> Right:
+    """The column's last 10 characters once spaces, hyphens, dots and brackets are dropped:
+    ``phone_key`` in SQL for the usual ways Indian numbers are written."""
+    expression = F(column)
+    for char in (" ", "-", ".", "(", ")"):
+        expression = Replace(expression, Value(char), Value(""))
+    return Right(expression, 10)
 
 
 def _logit(p: float) -> float:
@@ -170,18 +175,22 @@ class _History:
             }
         rows = base.annotate(band=_band_case()).values("band").annotate(n=Count("pk"), rto=rto)
         self.groups["value"] = {r["band"]: (r["n"], r["rto"]) for r in rows.order_by()}
-        phones = {phone_key(o.customer_phone) for o in orders} | {
-            phone_key(o.ship_phone) for o in orders
-        }
-        variants = _phone_variants(phones - {""})
+        phones = (
+            {phone_key(o.customer_phone) for o in orders}
+            | {phone_key(o.ship_phone) for o in orders}
+        ) - {""}
         emails = {o.customer_email.strip() for o in orders if o.customer_email.strip()}
         who = Q(pk__in=[])
-        if variants:
-            who |= Q(order__customer_phone__in=variants) | Q(order__ship_phone__in=variants)
+        if phones:
+            who |= Q(c_phone__in=phones) | Q(s_phone__in=phones)
         for email in emails:
             who |= Q(order__customer_email__iexact=email)
         self.customer_rows = list(
-            base.filter(who).values_list(
+            base.annotate(
+                c_phone=_last10("order__customer_phone"), s_phone=_last10("order__ship_phone")
+            )
+            .filter(who)
+            .values_list(
                 "pk",
                 "order_id",
                 "order__customer_phone",

@@ -360,6 +360,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "shipments.tasks.shipments_track_all_task",
         "schedule": crontab(minute="*/30"),
     },
+    # Nightly rescore of open COD orders' RTO risk: the history moved during the day.
+    "rto-risk-recompute": {
+        "task": "shipments.tasks.rto_risk_recompute_task",
+        "schedule": crontab(hour=2, minute=30),
+    },
     # Nightly drift check of every managed listing (CELERY_TIMEZONE is Asia/Kolkata).
     "stock-drift-check": {
         "task": "channel_stock.tasks.drift_check_all_task",

@@ -32,11 +32,12 @@ from integrations.dto import (
 from integrations.http import ConnectorError
 from integrations.services.accounts import build_connector
 from orders.models import Order, OrderItem
-from shipments.models import Shipment
+from shipments.models import OrderRtoRisk, Shipment
 from shipments.selectors import courier_accounts
 from shipments.services.charges import shipments_charges_queue
 from shipments.services.fulfilment import shipments_fulfil_queue
 from shipments.services.package import order_weight_grams
+from shipments.services.risk import rto_risk_compute
 from shipments.services.rules import Route, courier_routes, merchant_rules, no_route_reason
 
 BOOK_BATCH = 50  # orders per create call
@@ -237,9 +238,17 @@ def _book_by_rules(orders: Sequence[Order]) -> Booking:
         return booking
     rules = merchant_rules(merchant_id)
     accounts = list(courier_accounts(merchant=wanted[0].merchant))
+    risks: dict[int, int] = {}
+    if any(r.max_risk_score is not None for r in rules):
+        # Score the unscored COD orders in one pass (not one by one inside the rules).
+        risks = dict(OrderRtoRisk.objects.filter(order__in=wanted).values_list("order_id", "score"))
+        missing = [o for o in wanted if o.payment_method == PaymentMethod.COD and o.pk not in risks]
+        risks.update({pk: r.score for pk, r in rto_risk_compute(orders=missing).items()})
     pending: dict[int, list[Route]] = {}
     for order in wanted:
-        routes = courier_routes(order, rules=rules, accounts=accounts)
+        routes = courier_routes(
+            order, rules=rules, accounts=accounts, risk_score=risks.get(order.pk, 0)
+        )
         if routes:
             pending[order.pk] = routes
         else:

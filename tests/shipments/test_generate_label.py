@@ -201,3 +201,31 @@ def test_the_endpoints_are_in_the_openapi_schema(owner_api):
     assert "get" in schema["paths"]["/api/shipments/batches/{batch_id}"]
     responses = schema["paths"]["/api/shipments/generate-label"]["post"]["responses"]
     assert {"201", "202", "400", "404"} <= set(responses)
+
+
+@pytest.mark.django_db
+def test_a_batch_whose_courier_refuses_the_call_records_each_order_and_ends(owner, scripted_server):
+    from shipments.services.batches import shipment_batch_create, shipment_batch_run
+    from tests.integrations.conftest import Reply
+
+    store = ChannelAccountFactory(merchant=owner.merchant, provider="flipkart")
+    courier = ChannelAccountFactory(
+        merchant=owner.merchant,
+        provider="delhivery",
+        external_id="DOWN",
+        api_base_url=scripted_server.url,
+        credentials={"api_token": "t", "client_name": "DOWN"},
+    )
+    scripted_server.script(Reply(status=400, body={"error": "bad request"}))
+    orders = [shippable_order(store) for _ in range(2)]
+    batch = shipment_batch_create(
+        merchant=owner.merchant, order_ids=[o.pk for o in orders], account=courier
+    )
+
+    assert shipment_batch_run(batch_id=batch.pk) == BatchStatus.DONE
+    assert shipment_batch_run(batch_id=batch.pk) == "skipped"  # claimed once
+    batch.refresh_from_db()
+    assert (batch.done, batch.failed, batch.label.name) == (0, 2, "")
+    assert all("could not be reached" in r for r in batch.errors.values())
+    assert batch.finished_at is not None
+    assert not Shipment.objects.exists()

@@ -9,8 +9,8 @@ The factors, each an RTO rate over the shipments that share it with the order:
 
 - ``pincode`` and ``state`` of the ship-to address;
 - ``payment`` method of the shipment (COD parcels come back far more often than prepaid);
-- ``customer``: the same phone (last 10 digits of the customer's or the ship-to phone) or
-  e-mail (case-insensitive) on earlier orders;
+- ``customer``: the same phone (last 10 digits of the customer's or the ship-to phone),
+  e-mail (case-insensitive) or channel customer id (same account) on earlier orders;
 - ``value``: the order total's band (``VALUE_BANDS``, rupees).
 
 Smoothing (beta priors, so a pincode with one shipment cannot dominate): the merchant's
@@ -185,6 +185,10 @@ class _History:
             who |= Q(c_phone__in=phones) | Q(s_phone__in=phones)
         for email in emails:
             who |= Q(order__customer_email__iexact=email)
+        for account_id, customer_id in {
+            (o.account_id, o.customer_external_id) for o in orders if o.customer_external_id
+        }:
+            who |= Q(order__account_id=account_id, order__customer_external_id=customer_id)
         self.customer_rows = list(
             base.annotate(
                 c_phone=_last10("order__customer_phone"), s_phone=_last10("order__ship_phone")
@@ -196,6 +200,8 @@ class _History:
                 "order__customer_phone",
                 "order__ship_phone",
                 "order__customer_email",
+                "order__account_id",
+                "order__customer_external_id",
                 "status",
             )  # fmt: skip
         )
@@ -205,14 +211,19 @@ class _History:
         orders only."""
         phones = {phone_key(order.customer_phone), phone_key(order.ship_phone)} - {""}
         email = order.customer_email.strip().casefold()
+        customer = (order.account_id, order.customer_external_id)
         seen: dict[int, str] = {}
-        for pk, order_id, c_phone, s_phone, c_email, status in self.customer_rows:
+        for pk, order_id, c_phone, s_phone, c_email, account_id, c_id, status in self.customer_rows:
             if order_id == order.pk:
                 continue
             same_phone = bool(phones & {phone_key(c_phone), phone_key(s_phone)})
-            if same_phone or (email and (c_email or "").strip().casefold() == email):
+            same_email = bool(email) and (c_email or "").strip().casefold() == email
+            same_id = bool(order.customer_external_id) and (account_id, c_id) == customer
+            if same_phone or same_email or same_id:
                 seen[pk] = status
-        known = "phone" if phones else "e-mail" if email else ""
+        ways = [w for w, known in (("phone", phones), ("e-mail", email),
+                ("customer id", order.customer_external_id)) if known]  # fmt: skip
+        known = " or ".join(ways)
         return len(seen), sum(1 for s in seen.values() if s in RTO), known
 
 

@@ -79,6 +79,7 @@ def test_a_customer_with_earlier_rtos_is_found_by_phone_in_any_spelling(shop, co
 
     assert (factors["customer"].shipments, factors["customer"].rto) == (3, 3)
     assert factors["customer"].value == "phone"
+    assert factors["customer"].label == "This customer (by phone)"
     assert score(repeat) > score(stranger) + 10
     assert phone_key("+91 98765-43210") == "9876543210"
 
@@ -142,3 +143,21 @@ def test_scores_of_many_orders_cost_a_fixed_number_of_queries(
 
     with django_assert_max_num_queries(8):
         rto_risk_scores(orders=orders)
+
+
+def test_a_customer_is_also_known_by_email_or_the_channels_customer_id(shop, courier):
+    history(courier, 20, 2)
+    by_email = {"customer_email": "Asha@Example.com", "payment_method": "cod"}
+    by_id = {"customer_external_id": "cust-7", "payment_method": "cod"}
+    for fields in (by_email, by_id):
+        order = shippable_order(shop, **fields)
+        make_shipment(courier, order, status=S.RTO_DELIVERED)
+    email_order = shippable_order(shop, customer_email="asha@example.com", ship_phone="")
+    id_order = shippable_order(shop, customer_external_id="cust-7", ship_phone="")
+
+    scores = rto_risk_scores(orders=[email_order, id_order])
+
+    for order, way in ((email_order, "e-mail"), (id_order, "customer id")):
+        customer = next(f for f in scores[order.pk].factors if f.factor == "customer")
+        assert (customer.shipments, customer.rto) == (1, 1)
+        assert way in customer.label

@@ -189,6 +189,21 @@ def _book_ready(account, connector, ready: list[Order], booking: Booking, *, hin
     pickup = (account.settings or {}).get("pickup_location", "")
     box = (account.settings or {}).get("box_cm") or settings.SHIPMENT_DEFAULT_BOX_CM
     made: list[Shipment] = []
+    try:
+        _book_chunks(account, connector, ready, booking, made, pickup=pickup, box=box, hints=hints)
+    finally:
+        # Booked before a failed call: they exist at the courier, so they are followed up.
+        booking.shipments.extend(made)
+        if made:
+            ids = [s.pk for s in made]
+            shipments_fulfil_queue(shipment_ids=ids)
+            if (account.settings or {}).get("pickup_pincode"):
+                shipments_charges_queue(shipment_ids=ids)
+
+
+def _book_chunks(account, connector, ready, booking, made, *, pickup, box, hints) -> None:
+    """One create call per ``BOOK_BATCH`` orders; each chunk's rows are written in one
+    transaction and added to ``made`` once it commits."""
     for start in range(0, len(ready), BOOK_BATCH):
         batch = ready[start : start + BOOK_BATCH]
         requests = [
@@ -196,12 +211,13 @@ def _book_ready(account, connector, ready: list[Order], booking: Booking, *, hin
             for o in batch
         ]
         answers = connector.book_shipments(requests)
+        rows: list[Shipment] = []
         with transaction.atomic():
             for order, request, answer in zip(batch, requests, answers, strict=True):
                 if not answer.ok:
                     booking.refused[order.pk] = answer.error or "Refused by the courier."
                     continue
-                made.append(
+                rows.append(
                     Shipment.objects.create(
                         merchant_id=order.merchant_id,
                         order=order,
@@ -217,12 +233,7 @@ def _book_ready(account, connector, ready: list[Order], booking: Booking, *, hin
                         height_cm=request.height_cm,
                     )
                 )
-    booking.shipments.extend(made)
-    if made:
-        ids = [s.pk for s in made]
-        shipments_fulfil_queue(shipment_ids=ids)
-        if (account.settings or {}).get("pickup_pincode"):
-            shipments_charges_queue(shipment_ids=ids)
+        made.extend(rows)  # committed with the chunk
 
 
 def _book_by_rules(orders: Sequence[Order]) -> Booking:
@@ -297,7 +308,9 @@ def _book_by_rules(orders: Sequence[Order]) -> Booking:
         try:
             _book_ready(account, connectors[account_pk], group, booking, hints=hints)
         except ConnectorError as exc:
+            booked = {s.order_id for s in booking.shipments}
             for order in group:
-                booking.refused[order.pk] = f"The courier could not be reached: {exc}"
-                booking.routes.pop(order.pk, None)
+                if order.pk not in booked and order.pk not in booking.refused:
+                    booking.refused[order.pk] = f"The courier could not be reached: {exc}"
+                    booking.routes.pop(order.pk, None)
     return booking

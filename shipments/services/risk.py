@@ -113,6 +113,15 @@ def value_band(total: Decimal) -> str:
     return f"{lower}+"
 
 
+def _band_label(band: str) -> str:
+    """``"<500"`` → "under ₹500", ``"500-1000"`` → "₹500–1000", ``"5000+"`` → "₹5000 or more"."""
+    if band.startswith("<"):
+        return f"under ₹{band[1:]}"
+    if band.endswith("+"):
+        return f"₹{band[:-1]} or more"
+    return "₹" + band.replace("-", "–")
+
+
 def _band_case() -> Case:
     whens, lower = [], 0
     for upper in VALUE_BANDS:
@@ -237,7 +246,7 @@ def _score(order: Order, history: _History) -> RiskScore:
         ("pincode", f"Pincode {order.ship_pincode}", order.ship_pincode),
         ("state", f"State {order.ship_state}", order.ship_state),
         ("payment", dict(PaymentMethod.CHOICES).get(payment, payment), payment),
-        ("value", f"Order value ₹{band}", band),
+        ("value", f"Order value {_band_label(band)}", band),
     ]
     for name, label, value in entries:
         n, k = history.groups[name].get((value or "").casefold(), (0, 0)) if value else (0, 0)

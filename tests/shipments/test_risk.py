@@ -62,6 +62,7 @@ def test_the_explanation_lists_each_factor_with_counts_and_rates(shop, courier):
     assert risk.baseline == Decimal("17.9")
     assert Decimal("17.9") < pin.smoothed < Decimal("25.0")
     assert "Pincode 560034: 2 of 8 RTO (25.0%)" in risk.summary
+    assert factors["value"].label == "Order value ₹500–1000"  # the order's ₹999
 
 
 def test_a_customer_with_earlier_rtos_is_found_by_phone_in_any_spelling(shop, courier):

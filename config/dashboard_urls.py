@@ -85,6 +85,23 @@ urlpatterns = [
         name="ndr_action",
     ),
     path("shipments/rto/", shipment_views.rto_rates_page, name="rto_rates"),
+    path("shipments/confirm-cod/", shipment_views.cod_confirm_page, name="cod_confirm"),
+    path(
+        "shipments/confirm-cod/<int:order_id>/",
+        shipment_views.cod_confirm_view,
+        name="cod_confirm_order",
+    ),
+    path("shipments/batches/", shipment_views.shipment_batch_create_view, name="shipment_batches"),
+    path(
+        "shipments/batches/<int:batch_id>/",
+        shipment_views.shipment_batch_page,
+        name="shipment_batch",
+    ),
+    path(
+        "shipments/batches/<int:batch_id>/status/",
+        shipment_views.shipment_batch_status,
+        name="shipment_batch_status",
+    ),
     path(
         "shipments/<int:shipment_id>/",
         shipment_views.shipment_detail_page,

@@ -371,6 +371,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "shipments.tasks.ndr_actions_send_due_task",
         "schedule": crontab(minute="*/15"),
     },
+    # Nightly rescore of open COD orders' RTO risk: the history moved during the day.
+    "rto-risk-recompute": {
+        "task": "shipments.tasks.rto_risk_recompute_task",
+        "schedule": crontab(hour=2, minute=30),
+    },
     # Nightly drift check of every managed listing (CELERY_TIMEZONE is Asia/Kolkata).
     "stock-drift-check": {
         "task": "channel_stock.tasks.drift_check_all_task",
@@ -385,7 +390,11 @@ STOCK_CHANGED_HOOKS = ["channel_stock.services.push.listings_mark_changed"]
 # A manual adjustment or count freed units → allocate them to backorders (the order book).
 STOCK_FREED_HOOKS = ["orders.services.orders.backorders_allocate"]
 # Orders written → link the returns that came first, re-read the open ones (the returns).
-ORDERS_IMPORTED_HOOKS = ["returns.services.imports.orders_imported"]
+# … and score the new COD orders' RTO risk (the shipments).
+ORDERS_IMPORTED_HOOKS = [
+    "returns.services.imports.orders_imported",
+    "shipments.services.risk.orders_imported",
+]
 # A shipment's status moved → a courier RTO becomes a return of its order (the returns).
 SHIPMENT_STATUS_HOOKS = ["returns.services.rto.shipment_status_changed"]
 # Staff switched "Sangam manages stock" on in the admin → push every matched listing.
@@ -402,6 +411,11 @@ NDR_DELIVERY_HOURS_IST = tuple(env.list("NDR_DELIVERY_HOURS_IST", default=["09:0
 SHIPMENT_DEFAULT_BOX_CM = tuple(
     env.list("SHIPMENT_DEFAULT_BOX_CM", cast=float, default=[25.0, 20.0, 5.0])
 )
+# Open COD orders whose RTO risk score (0-100, shipments.services.risk) is at least this are
+# listed on the "Confirm COD" page.
+RTO_CONFIRM_THRESHOLD = env.int("RTO_CONFIRM_THRESHOLD", default=35)
+# "Ship selected" / generate-label: more orders than this are booked as a background batch.
+SHIPMENT_SYNC_BOOK_MAX = env.int("SHIPMENT_SYNC_BOOK_MAX", default=10)
 
 # Stock push (channel_stock.services.push): changes within this many seconds ride on one push.
 STOCK_PUSH_DEBOUNCE_SECONDS = env.float("STOCK_PUSH_DEBOUNCE_SECONDS", default=1.0)

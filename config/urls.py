@@ -57,6 +57,16 @@ urlpatterns = [
     path("api/shipments/book", shipments_api.ShipmentBookView.as_view(), name="api-shipments-book"),
     path("api/shipments/ndr", shipments_api.NdrQueueView.as_view(), name="api-shipments-ndr"),
     path(
+        "api/shipments/generate-label",
+        shipments_api.GenerateLabelView.as_view(),
+        name="api-shipments-generate-label",
+    ),
+    path(
+        "api/shipments/batches/<int:batch_id>",
+        shipments_api.ShipmentBatchView.as_view(),
+        name="api-shipment-batch",
+    ),
+    path(
         "api/shipments/rto-rates",
         shipments_api.RtoRatesView.as_view(),
         name="api-shipments-rto-rates",

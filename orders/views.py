@@ -10,13 +10,16 @@ import json
 
 from django import forms
 from django.core.paginator import Paginator
+from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from accounts.decorators import merchant_required
 from accounts.params import day_in_range
+from integrations.connectors.base import Capability, ProviderKind
 from integrations.dto import OrderStatus, PaymentMethod, ReturnKind
+from integrations.models import ChannelAccount
 from integrations.registry import CONNECTORS
 from orders.models import Order
 from orders.selectors import order_detail, order_list
@@ -71,18 +74,42 @@ class OrderFilterForm(forms.Form):
         return filters
 
 
+def _courier_accounts(merchant) -> list[ChannelAccount]:
+    """The merchant's accounts that book shipments (the registry decides), for "Ship
+    selected"."""
+    providers = [
+        cls.id
+        for cls in CONNECTORS.values()
+        if cls.kind == ProviderKind.LOGISTICS and Capability.SHIPMENTS in cls.capabilities
+    ]
+    return list(
+        ChannelAccount.objects.for_merchant(merchant).filter(provider__in=providers).order_by("pk")
+    )
+
+
 @require_GET
 @merchant_required
 def order_list_page(request: HttpRequest) -> HttpResponse:
-    """Orders of the merchant, newest first, 50 a page, with filters in the query string."""
+    """Orders of the merchant, newest first, 50 a page, with filters in the query string; each
+    COD order shows its RTO risk score (the shipments' ``rto_risk``, read by relation name so
+    the order book imports nothing above it). Owners and managers tick orders and "Ship
+    selected" (a background batch, the shipments' ``dashboard:shipment_batches``)."""
     form = OrderFilterForm(request.GET or None)
     filters = form.selector_filters()
     orders = order_list(merchant=request.merchant, filters=filters)
     page = Paginator(orders, PAGE_SIZE).get_page(request.GET.get("page"))
+    prefetch_related_objects(page.object_list, "rto_risk")
+    can_ship = request.membership.can_manage
     return render(
         request,
         "orders/order_list.html",
-        {"form": form, "page": page, "is_filtered": bool(filters)},
+        {
+            "form": form,
+            "page": page,
+            "is_filtered": bool(filters),
+            "can_ship": can_ship,
+            "couriers": _courier_accounts(request.merchant) if can_ship else [],
+        },
     )
 
 

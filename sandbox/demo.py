@@ -347,6 +347,7 @@ def connect_courier(merchant: Merchant) -> ChannelAccount:
                 "api_token": delhivery.default_token(delhivery.DEMO_CLIENT),
                 "client_name": delhivery.DEMO_CLIENT,
                 "pickup_location": delhivery.DEMO_WAREHOUSE,
+                "pickup_pincode": delhivery.DEMO_PIN,
             },
             use_sandbox=True,
         )

@@ -3,12 +3,23 @@ its tracking events and a "Track now" action that reads the courier's tracking a
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from accounts.admin_base import ReadOnlyAdmin, ReadOnlyInline
-from shipments.models import NdrActionRequest, NdrRule, Shipment, TrackingEvent
+from shipments.models import (
+    CourierRule,
+    NdrActionRequest,
+    NdrRule,
+    OrderRtoRisk,
+    Shipment,
+    ShipmentBatch,
+    TrackingEvent,
+)
+from shipments.selectors import courier_accounts
+from shipments.services.risk import rto_risk_compute
 from shipments.services.tracking import shipments_track_now
 
 
@@ -76,3 +87,82 @@ class NdrRuleAdmin(admin.ModelAdmin):
             },
         ),
     ]
+
+
+class CourierRuleForm(forms.ModelForm):
+    """A courier rule, checked before it is saved: the account is one of the merchant's
+    courier accounts, the ranges are not inverted, pincodes are 1–6 digits each."""
+
+    class Meta:
+        model = CourierRule
+        fields = ["merchant", "name", "priority", "active", "payment_method", "pincodes",
+                  "states", "min_weight_grams", "max_weight_grams", "min_order_value",
+                  "max_order_value", "max_risk_score", "account", "courier_hint"]  # fmt: skip
+
+    def clean(self):
+        data = super().clean()
+        merchant, account = data.get("merchant"), data.get("account")
+        if (
+            merchant
+            and account
+            and not courier_accounts(merchant=merchant).filter(pk=account.pk).exists()
+        ):
+            self.add_error("account", "Choose one of this merchant's courier accounts.")
+        for low, high, what in (
+            ("min_weight_grams", "max_weight_grams", "weight"),
+            ("min_order_value", "max_order_value", "order value"),
+        ):
+            if data.get(low) is not None and data.get(high) is not None and data[low] > data[high]:
+                self.add_error(high, f"The maximum {what} is below the minimum.")
+        if data.get("max_risk_score") is not None and data["max_risk_score"] > 100:
+            self.add_error("max_risk_score", "A risk score is 0–100.")
+        bad = [
+            p
+            for p in (data.get("pincodes") or "").replace(",", " ").split()
+            if not (p.isdigit() and 1 <= len(p) <= 6)
+        ]
+        if bad:
+            self.add_error("pincodes", f"Not a pincode or prefix: {', '.join(bad)}.")
+        return data
+
+
+@admin.register(CourierRule)
+class CourierRuleAdmin(admin.ModelAdmin):
+    """Courier rules per merchant, in the order they are tried (priority, then age); the
+    priority and the switch are editable in the list to reorder them."""
+
+    form = CourierRuleForm
+    list_display = ["name", "merchant", "priority", "active", "payment_method", "account",
+                    "courier_hint", "max_risk_score"]  # fmt: skip
+    list_editable = ["priority", "active"]
+    list_filter = ["merchant", "active", "payment_method"]
+    list_select_related = ["merchant", "account"]
+    ordering = ["merchant", "priority", "pk"]
+    search_fields = ["name", "pincodes", "states"]
+
+
+@admin.register(OrderRtoRisk)
+class OrderRtoRiskAdmin(ReadOnlyAdmin):
+    """RTO risk scores of COD orders, with a "Recompute" action (``rto_risk_compute``)."""
+
+    list_display = ["order", "merchant", "score", "baseline", "summary", "computed_at",
+                    "confirmed_at"]  # fmt: skip
+    list_filter = ["merchant"]
+    search_fields = ["order__order_number", "order__customer_phone"]
+    list_select_related = ["order", "merchant"]
+    actions = ["recompute"]
+
+    @admin.action(description="Recompute the RTO risk of the selected orders")
+    def recompute(self, request: HttpRequest, queryset: QuerySet[OrderRtoRisk]) -> None:
+        from orders.models import Order
+
+        orders = list(Order.objects.filter(pk__in=queryset.values("order_id")))
+        self.message_user(request, f"{len(rto_risk_compute(orders=orders))} score(s) recomputed.")
+
+
+@admin.register(ShipmentBatch)
+class ShipmentBatchAdmin(ReadOnlyAdmin):
+    list_display = ["pk", "merchant", "status", "total", "done", "failed", "account",
+                    "created_at", "finished_at"]  # fmt: skip
+    list_filter = ["status", "merchant"]
+    list_select_related = ["merchant", "account"]

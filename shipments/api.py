@@ -4,7 +4,10 @@ an owner or manager (``accounts.permissions.IsMerchantMember``: viewers get 403)
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.core.files.storage import default_storage
 from django.http import Http404
+from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.generics import ListAPIView, RetrieveAPIView
@@ -16,17 +19,21 @@ from accounts.params import DayParam, IdParam, TextParam
 from integrations.dto import NdrAction, ShipmentStatus
 from integrations.http import ConnectorError
 from orders.models import Order
-from shipments.models import NdrActionRequest, Shipment, TrackingEvent
+from shipments.models import BatchStatus, NdrActionRequest, Shipment, ShipmentBatch, TrackingEvent
 from shipments.selectors import (
     RTO_GROUPS,
+    batch_errors,
     courier_accounts,
     ndr_queue,
     rto_rates,
+    shipment_batch,
     shipment_detail,
     shipment_list,
 )
+from shipments.services.batches import shipment_batch_create
 from shipments.services.booking import shipments_book
 from shipments.services.cancel import shipment_cancel
+from shipments.services.labels import shipments_label
 from shipments.services.ndr import NdrActionRefused, ndr_action_request, ndr_queue_rows
 
 
@@ -374,3 +381,158 @@ class RtoRatesView(APIView):
         group_by = params.validated_data["group_by"]
         groups = rto_rates(merchant=request.merchant, group_by=group_by)
         return Response(RtoRatesOutput({"group_by": group_by, "groups": groups}).data)
+
+
+# --- generate-label and batches (issue 20 §2) ------------------------------------------------
+BATCH_MAX_ORDERS = 500  # order ids in one generate-label call
+
+
+class GenerateLabelInput(serializers.Serializer):
+    order_ids = serializers.ListField(
+        child=IdParam(), allow_empty=False, max_length=BATCH_MAX_ORDERS, help_text="Order ids."
+    )
+    account_id = IdParam(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="The courier account to book with; omitted: each order by the courier rules.",
+    )
+
+
+class GenerateLabelOutput(serializers.Serializer):
+    shipments = ShipmentOutput(many=True)
+    refused = RefusalOutput(many=True)
+    routes = serializers.DictField(
+        child=serializers.CharField(),
+        help_text="By the rules: per booked order id, which courier took it and why.",
+    )
+    label_url = serializers.URLField(
+        allow_null=True, help_text="One PDF with a 4×6 inch label per shipment; null if none."
+    )
+
+
+class BatchQueuedOutput(serializers.Serializer):
+    batch_id = serializers.IntegerField()
+    status = serializers.CharField()
+    status_url = serializers.URLField(
+        help_text="GET it for the progress (``/api/shipments/batches/{id}``)."
+    )
+
+
+class BatchOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=BatchStatus.CHOICES)
+    total = serializers.IntegerField()
+    done = serializers.IntegerField(help_text="Orders booked so far.")
+    failed = serializers.IntegerField(help_text="Orders refused so far.")
+    percent = serializers.IntegerField()
+    errors = RefusalOutput(many=True)
+    shipment_ids = serializers.ListField(child=serializers.IntegerField())
+    label_url = serializers.URLField(allow_null=True, help_text="Set once the batch is done.")
+    error = serializers.CharField(help_text="Why the batch failed as a whole, else empty.")
+    created_at = serializers.DateTimeField()
+    finished_at = serializers.DateTimeField(allow_null=True)
+
+
+def _absolute(request: Request, url: str | None) -> str | None:
+    return request.build_absolute_uri(url) if url else None
+
+
+class GenerateLabelView(APIView):
+    """Book orders and make their labels: ``{"order_ids": [...], "account_id"?: id}``.
+
+    Without ``account_id`` each order goes to the courier its merchant's rules choose
+    (``shipments.services.rules``: first matching rule, falling to the next matching courier
+    when one does not serve the pincode). Up to ``SHIPMENT_SYNC_BOOK_MAX`` orders (10 by
+    default) are booked in the request: 201 ``{"shipments", "refused", "routes",
+    "label_url"}``. More are booked as a background batch: 202 ``{"batch_id", "status",
+    "status_url"}``; poll ``GET /api/shipments/batches/{id}``. 400 with the reasons for a bad
+    body or an account that is not one of the merchant's courier accounts; 404 listing the ids
+    when any order id is not one of the merchant's (then nothing is booked); 502 when the
+    courier cannot be reached (with ``account_id``)."""
+
+    @extend_schema(
+        request=GenerateLabelInput,
+        responses={
+            201: GenerateLabelOutput,
+            202: BatchQueuedOutput,
+            400: OpenApiResponse(description="The reasons, per field."),
+            404: OpenApiResponse(description="Order ids that are not the merchant's."),
+            502: OpenApiResponse(description="The courier could not be reached."),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        body = GenerateLabelInput(data=request.data)
+        body.is_valid(raise_exception=True)
+        account = None
+        if body.validated_data["account_id"] is not None:
+            account = (
+                courier_accounts(merchant=request.merchant)
+                .filter(pk=body.validated_data["account_id"])
+                .first()
+            )
+            if account is None:
+                return Response({"account_id": ["No such courier account."]}, status=400)
+        wanted = list(dict.fromkeys(body.validated_data["order_ids"]))
+        orders = list(Order.objects.for_merchant(request.merchant).filter(pk__in=wanted))
+        unknown = sorted(set(wanted) - {o.pk for o in orders})
+        if unknown:
+            return Response(
+                {"detail": "No such order; nothing was booked.", "order_ids": unknown}, status=404
+            )
+        if len(wanted) > settings.SHIPMENT_SYNC_BOOK_MAX:
+            batch = shipment_batch_create(
+                merchant=request.merchant, order_ids=wanted, account=account, user=request.user
+            )
+            url = request.build_absolute_uri(reverse("api-shipment-batch", args=[batch.pk]))
+            data = {"batch_id": batch.pk, "status": batch.status, "status_url": url}
+            return Response(data, status=202, headers={"Location": url})
+        try:
+            booking = shipments_book(account=account, orders=orders)
+        except ConnectorError as exc:
+            return Response({"error": str(exc)}, status=502)
+        ids = [s.pk for s in booking.shipments]
+        label = shipments_label(shipment_ids=ids) if ids else ""
+        shipments = Shipment.objects.filter(pk__in=ids).select_related("order").order_by("pk")
+        data = {
+            "shipments": ShipmentOutput(shipments, many=True).data,
+            "refused": [
+                {"order_id": pk, "reason": reason} for pk, reason in sorted(booking.refused.items())
+            ],
+            "routes": {str(pk): why for pk, why in sorted(booking.routes.items())},
+            "label_url": _absolute(request, default_storage.url(label) if label else None),
+        }
+        return Response(data, status=201)
+
+
+class ShipmentBatchView(APIView):
+    """One booking batch of the merchant (another merchant's is a 404): status (queued,
+    running, done, failed), counts, the refusals with their reasons, the shipments made and
+    the label PDF's URL once done."""
+
+    @extend_schema(
+        responses={200: BatchOutput},
+        parameters=[OpenApiParameter("batch_id", int, OpenApiParameter.PATH)],
+    )
+    def get(self, request: Request, batch_id: int) -> Response:
+        try:
+            batch = shipment_batch(merchant=request.merchant, batch_id=batch_id)
+        except ShipmentBatch.DoesNotExist:
+            raise Http404("No such batch.") from None
+        data = {
+            "id": batch.pk,
+            "status": batch.status,
+            "total": batch.total,
+            "done": batch.done,
+            "failed": batch.failed,
+            "percent": batch.percent,
+            "errors": [
+                {"order_id": e["order_id"], "reason": e["reason"]} for e in batch_errors(batch)
+            ],
+            "shipment_ids": batch.shipment_ids,
+            "label_url": _absolute(request, batch.label.url if batch.label else None),
+            "error": batch.error,
+            "created_at": batch.created_at,
+            "finished_at": batch.finished_at,
+        }
+        return Response(BatchOutput(data).data)

@@ -236,3 +236,205 @@ class NdrActionRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.shipment.awb} {self.action} ({self.status})"
+
+
+class CourierRule(models.Model):
+    """Which courier books a merchant's order (issue 20 §2 "courier rules"): the merchant's
+    active rules are tried by ``priority`` (lowest first, then pk) and the first whose every
+    set condition holds wins (``shipments.services.rules``). An empty condition matches
+    everything, so a rule with none is the merchant's default.
+
+    Conditions: ``payment_method`` (``PaymentMethod``), ``pincodes`` (6-digit pincodes or
+    shorter prefixes, separated by commas, spaces or new lines: ``"110, 400001"`` matches
+    every Delhi pincode and 400001), ``states`` (ship-to state names, case-insensitive,
+    separated by commas or new lines), the package weight in grams (``min_weight_grams`` ≤ w
+    ≤ ``max_weight_grams``), the order total in rupees (``min_order_value`` ≤ total ≤
+    ``max_order_value``) and ``max_risk_score`` (the order's RTO risk score, 0–100, at most
+    this; ``OrderRtoRisk``). Action: book with ``account`` (one of the merchant's courier
+    accounts), asking it for ``courier_hint`` (an aggregator's courier, e.g. a Shiprocket
+    courier id) when set."""
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="courier_rules")
+    name = models.CharField(max_length=100)
+    priority = models.PositiveIntegerField(
+        default=100, help_text="Rules are tried lowest first; the first that matches wins."
+    )
+    active = models.BooleanField(default=True)
+    payment_method = models.CharField(
+        max_length=20, choices=PaymentMethod.CHOICES, blank=True, help_text="Empty: any."
+    )
+    pincodes = models.TextField(
+        blank=True,
+        help_text="Pincodes or prefixes (e.g. 110 for Delhi), separated by commas, spaces or "
+        "lines. Empty: any.",
+    )
+    states = models.TextField(
+        blank=True, help_text="Ship-to states, separated by commas or lines. Empty: any."
+    )
+    min_weight_grams = models.PositiveIntegerField(null=True, blank=True)
+    max_weight_grams = models.PositiveIntegerField(null=True, blank=True)
+    min_order_value = MoneyField(null=True, blank=True, default=None)
+    max_order_value = MoneyField(null=True, blank=True, default=None)
+    max_risk_score = models.PositiveSmallIntegerField(
+        "max RTO risk score",
+        null=True,
+        blank=True,
+        help_text="Matches orders whose RTO risk score (0–100) is at most this.",
+    )
+    account = models.ForeignKey(
+        "integrations.ChannelAccount",
+        on_delete=models.CASCADE,
+        related_name="courier_rules",
+        verbose_name="courier account",
+    )
+    courier_hint = models.CharField(
+        max_length=50,
+        blank=True,
+        help_text="The aggregator's courier to ask for (e.g. a "
+        "Shiprocket courier id). Empty: the courier decides.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = MerchantScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["merchant", "priority", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(min_weight_grams__isnull=True)
+                | models.Q(max_weight_grams__isnull=True)
+                | models.Q(min_weight_grams__lte=models.F("max_weight_grams")),
+                name="courier_rule_weight_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(min_order_value__isnull=True)
+                | models.Q(max_order_value__isnull=True)
+                | models.Q(min_order_value__lte=models.F("max_order_value")),
+                name="courier_rule_value_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(max_risk_score__isnull=True) | models.Q(max_risk_score__lte=100),
+                name="courier_rule_risk_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.priority}. {self.name}"
+
+    @property
+    def pincode_list(self) -> list[str]:
+        return [p for p in self.pincodes.replace(",", " ").split() if p]
+
+    @property
+    def state_list(self) -> list[str]:
+        parts = self.states.replace("\n", ",").split(",")
+        return [s.strip().casefold() for s in parts if s.strip()]
+
+
+class OrderRtoRisk(models.Model):
+    """The RTO risk of a COD order (``shipments.services.risk``): ``score`` 0–100, the
+    estimated chance in percent that the parcel comes back undelivered, from the merchant's
+    own shipment history. ``factors`` is the explanation, a list of ``{"factor", "value",
+    "shipments", "rto", "rate", "smoothed"}`` (rates in percent, strings) for the pincode,
+    state, payment method, customer and order value band; ``baseline`` the merchant's overall
+    RTO rate (percent) every factor is smoothed toward. ``confirmed_at`` is when the merchant
+    confirmed the order with the customer (the "Confirm COD" page)."""
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="+")
+    order = models.OneToOneField("orders.Order", on_delete=models.CASCADE, related_name="rto_risk")
+    score = models.PositiveSmallIntegerField()
+    baseline = models.DecimalField(max_digits=5, decimal_places=1)
+    factors = models.JSONField(default=list)
+    summary = models.CharField(max_length=500, blank=True)
+    computed_at = models.DateTimeField()
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = MerchantScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-score", "pk"]
+        indexes = [models.Index(fields=["merchant", "-score"], name="shipments_risk_score_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.order_id}: {self.score}"
+
+    @property
+    def band(self) -> str:
+        """``high`` (≥ 40), ``medium`` (≥ 20) or ``low``: the page's colour, not a rule."""
+        if self.score >= 40:
+            return "high"
+        return "medium" if self.score >= 20 else "low"
+
+
+class BatchStatus:
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    CHOICES = (
+        (QUEUED, "Queued"),
+        (RUNNING, "Running"),
+        (DONE, "Done"),
+        (FAILED, "Failed"),
+    )
+    FINAL = frozenset({DONE, FAILED})
+
+
+class ShipmentBatch(models.Model):
+    """ "Ship selected" from the orders page or the API (``shipments.services.batches``): the
+    ``order_ids`` asked for, booked in the background with ``account`` (or each by the courier
+    rules when null). ``done`` orders booked, ``failed`` refused so far; ``errors`` is
+    ``{order id (str): reason}``; ``shipment_ids`` the shipments made; ``label`` the one PDF
+    of all their labels once the batch is done; ``error`` why a batch failed as a whole."""
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    account = models.ForeignKey(
+        "integrations.ChannelAccount",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    order_ids = models.JSONField(default=list)
+    status = models.CharField(
+        max_length=10, choices=BatchStatus.CHOICES, default=BatchStatus.QUEUED
+    )
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=dict, blank=True)
+    shipment_ids = models.JSONField(default=list, blank=True)
+    label = models.FileField(upload_to="labels/%Y/%m/", blank=True)
+    error = models.CharField(max_length=1000, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = MerchantScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name_plural = "shipment batches"
+
+    def __str__(self) -> str:
+        return f"Batch {self.pk} ({self.status}, {self.done + self.failed}/{self.total})"
+
+    @property
+    def processed(self) -> int:
+        return self.done + self.failed
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.processed / self.total) if self.total else 100
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in BatchStatus.FINAL

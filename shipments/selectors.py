@@ -15,11 +15,11 @@ from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from integrations.connectors.base import Capability, ProviderKind
-from integrations.dto import OrderStatus, ReturnKind, ShipmentStatus
+from integrations.dto import OrderStatus, PaymentMethod, ReturnKind, ShipmentStatus
 from integrations.models import ChannelAccount
 from integrations.registry import CONNECTORS
 from orders.models import Order, Return
-from shipments.models import Shipment, TrackingEvent
+from shipments.models import OrderRtoRisk, Shipment, ShipmentBatch, TrackingEvent
 
 RTO_GROUPS = {
     "state": "order__ship_state",
@@ -183,3 +183,44 @@ def rto_rates(*, merchant, group_by: str) -> list[RtoRate]:
         for group, (n, delivered, rto, channel) in totals.items()
     ]
     return sorted(rates, key=lambda r: (-r.rto_rate, -r.shipments, r.group))
+
+
+def cod_to_confirm(*, merchant, threshold: int) -> QuerySet[OrderRtoRisk]:
+    """Open COD orders of ``merchant`` with an RTO risk score of at least ``threshold``
+    (0–100) that are not confirmed yet and have no live shipment: the "Confirm COD" list,
+    highest score first, then the oldest order."""
+    live = Shipment.objects.exclude(status=ShipmentStatus.CANCELLED).values("order_id")
+    return (
+        OrderRtoRisk.objects.for_merchant(merchant)
+        .filter(
+            score__gte=threshold,
+            confirmed_at__isnull=True,
+            order__payment_method=PaymentMethod.COD,
+            order__status__in=OrderStatus.OPEN,
+        )
+        .exclude(order_id__in=live)
+        .select_related("order", "order__account")
+        .order_by("-score", "order__placed_at", "pk")
+    )
+
+
+def shipment_batch(*, merchant, batch_id: int) -> ShipmentBatch:
+    """One "Ship selected" batch of ``merchant``; raises ``ShipmentBatch.DoesNotExist``
+    otherwise."""
+    return ShipmentBatch.objects.for_merchant(merchant).get(pk=batch_id)
+
+
+def batch_errors(batch: ShipmentBatch) -> list[dict[str, Any]]:
+    """The batch's refusals as ``[{"order_id", "order_number", "reason"}]`` in the order the
+    ids were asked for (the order number "" for an id that is not the merchant's order)."""
+    ids = [int(pk) for pk in batch.errors]
+    numbers = dict(
+        Order.objects.filter(merchant_id=batch.merchant_id, pk__in=ids).values_list(
+            "pk", "order_number"
+        )
+    )
+    position = {pk: i for i, pk in enumerate(batch.order_ids)}
+    return [
+        {"order_id": pk, "order_number": numbers.get(pk, ""), "reason": batch.errors[str(pk)]}
+        for pk in sorted(ids, key=lambda pk: position.get(pk, len(position)))
+    ]

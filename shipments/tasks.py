@@ -116,3 +116,28 @@ def ndr_actions_send_due_task() -> dict:
     from shipments.services.ndr import ndr_actions_send_due
 
     return ndr_actions_send_due()
+
+
+@shared_task
+def shipments_charges_task(shipment_ids: list[int]) -> dict:
+    """Quote and store the forward and RTO freight of newly booked shipments
+    (``shipments_charges_quote``); paced by the courier's charges budget."""
+    from shipments.services.charges import shipments_charges_quote
+
+    return shipments_charges_quote(shipment_ids=shipment_ids)
+
+
+@shared_task
+def rto_risk_recompute_task(merchant_id: int | None = None) -> int:
+    """Recompute the RTO risk score of every open COD order (``rto_risk_recompute``)."""
+    from shipments.services.risk import rto_risk_recompute
+
+    return rto_risk_recompute(merchant_id=merchant_id)
+
+
+@shared_task
+def shipment_batch_task(batch_id: int) -> str:
+    """Book one "Ship selected" batch and render its labels (``shipment_batch_run``)."""
+    from shipments.services.batches import shipment_batch_run
+
+    return shipment_batch_run(batch_id=batch_id)

@@ -11,30 +11,39 @@ answers with POST → redirect → GET and a message; it needs an owner or manag
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import merchant_required
 from accounts.params import day_in_range
 from integrations.dto import NdrAction, PaymentMethod, ShipmentStatus
 from integrations.http import ConnectorError
-from shipments.models import NdrActionRequest, Shipment
+from orders.models import Order
+from shipments.models import NdrActionRequest, OrderRtoRisk, Shipment, ShipmentBatch
 from shipments.selectors import (
     RTO_GROUPS,
+    batch_errors,
+    cod_to_confirm,
     courier_accounts,
     ndr_queue,
     rto_percent,
     rto_rates,
+    shipment_batch,
     shipment_detail,
     shipment_list,
 )
+from shipments.services.batches import shipment_batch_create
 from shipments.services.cancel import NOT_PICKED_UP, shipment_cancel
 from shipments.services.ndr import NdrActionRefused, ndr_action_request, ndr_queue_rows
+from shipments.services.risk import rto_risk_confirm
 
 PAGE_SIZE = 50
 STATUS_POLL_SECONDS = 10
@@ -308,3 +317,144 @@ def rto_rates_page(request: HttpRequest) -> HttpResponse:
             "overall": rto_percent(rto, total),
         },
     )
+
+
+# --- Confirm COD (issue 20 §3) -------------------------------------------------------------------
+BATCH_POLL_SECONDS = 2
+BATCH_MAX_ORDERS = 500
+
+
+def _threshold(request: HttpRequest) -> int:
+    """``?min=`` (0–100) or ``RTO_CONFIRM_THRESHOLD``; another value falls back to it."""
+    try:
+        value = int(request.GET.get("min", ""))
+    except ValueError:
+        return settings.RTO_CONFIRM_THRESHOLD
+    return value if 0 <= value <= 100 else settings.RTO_CONFIRM_THRESHOLD
+
+
+@require_GET
+@merchant_required
+def cod_confirm_page(request: HttpRequest) -> HttpResponse:
+    """Open COD orders whose RTO risk score is at least the threshold (``?min=``, default
+    ``RTO_CONFIRM_THRESHOLD``), not yet confirmed and not shipped: highest score first, with
+    the factors that raise it, 50 a page; owners and managers mark them confirmed."""
+    threshold = _threshold(request)
+    page = Paginator(cod_to_confirm(merchant=request.merchant, threshold=threshold), PAGE_SIZE)
+    return render(
+        request,
+        "shipments/cod_confirm.html",
+        {
+            "page": page.get_page(request.GET.get("page")),
+            "threshold": threshold,
+            "can_manage": request.membership.can_manage,
+        },
+    )
+
+
+@require_POST
+@merchant_required
+def cod_confirm_view(request: HttpRequest, order_id: int) -> HttpResponse:
+    """Mark a COD order confirmed with the customer (``rto_risk_confirm``): it leaves the
+    list. Owners and managers only; another merchant's order is a 404."""
+    if not request.membership.can_manage:
+        raise PermissionDenied("Only owners and managers can confirm orders.")
+    try:
+        risk = rto_risk_confirm(merchant=request.merchant, order_id=order_id)
+    except OrderRtoRisk.DoesNotExist:
+        raise Http404("No such order.") from None
+    messages.success(request, f"Order {risk.order.order_number} confirmed.")
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = reverse("dashboard:cod_confirm")
+    return redirect(back)
+
+
+# --- Ship selected (issue 20 §2) -----------------------------------------------------------------
+@require_POST
+@merchant_required
+def shipment_batch_create_view(request: HttpRequest) -> HttpResponse:
+    """ "Ship selected" from the orders page: the checked ``order_ids`` (at most
+    ``BATCH_MAX_ORDERS``) and ``account`` ("" for the courier rules, else one of the merchant's
+    courier accounts) → a background batch (``shipment_batch_create``) → its progress page.
+    Owners and managers only."""
+    if not request.membership.can_manage:
+        raise PermissionDenied("Only owners and managers can ship orders.")
+    try:
+        ids = list(dict.fromkeys(int(v) for v in request.POST.getlist("order_ids")))
+    except ValueError:
+        ids = []
+    account = None
+    if request.POST.get("account"):
+        account = (
+            courier_accounts(merchant=request.merchant)
+            .filter(pk=request.POST["account"] if request.POST["account"].isdigit() else 0)
+            .first()
+        )
+        if account is None:
+            messages.error(request, "No such courier account.")
+            return redirect("dashboard:orders")
+    if not ids:
+        messages.error(request, "Select the orders to ship first.")
+        return redirect("dashboard:orders")
+    if len(ids) > BATCH_MAX_ORDERS:
+        messages.error(request, f"Ship at most {BATCH_MAX_ORDERS} orders at a time.")
+        return redirect("dashboard:orders")
+    mine = set(Order.objects.for_merchant(request.merchant).filter(pk__in=ids).values_list(
+        "pk", flat=True))  # fmt: skip
+    batch = shipment_batch_create(
+        merchant=request.merchant,
+        order_ids=[pk for pk in ids if pk in mine],
+        account=account,
+        user=request.user,
+    )
+    return redirect("dashboard:shipment_batch", batch_id=batch.pk)
+
+
+def _batch(request: HttpRequest, batch_id: int) -> ShipmentBatch:
+    try:
+        return shipment_batch(merchant=request.merchant, batch_id=batch_id)
+    except ShipmentBatch.DoesNotExist:
+        raise Http404("No such batch.") from None
+
+
+def batch_status_data(batch: ShipmentBatch) -> dict:
+    """The batch as the progress bar reads it: ``{"id", "status", "total", "done",
+    "failed", "percent", "errors": [{"order_id", "order_number", "reason"}], "label_url"
+    (null until the PDF exists), "error"}``."""
+    return {
+        "id": batch.pk,
+        "status": batch.status,
+        "total": batch.total,
+        "done": batch.done,
+        "failed": batch.failed,
+        "percent": batch.percent,
+        "errors": batch_errors(batch),
+        "label_url": batch.label.url if batch.label else None,
+        "error": batch.error,
+    }
+
+
+@require_GET
+@merchant_required
+def shipment_batch_page(request: HttpRequest, batch_id: int) -> HttpResponse:
+    """One batch: a progress bar that polls ``shipment_batch_status`` every
+    ``BATCH_POLL_SECONDS`` until the batch is final, the refusals with their reasons and the
+    label PDF link once it is done."""
+    batch = _batch(request, batch_id)
+    return render(
+        request,
+        "shipments/batch_detail.html",
+        {
+            "batch": batch,
+            "errors": batch_errors(batch),
+            "poll_seconds": BATCH_POLL_SECONDS,
+        },
+    )
+
+
+@require_GET
+@merchant_required
+def shipment_batch_status(request: HttpRequest, batch_id: int) -> JsonResponse:
+    """The batch's progress as JSON (``batch_status_data``), for the live progress bar."""
+    return JsonResponse(batch_status_data(_batch(request, batch_id)))

@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("shipments", "0003_ndr"),
+        ("shipments", "0004_courier_rules_risk"),
     ]
 
     operations = [

@@ -7,6 +7,10 @@
  *   the form is submitted normally (redirect + message).
  * - The stock table (data-push-status-url) re-reads its listings' push state every few seconds
  *   (JSON with each listing's rendered cell) and swaps the cells that changed.
+ * - A shipping batch (data-batch-status-url) polls its status JSON every data-poll-seconds and
+ *   moves its progress bar and counts; once the batch is final it shows the label PDF link and
+ *   the refusals, and stops.
+ * - "Ship selected" on the orders page: a header checkbox (data-select-all) ticks every order.
  */
 (function () {
   "use strict";
@@ -103,6 +107,56 @@
     window.setTimeout(tick, delay);
   }
 
+  function pollBatch(box) {
+    var url = box.getAttribute("data-batch-status-url");
+    var delay = (parseInt(box.getAttribute("data-poll-seconds"), 10) || 2) * 1000;
+    var failures = 0;
+    function set(selector, text) { var el = box.querySelector(selector); if (el) el.textContent = text; }
+    function render(data) {
+      var bar = box.querySelector("[data-batch-progress]");
+      if (bar) { bar.max = data.total || 1; bar.value = data.done + data.failed; bar.textContent = data.percent + "%"; }
+      set("[data-batch-state]", data.status.charAt(0).toUpperCase() + data.status.slice(1));
+      set("[data-batch-done]", data.done);
+      set("[data-batch-failed]", data.failed);
+      if (data.label_url) {
+        box.querySelector("[data-batch-label-link]").href = data.label_url;
+        box.querySelector("[data-batch-label]").hidden = false;
+      }
+      if (data.error) { set("[data-batch-error]", data.error); box.querySelector("[data-batch-error]").hidden = false; }
+      var list = box.querySelector("[data-batch-error-list]");
+      if (list && data.errors.length) {
+        list.textContent = "";
+        data.errors.forEach(function (item) {
+          var li = document.createElement("li");
+          var name = document.createElement("span");
+          name.textContent = item.order_number || ("Order " + item.order_id);
+          var why = document.createElement("span");
+          why.className = "muted";
+          why.textContent = " " + item.reason;
+          li.appendChild(name); li.appendChild(why); list.appendChild(li);
+        });
+        box.querySelector("[data-batch-errors]").hidden = false;
+      }
+      return data.status === "done" || data.status === "failed";
+    }
+    function tick() {
+      if (!box.isConnected) return;
+      fetch(url, { headers: HEADERS, credentials: "same-origin", cache: "no-store" })
+        .then(function (r) { if (!r.ok || r.redirected) throw new Error(String(r.status)); return r.json(); })
+        .then(function (data) { failures = 0; if (!render(data)) window.setTimeout(tick, delay); })
+        .catch(function () { failures += 1; if (failures < MAX_FAILURES) window.setTimeout(tick, delay); });
+    }
+    if (box.getAttribute("data-final") !== "true") window.setTimeout(tick, delay);
+  }
+
+  document.addEventListener("change", function (event) {
+    var all = event.target.closest && event.target.closest("[data-select-all]");
+    if (!all) return;
+    document.querySelectorAll("input[name=order_ids][form='" + all.getAttribute("data-select-all") + "']")
+      .forEach(function (box) { box.checked = all.checked; });
+  });
+
   document.querySelectorAll("[data-poll-url]").forEach(function (el) { watch(el); });
+  document.querySelectorAll("[data-batch-status-url]").forEach(pollBatch);
   document.querySelectorAll("[data-push-status-url]").forEach(pollPushStatus);
 })();

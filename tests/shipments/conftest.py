@@ -15,6 +15,7 @@ from integrations.dto import PaymentMethod, ShipmentStatus
 from shipments.models import Shipment
 from tests.dashboard.builders import logged_in, make_order
 from tests.factories import ChannelAccountFactory, MembershipFactory
+from tests.integrations.conftest import scripted_server  # noqa: F401
 from tests.inventory.conftest import _fast_password_hasher  # noqa: F401
 
 _awbs = count(2680571000001)

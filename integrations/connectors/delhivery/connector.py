@@ -71,7 +71,8 @@ class DelhiveryConnector(Connector):
     client name, the account's ``external_id``) and ``pickup_location`` (the warehouse name
     registered with Delhivery, case-sensitive). Credentials: ``api_token`` and, once webhooks
     are registered, ``push_token``. ``store``, ``clock`` and ``sleep`` are injectable for the
-    rate limiter (tests)."""
+    rate limiter (tests). ``pickup_pincode`` (optional) is the warehouse's pincode, the
+    origin of freight quotes."""
 
     # Delhivery's public tracking page (low confidence: public storefront code, e.g. a
     # courier-URL table in a public repository, 2026-12; not in Delhivery's API docs).
@@ -103,6 +104,13 @@ class DelhiveryConnector(Connector):
             "pickup_location",
             "Pickup location",
             help_text="The warehouse name registered with Delhivery (case-sensitive).",
+        ),
+        CredentialField(
+            "pickup_pincode",
+            "Pickup pincode",
+            required=False,
+            help_text="The warehouse's 6-digit pincode: Sangam quotes each shipment's forward "
+            "and RTO freight from it (optional).",
         ),
     )
     capabilities = frozenset({Capability.SHIPMENTS, Capability.WEBHOOKS})

@@ -131,7 +131,7 @@ def test_catalog_lists_every_registered_provider_once_in_its_kind_section():
     assert set(catalog) == {"sections"}
     seen = []
     for section in catalog["sections"]:
-        assert set(section) == {"id", "title", "providers"}
+        assert set(section) == {"id", "title", "providers", "planned"}
         assert section["providers"], "empty sections are left out"
         for entry in section["providers"]:
             assert entry["kind"] == section["id"]

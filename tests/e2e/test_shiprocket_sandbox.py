@@ -167,9 +167,12 @@ def test_cancel_before_pickup_and_the_refusal_after(merchant, courier):
         shipment_cancel(shipment=second)
 
 
-def test_label_manifest_and_an_ndr_reattempt(merchant, courier, live_server):
+def test_label_manifest_and_an_ndr_reattempt(merchant, courier, live_server, sandbox_user):
+    from sandbox.shiprocket import clock
     from sandbox.shiprocket.models import SandboxShiprocketOrder
 
+    sandbox_user.webhook_url = ""  # this test reads Shiprocket back; no webhooks needed
+    sandbox_user.save(update_fields=["webhook_url"])
     shipments = book(merchant, courier, 30, "N")
     connector = build_connector(courier)
     label = connector.label_url(shipments[0].awb)
@@ -181,16 +184,22 @@ def test_label_manifest_and_an_ndr_reattempt(merchant, courier, live_server):
     failing = SandboxShiprocketOrder.objects.filter(
         awb__in=[s.awb for s in shipments], outcome="rto"
     ).first()
-    if failing is None:
-        pytest.skip("no RTO journey among these 30 (the draw is seeded by shipment id)")
-    for _ in range(24 * 8):
-        call_command("sandbox_shiprocket_simulate", advance_hours=1, step_hours=1)
-        if any(i["awb_code"] == failing.awb for i in connector.ndr_list(per_page=100)):
-            break
+    assert failing is not None  # about a fifth of the 20 COD orders (seeded by shipment id)
+    first_failure = failing.scans.filter(sr_status=21).order_by("at").first()
+    clock.advance((first_failure.at - clock.now()).total_seconds() + 60)
+    listed = connector.ndr_list(per_page=100)
+    assert failing.awb in [item["awb_code"] for item in listed]
+    check = connector.ndr_action_check(
+        action=NdrAction.REATTEMPT, raw_code="21", attempts=1, now=clock.now()
+    )
+    assert check.allowed
+
     (result,) = connector.request_ndr_actions(
         [NdrActionRequestDTO(failing.awb, NdrAction.REATTEMPT, remark="Customer will be home")]
     )
+
     assert result.ok, result.error
-    call_command("sandbox_shiprocket_simulate", advance_hours=48, step_hours=6)
+    call_command("sandbox_shiprocket_simulate", advance_hours=48, step_hours=48)
     (track,) = connector.track_shipments([failing.awb])
     assert track.status == ShipmentStatus.DELIVERED
+    assert track.attempts == 2  # one failed attempt, then delivered

@@ -114,6 +114,7 @@ def test_connect_logs_in_once_and_keeps_the_token(courier, sandbox_user):
     credentials = courier.get_credentials()
     assert credentials["token"].count(".") == 2  # JWT-looking
     assert credentials["token_expires_at"]
+    assert courier.token_expires_at is not None  # shown on the account
     assert SandboxShiprocketToken.objects.filter(user=sandbox_user).count() == 1
     connector = build_connector(courier)
     connector.check_serviceability(["411005"])

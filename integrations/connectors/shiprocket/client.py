@@ -155,11 +155,15 @@ class ShiprocketClient:
         self.save({TOKEN_FIELD: token, TOKEN_EXPIRES_FIELD: expires.isoformat()}, expires)
         return token
 
+    def token_expiry(self) -> datetime | None:
+        """When the kept token expires (None without one)."""
+        return _parse_expiry(self.account.credentials.get(TOKEN_EXPIRES_FIELD))
+
     def token(self) -> str:
         """The kept token while more than ``RENEW_BEFORE`` of its life is left, else a new
         one (one login)."""
         token = str(self.account.credentials.get(TOKEN_FIELD) or "")
-        expires = _parse_expiry(self.account.credentials.get(TOKEN_EXPIRES_FIELD))
+        expires = self.token_expiry()
         if token and expires is not None and expires - self.now() > RENEW_BEFORE:
             return token
         return self.login()

@@ -172,10 +172,14 @@ class ShiprocketConnector(Connector):
 
     # --- every connector -----------------------------------------------------------------------
     def check_credentials(self) -> dict[str, Any]:
-        """Log in (the token is kept for the next calls). Raises
-        ``ConnectorError(permanent=True)`` when Shiprocket refuses the email/password."""
+        """Log in (the token is kept for the next calls, and its expiry shown on the
+        account). Raises ``ConnectorError(permanent=True)`` when Shiprocket refuses the
+        email/password."""
         self.client.login()
-        return {"name": f"Shiprocket {self.account.external_id}"}
+        return {
+            "name": f"Shiprocket {self.account.external_id}",
+            "token_expires_at": self.client.token_expiry(),
+        }
 
     # --- shipments -----------------------------------------------------------------------------
     def _serviceability(self, pincode: str, *, weight_grams: int, cod: bool) -> Any:

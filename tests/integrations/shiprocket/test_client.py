@@ -94,7 +94,10 @@ def paths(server) -> list[str]:
 def test_check_credentials_logs_in_and_keeps_the_token_for_240_hours(scripted_server, fake_clock):
     scripted_server.script(LOGIN)
     sr, saved = connector(scripted_server, fake_clock)
-    assert sr.check_credentials() == {"name": f"Shiprocket {EMAIL}"}
+    assert sr.check_credentials() == {
+        "name": f"Shiprocket {EMAIL}",
+        "token_expires_at": NOW + timedelta(hours=240),
+    }
     (sent,) = scripted_server.requests
     assert sent.method == "POST"
     assert paths(scripted_server) == ["/auth/login"]

@@ -255,11 +255,8 @@ class ShiprocketConnector(Connector):
             )
         body: dict[str, Any] = {"shipment_id": int(shipment_id)}
         if request.courier_hint.strip():
-            body["courier_id"] = (
-                int(request.courier_hint)
-                if request.courier_hint.isdigit()
-                else (request.courier_hint)
-            )
+            hint = request.courier_hint.strip()
+            body["courier_id"] = int(hint) if hint.isdigit() else hint
         try:
             assigned = self.client.json("awb", "POST", ASSIGN_AWB_PATH, json=body, idempotent=False)
         except ConnectorError as exc:

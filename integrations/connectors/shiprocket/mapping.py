@@ -187,13 +187,13 @@ def booked(
     Shiprocket's ids: ``order_id`` and ``shipment_id`` (what ``/orders/cancel`` and
     ``/courier/generate/label`` take), ``courier_company_id``, ``routing_code``."""
     order_id, shipment_id = created_ids(created)
+    answer: Mapping[str, Any] = assigned if isinstance(assigned, Mapping) else {}
+    response = answer.get("response")
     data: Mapping[str, Any] = {}
-    if isinstance(assigned, Mapping):
-        response = assigned.get("response")
-        if isinstance(response, Mapping) and isinstance(response.get("data"), Mapping):
-            data = response["data"]
+    if isinstance(response, Mapping) and isinstance(response.get("data"), Mapping):
+        data = response["data"]
     awb = str(data.get("awb_code") or "").strip()
-    ok = bool(awb) and str((assigned or {}).get("awb_assign_status", 1)) == "1"  # type: ignore[union-attr]
+    ok = bool(awb) and str(answer.get("awb_assign_status", 1)) == "1"
     raw = {
         "order_id": order_id,
         "shipment_id": shipment_id,

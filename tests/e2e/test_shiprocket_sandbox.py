@@ -68,7 +68,8 @@ def courier(hub, merchant, sandbox_user, email):
     for word in webhooks.FORBIDDEN_URL_WORDS:
         assert word not in url.lower()
     sandbox_user.webhook_url = url
-    sandbox_user.save(update_fields=["webhook_url"])
+    sandbox_user.webhook_token = push_token  # the same token, pasted as Shiprocket's x-api-key
+    sandbox_user.save(update_fields=["webhook_url", "webhook_token"])
     return account
 
 

@@ -376,3 +376,16 @@ def test_the_journey_fixture_keeps_rto_through_the_client(scripted_server, fake_
     sr, _ = connector(scripted_server, fake_clock, credentials=fresh())
     (track,) = sr.track_shipments(["90011000003"])
     assert track.status == ShipmentStatus.RTO_DELIVERED
+
+
+def test_every_operation_the_connector_calls_has_a_bucket():
+    import re
+
+    from integrations.connectors.shiprocket import connector as module
+    from integrations.connectors.shiprocket.client import PLANS
+
+    source = Path(module.__file__).read_text()
+    used = set(re.findall(r"client\.(?:json|request)\(\s*\"(\w+)\"", source))
+    assert used
+    assert used <= set(PLANS)
+    assert "login" in PLANS

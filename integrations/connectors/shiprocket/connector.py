@@ -207,11 +207,11 @@ class ShiprocketConnector(Connector):
 
     def check_serviceability(self, pincodes: Sequence[str]) -> list[ServiceabilityDTO]:
         """``GET /courier/serviceability/`` once per pincode from the account's pickup
-        pincode (a 0.5 kg parcel, ``cod=1`` so COD couriers are listed with their ``cod``
-        flag; ASSUMED that prepaid-only couriers are listed too)."""
+        pincode (a 0.5 kg parcel, ``cod=0`` so every courier of the lane is listed; COD is
+        served when one of them has ``cod: 1``, ASSUMED meaning of the flag)."""
         return [
             mapping.serviceability(
-                str(p), self._serviceability(str(p), weight_grams=CHECK_WEIGHT_GRAMS, cod=True)
+                str(p), self._serviceability(str(p), weight_grams=CHECK_WEIGHT_GRAMS, cod=False)
             )
             for p in pincodes
         ]

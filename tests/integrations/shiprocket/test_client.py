@@ -260,7 +260,7 @@ def test_serviceability_asks_from_the_pickup_pincode(scripted_server, fake_clock
     assert "pickup_postcode=421302" in query
     assert "delivery_postcode=411014" in query
     assert "weight=0.5" in query
-    assert "cod=1" in query
+    assert "cod=0" in query  # every courier listed, COD read from each one's flag
 
 
 def test_freight_quote_for_cod_and_the_rto_leg(scripted_server, fake_clock):

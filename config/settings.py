@@ -80,6 +80,7 @@ SANDBOX_APPS = [
     "sandbox.amazon",
     "sandbox.flipkart",
     "sandbox.delhivery",
+    "sandbox.shiprocket",
 ]
 if SANDBOX_ENABLED:
     _after_integrations = INSTALLED_APPS.index("integrations") + 1

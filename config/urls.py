@@ -96,4 +96,5 @@ if settings.SANDBOX_ENABLED:
         path("sandbox/amazon/", include("sandbox.amazon.urls")),
         path("sandbox/flipkart/", include("sandbox.flipkart.urls")),
         path("sandbox/delhivery/", include("sandbox.delhivery.urls")),
+        path("sandbox/shiprocket/", include("sandbox.shiprocket.urls")),
     ]

@@ -7,7 +7,7 @@ from typing import Any
 from django.urls import reverse
 
 from integrations.connectors.base import Capability, Connector, ConnectType, ProviderKind
-from integrations.registry import CONNECTORS
+from integrations.registry import CONNECTORS, PLANNED, PlannedProvider
 from integrations.services.sync import provider_streams
 
 SECTION_TITLES = {
@@ -91,14 +91,41 @@ def _import_action(cls: type[Connector]) -> dict[str, Any]:
     }
 
 
+def planned_entry(planned: PlannedProvider) -> dict[str, Any]:
+    """A provider that is not yet connectable (``registry.PLANNED``): shown with its reason,
+    ``connectable`` false and no endpoints, form or actions."""
+    return {
+        "id": planned.id,
+        "name": planned.label,
+        "icon": planned.id,
+        "color": "#94A3B8",
+        "kind": str(planned.kind),
+        "connectable": False,
+        "status": "not_yet_connectable",
+        "reason": planned.reason,
+        "capabilities": [],
+        "setupFormFields": [],
+        "setupSteps": [],
+        "actions": [],
+    }
+
+
 def integration_catalog() -> dict[str, Any]:
-    """``{"sections": [{"id", "title", "providers": [...]}, ...]}`` in kind order; a kind with
-    no registered provider is left out rather than shown empty."""
+    """``{"sections": [{"id", "title", "providers": [...], "planned": [...]}, ...]}`` in kind
+    order: each kind's connectors, and its providers that are not yet connectable
+    (``planned``: ``connectable`` false, with a ``reason``); a kind with no connector is left
+    out rather than shown empty."""
     sections = []
     for kind in ProviderKind:
         providers = [provider_entry(cls) for cls in CONNECTORS.values() if cls.kind == kind]
+        planned = [planned_entry(p) for p in PLANNED.values() if p.kind == kind]
         if providers:
             sections.append(
-                {"id": str(kind), "title": SECTION_TITLES[kind], "providers": providers}
+                {
+                    "id": str(kind),
+                    "title": SECTION_TITLES[kind],
+                    "providers": providers,
+                    "planned": planned,
+                }
             )
     return {"sections": sections}

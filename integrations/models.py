@@ -23,6 +23,7 @@ class Provider(models.TextChoices):
     MYNTRA = "myntra", "Myntra"
     AJIO = "ajio", "AJIO"
     DELHIVERY = "delhivery", "Delhivery"
+    SHIPROCKET = "shiprocket", "Shiprocket"
 
 
 class AccountStatus(models.TextChoices):

@@ -31,7 +31,7 @@ from integrations.connectors.base import (
 )
 from integrations.http import ConnectorError
 from integrations.models import ACTIVE_SYNC_STATUSES, ChannelAccount, SyncRun
-from integrations.registry import CONNECTORS
+from integrations.registry import CONNECTORS, PLANNED
 from integrations.selectors import latest_runs
 from integrations.services.accounts import ConnectValidationError, connect_with_credentials
 from integrations.services.sync import (
@@ -148,8 +148,9 @@ def oauth_install_url(connector: type[Connector]) -> str:
 
 
 def hub_sections(merchant) -> list[dict[str, Any]]:
-    """Sections (commerce, logistics, marketing) of provider cards; a kind with no registered
-    provider is left out."""
+    """Sections (commerce, logistics, marketing) of provider cards, and of the kind's providers
+    that are not yet connectable (``planned``, shown with their reason); a kind with no
+    registered provider is left out."""
     accounts = list(ChannelAccount.objects.for_merchant(merchant).order_by("provider", "pk"))
     runs = latest_runs(accounts)
     by_provider: dict[str, list[AccountCard]] = defaultdict(list)
@@ -167,7 +168,10 @@ def hub_sections(merchant) -> list[dict[str, Any]]:
             if cls.kind == kind
         ]
         if cards:
-            sections.append({"id": str(kind), "title": SECTION_TITLES[kind], "cards": cards})
+            planned = [p for p in PLANNED.values() if p.kind == kind]
+            sections.append(
+                {"id": str(kind), "title": SECTION_TITLES[kind], "cards": cards, "planned": planned}
+            )
     return sections
 
 

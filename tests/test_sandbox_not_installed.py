@@ -19,6 +19,7 @@ SANDBOX_LABELS = (
     "sandbox_amazon",
     "sandbox_flipkart",
     "sandbox_delhivery",
+    "sandbox_shiprocket",
     "sandbox_tool",
 )
 PROBE = (

@@ -251,6 +251,9 @@ class Connector:
     # ``path_token``, which names the claimed account key and carries the token as the
     # delivery's ``signature`` (``verify_webhook`` compares it with ``webhook_secret_field``).
     webhook_path_token: ClassVar[bool] = False
+    # The inbox URL's provider segment when it must differ from ``id`` (``/api/webhooks/
+    # <slug>/<token>``): Shiprocket refuses URLs containing its own name. "" means ``id``.
+    webhook_url_slug: ClassVar[str] = ""
     # Topic prefixes the inbox processes ahead of the rest (they reserve or release stock).
     priority_topic_prefixes: ClassVar[tuple[str, ...]] = ()
     # Topics whose stored bodies carry customers' personal data (scrubbed by a redaction).

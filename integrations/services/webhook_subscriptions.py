@@ -11,7 +11,7 @@ from django.utils import timezone
 from integrations.connectors.base import Capability
 from integrations.http import ConnectorError
 from integrations.models import ChannelAccount, WebhookSubscription
-from integrations.registry import get_connector_class
+from integrations.registry import get_connector_class, webhook_segment
 from integrations.services.accounts import build_connector
 
 
@@ -21,8 +21,9 @@ def receives_webhooks(provider: str) -> bool:
 
 
 def webhook_callback_url(provider: str) -> str:
-    """``{PUBLIC_BASE_URL}/api/webhooks/<provider>``: the inbox the provider delivers to."""
-    path = reverse("webhook-receive", kwargs={"provider": provider})
+    """``{PUBLIC_BASE_URL}/api/webhooks/<provider>``: the inbox the provider delivers to
+    (``<provider>`` is the connector's ``webhook_url_slug`` when it has one)."""
+    path = reverse("webhook-receive", kwargs={"provider": webhook_segment(provider)})
     return f"{settings.PUBLIC_BASE_URL}{path}"
 
 

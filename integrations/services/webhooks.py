@@ -54,7 +54,12 @@ from integrations.models import (
     WebhookEvent,
     WebhookStatus,
 )
-from integrations.registry import CONNECTORS, UnknownProvider, get_connector_class
+from integrations.registry import (
+    CONNECTORS,
+    UnknownProvider,
+    get_connector_class,
+    webhook_provider,
+)
 from integrations.services.webhook_keys import key_ring
 
 logger = logging.getLogger(__name__)
@@ -98,7 +103,9 @@ def webhook_receive(
     """Verify and store one delivery. See the module docstring for the rules. ``path_token``
     is the token of ``/api/webhooks/<provider>/<token>`` (None for the URL without one): only
     a connector with ``webhook_path_token`` has such URLs (404 otherwise), and for it the
-    token is the delivery's credential (none → 401)."""
+    token is the delivery's credential (none → 401). ``provider`` may be a connector's
+    ``webhook_url_slug`` (``courier-push`` for Shiprocket)."""
+    provider = webhook_provider(provider)
     cls = webhook_connector(provider)
     if cls is None or (path_token is not None and not cls.webhook_path_token):
         return ReceiveOutcome(404, None, f"No webhook receiver for {provider}.")

@@ -109,7 +109,8 @@ def test_catalog_api_lists_sections_of_providers_in_the_frontend_shape(api_clien
     assert [s["id"] for s in sections] == ["commerce", "logistics"]
     providers = {p["id"]: p for s in sections for p in s["providers"]}
     assert set(providers) == set(CONNECTORS)
-    assert {p["id"] for p in sections[1]["providers"]} == {"delhivery"}
+    assert {p["id"] for p in sections[1]["providers"]} == {"delhivery", "shiprocket"}
+    assert [p["id"] for p in sections[1]["planned"]] == ["selloship"]  # not yet connectable
     shopify = providers["shopify"]
     for key in (
         "id",

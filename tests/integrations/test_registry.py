@@ -131,7 +131,7 @@ def test_catalog_lists_every_registered_provider_once_in_its_kind_section():
     assert set(catalog) == {"sections"}
     seen = []
     for section in catalog["sections"]:
-        assert set(section) == {"id", "title", "providers"}
+        assert set(section) == {"id", "title", "providers", "planned"}
         assert section["providers"], "empty sections are left out"
         for entry in section["providers"]:
             assert entry["kind"] == section["id"]
@@ -235,3 +235,48 @@ def test_the_engine_capabilities_are_declared_by_the_connectors_that_implement_t
             for name in CAPABILITY_METHODS[capability]:
                 assert getattr(cls, name) is getattr(Connector, name), (provider, name)
     assert not has_capability("no-such-provider", Capability.BULK)
+
+
+# --- providers that are not yet connectable -------------------------------------------------
+def test_planned_providers_are_not_connectors_nor_provider_choices():
+    from integrations.registry import PLANNED
+
+    assert "selloship" in PLANNED
+    for planned in PLANNED.values():
+        assert planned.id not in CONNECTORS
+        assert planned.id not in Provider.values
+        assert planned.reason.strip()
+        with pytest.raises(UnknownProvider):
+            get_connector_class(planned.id)
+
+
+def test_the_catalog_shows_planned_providers_as_not_yet_connectable():
+    logistics = next(s for s in integration_catalog()["sections"] if s["id"] == "logistics")
+    assert {p["id"] for p in logistics["providers"]} >= {"delhivery", "shiprocket"}
+    (selloship,) = [p for p in logistics["planned"] if p["id"] == "selloship"]
+    assert selloship["connectable"] is False
+    assert selloship["status"] == "not_yet_connectable"
+    assert "no API documentation" in selloship["reason"]
+    assert "connectEndpoint" not in selloship
+    assert selloship["actions"] == []
+    assert selloship["setupFormFields"] == []
+
+
+def test_a_planned_provider_cannot_be_connected(client, user):
+    client.force_login(user)
+    response = client.post(
+        "/api/integrations/providers/selloship/connect",
+        data={"api_token": "x"},
+        content_type="application/json",
+    )
+    assert response.status_code in (400, 404)
+
+
+def test_the_hub_lists_selloship_as_not_yet_connectable(client, user):
+    from django.urls import reverse
+
+    client.force_login(user)
+    page = client.get(reverse("dashboard:home")).content.decode()
+    assert "Selloship" in page
+    assert "Not yet connectable" in page
+    assert "Shiprocket" in page

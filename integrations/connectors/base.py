@@ -394,6 +394,9 @@ class Connector:
     # The courier's public tracking page of an AWB (``{awb}`` filled in), given to the store
     # with the fulfilment so the customer can follow the parcel; "" when it has none.
     tracking_url_template: ClassVar[str] = ""
+    # The account setting holding the pincode parcels are picked up from (the origin of a
+    # freight quote): Delhivery ``pickup_pincode``, Shiprocket ``pickup_postcode``.
+    pickup_pincode_setting: ClassVar[str] = "pickup_pincode"
 
     def check_serviceability(self, pincodes: Sequence[str]) -> list[ServiceabilityDTO]:
         """Whether the courier delivers to each pincode, and by which payment modes."""

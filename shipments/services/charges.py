@@ -18,8 +18,8 @@ for ``QUOTE_CACHE_SECONDS`` (a day: rate cards change by contract, not by the ho
 weight is rounded up to the ``WEIGHT_SLAB_GRAMS`` slab Delhivery charges by. The quoting runs
 in the background after the booking commits (``shipments.tasks.shipments_charges_task``), where
 the connector's pacing may wait without holding a request. The origin pincode is the courier
-account's ``pickup_pincode`` setting; without one nothing is quoted. A failed quote leaves the
-fields null and never fails anything.
+account's pickup pincode setting (``Connector.pickup_pincode_setting``); without one nothing
+is quoted. A failed quote leaves the fields null and never fails anything.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from django.db import transaction
 
 from integrations.dto import FreightQuoteDTO
 from integrations.http import ConnectorError
+from integrations.registry import get_connector_class
 from integrations.services.accounts import build_connector
 from shipments.models import Shipment
 
@@ -87,7 +88,8 @@ def shipments_charges_quote(*, shipment_ids: Sequence[int], connector=None) -> d
     connectors: dict[int, object] = {}
     for shipment in shipments:
         account = shipment.account
-        origin = str((account.settings or {}).get("pickup_pincode") or "")
+        setting = get_connector_class(account.provider).pickup_pincode_setting
+        origin = str((account.settings or {}).get(setting) or "")
         destination = shipment.order.ship_pincode
         if not origin or not destination:
             counts["failed"] += 1

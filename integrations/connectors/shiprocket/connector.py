@@ -81,6 +81,7 @@ class ShiprocketConnector(Connector):
     ``push_token``. ``store``, ``clock``, ``sleep`` and ``now`` are injectable (tests)."""
 
     tracking_url_template = "https://shiprocket.co/tracking/{awb}"  # track_url, OpenAPI example
+    pickup_pincode_setting = "pickup_postcode"
 
     id: ClassVar[str] = "shiprocket"
     label: ClassVar[str] = "Shiprocket"

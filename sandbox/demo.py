@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from html.parser import HTMLParser
@@ -274,9 +274,15 @@ def seed_marketplaces(*, reset: bool, amazon_orders: int, flipkart_orders: int) 
         flipkart.seed_seller(
             application_id=DEMO_FLIPKART_APP, shop=DEMO_SHOP, orders=flipkart_orders, days=60
         )
-    # The courier: a Delhivery client with its static token (no push URL until one is set).
+    # The couriers: a Delhivery client with its static token (no push URL until one is set)
+    # and a Shiprocket API user (its webhook URL set once the account is connected).
     if reset or not SandboxDelhiveryClient.objects.filter(name=delhivery.DEMO_CLIENT).exists():
         delhivery.seed_client()
+    from sandbox.shiprocket import seed as shiprocket
+    from sandbox.shiprocket.models import SandboxShiprocketUser
+
+    if reset or not SandboxShiprocketUser.objects.filter(email=shiprocket.DEMO_EMAIL).exists():
+        shiprocket.seed_user()
 
 
 def connect_marketplaces(merchant: Merchant) -> list[ChannelAccount]:
@@ -360,6 +366,60 @@ def connect_courier(merchant: Merchant) -> ChannelAccount:
     return account
 
 
+def connect_shiprocket(merchant: Merchant) -> ChannelAccount:
+    """Connect the Shiprocket sandbox's demo API user (login checked over HTTP; the token is
+    kept for its 10 days) and give the sandbox the hub's tracking-webhook URL with the push
+    token as its ``x-api-key``, as a merchant would paste them into Shiprocket's settings.
+    An account already connected is left as it is."""
+    from integrations.connectors.shiprocket import webhooks
+    from integrations.services.accounts import connect_with_credentials
+    from sandbox.shiprocket import seed as shiprocket
+    from sandbox.shiprocket.models import SandboxShiprocketUser
+
+    account = ChannelAccount.objects.filter(
+        merchant=merchant, provider="shiprocket", external_id=shiprocket.DEMO_EMAIL
+    ).first()
+    if account is None or account.status != "connected":
+        account = connect_with_credentials(
+            merchant=merchant,
+            provider="shiprocket",
+            data={
+                "email": shiprocket.DEMO_EMAIL,
+                "password": shiprocket.DEMO_PASSWORD,
+                "pickup_location": shiprocket.DEMO_PICKUP,
+                "pickup_postcode": shiprocket.DEMO_PIN,
+            },
+            use_sandbox=True,
+        )
+        account.refresh_from_db()
+    push_token = account.get_credentials().get("push_token", "")
+    if push_token:
+        SandboxShiprocketUser.objects.filter(email=shiprocket.DEMO_EMAIL).update(
+            webhook_url=f"{settings.PUBLIC_BASE_URL}/api/webhooks/{webhooks.URL_SLUG}/{push_token}",
+            webhook_token=push_token,
+        )
+    return account
+
+
+def demo_courier_rules(merchant: Merchant, delhivery: ChannelAccount, shiprocket: ChannelAccount):
+    """The demo's courier rules: prepaid orders go by Shiprocket (its recommended courier),
+    everything else (COD) by Delhivery, the default."""
+    from shipments.models import CourierRule
+
+    if CourierRule.objects.filter(merchant=merchant).exists():
+        return
+    CourierRule.objects.create(
+        merchant=merchant,
+        name="Prepaid: Shiprocket",
+        priority=10,
+        payment_method="prepaid",
+        account=shiprocket,
+    )
+    CourierRule.objects.create(
+        merchant=merchant, name="Default: Delhivery", priority=100, account=delhivery
+    )
+
+
 def demo_ndr_rules(merchant: Merchant) -> None:
     """Two NDR rules a D2C seller typically starts with: a refusal at the door goes back
     (RTO) at once; a first failed attempt of a COD order (customer unavailable or an address
@@ -387,17 +447,23 @@ def demo_ndr_rules(merchant: Merchant) -> None:
     )
 
 
-def ship_demo_orders(merchant: Merchant, courier: ChannelAccount, *, count: int, days: int):
-    """Book up to ``count`` of the store's confirmed, self-fulfilled orders with the courier
-    (``shipments_book``: serviceability checked per pincode and payment mode), render their
-    labels, then move the Delhivery sandbox's clock ``days`` on in 6-hour steps, each step
-    pushing the scans that became due to the hub's inbox (the courier's scan push), and read
-    every shipment still open once by the poll (the safety net). NDR rules (``demo_ndr_rules``)
-    answer failed attempts as the scans arrive; the re-attempts Delhivery takes only after
-    21:00 IST are sent when the sandbox's clock passes it, as the 15-minute due run would.
+def ship_demo_orders(
+    merchant: Merchant, couriers: Sequence[ChannelAccount], *, count: int, days: int
+):
+    """Book up to ``count`` of the store's confirmed, self-fulfilled orders, each with the
+    courier the merchant's courier rules pick (``demo_courier_rules``; serviceability checked
+    per pincode and payment mode), render their labels, then move both courier sandboxes'
+    clocks ``days`` on in 6-hour steps, each step sending the scans that became due to the
+    hub's inbox (Delhivery's scan push, Shiprocket's tracking webhook), and read every
+    shipment still open once by the poll of each courier account (the safety net). NDR rules
+    (``demo_ndr_rules``) answer failed attempts as the scans arrive; the re-attempts Delhivery
+    takes only after 21:00 IST are sent when the sandbox's clock passes it, as the 15-minute
+    due run would.
     Returns the ``Booking``."""
     from orders.models import Order
     from sandbox.delhivery import clock, push
+    from sandbox.shiprocket import clock as shiprocket_clock
+    from sandbox.shiprocket import push as shiprocket_push
     from shipments.services.booking import shipments_book
     from shipments.services.labels import shipments_label
     from shipments.services.ndr import ndr_actions_send_due
@@ -416,15 +482,19 @@ def ship_demo_orders(merchant: Merchant, courier: ChannelAccount, *, count: int,
         .exclude(ship_address1="")
         .order_by("-placed_at")[:count]
     )
-    booking = shipments_book(account=courier, orders=orders)
+    booking = shipments_book(orders=orders)  # each by the merchant's courier rules
     if booking.shipments:
         shipments_label(shipment_ids=[s.pk for s in booking.shipments])
     for _ in range(days * 4):
         push.deliver_due()
+        shiprocket_push.deliver_due()
         ndr_actions_send_due(now=clock.now())
         clock.advance(6 * 3600)
+        shiprocket_clock.advance(6 * 3600)
     push.deliver_due()
-    shipments_track_account(account_id=courier.pk)
+    shiprocket_push.deliver_due()
+    for courier in couriers:
+        shipments_track_account(account_id=courier.pk)
     return booking
 
 

@@ -126,27 +126,35 @@ class Command(BaseCommand):
         self.stdout.write(f"Admin: {base_url}/admin/   API docs: {base_url}/api/docs")
 
     def _ship(self, merchant, opts) -> None:
-        """Ship some of the store's orders through the Delhivery sandbox and let their
-        journeys play out: deliveries, NDRs and RTOs, which come back as returns."""
+        """Ship some of the store's orders through both courier sandboxes (Delhivery and
+        Shiprocket, chosen by the demo's courier rules) and let their journeys play out:
+        deliveries, NDRs answered by NDR rules, and RTOs, which come back as returns."""
         from shipments.models import NdrActionRequest, Shipment
 
-        courier = demo.connect_courier(merchant)
-        if opts["shipments"] <= 0 or Shipment.objects.filter(account=courier).exists():
+        couriers = [demo.connect_courier(merchant), demo.connect_shiprocket(merchant)]
+        demo.demo_courier_rules(merchant, *couriers)
+        shipped = Shipment.objects.filter(account__in=couriers)
+        if opts["shipments"] <= 0 or shipped.exists():
             return
         self.stdout.write(
-            f"Shipping up to {opts['shipments']} store orders with {courier.display_name}…"
+            f"Shipping up to {opts['shipments']} store orders by the courier rules "
+            f"({' and '.join(c.display_name for c in couriers)})…"
         )
-        booking = demo.ship_demo_orders(merchant, courier, count=opts["shipments"], days=12)
-        by_status = dict(
-            Shipment.objects.filter(account=courier).values_list("status").annotate(n=Count("pk"))
-        )
+        booking = demo.ship_demo_orders(merchant, couriers, count=opts["shipments"], days=12)
         self.stdout.write(
             f"  {len(booking.shipments)} shipments booked ({len(booking.refused)} orders refused "
-            "with their reason), labels in one PDF; after 12 days of scans: "
-            + ", ".join(f"{status} {n}" for status, n in sorted(by_status.items()))
+            "with their reason), labels in one PDF; after 12 days of scans:"
         )
+        for courier in couriers:
+            by_status = dict(
+                shipped.filter(account=courier).values_list("status").annotate(n=Count("pk"))
+            )
+            self.stdout.write(
+                f"    {courier.display_name}: "
+                + (", ".join(f"{st} {n}" for st, n in sorted(by_status.items())) or "none")
+            )
         ndr_by_status = dict(
-            NdrActionRequest.objects.filter(shipment__account=courier)
+            NdrActionRequest.objects.filter(shipment__account__in=couriers)
             .values_list("status")
             .annotate(n=Count("pk"))
         )
@@ -154,7 +162,7 @@ class Command(BaseCommand):
             "  NDR actions by the demo's NDR rules: "
             + (", ".join(f"{s} {n}" for s, n in sorted(ndr_by_status.items())) or "none")
         )
-        written = Shipment.objects.filter(account=courier).exclude(channel_fulfillment_id="")
+        written = shipped.exclude(channel_fulfillment_id="")
         told = dict(written.values_list("channel_event_status").annotate(n=Count("pk")))
         self.stdout.write(
             f"  {written.count()} orders marked fulfilled on the store with their AWB, then "
@@ -179,6 +187,8 @@ class Command(BaseCommand):
         started = demo.connect_marketplaces(merchant)
         courier = demo.connect_courier(merchant)
         self.stdout.write(f"Connected {courier}: scan pushes go to the hub's inbox")
+        aggregator = demo.connect_shiprocket(merchant)
+        self.stdout.write(f"Connected {aggregator}: tracking webhooks go to the hub's inbox")
         for account in started:
             how = " (history through the Reports API)" if account.provider == "amazon" else ""
             self.stdout.write(f"Connected {account}: first sync{how}…")

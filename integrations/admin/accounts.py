@@ -28,7 +28,10 @@ from integrations.models import (
 )
 from integrations.services.accounts import account_check_connection, account_disconnect
 from integrations.services.sync import request_sync, streams_for
-from integrations.services.webhook_subscriptions import account_register_webhooks
+from integrations.services.webhook_subscriptions import (
+    account_register_webhooks,
+    webhook_push_url,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -116,7 +119,7 @@ class ChannelAccountAdmin(admin.ModelAdmin):
     list_select_related = ["merchant"]
     autocomplete_fields = ["merchant"]
     readonly_fields = ["stored_credentials", "last_synced_at", "created_at", "updated_at"]
-    actions = ["test_connection", "sync_now", "register_webhooks", "disconnect"]
+    actions = ["test_connection", "sync_now", "register_webhooks", "show_push_url", "disconnect"]
     date_hierarchy = "created_at"
 
     def get_form(self, request: HttpRequest, obj: ChannelAccount | None = None, **kwargs: Any):
@@ -193,6 +196,21 @@ class ChannelAccountAdmin(admin.ModelAdmin):
             return f"{len(subscriptions)} webhook subscription(s) registered."
 
         run_per_object(self, request, queryset, register)
+
+    @admin.action(description="Show the push URL (secret: give it to the courier)")
+    def show_push_url(self, request: HttpRequest, queryset: QuerySet[ChannelAccount]) -> None:
+        """The full scan-push / tracking-webhook URL of couriers that authenticate pushes by
+        a token in the URL (``webhook_push_url``), for staff to hand to the courier."""
+
+        def show(account: ChannelAccount) -> str:
+            url = webhook_push_url(account=account)
+            logger.info("staff %s viewed the push URL of account %s", request.user, account.pk)
+            return (
+                f"push URL {url} (keep it secret; for Shiprocket the last segment is also the "
+                "x-api-key)."
+            )
+
+        run_per_object(self, request, queryset, show)
 
     @admin.action(description="Disconnect (forget credentials)")
     def disconnect(self, request: HttpRequest, queryset: QuerySet[ChannelAccount]) -> None:

@@ -284,6 +284,12 @@ class Connector:
         Raises an exception (the event fails and is retried) for a body that does not map."""
         raise NotImplementedError
 
+    def push_token(self) -> str:
+        """For a connector with ``webhook_path_token``: the account's secret push token (the
+        last segment of its inbox URL), issued and saved on first use. Others raise
+        ``NotImplementedError``."""
+        raise NotImplementedError
+
     def register_webhooks(self, *, callback_url: str) -> list[WebhookRegistration]:
         raise NotImplementedError
 

@@ -27,6 +27,21 @@ def webhook_callback_url(provider: str) -> str:
     return f"{settings.PUBLIC_BASE_URL}{path}"
 
 
+def webhook_push_url(*, account: ChannelAccount) -> str:
+    """The full inbox URL of an account whose provider authenticates pushes by a secret token
+    in the path (Delhivery, Shiprocket: neither signs its pushes): ``webhook_callback_url`` +
+    ``/<push token>``, the token issued on first use. It is a secret: shown to staff to hand
+    to the courier (Delhivery's webhook form; Shiprocket's panel, with the same token as its
+    ``x-api-key``), never listed. Raises ``ConnectorError`` for another provider."""
+    cls = get_connector_class(account.provider)
+    if not cls.webhook_path_token:
+        raise ConnectorError(
+            f"{account.get_provider_display()} pushes are signed, not sent to a token URL."
+        )
+    token = build_connector(account).push_token()
+    return f"{webhook_callback_url(account.provider)}/{token}"
+
+
 def account_register_webhooks(*, account: ChannelAccount) -> list[WebhookSubscription]:
     """Subscribe the account to its connector's topics at ``webhook_callback_url`` and mirror
     the subscriptions locally; returns the account's subscriptions. Raises ``ConnectorError``

@@ -331,3 +331,22 @@ def test_webhook_event_shows_headers_and_body_and_can_be_reprocessed(admin_clien
 def test_inbox_and_engine_models_cannot_be_added_by_hand(admin_client, model):
     assert admin_client.get(reverse(f"admin:integrations_{model}_changelist")).status_code == 200
     assert admin_client.get(reverse(f"admin:integrations_{model}_add")).status_code == 403
+
+
+def test_show_push_url_gives_a_couriers_full_url_once_and_refuses_signed_providers(
+    admin_client, account, settings
+):
+    courier = ChannelAccountFactory(
+        merchant=account.merchant,
+        provider="delhivery",
+        external_id="ACME",
+        credentials={"api_token": "t", "client_name": "ACME"},
+    )
+    first = messages_of(run_action(admin_client, CHANGELIST, "show_push_url", [courier]))
+    again = messages_of(run_action(admin_client, CHANGELIST, "show_push_url", [courier]))
+    token = courier.__class__.objects.get(pk=courier.pk).get_credentials()["push_token"]
+    expected = f"{settings.PUBLIC_BASE_URL}/api/webhooks/delhivery/{token}"
+    assert any(expected in m for m in first)
+    assert first == again  # the same token: issued once, then kept
+    store = messages_of(run_action(admin_client, CHANGELIST, "show_push_url", [account]))
+    assert any("signed" in m for m in store)

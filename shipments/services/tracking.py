@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import F, Q
 from django.utils import timezone
 
 from integrations.dto import (
@@ -214,18 +213,42 @@ def _apply(
         result.skipped += 1
 
 
+# The statuses a poll reads, each an equality prefix of the (account, status, last_tracked_at)
+# index: one ordered range scan per status, never the account's final (delivered) history.
+OPEN_STATUSES = tuple(s for s, _ in ShipmentStatus.CHOICES if s not in ShipmentStatus.FINAL)
+
+
 def shipments_due_for_tracking(*, account, limit: int, before: datetime | None = None) -> list[str]:
     """AWBs of up to ``limit`` of ``account``'s shipments not yet final (and, with ``before``,
-    not tracked since then), the longest untracked first (never tracked before all others),
-    so with many shipments the courier's budget is spent where it matters."""
-    qs = Shipment.objects.filter(account=account).exclude(status__in=ShipmentStatus.FINAL)
-    if before is not None:
-        qs = qs.filter(Q(last_tracked_at__isnull=True) | Q(last_tracked_at__lt=before))
-    return list(
-        qs.order_by(F("last_tracked_at").asc(nulls_first=True), "pk").values_list("awb", flat=True)[
-            :limit
-        ]
-    )
+    not tracked since then), the longest untracked first (never tracked before all others, in
+    pk order), so with many shipments the courier's budget is spent where it matters.
+
+    One small query per open status (and per never/already tracked), merged here: each reads
+    at most ``limit`` rows in index order. A single ``status NOT IN (final)`` query ordered by
+    ``last_tracked_at`` cannot use the index, so every call of a poll read and sorted all of
+    the account's shipments, its delivered history included (bench/tracking.py)."""
+    mine = Shipment.objects.filter(account=account)
+    never: list[tuple[int, str]] = []
+    for status in OPEN_STATUSES:
+        # Ordered by the index's columns: "ORDER BY pk LIMIT n" lets PostgreSQL walk the
+        # primary key through every shipment when few are never tracked.
+        never += (
+            mine.filter(status=status, last_tracked_at__isnull=True)
+            .order_by("last_tracked_at", "pk")
+            .values_list("pk", "awb")[:limit]
+        )
+    due = [awb for _, awb in sorted(never)[:limit]]
+    if len(due) >= limit:
+        return due
+    wanted = limit - len(due)
+    tracked: list[tuple[datetime, int, str]] = []
+    for status in OPEN_STATUSES:
+        qs = mine.filter(status=status, last_tracked_at__isnull=False)
+        if before is not None:
+            qs = qs.filter(last_tracked_at__lt=before)
+        oldest = qs.order_by("last_tracked_at", "pk")
+        tracked += oldest.values_list("last_tracked_at", "pk", "awb")[:wanted]
+    return due + [awb for _, _, awb in sorted(tracked)[:wanted]]
 
 
 @dataclass(slots=True)

@@ -24,9 +24,9 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from integrations.dto import (
@@ -220,35 +220,34 @@ OPEN_STATUSES = tuple(s for s, _ in ShipmentStatus.CHOICES if s not in ShipmentS
 
 def shipments_due_for_tracking(*, account, limit: int, before: datetime | None = None) -> list[str]:
     """AWBs of up to ``limit`` of ``account``'s shipments not yet final (and, with ``before``,
-    not tracked since then), the longest untracked first (never tracked before all others, in
-    pk order), so with many shipments the courier's budget is spent where it matters.
+    not tracked since then), the longest untracked first (never tracked before all others), so
+    with many shipments the courier's budget is spent where it matters.
 
-    One small query per open status (and per never/already tracked), merged here: each reads
-    at most ``limit`` rows in index order. A single ``status NOT IN (final)`` query ordered by
+    Per open status, the ``limit`` never-tracked and the ``limit`` oldest-tracked shipments, in
+    index order (one ``UNION ALL`` query where the database allows it), merged here: each part
+    reads at most ``limit`` rows. A single ``status NOT IN (final)`` query ordered by
     ``last_tracked_at`` cannot use the index, so every call of a poll read and sorted all of
     the account's shipments, its delivered history included (bench/tracking.py)."""
     mine = Shipment.objects.filter(account=account)
-    never: list[tuple[int, str]] = []
+    parts = []
     for status in OPEN_STATUSES:
-        # Ordered by the index's columns: "ORDER BY pk LIMIT n" lets PostgreSQL walk the
-        # primary key through every shipment when few are never tracked.
-        never += (
-            mine.filter(status=status, last_tracked_at__isnull=True)
-            .order_by("last_tracked_at", "pk")
-            .values_list("pk", "awb")[:limit]
-        )
-    due = [awb for _, awb in sorted(never)[:limit]]
-    if len(due) >= limit:
-        return due
-    wanted = limit - len(due)
-    tracked: list[tuple[datetime, int, str]] = []
-    for status in OPEN_STATUSES:
-        qs = mine.filter(status=status, last_tracked_at__isnull=False)
+        tracked = mine.filter(status=status, last_tracked_at__isnull=False)
         if before is not None:
-            qs = qs.filter(last_tracked_at__lt=before)
-        oldest = qs.order_by("last_tracked_at", "pk")
-        tracked += oldest.values_list("last_tracked_at", "pk", "awb")[:wanted]
-    return due + [awb for _, _, awb in sorted(tracked)[:wanted]]
+            tracked = tracked.filter(last_tracked_at__lt=before)
+        never = mine.filter(status=status, last_tracked_at__isnull=True)
+        for qs in (never, tracked):
+            # By the index's order alone, so each part stops after ``limit`` rows: a pk
+            # tie-break makes PostgreSQL sort every match (or walk the primary key through
+            # the table); ties are merged by pk below.
+            parts.append(
+                qs.order_by("last_tracked_at").values_list("last_tracked_at", "pk", "awb")[:limit]
+            )
+    if connection.features.supports_slicing_ordering_in_compound:
+        rows = list(parts[0].union(*parts[1:], all=True))
+    else:  # SQLite: no LIMIT in the parts of a compound query
+        rows = [row for part in parts for row in part]
+    rows.sort(key=lambda r: (r[0] is not None, r[0] or datetime.min.replace(tzinfo=UTC), r[1]))
+    return [awb for _, _, awb in rows[:limit]]
 
 
 @dataclass(slots=True)

@@ -23,7 +23,9 @@ bulk-inserted (the scans with ``COPY``).
    is timed from the connector's HTTP log (``sangam.http``), giving the peak calls in any
    sliding 5-minute window and the 403s; the sandbox's own fixed windows are printed beside.
    This is the heaviest refresh: every scan is new to Sangam (a steady-state refresh mostly
-   re-sends stored scans, skipped by the unique constraint).
+   re-sends stored scans, skipped by the unique constraint). ``--history N`` adds N delivered
+   shipments to the account (Sangam only), the history a courier account accumulates, which
+   the poll's due selection must not read; its time per batch of 50 is printed.
 2. **Scan push** (``--push-shipments``, ``--pushes`` at ``--push-rate`` per second): fresh
    journeys; the bench moves the sandbox clock forward so that scans fall due at the given
    rate and runs the sandbox's pusher (``sandbox.delhivery.push.deliver_due``: POST to the
@@ -43,7 +45,7 @@ bulk-inserted (the scans with ``COPY``).
     CELERY_BROKER_URL=redis://127.0.0.1:6379/10 CACHE_URL=redis://127.0.0.1:6379/11 \\
     .venv/bin/python bench/tracking.py [--shipments 100000] [--phases refresh push drop]
 
-The refresh at 100,000 shipments takes about 19 minutes of real time: the limit is real and
+The refresh at 100,000 shipments takes about 18 minutes of real time: the limit is real and
 time-based (2,000 calls; 60 at once, then 1.8 per second). ``--shipments 5000`` gives a run of
 about a minute with the same pacing. Bench data of earlier runs is deleted at the start and
 between phases (raw SQL: 100,000 shipments through the ORM's cascade would take minutes).

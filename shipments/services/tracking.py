@@ -25,10 +25,9 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
-from django.db import transaction
-from django.db.models import F, Q
+from django.db import connection, transaction
 from django.utils import timezone
 
 from integrations.dto import (
@@ -225,18 +224,41 @@ def _apply(
         result.skipped += 1
 
 
+# The statuses a poll reads, each an equality prefix of the (account, status, last_tracked_at)
+# index: one ordered range scan per status, never the account's final (delivered) history.
+OPEN_STATUSES = tuple(s for s, _ in ShipmentStatus.CHOICES if s not in ShipmentStatus.FINAL)
+
+
 def shipments_due_for_tracking(*, account, limit: int, before: datetime | None = None) -> list[str]:
     """AWBs of up to ``limit`` of ``account``'s shipments not yet final (and, with ``before``,
-    not tracked since then), the longest untracked first (never tracked before all others),
-    so with many shipments the courier's budget is spent where it matters."""
-    qs = Shipment.objects.filter(account=account).exclude(status__in=ShipmentStatus.FINAL)
-    if before is not None:
-        qs = qs.filter(Q(last_tracked_at__isnull=True) | Q(last_tracked_at__lt=before))
-    return list(
-        qs.order_by(F("last_tracked_at").asc(nulls_first=True), "pk").values_list("awb", flat=True)[
-            :limit
-        ]
-    )
+    not tracked since then), the longest untracked first (never tracked before all others), so
+    with many shipments the courier's budget is spent where it matters.
+
+    Per open status, the ``limit`` never-tracked and the ``limit`` oldest-tracked shipments, in
+    index order (one ``UNION ALL`` query where the database allows it), merged here: each part
+    reads at most ``limit`` rows. A single ``status NOT IN (final)`` query ordered by
+    ``last_tracked_at`` cannot use the index, so every call of a poll read and sorted all of
+    the account's shipments, its delivered history included (bench/tracking.py)."""
+    mine = Shipment.objects.filter(account=account)
+    parts = []
+    for status in OPEN_STATUSES:
+        tracked = mine.filter(status=status, last_tracked_at__isnull=False)
+        if before is not None:
+            tracked = tracked.filter(last_tracked_at__lt=before)
+        never = mine.filter(status=status, last_tracked_at__isnull=True)
+        for qs in (never, tracked):
+            # By the index's order alone, so each part stops after ``limit`` rows: a pk
+            # tie-break makes PostgreSQL sort every match (or walk the primary key through
+            # the table); ties are merged by pk below.
+            parts.append(
+                qs.order_by("last_tracked_at").values_list("last_tracked_at", "pk", "awb")[:limit]
+            )
+    if connection.features.supports_slicing_ordering_in_compound:
+        rows = list(parts[0].union(*parts[1:], all=True))
+    else:  # SQLite: no LIMIT in the parts of a compound query
+        rows = [row for part in parts for row in part]
+    rows.sort(key=lambda r: (r[0] is not None, r[0] or datetime.min.replace(tzinfo=UTC), r[1]))
+    return [awb for _, _, awb in rows[:limit]]
 
 
 @dataclass(slots=True)

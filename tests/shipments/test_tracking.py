@@ -264,6 +264,32 @@ def test_the_poll_serves_the_longest_untracked_first(shop, courier):
     assert due == ["AWB00000", "AWB00003", "AWB00002"]
 
 
+def test_the_due_order_holds_across_statuses_and_skips_final_and_this_cycle(shop, courier):
+    # One query per open status, merged: the order is global, whatever the statuses.
+    now = datetime(2026, 11, 5, tzinfo=UTC)
+    rows = [  # awb, status, hours since last tracked (None: never)
+        ("A", S.IN_TRANSIT, 1),
+        ("B", S.NDR, 5),
+        ("C", S.OUT_FOR_DELIVERY, None),
+        ("D", S.DELIVERED, 9),  # final: never polled
+        ("E", S.MANIFESTED, 3),
+        ("F", S.RTO_IN_TRANSIT, None),
+        ("G", S.IN_TRANSIT, 0),  # tracked at the cycle's start: not again in it
+        ("H", S.RTO_DELIVERED, None),  # final
+        ("I", S.PICKED_UP, 4),
+    ]
+    for awb, status, hours in rows:
+        tracked = None if hours is None else now - timedelta(hours=hours)
+        ship(shop, courier, awb, status=status, last_tracked_at=tracked)
+
+    assert shipments_due_for_tracking(account=courier, limit=10, before=now) == [
+        "C", "F", "B", "I", "E", "A"
+    ]  # fmt: skip
+    assert shipments_due_for_tracking(account=courier, limit=3, before=now) == ["C", "F", "B"]
+    assert shipments_due_for_tracking(account=courier, limit=1) == ["C"]
+    assert shipments_due_for_tracking(account=courier, limit=10)[-1] == "G"
+
+
 def test_an_error_stops_the_poll_and_the_next_run_carries_on(shop, courier, fake):
     many(shop, courier, 120)
     fake.fail_after = 1

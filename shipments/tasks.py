@@ -11,8 +11,11 @@ from integrations.http import ConnectorError
 from integrations.models import AccountStatus, ChannelAccount
 from integrations.registry import has_capability
 
-# One poll per courier account at a time: two would spend the same request budget twice.
+# One poll per courier account at a time: two would spend the same request budget twice. A
+# run stops a minute before its lock lapses (the next beat run, 30 minutes on, carries on with
+# the longest-untracked shipments), so two runs never overlap.
 TRACK_LOCK_SECONDS = 25 * 60
+TRACK_RUN_SECONDS = TRACK_LOCK_SECONDS - 60
 
 
 @shared_task
@@ -25,10 +28,16 @@ def shipments_track_task(account_id: int) -> dict:
     if not cache.add(key, 1, TRACK_LOCK_SECONDS):
         return {"skipped": "a poll of this account is running"}
     try:
-        run = shipments_track_account(account_id=account_id)
+        run = shipments_track_account(account_id=account_id, max_seconds=TRACK_RUN_SECONDS)
     finally:
         cache.delete(key)
-    return {"calls": run.calls, "tracked": run.tracked, "moved": run.moved, "error": run.error}
+    return {
+        "calls": run.calls,
+        "tracked": run.tracked,
+        "moved": run.moved,
+        "error": run.error,
+        "stopped_early": run.stopped_early,
+    }
 
 
 @shared_task

@@ -310,6 +310,37 @@ def test_max_calls_caps_a_run(shop, courier, fake):
     assert shipments_track_account(account_id=courier.pk, max_calls=1).calls == 1
 
 
+def test_a_runs_time_limit_ends_it_and_the_next_run_carries_on(shop, courier, fake, monkeypatch):
+    """A run stops inside its lock (``max_seconds``): here the clock passes the limit after
+    two calls; the next run reads the rest first."""
+    many(shop, courier, 120)
+    ticks = iter([0.0, 0.0, 10.0, 20.0, 30.0])
+    monkeypatch.setattr("shipments.services.tracking.time.monotonic", lambda: next(ticks))
+    first = shipments_track_account(account_id=courier.pk, max_seconds=15)
+    assert (first.calls, first.stopped_early) == (2, True)
+    second = shipments_track_account(account_id=courier.pk)
+    assert (second.calls, second.tracked, second.stopped_early) == (3, 120, False)
+    read_first = set(fake.calls[0] + fake.calls[1])
+    assert not set(fake.calls[2][:20]) & read_first  # the 20 never read go first
+
+
+def test_the_beat_task_gives_the_run_a_limit_inside_its_lock(monkeypatch, courier):
+    from shipments import tasks
+    from shipments.services.tracking import TrackRun
+
+    seen = {}
+
+    def track(**kwargs):
+        seen.update(kwargs)
+        return TrackRun(calls=1, stopped_early=True)
+
+    monkeypatch.setattr("shipments.services.tracking.shipments_track_account", track)
+    result = tasks.shipments_track_task(courier.pk)
+    assert seen == {"account_id": courier.pk, "max_seconds": tasks.TRACK_RUN_SECONDS}
+    assert tasks.TRACK_RUN_SECONDS < tasks.TRACK_LOCK_SECONDS
+    assert result["stopped_early"] is True
+
+
 def test_track_now_in_the_admin_reads_the_selected_shipments(admin_client, shop, courier, fake):
     from django.urls import reverse
 

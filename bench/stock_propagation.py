@@ -52,7 +52,6 @@ import re
 import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -87,10 +86,11 @@ os.environ.setdefault("AMAZON_REPORT_POLL_SECONDS", "0.2")
 # noise. The worker logs at INFO (see ``start_processes``).
 os.environ["LOG_LEVEL"] = "WARNING"
 
-from _setup import ROOT, django_setup  # noqa: E402
+from _setup import django_setup  # noqa: E402
 
 django_setup()
 
+import _procs  # noqa: E402
 import redis  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
@@ -121,7 +121,6 @@ from inventory.models import (  # noqa: E402
 from inventory.services import default_warehouse, stock_adjust  # noqa: E402
 from sandbox.amazon import services as amazon  # noqa: E402
 from sandbox.amazon.models import SandboxAmazonListing  # noqa: E402
-from sandbox.demo import server_answers  # noqa: E402
 from sandbox.flipkart import services as flipkart  # noqa: E402
 from sandbox.flipkart.models import SandboxFlipkartStock  # noqa: E402
 from sandbox.shopify import services as shopify  # noqa: E402
@@ -163,78 +162,18 @@ def broker_queue_keys() -> list[str]:
 
 
 def start_processes(args: argparse.Namespace, logs: Path) -> list[subprocess.Popen]:
-    """gunicorn (hub + sandboxes) and one Celery worker, same environment as this process."""
-    env = {**os.environ, "LOG_LEVEL": "WARNING"}
-    server_log = open(logs / "gunicorn.log", "wb")  # noqa: SIM115 - lives as long as the process
-    server = subprocess.Popen(  # noqa: S603 - fixed argv
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "config.wsgi",
-            "--workers",
-            str(args.web_workers),
-            "--threads",
-            str(args.web_threads),
-            "--worker-class",
-            "gthread",
-            "--bind",
-            f"127.0.0.1:{PORT}",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=server_log,
-        stderr=subprocess.STDOUT,
+    """gunicorn (hub + sandboxes) and one Celery worker (``bench/_procs.py``)."""
+    return _procs.start_processes(
+        port=PORT,
+        logs=logs,
+        web_workers=args.web_workers,
+        web_threads=args.web_threads,
+        concurrency=args.concurrency,
+        worker_loglevel="INFO",
     )
-    worker_log = open(logs / "worker.log", "wb")  # noqa: SIM115 - lives as long as the process
-    worker = subprocess.Popen(  # noqa: S603 - fixed argv
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--pool=prefork",
-            f"--concurrency={args.concurrency}",
-            "--without-gossip",
-            "--without-mingle",
-            # INFO: integrations.http logs every provider request (the Shopify call count).
-            "--loglevel=INFO",
-        ],
-        cwd=ROOT,
-        env={**env, "LOG_LEVEL": "INFO"},
-        stdout=worker_log,
-        stderr=subprocess.STDOUT,
-    )
-    procs = [server, worker]
-    deadline = time.monotonic() + 60
-    web_up = worker_up = False
-    while time.monotonic() < deadline and not (web_up and worker_up):
-        for proc, name in ((server, "gunicorn"), (worker, "celery worker")):
-            if proc.poll() is not None:
-                raise BenchError(f"{name} exited with {proc.returncode}; see {logs}")
-        if not web_up:
-            web_up = server_answers(BASE_URL)
-        if not worker_up:
-            worker_up = bool(celery_app.control.ping(timeout=1.0))
-        if not (web_up and worker_up):
-            time.sleep(0.2)
-    if not (web_up and worker_up):
-        raise BenchError(f"gunicorn up: {web_up}, worker up: {worker_up} after 60 s; see {logs}")
-    return procs
 
 
-def stop_processes(procs: list[subprocess.Popen]) -> None:
-    for proc in procs:
-        proc.terminate()
-    for proc in procs:
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+stop_processes = _procs.stop_processes
 
 
 # --- setup --------------------------------------------------------------------------------------

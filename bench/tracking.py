@@ -90,10 +90,11 @@ os.environ["ALLOWED_HOSTS"] = "127.0.0.1,localhost"
 os.environ["PUBLIC_BASE_URL"] = BASE_URL
 os.environ["LOG_LEVEL"] = "WARNING"
 
-from _setup import ROOT, django_setup  # noqa: E402
+from _setup import django_setup  # noqa: E402
 
 django_setup()
 
+import _procs  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, connections  # noqa: E402
@@ -115,7 +116,6 @@ from sandbox.delhivery.models import (  # noqa: E402
     SandboxDelhiveryShipment,
 )
 from sandbox.delhivery.seed import DESTINATIONS, NAMES, PRODUCTS, seed_client  # noqa: E402
-from sandbox.demo import server_answers  # noqa: E402
 from shipments.models import Shipment, TrackingEvent  # noqa: E402
 from shipments.services.tracking import shipments_track_account  # noqa: E402
 
@@ -141,77 +141,18 @@ class BenchError(RuntimeError):
 
 
 def start_processes(args: argparse.Namespace, logs: Path) -> list[subprocess.Popen]:
-    """gunicorn (hub + sandbox) and one Celery worker, same environment as this process."""
-    env = {**os.environ, "LOG_LEVEL": "WARNING"}
-    server_log = open(logs / "gunicorn.log", "wb")  # noqa: SIM115 - lives as long as the process
-    server = subprocess.Popen(  # noqa: S603 - fixed argv
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "config.wsgi",
-            "--workers",
-            str(args.web_workers),
-            "--threads",
-            str(args.web_threads),
-            "--worker-class",
-            "gthread",
-            "--bind",
-            f"127.0.0.1:{PORT}",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=server_log,
-        stderr=subprocess.STDOUT,
+    """gunicorn (hub + sandboxes) and one Celery worker (``bench/_procs.py``)."""
+    return _procs.start_processes(
+        port=PORT,
+        logs=logs,
+        web_workers=args.web_workers,
+        web_threads=args.web_threads,
+        concurrency=args.concurrency,
+        worker_loglevel="WARNING",
     )
-    worker_log = open(logs / "worker.log", "wb")  # noqa: SIM115 - lives as long as the process
-    worker = subprocess.Popen(  # noqa: S603 - fixed argv
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--pool=prefork",
-            f"--concurrency={args.concurrency}",
-            "--without-gossip",
-            "--without-mingle",
-            "--loglevel=WARNING",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=worker_log,
-        stderr=subprocess.STDOUT,
-    )
-    procs = [server, worker]
-    deadline = time.monotonic() + 60
-    web_up = worker_up = False
-    while time.monotonic() < deadline and not (web_up and worker_up):
-        for proc, name in ((server, "gunicorn"), (worker, "celery worker")):
-            if proc.poll() is not None:
-                raise BenchError(f"{name} exited with {proc.returncode}; see {logs}")
-        if not web_up:
-            web_up = server_answers(BASE_URL)
-        if not worker_up:
-            worker_up = bool(celery_app.control.ping(timeout=1.0))
-        if not (web_up and worker_up):
-            time.sleep(0.2)
-    if not (web_up and worker_up):
-        raise BenchError(f"gunicorn up: {web_up}, worker up: {worker_up} after 60 s; see {logs}")
-    return procs
 
 
-def stop_processes(procs: list[subprocess.Popen]) -> None:
-    for proc in procs:
-        proc.terminate()
-    for proc in procs:
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+stop_processes = _procs.stop_processes
 
 
 # --- data ---------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ behaviour names its source where it is implemented.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -34,6 +34,7 @@ from integrations.connectors.delhivery.client import (
     DelhiveryClient,
 )
 from integrations.connectors.delhivery.status import IST, REATTEMPT_NSL_CODES
+from integrations.connectors.pushtoken import PushTokenWebhooks
 from integrations.dto import (
     AccountHandle,
     BookedShipmentDTO,
@@ -48,7 +49,6 @@ from integrations.dto import (
     ShipmentTrackDTO,
     WebhookRegistration,
 )
-from integrations.events import WebhookDelivery
 from integrations.http import ConnectorError, HttpClient, RejectedError
 from integrations.ratelimit import BucketStore
 
@@ -66,7 +66,7 @@ UPL_POLLS = 5  # reads of an NDR upload's result before it is left pending (our 
 UPL_POLL_SECONDS = 2.0
 
 
-class DelhiveryConnector(Connector):
+class DelhiveryConnector(PushTokenWebhooks, Connector):
     """A Delhivery B2C account. Settings: ``client_name`` (the account key: Delhivery's
     client name, the account's ``external_id``) and ``pickup_location`` (the warehouse name
     registered with Delhivery, case-sensitive). Credentials: ``api_token`` and, once webhooks
@@ -123,6 +123,7 @@ class DelhiveryConnector(Connector):
     webhook_secret_field = webhooks.PUSH_TOKEN_FIELD
     kept_credentials = (webhooks.PUSH_TOKEN_FIELD,)  # a reconnect keeps the push URL working
     webhook_path_token = True
+    push_webhooks = webhooks
     track_batch = 50  # waybills per tracking call (channel-apis.md §5.1)
 
     def __init__(
@@ -392,28 +393,6 @@ class DelhiveryConnector(Connector):
         return results
 
     # --- scan push (Capability.WEBHOOKS) -------------------------------------------------------
-    @classmethod
-    def webhook_delivery(
-        cls, headers: Mapping[str, str], body: bytes, *, path_token: str = ""
-    ) -> WebhookDelivery:
-        return webhooks.delivery(headers, body, path_token=path_token)
-
-    @classmethod
-    def verify_webhook(cls, delivery: WebhookDelivery, body: bytes, secret: str) -> bool:
-        return webhooks.verify(delivery, secret)
-
-    @classmethod
-    def parse_webhook(cls, topic: str, body: dict[str, Any]) -> tuple[Any, ...]:
-        return webhooks.parse(topic, body)
-
-    def push_token(self) -> str:
-        """The account's push token, issued (and saved, encrypted) on first use."""
-        token = str(self.account.credentials.get(webhooks.PUSH_TOKEN_FIELD) or "")
-        if not token:
-            token = webhooks.new_push_token(self.account.external_id)
-            self.save_credentials({webhooks.PUSH_TOKEN_FIELD: token})
-        return token
-
     def register_webhooks(self, *, callback_url: str) -> list[WebhookRegistration]:
         """Delhivery has no registration API (push URLs go on its requirement form by
         e-mail), so this only issues the account's push token and returns the one

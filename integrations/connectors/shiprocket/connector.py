@@ -28,6 +28,7 @@ from integrations.connectors.base import (
     CredentialField,
     ProviderKind,
 )
+from integrations.connectors.pushtoken import PushTokenWebhooks
 from integrations.connectors.shiprocket import mapping, webhooks
 from integrations.connectors.shiprocket.client import (
     ASSIGN_AWB_PATH,
@@ -57,7 +58,6 @@ from integrations.dto import (
     ShipmentTrackDTO,
     WebhookRegistration,
 )
-from integrations.events import WebhookDelivery
 from integrations.http import ConnectorError, HttpClient, RejectedError
 from integrations.ratelimit import BucketStore
 
@@ -73,7 +73,7 @@ NDR_ACTIONS = {NdrAction.REATTEMPT: "re-attempt", NdrAction.RTO: "return"}
 MAX_DELIVERY_ATTEMPTS = 3
 
 
-class ShiprocketConnector(Connector):
+class ShiprocketConnector(PushTokenWebhooks, Connector):
     """A Shiprocket API user. Settings: ``email`` (the account key: the API user's email, the
     account's ``external_id``), ``pickup_location`` (the pickup address's nickname in
     Shiprocket, case-sensitive) and ``pickup_postcode`` (its pincode, for serviceability and
@@ -128,6 +128,7 @@ class ShiprocketConnector(Connector):
     webhook_secret_field = webhooks.PUSH_TOKEN_FIELD
     kept_credentials = (webhooks.PUSH_TOKEN_FIELD,)
     webhook_path_token = True
+    push_webhooks = webhooks
     webhook_url_slug = webhooks.URL_SLUG
     track_batch = 50  # AWBs per /courier/track/awbs call (logistics-finance-notes.md §1)
 
@@ -505,28 +506,6 @@ class ShiprocketConnector(Connector):
         return [i for i in items or [] if isinstance(i, dict)]
 
     # --- webhook (Capability.WEBHOOKS) ---------------------------------------------------------
-    @classmethod
-    def webhook_delivery(
-        cls, headers: Mapping[str, str], body: bytes, *, path_token: str = ""
-    ) -> WebhookDelivery:
-        return webhooks.delivery(headers, body, path_token=path_token)
-
-    @classmethod
-    def verify_webhook(cls, delivery: WebhookDelivery, body: bytes, secret: str) -> bool:
-        return webhooks.verify(delivery, secret)
-
-    @classmethod
-    def parse_webhook(cls, topic: str, body: dict[str, Any]) -> tuple[Any, ...]:
-        return webhooks.parse(topic, body)
-
-    def push_token(self) -> str:
-        """The account's webhook token, issued (and saved, encrypted) on first use."""
-        token = str(self.account.credentials.get(webhooks.PUSH_TOKEN_FIELD) or "")
-        if not token:
-            token = webhooks.new_push_token(self.account.external_id)
-            self.save_credentials({webhooks.PUSH_TOKEN_FIELD: token})
-        return token
-
     def register_webhooks(self, *, callback_url: str) -> list[WebhookRegistration]:
         """Shiprocket's webhook URL is set in its panel, not by API: this issues the token
         and returns the one subscription to paste there, ``{callback_url}/<token>`` (token
